@@ -1,0 +1,49 @@
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from demo.builders import DEFAULT_PROJECTS, DemoBuilder, demo_password
+from projects.models import Project
+from projects.services import reference_data_load
+
+
+class Command(BaseCommand):
+    help = "Load a deterministic demo data set (the article's projects plus a city-sized set) and demo accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--projects", type=int, default=DEFAULT_PROJECTS, help="number of projects")
+        parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same data)")
+        parser.add_argument("--if-empty", action="store_true", help="do nothing if projects exist already")
+        parser.add_argument("--no-accounts", action="store_true", help="do not create the demo sign-in accounts")
+        parser.add_argument("--no-progress-bar", action="store_true")
+
+    def handle(self, *args, projects, seed, if_empty, no_accounts, no_progress_bar, **options):
+        if projects < 0:
+            raise CommandError("--projects must be zero or more")
+        if not no_accounts and not settings.DEBUG:
+            raise CommandError("demo accounts are only created when DEBUG is on; use --no-accounts")
+        if if_empty and Project.objects.exists():
+            self.stdout.write("projects exist already: demo data not loaded")
+            return
+        started = time.monotonic()
+        reference_data_load()
+        bar = tqdm(total=projects, unit="项目", disable=no_progress_bar or not sys.stderr.isatty(), file=sys.stderr)
+        builder = DemoBuilder(seed=seed, progress=bar.update)
+        people = builder.leaders()
+        builder.projects(projects, people)
+        for extend in _extensions():
+            extend(builder)
+        bar.close()
+        if not no_accounts:
+            builder.accounts(demo_password())
+        self.stdout.write(f"demo data: {projects} projects in {time.monotonic() - started:.1f} s")
+
+
+def _extensions():
+    """Later apps add their demo data (progress, problems, dispatch) by registering here."""
+    from demo import extensions
+
+    return extensions.REGISTERED

@@ -1,0 +1,20 @@
+"""The one place where periodic tasks are defined; stored in the database for django-celery-beat,
+so an administrator can change a schedule without a deploy. Idempotent: existing schedules that
+an administrator edited are left as they are."""
+
+from django.core.management.base import BaseCommand
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from dispatch import schedules
+
+
+class Command(BaseCommand):
+    help = "Create the default periodic tasks (heartbeat, dispatch rounds, reminders) where missing."
+
+    def handle(self, *args, **options):
+        every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.MINUTES)
+        PeriodicTask.objects.get_or_create(
+            name="worker heartbeat", defaults={"task": "anshan.heartbeat", "interval": every_minute}
+        )
+        created = schedules.ensure_default_schedules()
+        self.stdout.write(f"periodic tasks ready ({created} created)")

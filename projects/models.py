@@ -1,0 +1,313 @@
+import re
+from decimal import Decimal
+
+import pghistory
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from .access import RestrictedQuerySet
+from .choices import KeyLevel, RegionKind, Role, SectorKind, Stage, StartType
+
+# GB/T 40058-2021 national project code: YYYY-RRRRRR-DD-TT-NNNNNC (24 characters).
+PROJECT_CODE_RE = re.compile(r"^(19|20)\d{2}-\d{6}-\d{2}-\d{2}-[0-9A-Z]{6}$")
+project_code_validator = RegexValidator(
+    PROJECT_CODE_RE,
+    "项目代码格式应为 YYYY-RRRRRR-DD-TT-NNNNNC(24位:年份-6位行政区划代码-2位行业主管部门代码-2位项目类型代码-6位序号与校验码)。",
+    code="invalid_project_code",
+)
+non_negative = MinValueValidator(Decimal("0"), "金额不能为负数。")
+
+
+def money_field(verbose_name, **kwargs):
+    """Money in 万元, exact to two places (max 999,999,999,999.99 万元)."""
+    kwargs.setdefault("validators", [non_negative])
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
+
+
+class Region(models.Model):
+    """A county-level group (县区推进组): district, county, county-level city or development zone."""
+
+    key = models.SlugField("标识", max_length=30, unique=True)
+    name = models.CharField("名称", max_length=50, unique=True)
+    division_code = models.CharField(
+        "行政区划代码",
+        max_length=6,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6}$", "行政区划代码为6位数字。")],
+    )
+    kind = models.CharField("类型", max_length=20, choices=RegionKind.choices)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "县区"
+        verbose_name_plural = "县区"
+        ordering = ["sort_order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Sector(models.Model):
+    """Industry chain, cluster or featured industry (产业链/产业集群/特色产业)."""
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    kind = models.CharField("类别", max_length=20, choices=SectorKind.choices)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "产业"
+        verbose_name_plural = "产业"
+        ordering = ["kind", "sort_order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Department(models.Model):
+    """A city department (市直部门); each leads the projects of its field (the "N" groups)."""
+
+    key = models.SlugField("标识", max_length=30, unique=True)
+    name = models.CharField("名称", max_length=50, unique=True)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "市直部门"
+        verbose_name_plural = "市直部门"
+        ordering = ["sort_order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Category(models.Model):
+    """Project category; each of the three special groups (the "3") reviews one category."""
+
+    key = models.SlugField("标识", max_length=30, unique=True)
+    name = models.CharField("名称", max_length=50, unique=True)
+    lead_department = models.ForeignKey(
+        Department, models.PROTECT, verbose_name="牵头部门", null=True, blank=True, related_name="+"
+    )
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "项目类别"
+        verbose_name_plural = "项目类别"
+        ordering = ["sort_order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class KeyProjectThreshold(models.Model):
+    """Minimum total planned investment that makes a key project at each level (editable)."""
+
+    level = models.CharField("级别", max_length=10, choices=KeyLevel.choices, unique=True)
+    min_total_investment = money_field("总投资下限(万元)")
+
+    class Meta:
+        verbose_name = "重点项目标准"
+        verbose_name_plural = "重点项目标准"
+
+    def __str__(self):
+        return f"{self.get_level_display()} ≥ {self.min_total_investment} 万元"
+
+
+class ProjectQuerySet(RestrictedQuerySet):
+    scope_path = ""
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    exclude=["updated_at"],
+    model_name="ProjectEvent",
+)
+class Project(models.Model):
+    code = models.CharField(
+        "项目代码",
+        max_length=24,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[project_code_validator],
+        help_text="全国投资项目在线审批监管平台赋码,如 2024-210302-04-01-A1B2C3。",
+    )
+    name = models.CharField("项目名称", max_length=200)
+    investor = models.CharField("投资主体/企业", max_length=200, blank=True)
+    description = models.TextField("建设内容", blank=True)
+    region = models.ForeignKey(Region, models.PROTECT, verbose_name="县区", related_name="projects")
+    sector = models.ForeignKey(
+        Sector, models.PROTECT, verbose_name="产业", null=True, blank=True, related_name="projects"
+    )
+    category = models.ForeignKey(Category, models.PROTECT, verbose_name="项目类别", related_name="projects")
+    department = models.ForeignKey(
+        Department, models.PROTECT, verbose_name="牵头市直部门", null=True, blank=True, related_name="projects"
+    )
+    total_investment = money_field("计划总投资(万元)")
+    annual_plan = money_field("本年计划投资(万元)", default=Decimal("0"))
+    stage = models.CharField("阶段", max_length=20, choices=Stage.choices, default=Stage.PLANNING)
+    start_type = models.CharField("开工类型", max_length=20, choices=StartType.choices, blank=True)
+    planned_start = models.DateField("计划开工日期", null=True, blank=True)
+    actual_start = models.DateField("实际开工日期", null=True, blank=True)
+    planned_completion = models.DateField("计划竣工日期", null=True, blank=True)
+    actual_completion = models.DateField("实际竣工日期", null=True, blank=True)
+    address = models.CharField("建设地点", max_length=200, blank=True)
+    longitude = models.DecimalField(
+        "经度",
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    latitude = models.DecimalField(
+        "纬度",
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    city_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, verbose_name="市级包保领导", null=True, blank=True, related_name="+"
+    )
+    county_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, verbose_name="县级包保领导", null=True, blank=True, related_name="+"
+    )
+    steward = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, verbose_name="项目管家", null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "项目"
+        verbose_name_plural = "项目"
+        ordering = ["-total_investment", "id"]
+        indexes = [
+            models.Index(fields=["region", "stage"]),
+            models.Index(fields=["stage", "total_investment"]),
+            models.Index(fields=["category", "stage"]),
+            models.Index(fields=["department", "stage"]),
+            models.Index(fields=["sector", "stage"]),
+            models.Index(fields=["-total_investment", "id"], name="project_invest_order"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_investment__gte=0) & Q(annual_plan__gte=0), name="project_money_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_plan__lte=models.F("total_investment")), name="project_annual_within_total"
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_completion__isnull=True)
+                | Q(actual_start__isnull=True)
+                | Q(actual_completion__gte=models.F("actual_start")),
+                name="project_completion_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if (
+            self.total_investment is not None
+            and self.annual_plan is not None
+            and self.annual_plan > self.total_investment
+        ):
+            errors["annual_plan"] = "本年计划投资不能大于计划总投资。"
+        if self.planned_start and self.planned_completion and self.planned_completion < self.planned_start:
+            errors["planned_completion"] = "计划竣工日期不能早于计划开工日期。"
+        if self.actual_start and self.actual_completion and self.actual_completion < self.actual_start:
+            errors["actual_completion"] = "实际竣工日期不能早于实际开工日期。"
+        if self.stage == Stage.CONSTRUCTION and not self.start_type:
+            errors["start_type"] = "在建项目须注明开工类型(新开工/续建/复工)。"
+        if errors:
+            raise ValidationError(errors)
+
+    def key_level(self, thresholds):
+        """'city', 'county' or '' for the given {level: minimum} thresholds (see selectors)."""
+        if self.total_investment >= thresholds[KeyLevel.CITY]:
+            return KeyLevel.CITY
+        if self.total_investment >= thresholds[KeyLevel.COUNTY]:
+            return KeyLevel.COUNTY
+        return ""
+
+
+class StageChangeQuerySet(RestrictedQuerySet):
+    scope_path = "project__"
+
+
+class StageChange(models.Model):
+    """One move of a project from one stage to another: when, by whom and why."""
+
+    project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="stage_changes")
+    from_stage = models.CharField("原阶段", max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField("新阶段", max_length=20, choices=Stage.choices)
+    start_type = models.CharField("开工类型", max_length=20, choices=StartType.choices, blank=True)
+    changed_on = models.DateField("变更日期")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="操作人", null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField("原因", blank=True)
+    is_backward = models.BooleanField("退回", default=False)
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    objects = StageChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "阶段变更"
+        verbose_name_plural = "阶段变更"
+        ordering = ["project", "changed_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(is_backward=False) | ~Q(reason=""), name="stage_backward_needs_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.project}: {self.from_stage or '—'} → {self.to_stage}"
+
+
+class RoleAssignment(models.Model):
+    """A role a user holds, with the place it applies to. A user may hold several."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, verbose_name="用户", related_name="roles")
+    role = models.CharField("角色", max_length=30, choices=Role.choices)
+    region = models.ForeignKey(Region, models.CASCADE, verbose_name="县区", null=True, blank=True)
+    department = models.ForeignKey(Department, models.CASCADE, verbose_name="部门", null=True, blank=True)
+    category = models.ForeignKey(Category, models.CASCADE, verbose_name="项目类别", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "角色分配"
+        verbose_name_plural = "角色分配"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "region", "department", "category"],
+                nulls_distinct=False,
+                name="role_assignment_unique",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role__in=["county_staff", "county_reviewer"]) | Q(region__isnull=False),
+                name="county_role_needs_region",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="department") | Q(department__isnull=False),
+                name="department_role_needs_department",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="special_group") | Q(category__isnull=False),
+                name="special_group_role_needs_category",
+            ),
+        ]
+
+    def __str__(self):
+        place = self.region or self.department or self.category or ""
+        return f"{self.user} · {self.get_role_display()} {place}".strip()

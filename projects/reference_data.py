@@ -1,0 +1,70 @@
+"""Default reference data (domain.md sections 2-3). Loaded idempotently; administrators edit it afterwards."""
+
+from decimal import Decimal
+
+REGIONS = [
+    # key, name, division code, kind
+    ("tiedong", "铁东区", "210302", "district"),
+    ("tiexi", "铁西区", "210303", "district"),
+    ("lishan", "立山区", "210304", "district"),
+    ("qianshan", "千山区", "210311", "district"),
+    ("haicheng", "海城市", "210381", "county_city"),
+    ("taian", "台安县", "210321", "county"),
+    ("xiuyan", "岫岩满族自治县", "210323", "county"),
+    ("gaoxin", "高新区", None, "zone"),
+    ("jingkai", "经济开发区", None, "zone"),
+    ("fengjingqu", "千山风景区", None, "zone"),
+]
+
+SECTORS = [
+    # The article names four of the twelve chains; the other eight are plausible additions.
+    ("钢铁及深加工", "chain"),
+    ("菱镁", "chain"),
+    ("专用车及汽车零部件", "chain"),
+    ("纺织服装", "chain"),
+    ("高端装备制造", "chain"),
+    ("精细化工", "chain"),
+    ("新材料", "chain"),
+    ("新能源", "chain"),
+    ("生物医药", "chain"),
+    ("电子信息", "chain"),
+    ("农产品深加工", "chain"),
+    ("冶金矿山", "chain"),
+    ("现代农业", "cluster"),
+    ("商贸服务", "cluster"),
+    ("文旅康养", "cluster"),
+    ("数字经济", "cluster"),
+    ("金属包装", "featured"),
+    ("钢丝绳", "featured"),
+    ("柔性显示", "featured"),
+    ("激光装备", "featured"),
+    ("泵业", "featured"),
+    ("岫玉", "featured"),
+    ("南果梨", "featured"),
+    ("耐火材料", "featured"),
+]
+
+DEPARTMENTS = [
+    ("fgw", "市发展改革委"),
+    ("zjj", "市住房城乡建设局"),
+    ("gxj", "市工业和信息化局"),
+    ("swj", "市商务局"),
+    ("zrzyj", "市自然资源局"),
+    ("sthjj", "市生态环境局"),
+    ("jtj", "市交通运输局"),
+    ("nyj", "市农业农村局"),
+    ("wlj", "市文化旅游和广播电视局"),
+    ("kjj", "市科学技术局"),
+    ("slj", "市水利局"),
+    ("sjj", "市营商环境建设局"),
+]
+
+CATEGORIES = [
+    # key, name, lead department (the "3" special groups)
+    ("social", "社会投资类", "fgw"),
+    ("urban", "城建类", "zjj"),
+    ("industrial", "工业“四改”类", "gxj"),
+    ("other", "其他类", None),
+]
+
+THRESHOLDS = [("city", Decimal("5000")), ("county", Decimal("500"))]

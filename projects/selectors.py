@@ -1,0 +1,103 @@
+"""Reads for the project registry. Every read that a user triggers passes the user: scope is applied here."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Case, CharField, Count, DecimalField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from .access import Action
+from .choices import KeyLevel, Stage
+from .models import Category, Department, KeyProjectThreshold, Project, Region, Sector, StageChange
+
+ZERO = Decimal("0.00")
+
+
+def key_thresholds():
+    """{level: minimum 万元} from the editable thresholds table (one query)."""
+    values = dict(KeyProjectThreshold.objects.values_list("level", "min_total_investment"))
+    values.setdefault(KeyLevel.CITY, Decimal("5000"))
+    values.setdefault(KeyLevel.COUNTY, Decimal("500"))
+    return values
+
+
+def key_level_expression(thresholds):
+    return Case(
+        When(total_investment__gte=thresholds[KeyLevel.CITY], then=Value(KeyLevel.CITY.value)),
+        When(total_investment__gte=thresholds[KeyLevel.COUNTY], then=Value(KeyLevel.COUNTY.value)),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def key_level_q(level, thresholds):
+    """Projects that are key projects at least at this level."""
+    return Q(total_investment__gte=thresholds[level])
+
+
+def project_queryset(*, user, action=Action.VIEW):
+    """Projects in the user's scope, joined with what lists show (constant query count)."""
+    return (
+        Project.objects.restrict(user, action)
+        .select_related("region", "sector", "category", "department")
+        .annotate(key_level=key_level_expression(key_thresholds()))
+    )
+
+
+def project_list(*, user, filters=None, action=Action.VIEW):
+    qs = project_queryset(user=user, action=action)
+    if filters:
+        qs = qs.filter(**filters)
+    return qs
+
+
+def project_get(*, user, pk, action=Action.VIEW):
+    """One project in the user's scope; outside scope it does not exist (404)."""
+    try:
+        return project_queryset(user=user, action=action).get(pk=pk)
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise Http404("项目不存在。") from None
+
+
+def stage_history(*, user, project):
+    return StageChange.objects.restrict(user).filter(project=project).select_related("changed_by")
+
+
+def regions_visible(*, user):
+    """Reference lists are public within the system; scope applies to the projects in them."""
+    return Region.objects.all()
+
+
+def sectors_all():
+    return Sector.objects.all()
+
+
+def departments_all():
+    return Department.objects.all()
+
+
+def categories_all():
+    return Category.objects.all()
+
+
+def year_fraction_elapsed(on: datetime.date) -> Decimal:
+    """Share of the calendar year elapsed at the end of the given day (time-proportional target)."""
+    start = datetime.date(on.year, 1, 1)
+    days = (datetime.date(on.year + 1, 1, 1) - start).days
+    return (Decimal((on - start).days + 1) / Decimal(days)).quantize(Decimal("0.0001"))
+
+
+def pool_summary(*, user, region=None):
+    """Counts and planned totals per stage in the user's scope (the "四个一批" pools and beyond)."""
+    qs = Project.objects.restrict(user)
+    if region is not None:
+        qs = qs.filter(region=region)
+    rows = qs.values("stage").annotate(
+        count=Count("id"),
+        total=Coalesce(Sum("total_investment"), Value(ZERO), output_field=DecimalField()),
+    )
+    result = {stage: {"count": 0, "total": ZERO} for stage in Stage.values}
+    for row in rows:
+        result[row["stage"]] = {"count": row["count"], "total": row["total"]}
+    return result
