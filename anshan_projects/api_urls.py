@@ -4,4 +4,9 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("projects.api.urls")),
+    path("", include("investment.api.urls")),
+    path("", include("attraction.api.urls")),
+    path("", include("supervision.api.urls")),
+    path("", include("notifications.api.urls")),
+    path("", include("dispatch.api.urls")),
 ]

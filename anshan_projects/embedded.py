@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -54,7 +55,8 @@ def postgres_bin(name):
 def postgres_url():
     """Start (if needed) the embedded PostgreSQL and return a URL for our database."""
     os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR_DIR / "run"))
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
+    warnings.filterwarnings("ignore", module="platformdirs")
     import pgserver
     from pgserver.postgres_server import PostgresServer
 

@@ -23,5 +23,10 @@ urlpatterns += i18n_patterns(
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", project_views.home, name="home"),
     path("projects/", include("projects.urls")),
+    path("progress/", include("investment.urls")),
+    path("attraction/", include("attraction.urls")),
+    path("supervision/", include("supervision.urls")),
+    path("inbox/", include("notifications.urls")),
+    path("dispatch/", include("dispatch.urls")),
     prefix_default_language=False,
 )

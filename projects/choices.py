@@ -54,3 +54,18 @@ class Role(models.TextChoices):
     COUNTY_STAFF = "county_staff", "县区填报员"
     COUNTY_REVIEWER = "county_reviewer", "县区审核员"
     REPORT_MANAGER = "report_manager", "报表管理员"
+
+
+class Tier(models.TextChoices):
+    """The four tiers of the "1+3+N+10" dispatch system, lowest first (escalation goes up)."""
+
+    COUNTY = "county", "县区推进组(10)"
+    DEPARTMENT = "department", "市直部门推进组(N)"
+    SPECIAL = "special", "专项推进组(3)"
+    CITY = "city", "市项目工作领导小组(1)"
+
+    @classmethod
+    def above(cls, tier):
+        order = list(cls.values)
+        index = order.index(tier)
+        return order[index + 1] if index + 1 < len(order) else None

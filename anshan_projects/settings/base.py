@@ -37,7 +37,11 @@ INSTALLED_APPS = [
     "accounts",
     "projects",
     "investment",
+    "attraction",
+    "notifications",
+    "supervision",
     "dispatch",
+    "ops",
     "demo",
 ]
 
@@ -193,8 +197,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "anshan_projects.api.Pagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "anshan_projects.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
 }

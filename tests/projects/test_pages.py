@@ -32,3 +32,12 @@ def test_language_switch_offers_english(client, county_user):
     client.force_login(county_user)
     response = client.get("/")
     assert 'value="en"' in response.content.decode()
+
+
+def test_english_is_available(client, county_user):
+    client.force_login(county_user)
+    client.cookies["django_language"] = "en"
+    response = client.get("/")
+    assert "Overview" in response.content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    assert "项目总览" in client.get("/").content.decode()

@@ -1,0 +1,44 @@
+"""What every API endpoint shares: errors, pagination, and the scoped viewset base."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    """Someone else saved the same entry first (optimistic concurrency)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "该记录已被他人修改,请刷新后重试。"
+    default_code = "conflict"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "任务队列暂不可用,请稍后再试。"
+    default_code = "queue_unavailable"
+
+
+def exception_handler(exc, context):
+    """Services raise Django's ValidationError / PermissionDenied; the API answers 400 with a
+    field -> messages object, and 404 for anything outside the caller's scope."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = Http404()
+    return drf_exception_handler(exc, context)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def created(data):
+    return Response(data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,56 @@
+"""One filterset for the project list page, the API and the export, so they always agree."""
+
+import django_filters
+from django.db.models import Q
+
+from .choices import KeyLevel, Stage
+from .models import Category, Department, Project, Region, Sector
+from .selectors import key_level_q, key_thresholds
+
+
+class ProjectFilterSet(django_filters.FilterSet):
+    region = django_filters.CharFilter(method="filter_region", label="县区(区划代码、标识或ID)")
+    sector = django_filters.ModelChoiceFilter(queryset=Sector.objects.all(), label="产业")
+    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), label="项目类别")
+    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label="牵头部门")
+    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label="阶段")
+    min_investment = django_filters.NumberFilter(
+        field_name="total_investment", lookup_expr="gte", label="总投资不低于(万元)"
+    )
+    max_investment = django_filters.NumberFilter(
+        field_name="total_investment", lookup_expr="lte", label="总投资不高于(万元)"
+    )
+    key_level = django_filters.ChoiceFilter(choices=KeyLevel.choices, method="filter_key_level", label="重点项目级别")
+    search = django_filters.CharFilter(method="filter_search", label="搜索(名称、代码、投资主体)")
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("total_investment", "total_investment"),
+            ("annual_plan", "annual_plan"),
+            ("name", "name"),
+            ("planned_start", "planned_start"),
+            ("updated_at", "updated_at"),
+        ),
+        label="排序",
+    )
+
+    class Meta:
+        model = Project
+        fields = ["region", "sector", "category", "department", "stage"]
+
+    def filter_region(self, queryset, name, value):
+        value = value.strip()
+        region = Region.objects.filter(Q(division_code=value) | Q(key=value)).first()
+        if region is None and value.isdigit():
+            region = Region.objects.filter(pk=int(value)).first()
+        if region is None:
+            return queryset.none()
+        return queryset.filter(region=region)
+
+    def filter_key_level(self, queryset, name, value):
+        return queryset.filter(key_level_q(value, key_thresholds()))
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value) | Q(investor__icontains=value))
