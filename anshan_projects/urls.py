@@ -1,4 +1,3 @@
-from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -17,7 +16,8 @@ urlpatterns = [
     path("", include("django_prometheus.urls")),
 ]
 
-urlpatterns += i18n_patterns(
+# Language comes from the switcher (cookie) or the browser, not from the URL.
+urlpatterns += [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -28,5 +28,4 @@ urlpatterns += i18n_patterns(
     path("supervision/", include("supervision.urls")),
     path("inbox/", include("notifications.urls")),
     path("dispatch/", include("dispatch.urls")),
-    prefix_default_language=False,
-)
+]
