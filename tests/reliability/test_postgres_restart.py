@@ -21,7 +21,7 @@ def private_stack():
 
 
 def database_check(web):
-    status, body, seconds = web.get("/healthz")
+    _status, body, seconds = web.get("/healthz")
     return json.loads(body)["checks"]["database"], seconds
 
 

@@ -21,7 +21,7 @@ def test_a_demo_account_that_can_sign_in_fails_the_system_check_with_debug_off(s
     UserFactory(username="leader", password="anshan-demo")
     errors = demo_errors()
     assert len(errors) == 1 and "leader" in errors[0].msg
-    with pytest.raises(SystemCheckError, match="ops.E001"):
+    with pytest.raises(SystemCheckError, match=r"ops\.E001"):
         call_command("check", databases=["default"])
 
 
