@@ -163,15 +163,13 @@ def _previous(scale):
 
 
 def _machine():
-    cpu = "?"
+    cpu, memory = "?", 0
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        memory = int(open("/proc/meminfo").readline().split()[1]) / 1024 / 1024
+        cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
+        memory = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
     except OSError:
-        memory = 0
+        pass
     from django.db import connection
 
     with connection.cursor() as cursor:

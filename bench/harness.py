@@ -108,7 +108,7 @@ def measure(fn, *, reps=None, memory=True, budget=60.0):
         fn()
         times.append(time.perf_counter() - started)
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     peak = peak_memory_mb(fn) if memory else None
     return Stats(median=statistics.median(times), p95=p95, runs=len(times), peak_mb=peak)
 

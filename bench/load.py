@@ -49,7 +49,7 @@ def run(*, database_url, users, concurrency=50, seconds=60, think=(0.5, 1.5), wo
         "DATABASE_URL": database_url,
         "LOG_LEVEL": "WARNING",
     }
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 (fixed argv)
         [str(Path(sys.executable).parent / "gunicorn"), "anshan_projects.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
          "--log-level", "warning", "--timeout", "60"],
