@@ -1,3 +1,4 @@
+import datetime
 import re
 from decimal import Decimal
 
@@ -19,6 +20,10 @@ project_code_validator = RegexValidator(
     code="invalid_project_code",
 )
 non_negative = MinValueValidator(Decimal("0"), "金额不能为负数。")
+
+
+def _of_type(value, kind):
+    return value if isinstance(value, kind) else None
 
 
 def money_field(verbose_name, **kwargs):
@@ -218,16 +223,23 @@ class Project(models.Model):
         return self.name
 
     def clean(self):
+        # full_clean runs clean() even when a field failed to parse; that field still holds the raw
+        # input (e.g. text), already reported by clean_fields: compare only values of the right type.
         errors = {}
-        if (
-            self.total_investment is not None
-            and self.annual_plan is not None
-            and self.annual_plan > self.total_investment
-        ):
+        total, annual = _of_type(self.total_investment, Decimal), _of_type(self.annual_plan, Decimal)
+        if total is not None and annual is not None and annual > total:
             errors["annual_plan"] = "本年计划投资不能大于计划总投资。"
-        if self.planned_start and self.planned_completion and self.planned_completion < self.planned_start:
+        planned_start, planned_completion = (
+            _of_type(self.planned_start, datetime.date),
+            _of_type(self.planned_completion, datetime.date),
+        )
+        if planned_start and planned_completion and planned_completion < planned_start:
             errors["planned_completion"] = "计划竣工日期不能早于计划开工日期。"
-        if self.actual_start and self.actual_completion and self.actual_completion < self.actual_start:
+        actual_start, actual_completion = (
+            _of_type(self.actual_start, datetime.date),
+            _of_type(self.actual_completion, datetime.date),
+        )
+        if actual_start and actual_completion and actual_completion < actual_start:
             errors["actual_completion"] = "实际竣工日期不能早于实际开工日期。"
         if self.stage == Stage.CONSTRUCTION and not self.start_type:
             errors["start_type"] = "在建项目须注明开工类型(新开工/续建/复工)。"
