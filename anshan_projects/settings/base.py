@@ -181,8 +181,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Longer than any report may take, so a running task is not redelivered (Celery #4766).
-    "visibility_timeout": 6 * 3600,
+    # Longer than any report may take, so a running task is not redelivered (Celery #4766). It is
+    # also how long the task of a worker killed mid-report waits before another worker gets it.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600),
     "socket_timeout": 5,
     "socket_connect_timeout": 2,
     "max_retries": 1,
