@@ -382,3 +382,44 @@ def today():
 def months_back(start: datetime.date, n: int) -> datetime.date:
     y, m = divmod(start.year * 12 + start.month - 1 - n, 12)
     return datetime.date(y, m + 1, 1)
+
+
+@transaction.atomic
+def photo_upload(*, user, project, upload, caption, taken_on=None):
+    """Check a site photo or video by content, read its EXIF date, store it with a thumbnail."""
+    from .models import SitePhoto
+    from .uploads import inspect_media, read_limited, store_media
+
+    _require(user, Action.CHANGE, project)
+    caption = (caption or "").strip()
+    if not caption:
+        raise ValidationError({"caption": "请填写照片说明。"})
+    data = read_limited(upload)
+    kind, content_type, extension, exif_date, image = inspect_media(data)
+    if isinstance(taken_on, str) and taken_on:
+        try:
+            taken_on = datetime.date.fromisoformat(taken_on)
+        except ValueError:
+            raise ValidationError({"taken_on": "日期格式应为 YYYY-MM-DD。"}) from None
+    taken = exif_date or taken_on
+    if taken is None:
+        raise ValidationError({"taken_on": "照片没有拍摄日期信息,请填写拍摄日期。"})
+    if taken > timezone.localdate():
+        raise ValidationError({"taken_on": "拍摄日期不能晚于今天。"})
+    path, thumbnail = store_media(data, extension, image)
+    photo = SitePhoto(
+        project=project,
+        kind=kind,
+        file=path,
+        thumbnail=thumbnail,
+        content_type=content_type,
+        size=len(data),
+        caption=caption,
+        taken_on=taken,
+        taken_on_from_exif=exif_date is not None,
+        uploaded_by=user,
+    )
+    photo.full_clean()
+    with _audit(user):
+        photo.save()
+    return photo
