@@ -212,6 +212,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EntryStatusEnum": "investment.choices.EntryStatus",
+        "ProblemKindEnum": "investment.choices.ProblemKind",
+        "ProblemStatusEnum": "investment.choices.ProblemStatus",
+        "MediaKindEnum": "investment.choices.MediaKind",
+        "ProcedureStatusEnum": "investment.choices.ProcedureStatus",
+        "FundingKindEnum": "investment.choices.FundingKind",
+    },
 }
 
 # --- Security headers (production tightens the rest) ----------------------------------
