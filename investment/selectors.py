@@ -263,8 +263,4 @@ def project_audit(*, user, project, limit=200):
 
     if not Project.objects.restrict(user).filter(pk=project.pk).exists():
         raise Http404("项目不存在。")
-    return (
-        pghistory.models.Events.objects.references(project)
-        .select_related("pgh_context")
-        .order_by("-pgh_created_at")[:limit]
-    )
+    return pghistory.models.Events.objects.references(project).order_by("-pgh_created_at")[:limit]
