@@ -264,3 +264,57 @@ def project_audit(*, user, project, limit=200):
     if not Project.objects.restrict(user).filter(pk=project.pk).exists():
         raise Http404("项目不存在。")
     return pghistory.models.Events.objects.references(project).order_by("-pgh_created_at")[:limit]
+
+
+def project_section(*, user, project):
+    """Everything the project page's progress section shows (a fixed number of queries)."""
+    from django.contrib.auth import get_user_model
+
+    entries = list(entries_with_totals(user=user, project=project))
+    amendments = {}
+    for a in amendments_for(user=user, entries=[e.pk for e in entries]):
+        amendments.setdefault(a.entry_id, []).append(a)
+    for e in entries:
+        e.amendment_list = amendments.get(e.pk, [])
+    procedures = list(procedure_list(user=user, project=project))
+    tops = [i for i in procedures if i.parent_id is None]
+    children = {}
+    for i in procedures:
+        if i.parent_id:
+            children.setdefault(i.parent_id, []).append(i)
+    for t in tops:
+        t.sub_items = children.get(t.pk, [])
+    audit = list(project_audit(user=user, project=project, limit=100))
+    user_ids = {e.pgh_context.get("user") for e in audit if e.pgh_context and e.pgh_context.get("user")}
+    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+    for e in audit:
+        e.who = names.get((e.pgh_context or {}).get("user"), "系统")
+    return {
+        "project": project,
+        "entries": entries,
+        "photos": list(photo_list(user=user, project=project)[:24]),
+        "problems": list(problem_list(user=user, project=project)),
+        "procedures": tops,
+        "procedure_summary": procedure_summary(items=procedures),
+        "funding": list(funding_list(user=user, project=project)),
+        "audit": audit,
+        "can_change": _can(user, Action.CHANGE, project),
+        "can_verify": _can(user, Action.VERIFY, project),
+        "can_comment": _can(user, Action.COMMENT, project) or _can(user, Action.CHANGE, project),
+        "frozen": frozen_periods(periods=[e.period for e in entries]),
+    }
+
+
+def _can(user, action, project):
+    from projects.access import can
+
+    return can(user, action, project)
+
+
+def regions_for_entry(*, user):
+    """Regions whose projects the user may see (for the month page's picker)."""
+    from projects.access import region_ids
+    from projects.models import Region
+
+    ids = region_ids(user, Action.VIEW)
+    return Region.objects.all() if ids is None else Region.objects.filter(pk__in=ids)
