@@ -337,7 +337,15 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
     totals = {}
     if project_ids:
         for e in ProgressEntry.objects.filter(project_id__in=project_ids, period__in=periods).only(
-            "id", "project_id", "period", "amount_completed", "image_progress", "next_steps", "overrun_reason", "status"
+            "id",
+            "project_id",
+            "period",
+            "amount_completed",
+            "amended_amount",
+            "image_progress",
+            "next_steps",
+            "overrun_reason",
+            "status",
         ):
             existing[(e.project_id, e.period)] = e
         totals = dict(

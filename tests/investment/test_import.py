@@ -174,3 +174,20 @@ def test_ten_thousand_rows_validate_in_seconds(county_user):
     elapsed = time.perf_counter() - started
     assert result.valid and result.created == 10_000
     assert elapsed < 10, elapsed
+
+
+def test_import_query_count_does_not_grow_with_rows(county_user, django_assert_max_num_queries):
+    from projects.access import user_roles
+
+    from .bulk import bulk_projects
+
+    projects = list(bulk_projects(60, prefix="Q"))
+    user_roles(county_user)
+    first = xlsx_bytes([row(p, PERIOD, 1) for p in projects])
+    progress_import(user=county_user, data=first, dry_run=False)
+    changed = xlsx_bytes([row(p, PERIOD, 2) for p in projects])
+    with django_assert_max_num_queries(12):
+        result = progress_import(user=county_user, data=changed, dry_run=False)
+    assert result.updated == 60
+    assert {e.amount_completed for e in ProgressEntry.objects.all()} == {Decimal("2.00")}
+    assert {e.version for e in ProgressEntry.objects.all()} == {2}
