@@ -173,7 +173,7 @@ def test_ten_thousand_rows_validate_in_seconds(county_user):
     result = progress_import(user=county_user, data=data, dry_run=True)
     elapsed = time.perf_counter() - started
     assert result.valid and result.created == 10_000
-    assert elapsed < 10, elapsed
+    assert elapsed < 20, elapsed  # about 1 s on an idle 2-core machine; generous for a loaded CI box
 
 
 def test_import_query_count_does_not_grow_with_rows(county_user, django_assert_max_num_queries):
