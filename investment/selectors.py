@@ -105,6 +105,8 @@ def entries_with_totals(*, user, project=None, period=None, region=None):
     from django.db.models.functions import ExtractYear
 
     qs = entry_queryset(user=user)
+    if period is not None:
+        qs = qs.filter(period__lte=month_start(period))  # earlier months suffice for the running sums
     if project is not None:
         qs = qs.filter(project=project)
     if region is not None:
@@ -116,7 +118,7 @@ def entries_with_totals(*, user, project=None, period=None, region=None):
         ytd=Window(Sum(amount), partition_by=[F("project_id"), ExtractYear("period")], order_by=F("period").asc()),
     ).order_by("project_id", "-period")
     if period is not None:
-        # Window functions run before WHERE on the outer query only when wrapped: filter in Python.
+        # WHERE runs before the window sums: keep the earlier months in SQL and pick the month here.
         return [e for e in qs if e.period == month_start(period)]
     return qs
 

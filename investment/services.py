@@ -113,6 +113,9 @@ def progress_save(*, user, project, period, version=None, **data):
             raise ConflictError()
         entry = ProgressEntry(project=project, period=period, created_by=user)
     else:
+        # Updating needs the version the user loaded: without it, a save could silently overwrite.
+        if version in (None, ""):
+            raise ConflictError()
         _check_version(entry, version)
         if entry.status in (EntryStatus.SUBMITTED, EntryStatus.VERIFIED):
             raise ValidationError({"status": f"该月进度{entry.get_status_display()},不能修改;如需修改请先退回。"})
