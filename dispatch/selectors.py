@@ -102,6 +102,12 @@ def round_list(*, user, group=None):
     return qs
 
 
+def round_list_with_reports(*, user, group=None):
+    """Rounds with their reports (newest first), for the report centre: three queries."""
+    reports = Report.objects.filter(report_q(user)).order_by("-created_at", "-id")
+    return round_list(user=user, group=group).prefetch_related(Prefetch("reports", queryset=reports))
+
+
 def round_get(*, user, pk):
     try:
         return round_list(user=user).get(pk=pk)
@@ -144,6 +150,11 @@ def report_q(user):
     if is_report_manager(user):
         q |= Q(kind=ReportKind.EVALUATION)
     return q
+
+
+def can_request_reports(*, user, group):
+    """Leadership, administrators and the group's report managers may ask for a fresh report."""
+    return sees_everything(user) or group.report_managers.filter(pk=user.pk).exists()
 
 
 def report_list(*, user, group=None, round=None, status=None):
@@ -243,9 +254,9 @@ def overdue_problems(*, today):
     return Problem.objects.filter(status__in=ProblemStatus.unresolved(), deadline__lt=today).order_by("pk")
 
 
-def escalation_history(*, user, problem_ids):
-    return ProblemEscalation.objects.filter(
-        problem_id__in=Problem.objects.restrict(user).filter(pk__in=problem_ids).values("pk")
+def escalation_list(*, user):
+    return ProblemEscalation.objects.filter(problem_id__in=Problem.objects.restrict(user).values("pk")).order_by(
+        "-escalated_on", "-id"
     )
 
 
