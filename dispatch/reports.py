@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from anshan_projects import pdf
 from anshan_projects.spreadsheets import StreamingWorkbook
@@ -250,7 +251,7 @@ class RoundFigures:
         for _, project, region, description, kind, tier, status, created_at, deadline, unit in rows.iterator(
             chunk_size=CHUNK
         ):
-            raised = created_at.date()
+            raised = timezone.localtime(created_at).date()
             age = max((as_of - raised).days, 0)
             overdue = max((as_of - deadline).days, 0)
             open_count += 1

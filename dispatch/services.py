@@ -278,11 +278,18 @@ def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS):
     return result
 
 
+def tasks_queue():
+    """The queue dispatch work goes to: the app's default, read at call time (tests give each run its own)."""
+    from anshan_projects.celery import app
+
+    return app.conf.task_default_queue
+
+
 def report_enqueue(*, report_id):
     from .tasks import build_report
 
     try:
-        build_report.apply_async(args=[report_id], retry=True)
+        build_report.apply_async(args=[report_id], queue=tasks_queue())
     except Exception as exc:  # kombu OperationalError, redis ConnectionError, socket errors
         log.warning("could not queue report %s: %s", report_id, exc)
         raise QueueUnavailable("任务队列暂不可用,报告已登记,请稍后重试。") from exc

@@ -73,6 +73,6 @@ def run_quarterly_evaluation():
 def catch_up_on_start(sender=None, **kwargs):
     """A worker that comes back after an outage catches up the rounds that fell due meanwhile."""
     try:
-        catch_up_rounds.apply_async()
+        catch_up_rounds.apply_async(queue=services.tasks_queue())
     except Exception:  # noqa: S110 - the hourly beat tick does it anyway
         pass
