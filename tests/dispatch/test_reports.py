@@ -2,6 +2,7 @@
 
 import datetime
 import subprocess
+from pathlib import Path
 from decimal import Decimal
 
 import openpyxl
@@ -59,7 +60,7 @@ def october(groups, tiedong, haicheng):
             "completions": 0,
             "lagging": 1,
             "open_problems": 2,
-        }  # fmt: skip
+        }
     )
     round, _ = services.round_run(group=groups["city"], period=OCTOBER, queue=False)
     return round
@@ -145,7 +146,7 @@ def test_xlsx_report_figures(october):
 
 def test_pdf_report_has_chinese_text_tables_and_a_chart(october, tmp_path):
     report = build(october, "pdf")
-    data = open(report.file.path, "rb").read()
+    data = Path(report.file.path).read_bytes()
     assert data.startswith(b"%PDF")
     text = subprocess.run(["pdftotext", report.file.path, "-"], capture_output=True, text=True, check=True).stdout
     assert "市项目工作领导小组调度报告" in text
