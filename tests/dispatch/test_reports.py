@@ -2,8 +2,8 @@
 
 import datetime
 import subprocess
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
