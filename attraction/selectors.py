@@ -248,6 +248,16 @@ def attraction_project_get(*, user, pk, action=Action.VIEW):
         raise Http404("项目不存在。") from None
 
 
+def changeable_projects(*, user, limit=2000):
+    """Projects the user may enter figures for (signed onwards), for the pickers of the entry forms."""
+    return list(
+        Project.objects.restrict(user, Action.CHANGE)
+        .exclude(stage__in=[Stage.PLANNING, Stage.NEGOTIATING])
+        .select_related("region")
+        .order_by("region__sort_order", "name")[:limit]
+    )
+
+
 def record_list(*, user):
     return AttractionRecord.objects.restrict(user).select_related("project", "project__region")
 
