@@ -10,7 +10,6 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Q
 
 from projects.choices import Stage, StartType
 from projects.models import Project, StageChange
@@ -98,8 +97,8 @@ def _pipeline_projects(stages):
 def _records_and_follow_ups(builder):
     rng, today = builder.rng, builder.today
     projects = _pipeline_projects([Stage.NEGOTIATING, Stage.SIGNED, Stage.LANDED, Stage.CONSTRUCTION])
-    projects = [p for p in projects if not AttractionRecord.objects.filter(project_id=p[0]).exists()][:MAX_RECORDS] \
-        if AttractionRecord.objects.exists() else projects[:MAX_RECORDS]  # fmt: skip
+    existing = set(AttractionRecord.objects.values_list("project_id", flat=True))
+    projects = [p for p in projects if p[0] not in existing][:MAX_RECORDS]
     sources = [LeadSource.EVENT, LeadSource.VISIT, LeadSource.ONLINE, LeadSource.EXPANSION, LeadSource.OTHER]
     records, follow_ups = [], []
     for project_id, total, _ in projects:
@@ -160,18 +159,19 @@ def _signing_events(builder):
     chosen = [(pid, total) for pid, total in signed if pid in named.values()] + pool[: PROVINCIAL_COUNT - len(named)]
     amounts = _scale([total for _, total in chosen], PROVINCIAL_TOTAL)
     lines = list(zip((pid for pid, _ in chosen), amounts, strict=True))
+    # 江苏飞来 was signed at the Yangtze River Delta week, 大金属 at the Liaoning fair; the rest in turn.
+    home = {named.get("江苏飞来小型新能源电动车产业园"): 0, named.get("大金属新能源装备制造基地"): 2}
+    per_event = [[], [], []]
+    for position, line in enumerate(lines):
+        per_event[home.get(line[0], position % 3)].append(line)
     for index, (name, kind, (month, day), place, organiser) in enumerate(provincial):
         event, created = SigningEvent.objects.get_or_create(
             name=name, held_on=_event_day(builder, month, day),
             defaults={"kind": kind, "place": place, "organiser": organiser, "notes": "省级招商活动"},
         )  # fmt: skip
         if created:
-            mine = lines[index::3]
-            if index == 0:
-                mine = [line for line in lines if line[0] == named.get("江苏飞来小型新能源电动车产业园")] + [
-                    line for line in mine if line[0] != named.get("江苏飞来小型新能源电动车产业园")]  # fmt: skip
             SigningEventProject.objects.bulk_create(
-                [SigningEventProject(event=event, project_id=pid, amount=amount) for pid, amount in mine],
+                [SigningEventProject(event=event, project_id=pid, amount=amount) for pid, amount in per_event[index]],
                 ignore_conflicts=True,
             )
     rest = pool[PROVINCIAL_COUNT - len(named) :]
@@ -198,12 +198,12 @@ def _start_events(builder):
     if not started:
         return
     batches = [
-        ("全市首批项目集中开工", _event_day(builder, 2, 28), Q()),
-        ("春季重点项目集中开工", _event_day(builder, 4, 28), Q()),
+        ("全市首批项目集中开工", _event_day(builder, 2, 28)),
+        ("春季重点项目集中开工", _event_day(builder, 4, 28)),
     ]
     first = [row for row in started if row[2] <= batches[0][1]][:80]
     second = [row for row in started if batches[0][1] < row[2] <= batches[1][1]][:120]
-    for (name, day, _), rows in zip(batches, (first, second), strict=True):
+    for (name, day), rows in zip(batches, (first, second), strict=True):
         event, created = StartEvent.objects.get_or_create(
             name=name, held_on=day, defaults={"place": "各县(市)区主会场", "organiser": "鞍山市人民政府"}
         )
