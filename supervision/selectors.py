@@ -427,3 +427,45 @@ def map_data(*, user, queryset, period, metric="count"):
         for r in regions
     ]
     return {"metric": metric, "period": period, "regions": region_rows, "points": list(points[:5000])}
+
+
+def problems_for(*, user, project):
+    """The project's unresolved problems the user may see (to attach an order to one)."""
+    return Problem.objects.restrict(user).filter(project=project, status__in=ProblemStatus.unresolved())
+
+
+def filtered_lights(*, user, params, period):
+    """The light list of the pages and the API: the project list's filters (ProjectFilterSet) plus
+    ``light``, ``overall`` and ``flag``. Returns (filterset, queryset)."""
+    from projects.filters import ProjectFilterSet
+
+    qs = project_lights(user=user, period=period)
+    filterset = ProjectFilterSet(params, queryset=qs)
+    qs = filterset.qs if filterset.is_valid() else qs.none()
+    light = params.get("light")
+    if light in Light.values:
+        qs = qs.filter(light=light)
+    overall = params.get("overall")
+    if overall in Light.values:
+        qs = qs.filter(overall=overall)
+    flag = params.get("flag")
+    if flag in FLAGS:
+        qs = qs.filter(**{flag: True})
+    return filterset, qs
+
+
+def parse_period(value, default=None):
+    """A 'YYYY-MM' query parameter as the month's first day; the current month when absent or invalid."""
+    if value:
+        try:
+            return month_start(value)
+        except ValueError:
+            pass
+    return default or current_period()
+
+
+def contact_by_username(username):
+    """An active user by username (the enterprise contact an order is addressed to), or None."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()._default_manager.filter(username=username, is_active=True).first()
