@@ -4,10 +4,16 @@ message never sends twice; a failure is logged, kept on the row and retried with
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from . import services
 
 logger = logging.getLogger(__name__)
+
+
+def retry_base_seconds():
+    """First retry delay; doubles with each attempt (``NOTIFICATION_RETRY_SECONDS``, default 30)."""
+    return getattr(settings, "NOTIFICATION_RETRY_SECONDS", 30)
 
 
 @shared_task(
@@ -25,7 +31,7 @@ def deliver(self, delivery_id):
         if self.request.retries >= self.max_retries:
             logger.error("delivery %s given up after %s attempts: %s", delivery_id, self.request.retries + 1, exc)
             return
-        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
+        raise self.retry(exc=exc, countdown=min(retry_base_seconds() * 2**self.request.retries, 3600)) from exc
 
 
 @shared_task(name="notifications.requeue_deliveries", ignore_result=True)
