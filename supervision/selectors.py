@@ -284,14 +284,21 @@ def light_counts(*, user, period, by="region", field="light", filters=None, as_o
 
 
 def light_summary(*, user, period, filters=None, as_of=None):
-    """City-wide totals for one period: {light: count, flag: count, "total": n} (one query)."""
+    """Totals for one period over the user's scope: {"light_<l>": n, "overall_<l>": n, <flag>: n, "total": n}.
+    One query (grouped by region, then summed: a handful of rows)."""
+    summary = {"total": 0, **{f"light_{light}": 0 for light in Light.values}}
+    summary.update({f"overall_{light}": 0 for light in Light.values})
+    summary.update(dict.fromkeys(FLAGS, 0))
     qs = annotate_lights(Project.objects.restrict(user), period=period, as_of=as_of)
     if filters:
         qs = qs.filter(**filters)
-    aggregates = {f"light_{light}": Count("pk", filter=Q(light=light)) for light in Light.values}
-    aggregates.update({f"overall_{light}": Count("pk", filter=Q(overall=light)) for light in Light.values})
-    aggregates.update({flag: Count("pk", filter=Q(**{flag: True})) for flag in FLAGS})
-    return qs.aggregate(total=Count("pk"), **aggregates)
+    counts = {f"light_{light}": Count("pk", filter=Q(light=light)) for light in Light.values}
+    counts.update({f"overall_{light}": Count("pk", filter=Q(overall=light)) for light in Light.values})
+    counts.update({flag: Count("pk", filter=Q(**{flag: True})) for flag in FLAGS})
+    for row in qs.order_by().values("region_id").annotate(total=Count("pk"), **counts):
+        for key in summary:
+            summary[key] += row[key]
+    return summary
 
 
 def light_history(*, user, project):
