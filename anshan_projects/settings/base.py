@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "supervision",
     "dispatch",
     "ops",
+    "portal",
     "demo",
 ]
 
