@@ -131,8 +131,9 @@ def monthly_trend(*, user, today=None):
     this_year, last_year = [ZERO] * 12, [ZERO] * 12
     for period, total in rows:
         (this_year if period.year == year else last_year)[period.month - 1] = total
-    months = today.month
-    return {"months": list(range(1, 13)), "this_year": this_year[:months], "last_year": last_year}
+    # This year runs to the last reported month (the current month is usually still being entered).
+    reported = max([i + 1 for i, v in enumerate(this_year) if v] + [today.month - 1, 1])
+    return {"months": list(range(1, 13)), "this_year": this_year[: min(reported, today.month)], "last_year": last_year}
 
 
 def lagging_projects(*, user, today=None):

@@ -27,7 +27,7 @@
     return chart;
   }
   function byChart(name) { return document.querySelector('[data-chart="' + name + '"]'); }
-  function grid() { return { left: 8, right: 16, top: 36, bottom: 8, containLabel: true }; }
+  function grid() { return { left: 8, right: 48, top: 36, bottom: 8, containLabel: true }; }
 
   function dashboard(data) {
     var L = data.labels;
@@ -36,13 +36,14 @@
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       grid: grid(),
       legend: { top: 0 },
-      xAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
+      xAxis: { type: "value", max: function (v) { return Math.max(100, Math.ceil(v.max / 10) * 10); }, axisLabel: { formatter: "{value}%" } },
       yAxis: { type: "category", inverse: true, data: region.map(function (r) { return r.name; }) },
       series: [{ name: L.rate, type: "bar", data: region.map(function (r) { return (num(r.rate) * 100).toFixed(1); }),
                  label: { show: true, position: "right", formatter: "{c}%" } }]
     }, region);
 
-    var sector = data.sector;
+    // The twelve sectors with the largest plans; the table and the list hold the rest.
+    var sector = data.sector.slice().sort(function (a, b) { return num(b.plan) - num(a.plan); }).slice(0, 12);
     make(byChart("sector"), {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       grid: grid(),
