@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from projects import selectors as project_selectors
 from projects.access import has_role
 from projects.choices import KeyLevel, Role, Stage, StartType
+from projects.views import month_names
 
 from . import selectors
 
@@ -53,8 +54,9 @@ def chart_labels():
         "rate": gettext("完成率"),
         "count": gettext("项目数"),
         "unit": gettext("万元"),
-        "month": gettext("月"),
-        "year": gettext("年"),
+        "months": month_names(),
+        "this_year": gettext("%(year)s年") % {"year": timezone.localdate().year},
+        "last_year": gettext("%(year)s年") % {"year": timezone.localdate().year - 1},
         "problems": gettext("未解决问题"),
     }
 

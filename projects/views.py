@@ -1,3 +1,4 @@
+import datetime
 import json
 import tempfile
 
@@ -8,6 +9,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,6 +34,13 @@ EXPORT_HEADERS = [
     "重点项目级别", "计划总投资(万元)", "本年计划投资(万元)", "计划开工日期", "实际开工日期",
     "计划竣工日期", "实际竣工日期", "建设地点",
 ]  # fmt: skip
+
+
+def month_names():
+    """Axis labels for the twelve months: 1月..12月 in Chinese, Jan..Dec otherwise."""
+    if get_language().startswith("zh"):
+        return [f"{m}月" for m in range(1, 13)]
+    return [date_format(datetime.date(2000, m, 1), "M") for m in range(1, 13)]
 
 
 def _filtered(request):
@@ -158,7 +168,7 @@ def _detail_context(request, project, *, stage_form=None):
         "may_change": may_change,
         "stage_form": stage_form or (StageChangeForm(project=project) if may_change else None),
         "chart_labels": json.dumps(
-            {"plan": _("累计计划"), "done": _("累计完成(已审核)"), "unit": _("万元"), "month": _("月")},
+            {"plan": _("累计计划"), "done": _("累计完成(已审核)"), "unit": _("万元"), "months": month_names()},
             ensure_ascii=False,
         ),
         "key_label": dict(KeyLevel.choices).get(project.key_level, ""),

@@ -61,11 +61,11 @@
       tooltip: { trigger: "axis" },
       grid: grid(),
       legend: { top: 0 },
-      xAxis: { type: "category", data: t.months.map(function (m) { return m + L.month; }) },
+      xAxis: { type: "category", data: L.months },
       yAxis: { type: "value", name: L.unit },
       series: [
-        { name: t.year + L.year, type: "line", smooth: true, areaStyle: { opacity: 0.12 }, data: t.this_year.map(num) },
-        { name: (t.year - 1) + L.year, type: "line", smooth: true, lineStyle: { type: "dashed" }, data: t.last_year.map(num) }
+        { name: L.this_year, type: "line", smooth: true, areaStyle: { opacity: 0.12 }, data: t.this_year.map(num) },
+        { name: L.last_year, type: "line", smooth: true, lineStyle: { type: "dashed" }, data: t.last_year.map(num) }
       ]
     });
 
@@ -100,7 +100,7 @@
           tooltip: { trigger: "axis" },
           grid: grid(),
           legend: { top: 0 },
-          xAxis: { type: "category", data: d.months.map(function (m) { return m + L.month; }) },
+          xAxis: { type: "category", data: L.months },
           yAxis: { type: "value", name: L.unit },
           series: [
             { name: L.plan, type: "line", step: false, lineStyle: { type: "dashed" }, data: d.plan.map(num) },

@@ -5,6 +5,7 @@ Screenshots for the README are written to docs/screenshots/.
 """
 
 import datetime
+import io
 import random
 import re
 from decimal import Decimal
@@ -142,7 +143,10 @@ def test_county_start_shows_on_the_leaders_dashboard(browser, live_server, city,
     leader.screenshot(path=screenshots / "project-list.png", full_page=False)
     with leader.expect_download() as download_info:
         leader.get_by_role("link", name="导出Excel").click()
-    book = openpyxl.load_workbook(download_info.value.path(), read_only=True)
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    with open(download.path(), "rb") as handle:
+        book = openpyxl.load_workbook(io.BytesIO(handle.read()), read_only=True)
     rows = list(book.active.iter_rows(min_row=2, values_only=True))
     assert len(rows) == shown
     assert {r[3] for r in rows} == {"铁东区"}
