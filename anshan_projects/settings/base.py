@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "supervision",
     "dispatch",
     "ops",
+    "portal",
     "demo",
 ]
 
