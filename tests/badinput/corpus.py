@@ -14,7 +14,9 @@ import xlsxwriter
 from investment.excel import TEMPLATE_HEADERS
 
 PERIOD = "2026-10"
-CODE, AMOUNT, PERIOD_COL, IMAGE = (TEMPLATE_HEADERS.index(h) for h in ("项目代码", "本月完成投资(万元)", "填报月份", "形象进度"))
+CODE, AMOUNT, PERIOD_COL, IMAGE = (
+    TEMPLATE_HEADERS.index(h) for h in ("项目代码", "本月完成投资(万元)", "填报月份", "形象进度")
+)
 
 
 def sheet(rows, headers=TEMPLATE_HEADERS, *, formula=None, merge=None):
@@ -66,9 +68,11 @@ def zip_bomb():
 def xml_bomb():
     """Billion laughs in the shared strings of an otherwise valid workbook."""
     good = sheet([["x"] * 3], headers=["项目代码", "填报月份", "本月完成投资(万元)"])
-    laughs = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' + "".join(
-        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
-    ) + ']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+        + ']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
+    )
     source, out = zipfile.ZipFile(io.BytesIO(good)), io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in source.infolist():
@@ -84,9 +88,12 @@ def png(width, height):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     raw = zlib.compress(b"\x00" * 1024)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + chunk(
-        b"IDAT", raw
-    ) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", raw)
+        + chunk(b"IEND", b"")
+    )
 
 
 def random_bytes(size):
@@ -128,6 +135,9 @@ PHOTO_CORPUS = {
     "truncated JPEG": (lambda: ("site.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + random_bytes(300)), "损坏"),
     "PNG decompression bomb": (lambda: ("bomb.png", png(60_000, 60_000)), "损坏"),
     "executable named .png": (lambda: ("x.png", b"\x7fELF\x02\x01\x01" + random_bytes(2000)), "只接受"),
-    "SVG with script": (lambda: ("x.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), "只接受"),
+    "SVG with script": (
+        lambda: ("x.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+        "只接受",
+    ),
     "50 MB file": (lambda: ("big.jpg", b"\xff\xd8\xff\xe0" + random_bytes(50 * 1024 * 1024)), "过大"),
 }

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count, Sum
 from rest_framework.test import APIClient
 
-from investment.models import Photo, ProgressEntry
+from investment.models import ProgressEntry, SitePhoto
 from tests.badinput.corpus import IMPORT_CORPUS, PHOTO_CORPUS, row, sheet
 from tests.factories import ProjectFactory
 
@@ -38,7 +38,7 @@ def database_state():
         cursor.execute("SELECT count(*) FROM investment_progressentryevent")
         events = cursor.fetchone()[0]
     figures = ProgressEntry.objects.aggregate(n=Count("id"), total=Sum("amount_completed"))
-    return figures, events, Photo.objects.count()
+    return figures, events, SitePhoto.objects.count()
 
 
 def media_files():
@@ -84,8 +84,8 @@ def test_a_bad_photo_is_refused_by_content_and_nothing_is_stored(api, project, c
 
 def test_hostile_names_round_trip_through_the_api_and_render_escaped(api, client, county_user, tiedong):
     admin = APIClient()
-    from tests.factories import user_with_role
     from projects.choices import Role
+    from tests.factories import user_with_role
 
     admin.force_authenticate(user_with_role("root", Role.ADMIN))
     created = admin.post("/api/v1/projects/", {"name": HOSTILE, "investor": "<b>x</b>", "region": tiedong.pk,
@@ -117,7 +117,13 @@ def test_bad_values_in_an_api_write_name_the_field_and_write_nothing(field, valu
 
     admin = APIClient()
     admin.force_authenticate(user_with_role("root", Role.ADMIN))
-    body = {"name": "正常项目", "region": tiedong.pk, "category": "industrial", "total_investment": "100.00", field: value}
+    body = {
+        "name": "正常项目",
+        "region": tiedong.pk,
+        "category": "industrial",
+        "total_investment": "100.00",
+        field: value,
+    }
     before = Project.objects.count()
     response = admin.post("/api/v1/projects/", body, format="json")
     assert response.status_code == 400 and expected in response.json(), response.content[:300]

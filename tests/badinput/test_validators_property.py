@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from projects.models import Category, Project, Region, StageChange
 from projects.services import project_create
 
-BOUNDED = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+BOUNDED = settings(
+    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 amount_text = st.one_of(
     st.decimals(allow_nan=True, allow_infinity=True).map(str),
