@@ -7,7 +7,9 @@ zip; writes go through anshan_projects.spreadsheets.StreamingWorkbook (formula-s
 
 import datetime
 import io
+import re
 import time
+import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -213,8 +215,24 @@ def _text(value):
     return str(value).strip()
 
 
+FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>\s*<f[\s>/]')
+
+
+def refuse_formulas(data: bytes):
+    """A formula's cached value is whatever the writing program stored (0 from many generators), not
+    what the county meant: refuse formula cells, naming the first, instead of importing a guess."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                found = FORMULA_CELL.search(archive.read(name))
+                if found:
+                    cell = found.group(1).decode()
+                    raise ValidationError({"file": f"单元格 {cell} 是公式:请复制后“粘贴为数值”再导入。"})
+
+
 def read_rows(data: bytes):
     """(headers, rows) of the first sheet, via calamine. Refuses malformed files with a message."""
+    refuse_formulas(data)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
