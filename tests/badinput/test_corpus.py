@@ -12,6 +12,7 @@ from django.db.models import Count, Sum
 from rest_framework.test import APIClient
 
 from investment.models import ProgressEntry, SitePhoto
+from projects.models import Category
 from tests.badinput.corpus import IMPORT_CORPUS, PHOTO_CORPUS, row, sheet
 from tests.factories import ProjectFactory
 
@@ -89,7 +90,7 @@ def test_hostile_names_round_trip_through_the_api_and_render_escaped(api, client
 
     admin.force_authenticate(user_with_role("root", Role.ADMIN))
     created = admin.post("/api/v1/projects/", {"name": HOSTILE, "investor": "<b>x</b>", "region": tiedong.pk,
-                                               "category": "industrial", "total_investment": "100.00"}, format="json")  # fmt: skip
+                                               "category": Category.objects.get(key="industrial").pk, "total_investment": "100.00"}, format="json")  # fmt: skip
     assert created.status_code == 201, created.content[:300]
     pk = created.json()["id"]
     assert api.get(f"/api/v1/projects/{pk}/").json()["name"] == HOSTILE
@@ -120,7 +121,7 @@ def test_bad_values_in_an_api_write_name_the_field_and_write_nothing(field, valu
     body = {
         "name": "正常项目",
         "region": tiedong.pk,
-        "category": "industrial",
+        "category": Category.objects.get(key="industrial").pk,
         "total_investment": "100.00",
         field: value,
     }
