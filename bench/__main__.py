@@ -50,7 +50,16 @@ def main(argv=None):
 
     seed_file = RESULTS / f"seed-{args.scale}.json"
     prepare()
-    if args.reseed or Project.objects.count() != n or not seed_file.exists():
+    from demo import extensions
+
+    signature = sorted(f"{f.__module__}.{f.__name__}" for f in extensions.REGISTERED)
+    stale = not seed_file.exists() or json.loads(seed_file.read_text()).get("extensions") != signature
+    if (
+        args.reseed
+        or stale
+        or Project.objects.filter(code__startswith="2026-210302-04-01-B").count() < 0
+        or (Project.objects.exclude(code__startswith="2026-210302-04-01-B").count() != n)
+    ):
         print(f"building the {args.scale} data set ({n:,} projects) in {url.split('?')[0]} ...", file=sys.stderr)
         from django.db import connections
 
@@ -68,6 +77,7 @@ def main(argv=None):
         written = {t: after[t] - before.get(t, 0) for t in after if after[t] - before.get(t, 0) > 0}
         copy_seconds = dataset.copy_reference(list(written))
         write_json(seed_file, {"seconds": seed_seconds, "copy_seconds": copy_seconds, "tables": written,
+                               "extensions": signature,
                                "at": datetime.datetime.now().isoformat(timespec="seconds")})  # fmt: skip
     seed = json.loads(seed_file.read_text())
 
@@ -135,7 +145,11 @@ def _context(scale, n):
     from projects.models import Project, Region, RoleAssignment
 
     ctx = Context()
+    from django.utils import timezone
+
     ctx.scale, ctx.n, ctx.size = scale, n, f"{n:,} projects"
+    ctx.today, ctx.now = timezone.localdate(), timezone.now()
+    ctx.year = ctx.today.year
     ctx.region = Region.objects.get(key="tiedong")
     ctx.leader, _ = User.objects.get_or_create(username="bench_leader")
     RoleAssignment.objects.get_or_create(user=ctx.leader, role=Role.LEADERSHIP)
