@@ -99,6 +99,12 @@ def _drive(port, sessions, seconds, think):
                 conn.request("GET", path, headers={"Cookie": cookie, "Host": "localhost"})
                 response = conn.getresponse()
                 response.read()
+                location = response.getheader("Location")
+                if response.status in (301, 302) and location and location.startswith("/"):
+                    # "/" sends each user to its own start page (dashboard or to-do): one page view
+                    conn.request("GET", location, headers={"Cookie": cookie, "Host": "localhost"})
+                    response = conn.getresponse()
+                    response.read()
                 ok = response.status == 200
                 status = response.status
             except (OSError, http.client.HTTPException) as exc:
