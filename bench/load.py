@@ -96,8 +96,16 @@ def _drive(port, sessions, seconds, think):
             path = rng.choice(pages).format(page=rng.randint(1, 20), pk=rng.choice(project_ids))
             started = time.perf_counter()
             try:
-                conn.request("GET", path, headers={"Cookie": cookie, "Host": "localhost"})
-                response = conn.getresponse()
+                try:
+                    conn.request("GET", path, headers={"Cookie": cookie, "Host": "localhost"})
+                    response = conn.getresponse()
+                except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
+                    # the server closed an idle keep-alive connection (gunicorn keepalive 2 s): a browser
+                    # reconnects without showing an error, so does this user
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    conn.request("GET", path, headers={"Cookie": cookie, "Host": "localhost"})
+                    response = conn.getresponse()
                 response.read()
                 location = response.getheader("Location")
                 if response.status in (301, 302) and location and location.startswith("/"):

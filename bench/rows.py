@@ -154,6 +154,20 @@ def project_list_api(ctx):
                 rows_read=ctx.n, extra={"queries": len(queries)})]  # fmt: skip
 
 
+def start_page(ctx):
+    """The first page a user sees ("/" redirects to the dashboard or the to-do list)."""
+    rows = []
+    for label, client in (("leader dashboard", ctx.leader_client), ("county to-do", ctx.county_client)):
+        first = client.get("/", HTTP_HOST="localhost")
+        path = first.headers.get("Location", "/") if first.status_code == 302 else "/"
+        ours = measure(lambda c=client, p=path: _ok(c.get(p, HTTP_HOST="localhost")))
+        with CaptureQueriesContext(connection) as queries:
+            _ok(client.get(path, HTTP_HOST="localhost"))
+        rows.append(Row(f"start page, {label} ({path})", ctx.size, ours, {}, "(part of the load row's 300 ms)",
+                        f"{len(queries)} queries", rows_read=ctx.n, extra={"queries": len(queries)}))  # fmt: skip
+    return rows
+
+
 def project_list_page(ctx):
     path = "/projects/?page=3"
     ours = measure(lambda: _ok(ctx.leader_client.get(path, HTTP_HOST="localhost")))
@@ -484,5 +498,5 @@ def _why(ours, reference, factor, absolute):
     return ", ".join(parts)
 
 
-ROWS = [stats_summary, pools_summary, project_list_api, project_list_page, tier1_report, project_export,
+ROWS = [stats_summary, pools_summary, start_page, project_list_api, project_list_page, tier1_report, project_export,
         pdf_report, progress_import]  # fmt: skip
