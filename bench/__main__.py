@@ -81,6 +81,9 @@ def main(argv=None):
                                "at": datetime.datetime.now().isoformat(timespec="seconds")})  # fmt: skip
     seed = json.loads(seed_file.read_text())
 
+    from .rows import remove_import_projects
+
+    remove_import_projects()  # left over by an interrupted run
     context = _context(args.scale, n)
     from . import rows as row_functions
 
