@@ -95,7 +95,14 @@ def _quiet_triggers(cursor, tables):
     )
     names = [name for (name,) in cursor.fetchall()]
     if names:
-        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(names) + "}"])
+        # Add to what the caller may already quiet (seed_demo quiets every audit trigger).
+        cursor.execute(
+            "SELECT set_config('pgtrigger.ignore', ("
+            " SELECT array_agg(DISTINCT n)::text FROM unnest("
+            "   COALESCE(NULLIF(current_setting('pgtrigger.ignore', true), '')::text[], '{}') || %s::text[]) AS n"
+            "), true)",
+            [names],
+        )
 
 
 def _copy(cursor, table, columns, rows):
