@@ -248,3 +248,29 @@ def test_dates_and_money_are_exact(county_user, project):
 
     assert project_totals(user=county_user, year=2026).get(pk=project.pk).since_start_completed == Decimal("0.30")
     assert region("tiedong").pk == project.region_id
+
+
+def test_problem_with_responsible_department_and_project_audit_includes_project_edits(county_user, project):
+    from projects.models import Department
+    from projects.services import project_update
+
+    department = Department.objects.get(key="gxj")
+    response = client_for(county_user).post(
+        "/api/v1/problems/",
+        {"project": project.pk, "description": "设备进口报关", "kind": "other", "responsible_unit": "市工信局",
+         "responsible_department": department.pk, "deadline": "2026-02-01"},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201 and response.json()["responsible_department"] == department.pk
+    bad = client_for(county_user).post(
+        "/api/v1/problems/",
+        {"project": project.pk, "description": "x", "kind": "other", "responsible_unit": "u",
+         "responsible_department": 999999, "deadline": "2026-02-01"},
+        format="json",
+    )  # fmt: skip
+    assert bad.status_code == 400 and "responsible_department" in bad.json()
+    project_update(project=project, user=county_user, annual_plan=Decimal("4000"))
+    from investment.selectors import project_audit
+
+    models = {e.pgh_model for e in project_audit(user=county_user, project=project)}
+    assert "projects.ProjectEvent" in models and "investment.ProblemEvent" in models
