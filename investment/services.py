@@ -410,6 +410,7 @@ def photo_upload(*, user, project, upload, caption, taken_on=None):
     if taken > timezone.localdate():
         raise ValidationError({"taken_on": "拍摄日期不能晚于今天。"})
     path, thumbnail = store_media(data, extension, image)
+    # Files are not transactional: they are removed again if the row cannot be saved.
     photo = SitePhoto(
         project=project,
         kind=kind,
@@ -422,7 +423,19 @@ def photo_upload(*, user, project, upload, caption, taken_on=None):
         taken_on_from_exif=exif_date is not None,
         uploaded_by=user,
     )
-    photo.full_clean()
-    with _audit(user):
-        photo.save()
+    try:
+        photo.full_clean()
+        with _audit(user):
+            photo.save()
+    except Exception:
+        _delete_files(path, thumbnail)
+        raise
     return photo
+
+
+def _delete_files(*paths):
+    from django.core.files.storage import default_storage
+
+    for path in paths:
+        if path:
+            default_storage.delete(path)

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -389,3 +390,29 @@ def import_upload(request):
                         f"progress/imports/{secrets.token_hex(16)}.xlsx", ContentFile(data)
                     )
     return render(request, "investment/import.html", {"form": form, "result": result})
+
+
+@login_required
+def problem_list(request):
+    """Problems in the user's scope, filterable by status and county; overdue ones flagged."""
+    statuses = request.GET.getlist("status") or None
+    qs = selectors.problem_list(user=request.user, status=statuses).select_related("project__region")
+    regions = list(selectors.regions_for_entry(user=request.user))
+    region = _region(request, regions) if request.GET.get("region") else None
+    if region is not None:
+        qs = qs.filter(project__region=region)
+    if request.GET.get("overdue"):
+        qs = qs.filter(deadline__lt=timezone.localdate(), status__in=selectors.ProblemStatus.unresolved())
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "investment/problem_list.html",
+        {
+            "page": page,
+            "regions": regions,
+            "region": region,
+            "statuses": selectors.ProblemStatus.choices,
+            "selected": statuses or [],
+            "today": timezone.localdate(),
+        },
+    )
