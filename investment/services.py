@@ -5,7 +5,9 @@ from decimal import Decimal, InvalidOperation
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from projects.access import Action, can
@@ -20,8 +22,10 @@ from .models import (
     ProcedureItem,
     ProgressAmendment,
     ProgressEntry,
+    SitePhoto,
 )
 from .selectors import effective_amount, month_start, period_is_frozen
+from .uploads import inspect_media, read_limited, store_media
 
 
 class ConflictError(Exception):
@@ -74,8 +78,6 @@ ENTRY_FIELDS = ("amount_completed", "image_progress", "next_steps", "overrun_rea
 
 def _since_start_other(project, period):
     """Since-start completed of the project's other months (amended figures count)."""
-    from django.db.models import Sum
-
     return ProgressEntry.objects.filter(project=project).exclude(period=period).aggregate(
         total=Sum(effective_amount())
     )["total"] or Decimal("0")
@@ -390,9 +392,6 @@ def months_back(start: datetime.date, n: int) -> datetime.date:
 @transaction.atomic
 def photo_upload(*, user, project, upload, caption, taken_on=None):
     """Check a site photo or video by content, read its EXIF date, store it with a thumbnail."""
-    from .models import SitePhoto
-    from .uploads import inspect_media, read_limited, store_media
-
     _require(user, Action.CHANGE, project)
     caption = (caption or "").strip()
     if not caption:
@@ -434,8 +433,6 @@ def photo_upload(*, user, project, upload, caption, taken_on=None):
 
 
 def _delete_files(*paths):
-    from django.core.files.storage import default_storage
-
     for path in paths:
         if path:
             default_storage.delete(path)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from projects.selectors import project_get
 
 from . import forms, selectors, services
+from .choices import ProblemStatus
 from .excel import export_progress, export_projects, progress_import, progress_template
 from .uploads import read_limited
 
@@ -402,7 +403,7 @@ def problem_list(request):
     if region is not None:
         qs = qs.filter(project__region=region)
     if request.GET.get("overdue"):
-        qs = qs.filter(deadline__lt=timezone.localdate(), status__in=selectors.ProblemStatus.unresolved())
+        qs = qs.filter(deadline__lt=timezone.localdate(), status__in=ProblemStatus.unresolved())
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -411,7 +412,7 @@ def problem_list(request):
             "page": page,
             "regions": regions,
             "region": region,
-            "statuses": selectors.ProblemStatus.choices,
+            "statuses": ProblemStatus.choices,
             "selected": statuses or [],
             "today": timezone.localdate(),
         },

@@ -21,6 +21,7 @@ from projects.selectors import departments_all, project_get, regions_visible
 
 from .. import selectors, services
 from ..excel import export_progress, export_projects, progress_import, progress_template
+from ..uploads import read_limited
 from . import serializers as s
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -319,8 +320,6 @@ class ProgressImportView(APIView):
         responses={200: s.ImportResultSerializer, 400: s.ImportResultSerializer},
     )
     def post(self, request):
-        from ..uploads import read_limited
-
         data = s.ImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         dry_run = request.query_params.get("dry_run", "0").lower() in ("1", "true", "yes")
