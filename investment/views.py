@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from projects.access import Action, can
 from projects.selectors import project_get
 
 from . import forms, selectors, services
@@ -56,6 +57,8 @@ def month(request):
     period = _period(request)
     rows = selectors.month_sheet(user=request.user, region=region, period=period) if region else []
     frozen = selectors.period_is_frozen(period=period)
+    can_change = bool(rows) and can(request.user, Action.CHANGE, rows[0])
+    can_verify = bool(rows) and can(request.user, Action.VERIFY, rows[0])
     for p in rows:
         e = p.entry
         p.form = forms.EntryForm(
@@ -71,7 +74,15 @@ def month(request):
     return render(
         request,
         "investment/month.html",
-        {"regions": regions, "region": region, "period": period, "rows": rows, "frozen": frozen},
+        {
+            "regions": regions,
+            "region": region,
+            "period": period,
+            "rows": rows,
+            "frozen": frozen,
+            "can_change": can_change,
+            "can_verify": can_verify,
+        },
     )
 
 

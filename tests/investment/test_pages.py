@@ -179,3 +179,16 @@ def test_failed_photo_save_leaves_no_file(county_user, project, settings, monkey
         user=county_user, project=project, upload=SimpleUploadedFile("a.jpg", jpeg_bytes()), caption="x"
     )
     assert len([f for _, _, files in os.walk(tmp_path) for f in files]) == 2  # the photo and its thumbnail
+
+
+def test_month_page_shows_verify_only_to_reviewers(client, county_user, county_reviewer, leader, project):
+    entry = services.progress_save(user=county_user, project=project, period="2026-01", amount_completed="5")
+    services.progress_submit(user=county_user, entry=entry)
+    client.force_login(county_reviewer)
+    assert "审核通过" in client.get("/progress/?region=tiedong&period=2026-01").content.decode()
+    client.force_login(county_user)
+    html = client.get("/progress/?region=tiedong&period=2026-01").content.decode()
+    assert "审核通过" not in html and "已提交" in html
+    client.force_login(leader)
+    html = client.get("/progress/?region=tiedong&period=2026-01").content.decode()
+    assert "entry-form" not in html and "5.00" in html
