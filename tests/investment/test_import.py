@@ -220,3 +220,19 @@ def test_concurrent_imports_of_the_same_file_double_nothing(county_user, county_
     assert sorted((r.created, r.unchanged) for r in results) == [(0, 5), (5, 0)]
     assert ProgressEntry.objects.count() == 5
     assert {e.version for e in ProgressEntry.objects.all()} == {1}
+
+
+def test_too_large_file_and_missing_columns_are_refused(county_user, projects, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(county_user)
+    data = xlsx_bytes([row(p, PERIOD, 1) for p in projects])
+    settings.UPLOAD_MAX_BYTES = 1024
+    response = api.post("/api/v1/progress/import/?dry_run=1", {"file": SimpleUploadedFile("p.xlsx", data)})
+    assert response.status_code == 400 and "文件过大" in str(response.json()["file"])
+    settings.UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+    wrong = xlsx_bytes([["x", "y"]], headers=["名称", "金额"])
+    response = api.post("/api/v1/progress/import/?dry_run=1", {"file": SimpleUploadedFile("p.xlsx", wrong)})
+    assert response.status_code == 400 and "缺少列" in str(response.json()["file"])
