@@ -13,7 +13,6 @@ def bulk_projects(n, region_key="tiedong", prefix="T"):
     category = Category.objects.get(key="industrial")
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{pgtrigger_insert_insert_" + "*}"])
         sql = (
             "COPY projects_project (code, name, investor, description, region_id, category_id, total_investment,"
             " annual_plan, stage, start_type, address, created_at, updated_at, actual_start) FROM STDIN"
