@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pghistory.models
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Case, Count, DecimalField, F, Max, Prefetch, Q, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, ExtractYear
@@ -286,6 +287,7 @@ def project_section(*, user, project):
     names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
     for e in audit:
         e.who = names.get((e.pgh_context or {}).get("user"), "系统")
+        e.what, e.changes = _describe_event(e)
     return {
         "project": project,
         "entries": entries,
@@ -300,6 +302,29 @@ def project_section(*, user, project):
         "can_comment": _can(user, Action.COMMENT, project) or _can(user, Action.CHANGE, project),
         "frozen": frozen_periods(periods=[e.period for e in entries]),
     }
+
+
+AUDIT_SKIP = {"updated_at", "version", "created_at"}
+
+
+def _describe_event(event):
+    """(model label, [(field label, old, new)]) of an audit event, in the models' own words."""
+    try:
+        tracked = apps.get_model(event.pgh_model).pgh_tracked_model
+    except (LookupError, AttributeError, ValueError):
+        return event.pgh_model, []
+    label = f"{tracked._meta.verbose_name}" + ("新建" if event.pgh_label == "insert" else "修改")
+    changes = []
+    for name, values in (event.pgh_diff or {}).items():
+        if name in AUDIT_SKIP:
+            continue
+        try:
+            field_label = str(tracked._meta.get_field(name.removesuffix("_id")).verbose_name)
+        except Exception:
+            field_label = name
+        old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
+        changes.append((field_label, old, new))
+    return label, changes
 
 
 def _can(user, action, project):

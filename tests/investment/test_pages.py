@@ -86,6 +86,7 @@ def test_project_progress_page_shows_everything(client, county_user, project, dj
     ):
         assert text in html, text
     assert "35.00" in html  # since-start with the amended figure
+    assert "月度进度修改" in html and "修正后本月完成投资(万元):— → 25" in html
 
 
 def test_other_county_gets_404_on_pages_and_files(client, county_user, other_county_user, project):
