@@ -111,10 +111,24 @@ if not REDIS_URL:
     REDIS_URL = redis_url()
 
 
+def redis_url_with_db(redis_url, db):
+    """The same Redis server, another database number (unix:// and redis:// URLs)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(redis_url)
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}?db={db}"
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
 def celery_broker_url(redis_url):
-    """Kombu spells a Unix socket as redis+socket://<path>."""
+    """Kombu spells a Unix socket as redis+socket://<path>, its database as virtual_host."""
+    from urllib.parse import parse_qsl, urlsplit
+
     if redis_url.startswith("unix://"):
-        return "redis+socket://" + redis_url.removeprefix("unix://")
+        parts = urlsplit(redis_url)
+        db = dict(parse_qsl(parts.query)).get("db", "0")
+        return f"redis+socket://{parts.path}?virtual_host={db}"
     return redis_url
 
 
