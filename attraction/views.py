@@ -170,7 +170,7 @@ def capital(request):
             try:
                 project = selectors.attraction_project_get(user=request.user, pk=form.cleaned_data["project"],
                                                            action=Action.CHANGE)  # fmt: skip
-                _, created = services.capital_record(user=request.user, project=project,
+                _row, created = services.capital_record(user=request.user, project=project,
                                                      month=form.cleaned_data["month"],
                                                      amount=form.cleaned_data["amount"])  # fmt: skip
                 messages.success(request, "到位资金已填报。" if created else "到位资金已更正。")

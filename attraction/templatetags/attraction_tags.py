@@ -37,3 +37,11 @@ def yoy(value, current):
 def yi(value):
     """万元 as 亿元."""
     return f"{Decimal(value or 0) / Decimal(10000):,.2f}"
+
+
+@register.filter
+def money(value):
+    """万元 with thousands separators and two places (humanize's intcomma does not group for zh-hans)."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):,.2f}"
