@@ -183,7 +183,7 @@ def capital(request):
     figures = selectors.region_figures(user=request.user, month=through) if through.year == year else None
     chart = {
         "months": [f"{m['month'].month}月" for m in monthly],
-        "this_year": [str(m["amount"]) for m in monthly],
+        "this_year": [None if m["amount"] is None else str(m["amount"]) for m in monthly],
         "last_year": [str(m["last_year"]) for m in monthly],
         "labels": [_("本年"), _("上年同月")],
     }

@@ -45,3 +45,16 @@ def money(value):
     if value is None or value == "":
         return "—"
     return f"{Decimal(value):,.2f}"
+
+
+@register.inclusion_tag("attraction/_target_summary.html", takes_context=True)
+def attraction_target_summary(context):
+    """Completion of this year's attraction targets in the user's scope, for dashboards:
+    {% load attraction_tags %}{% attraction_target_summary %}"""
+    from django.utils import timezone
+
+    from attraction import selectors
+
+    user = context["request"].user
+    figures = selectors.region_figures(user=user, month=selectors.month_start(timezone.localdate()))
+    return {"total": figures["total"], "month": figures["month"]}

@@ -146,3 +146,15 @@ def test_bulletin_pages_for_managers_only(client, manager, county_user, pages_da
     assert client.get(f"/attraction/bulletins/{run.pk}/path/").status_code == 404
     client.force_login(county_user)
     assert client.get(f"/attraction/bulletins/{run.pk}/pdf/").status_code == 404
+
+
+def test_dashboard_summary_tag(rf, county_user, pages_data, admin_user, tiedong):
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    services.target_set(user=admin_user, region=tiedong, year=timezone.localdate().year, signed_amount="24000",
+                        landed_count=2, capital_amount="1000")  # fmt: skip
+    request = rf.get("/")
+    request.user = county_user
+    html = Template("{% load attraction_tags %}{% attraction_target_summary %}").render(Context({"request": request}))
+    assert "招商引资目标完成" in html and "/attraction/targets/" in html
