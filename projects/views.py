@@ -72,9 +72,10 @@ def project_list(request):
             "state": "asc" if current == key else "desc" if current == f"-{key}" else "",
         }
     data = filterset.data if filterset.is_bound else {}
+    partial = bool(request.htmx) and request.htmx.target == "results" and not request.htmx.history_restore_request
     return render(
         request,
-        "projects/project_list.html",
+        "projects/_project_results.html" if partial else "projects/project_list.html",
         {
             "page": page,
             "filterset": filterset,

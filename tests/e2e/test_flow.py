@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from demo.builders import DemoBuilder
 from investment.choices import EntryStatus
-from investment.models import ProgressEntry
+from investment.models import Problem, ProgressEntry
 from projects.choices import Role, Stage
 from projects.models import Project
 from tests.factories import ProjectFactory, region, user_with_role
@@ -50,11 +50,31 @@ def _verified_progress(seed=7):
     ProgressEntry.objects.bulk_create(rows, batch_size=2000)
 
 
+def _open_problems(seed=11):
+    """Open coordination problems of various ages, for the dashboard's age chart."""
+    rng = random.Random(seed)
+    now = timezone.now()
+    projects = list(Project.objects.filter(stage=Stage.CONSTRUCTION)[:40])
+    problems = Problem.objects.bulk_create(
+        Problem(
+            project=project,
+            description="用地手续待办理",
+            kind="land",
+            responsible_unit="市自然资源局",
+            deadline=timezone.localdate(),
+        )
+        for project in projects
+    )
+    for problem in problems:
+        Problem.objects.filter(pk=problem.pk).update(created_at=now - datetime.timedelta(days=rng.randrange(0, 300)))
+
+
 @pytest.fixture
 def city(transactional_db):
     builder = DemoBuilder(seed=3)
     builder.projects(400, builder.leaders())
     _verified_progress()
+    _open_problems()
     return {
         "county": user_with_role("county_e2e", Role.COUNTY_STAFF, region=region("tiedong")),
         "leader": user_with_role("leader_e2e", Role.LEADERSHIP),
@@ -136,8 +156,11 @@ def test_county_start_shows_on_the_leaders_dashboard(browser, live_server, city,
     leader.get_by_label("县区").select_option(label="铁东区")
     leader.get_by_label("在建").check()
     leader.get_by_role("button", name="查询").click()
-    leader.get_by_role("link", name="计划总投资(万元)").click()
+    expect(leader).to_have_url(re.compile(r"stage=construction"))
+    leader.wait_for_load_state("networkidle")
+    leader.get_by_role("link", name="计划总投资(万元)").click()  # sorts in place (htmx), URL follows
     expect(leader).to_have_url(re.compile(r"ordering=total_investment"))
+    expect(leader.locator("a.sort.asc")).to_have_count(1)
     shown = int(re.search(r"共 (\d+) 个项目", leader.locator('[data-figure="count"]').inner_text()).group(1))
     assert shown > 1
     leader.screenshot(path=screenshots / "project-list.png", full_page=False)
@@ -163,7 +186,7 @@ def test_county_start_shows_on_the_leaders_dashboard(browser, live_server, city,
     expect(leader.locator('[data-chart="project"][data-rendered="true"]')).to_be_visible()
     leader.screenshot(path=screenshots / "project.png", full_page=True)
 
-    assert leader_errors == []
+    assert leader_errors == [], "\n".join(leader_errors)
     # The refused stage change answers 400 (form errors): the only error the county page may log.
     assert [e for e in county_errors if "status of 400" not in e] == []
     leader_context.close()

@@ -253,3 +253,17 @@ def test_edit_is_404_for_a_leader(client, leader):
     project = ProjectFactory()
     client.force_login(leader)
     assert client.get(f"/projects/{project.pk}/edit/").status_code == 404
+
+
+def test_htmx_filter_returns_only_the_results(client, leader):
+    ProjectFactory(name="甲项目")
+    client.force_login(leader)
+    response = client.get("/projects/?search=甲&ordering=name", headers={"HX-Request": "true", "HX-Target": "results"})
+    body = response.content.decode()
+    assert "甲项目" in body
+    assert "<html" not in body
+    assert 'id="f-ordering" value="name" hx-swap-oob="true"' in body
+    assert "/projects/export.xlsx?search=" in body
+    full = client.get("/projects/?search=甲").content.decode()
+    assert "<html" in full
+    assert "django_htmx/htmx-2.min.js" in full
