@@ -193,8 +193,9 @@ def test_county_start_shows_on_the_leaders_dashboard(browser, live_server, city,
     county_context.close()
 
 
-def test_english_through_the_language_switch(page, live_server, city):
-    sign_in(page, live_server.url, "leader_e2e")
+def test_english_through_the_language_switch(page, live_server, transactional_db):
+    user_with_role("leader_en", Role.LEADERSHIP)
+    sign_in(page, live_server.url, "leader_en")
     page.get_by_label("语言").select_option("en")
     page.get_by_role("button", name="切换").click()
     expect(page.get_by_role("link", name="Projects", exact=True)).to_be_visible()
