@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
+from investment.models import Problem, ProgressEntry
 from projects.choices import Stage, StartType
 from projects.models import Project, StageChange
 from tests.factories import ProjectFactory
@@ -142,19 +143,26 @@ def test_export_is_scoped_to_the_user(client, county_user, haicheng):
 # --- detail, stage change, edit -------------------------------------------------------------
 
 
-def test_detail_query_count_is_fixed(client, leader, django_assert_max_num_queries):
+@pytest.mark.parametrize("rows", [2, 24])
+def test_detail_query_count_is_fixed(client, leader, rows, django_assert_max_num_queries):
     project = ProjectFactory()
-    for i in range(30):
-        StageChange.objects.create(
-            project=project, to_stage=Stage.PLANNING, changed_on=datetime.date(2024, 1, 1 + i % 28)
+    for i in range(rows):
+        StageChange.objects.create(project=project, to_stage=Stage.PLANNING, changed_on=datetime.date(2024, 1, 1 + i))
+        ProgressEntry.objects.create(
+            project=project, period=datetime.date(2024 + i // 12, i % 12 + 1, 1), amount_completed=Decimal("10")
         )
+        Problem.objects.create(
+            project=project, description=f"问题{i}", kind="land", responsible_unit="市自然资源局",
+            deadline=datetime.date(2026, 1, 1),
+        )  # fmt: skip
     client.force_login(leader)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(16):
         response = client.get(f"/projects/{project.pk}/")
     assert response.status_code == 200
     body = response.content.decode()
     assert "变更阶段" not in body  # a leader reads, does not change
     assert f"/dashboard/projects/{project.pk}/investment.json" in body
+    assert f"问题{rows - 1}" in body  # the progress section: entries, photos, problems, procedures, funding
 
 
 def test_county_user_changes_stage_from_the_page(client, county_user):
