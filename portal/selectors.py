@@ -141,9 +141,8 @@ def monthly_trend(*, user, today=None):
     this_year, last_year = [ZERO] * 12, [ZERO] * 12
     for period, total in rows:
         (this_year if period.year == year else last_year)[period.month - 1] = total
-    # This year runs to the last reported month (the current month is usually still being entered).
-    reported = max([i + 1 for i, v in enumerate(this_year) if v] + [today.month - 1, 1])
-    return {"months": list(range(1, 13)), "this_year": this_year[: min(reported, today.month)], "last_year": last_year}
+    # This year runs to the reporting month (the previous one): the current month is still being entered.
+    return {"months": list(range(1, 13)), "this_year": this_year[: max(today.month - 1, 1)], "last_year": last_year}
 
 
 def lagging_projects(*, user, today=None):
