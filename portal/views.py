@@ -49,8 +49,20 @@ def is_county_user(user):
     )
 
 
+def is_report_manager_only(user):
+    """Report managers who read no projects land on the report centre."""
+    return (
+        has_role(user, Role.REPORT_MANAGER)
+        and not user.is_superuser
+        and not has_role(user, Role.ADMIN, Role.LEADERSHIP, Role.SPECIAL_GROUP, Role.DEPARTMENT)
+        and not has_role(user, Role.COUNTY_STAFF, Role.COUNTY_REVIEWER)
+    )
+
+
 @login_required
 def home(request):
+    if is_report_manager_only(request.user):
+        return redirect("dispatch:reports")
     if not is_county_user(request.user):
         return redirect("portal:dashboard")
     todo = selectors.county_todo(user=request.user)

@@ -236,3 +236,12 @@ def test_dashboard_shows_recent_site_photos_in_scope(client, county_user, haiche
     response = client.get("/dashboard/")
     assert [p.project.name for p in response.context["photos"]] == ["铁东照片项目"]
     assert "/progress/photos/" in response.content.decode()
+
+
+def test_a_report_manager_lands_on_the_report_centre(client):
+    from tests.factories import Role, user_with_role
+
+    client.force_login(user_with_role("manager", Role.REPORT_MANAGER))
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/dispatch/reports/"
