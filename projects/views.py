@@ -147,6 +147,9 @@ def project_export(request):
 
 def _detail_context(request, project, *, stage_form=None):
     may_change = can(request.user, Action.CHANGE, project)
+    days_vs_plan = (
+        (project.planned_start - project.actual_start).days if project.planned_start and project.actual_start else None
+    )
     history = list(selectors.stage_history(user=request.user, project=project))
     reached = {c.to_stage for c in history}
     timeline = [
@@ -173,9 +176,9 @@ def _detail_context(request, project, *, stage_form=None):
             ensure_ascii=False,
         ),
         "key_label": dict(KeyLevel.choices).get(project.key_level, ""),
-        "days_vs_plan": (project.planned_start - project.actual_start).days
-        if project.planned_start and project.actual_start
-        else None,
+        # Days the actual start came before (+) or after (-) the planned start.
+        "days_vs_plan": days_vs_plan,
+        "days_vs_plan_abs": abs(days_vs_plan) if days_vs_plan is not None else None,
     }
 
 

@@ -275,3 +275,17 @@ def test_htmx_filter_returns_only_the_results(client, leader):
     full = client.get("/projects/?search=甲").content.decode()
     assert "<html" in full
     assert "django_htmx/htmx-2.min.js" in full
+
+
+def test_project_page_shows_days_gained_or_lost_against_the_planned_start(client, leader):
+    early = ProjectFactory(
+        stage=Stage.CONSTRUCTION, start_type=StartType.NEW,
+        planned_start=datetime.date(2026, 3, 1), actual_start=datetime.date(2026, 1, 1),
+    )  # fmt: skip
+    late = ProjectFactory(
+        stage=Stage.CONSTRUCTION, start_type=StartType.NEW,
+        planned_start=datetime.date(2026, 1, 1), actual_start=datetime.date(2026, 1, 11),
+    )  # fmt: skip
+    client.force_login(leader)
+    assert "提前 59 天" in client.get(f"/projects/{early.pk}/").content.decode()
+    assert "推迟 10 天" in client.get(f"/projects/{late.pk}/").content.decode()
