@@ -245,3 +245,24 @@ def test_a_report_manager_lands_on_the_report_centre(client):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == "/dispatch/reports/"
+
+
+def test_project_investment_json_query_count(client, leader, django_assert_max_num_queries):
+    project = _building(annual_plan=Decimal("1200"))
+    for month in range(1, timezone.localdate().month + 1):
+        _entry(project, month, "10")
+    client.force_login(leader)
+    with django_assert_max_num_queries(6):
+        response = client.get(f"/dashboard/projects/{project.pk}/investment.json")
+    assert response.json()["done"][-1] == f"{10 * timezone.localdate().month}.00"
+
+
+def test_dashboard_in_english(client, leader):
+    _building()
+    client.force_login(leader)
+    client.cookies["django_language"] = "en"
+    response = client.get("/dashboard/")
+    body = response.content.decode()
+    assert "City key-project dashboard" in body
+    assert "Completion by county (ranking)" in body
+    assert response.context["chart_data"]["labels"]["months"][0] == "Jan"
