@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -96,7 +97,7 @@ class ProjectViewSet(
     viewsets.GenericViewSet,
 ):
     filterset_class = ProjectFilterSet
-    lookup_value_regex = r"\d+"
+    parser_classes = [JSONParser]  # integrations send JSON; one request format, one schema
     permission_classes = [*viewsets.GenericViewSet.permission_classes, CanRegisterProjects]
 
     def get_queryset(self):
