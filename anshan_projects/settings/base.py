@@ -119,7 +119,7 @@ def celery_broker_url(redis_url):
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions live in PostgreSQL so that pages keep working while Redis is down.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "anshan_projects.sessions"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
