@@ -121,6 +121,7 @@ schema = schemathesis.pytest.from_fixture("api_schema").include(
     max_examples=12,
     deadline=None,
     derandomize=True,
+    database=None,
     phases=[Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
