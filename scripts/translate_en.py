@@ -30,7 +30,7 @@ def main():
     text = re.sub(r'msgid "(.+)"\nmsgstr "(.*)"', fill, text)
     text = text.replace("#, fuzzy\n", "", 1)
     PO.write_text(text, encoding="utf-8")
-    missing = [m for m in re.findall(r'msgid "(.+)"\nmsgstr ""', text)]
+    missing = re.findall(r'msgid "(.+)"\nmsgstr ""', text)
     print(f"{len(missing)} strings without English: {missing[:10]}")
 
 

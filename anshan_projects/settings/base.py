@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "supervision",
     "dispatch",
     "ops",
+    "portal",
     "demo",
 ]
 
@@ -214,6 +215,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "EntryStatusEnum": "investment.choices.EntryStatus",
+        "ProblemKindEnum": "investment.choices.ProblemKind",
+        "ProblemStatusEnum": "investment.choices.ProblemStatus",
+        "MediaKindEnum": "investment.choices.MediaKind",
+        "ProcedureStatusEnum": "investment.choices.ProcedureStatus",
+        "FundingKindEnum": "investment.choices.FundingKind",
         "StageEnum": "projects.choices.Stage",
         "StartTypeEnum": "projects.choices.StartType",
         "KeyLevelEnum": "projects.choices.KeyLevel",
