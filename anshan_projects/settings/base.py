@@ -204,6 +204,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "anshan_projects.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "anshan_projects.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
+    # `?format=` belongs to the views (reports/{id}/download/?format=xlsx|pdf), not to DRF's
+    # renderer override, which answered 404 for any format without a renderer of that name.
+    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "鞍山市重点项目调度 API",

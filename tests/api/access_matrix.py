@@ -6,8 +6,8 @@ savepoint (rolled back, so one role's write never affects the next), and reports
 that differs.
 
 Line: METHOD PATH [@payload] [%markers] then one cell per role, in the order of ROLES.
-PATH may use {T} (a 铁东区 project: industrial category, lead department 工信局) and {H} (a
-海城市 project: social-investment category, lead department 发改委), and {T_region}/{H_region}.
+PATH may use {T} (a 铁东区 project under construction: industrial category, lead department 工信局) and {H} (a
+海城市 project under construction: social-investment category, lead department 发改委), and {T_region}/{H_region}.
 A cell is the expected status, optionally followed by what the response must show:
 ``200:TH`` both projects appear, ``200:T`` only 铁东区's, ``200:-`` neither.
 What "appears" means is the project names, or with ``%regions`` the county names (for
@@ -59,10 +59,41 @@ GET    /api/v1/open-data/projects/                          200:TH  200:TH  200:
 GET    /api/schema/                                            200     200     200     200     200     200     200     200
 GET    /api/docs/                                              200     200     200     200     200     200     200     200
 # --- pages ---------------------------------------------------------------------------------------------------
-GET    /                                                       302     200     200     200     200     200     200     200
+GET    /                                                       302     302     302     302     302     200     200     302
+GET    /dashboard/                                             302     200     200     200     200     200     200     200
 GET    /projects/                                              302  200:TH  200:TH   200:H   200:T   200:T   200:T   200:-
 GET    /projects/{T}/                                          302   200:T   200:T     404   200:T   200:T   200:T     404
 GET    /projects/{H}/                                          302   200:H   200:H   200:H     404     404     404     404
+# --- progress (investment app) -------------------------------------------------------------------------------
+GET    /api/v1/projects/{T}/progress/                %progress  401  200:T   200:T     404   200:T   200:T   200:T     404
+GET    /api/v1/projects/{H}/progress/                %progress  401  200:H   200:H   200:H     404     404     404     404
+GET    /api/v1/projects/{T}/progress/{T_entry}/      %progress  401  200:T   200:T     404   200:T   200:T   200:T     404
+POST   /api/v1/projects/{T}/progress/     @entry               401     201     404     404     404     201     404     404
+POST   /api/v1/projects/{H}/progress/     @entry               401     201     404     404     404     404     404     404
+POST   /api/v1/projects/{T}/progress/{T_entry}/verify/ @version 401    200     404     404     404     404     200     404
+POST   /api/v1/projects/{H}/progress/{H_entry}/verify/ @version 401    200     404     404     404     404     404     404
+# The template lists the projects the caller may fill in (change scope), so readers get an empty sheet.
+GET    /api/v1/progress/template/?region=tiedong&period=2026-10        401  200:T   200:-   200:-   200:-   200:T   200:-   200:-
+GET    /api/v1/progress/template/?region=haicheng&period=2026-10       401  200:H   200:-   200:-   200:-   200:-   200:-   200:-
+GET    /api/v1/progress/export/?kind=projects                 401  200:TH  200:TH   200:H   200:T   200:T   200:T   200:-
+GET    /api/v1/progress/export/?period=2026-10       %progress  401  200:TH  200:TH   200:H   200:T   200:T   200:T   200:-
+# --- photos, problems, procedures, funding ----------------------------------------------------------------------
+GET    /api/v1/photos/                               %photos   401  200:TH  200:TH   200:H   200:T   200:T   200:T   200:-
+GET    /api/v1/photos/{H_photo}/file/                %files    401   200:H   200:H   200:H     404     404     404     404
+GET    /api/v1/problems/                             %problems 401  200:TH  200:TH   200:H  200:TH   200:T   200:T   200:-
+GET    /api/v1/problems/{H_problem}/                 %problems 401   200:H   200:H   200:H   200:H     404     404     404
+GET    /api/v1/problems/{T_problem}/                 %problems 401   200:T   200:T     404   200:T   200:T   200:T     404
+GET    /api/v1/procedures/                           %procedures 401 200:TH 200:TH   200:H   200:T   200:T   200:T   200:-
+GET    /api/v1/funding/                              %funding  401  200:TH  200:TH   200:H   200:T   200:T   200:T   200:-
+# --- dispatch: groups, rounds, reports ---------------------------------------------------------------------------
+GET    /api/v1/dispatch-groups/?page_size=100        %groups   401  200:TH  200:TH   200:-   200:-   200:T   200:T   200:T
+GET    /api/v1/dispatch-rounds/                      %groups   401  200:TH  200:TH   200:-   200:-   200:T   200:T   200:T
+GET    /api/v1/reports/                              %groups   401  200:TH  200:TH   200:-   200:-   200:T   200:T   200:T
+GET    /api/v1/reports/{T_report}/download/          %files    401   200:T   200:T     404     404   200:T   200:T   200:T
+GET    /api/v1/reports/{H_report}/download/          %files    401   200:H   200:H     404     404     404     404     404
+GET    /api/v1/reports/{T_report}/download/?format=pdf %files  401   200:T   200:T     404     404   200:T   200:T   200:T
+POST   /api/v1/reports/                   @report_T            401     202     202     404     404     404     404     202
+POST   /api/v1/reports/                   @report_H            401     202     202     404     404     404     404     404
 # --- admin site (staff only; its project list is restricted too) ---------------------------------------------
 GET    /admin/projects/project/                                302  200:TH     302     302     302     302     302     302
 GET    /admin/projects/project/{H}/change/                     302   200:H     302     302     302     302     302     302
@@ -88,7 +119,11 @@ PAYLOADS = {
     "create_H": lambda world: _project(world, "haicheng"),
     "rename": lambda world: {"name": "矩阵改名"},
     "replace_H": lambda world: _project(world, "haicheng", name="矩阵海城项目"),
-    "stage": lambda world: {"to_stage": "negotiating"},
+    "stage": lambda world: {"to_stage": "completed"},
+    "entry": lambda world: {"period": "2026-11", "amount_completed": "12.50", "image_progress": "主体施工"},
+    "version": lambda world: {},
+    "report_T": lambda world: {"round": world.places["T_round"], "formats": ["pdf"]},
+    "report_H": lambda world: {"round": world.places["H_round"], "formats": ["pdf"]},
 }
 
 

@@ -1,11 +1,14 @@
 """Runs every cell of access_matrix.MATRIX as its own test (see that module to add rows)."""
 
+import datetime
 import io
 from decimal import Decimal
 from types import SimpleNamespace
 
 import openpyxl
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.test import Client
 
@@ -17,7 +20,18 @@ from .access_matrix import PAYLOADS, ROLES, parse
 
 ROWS = parse()
 NAMES = {"T": "矩阵铁东项目", "H": "矩阵海城项目"}
-REGIONS = {"T": "铁东区", "H": "海城市"}
+# What shows that the 铁东区 (T) or 海城市 (H) record is in a response, per %markers of a row.
+MARKERS = {
+    "projects": NAMES,
+    "regions": {"T": "铁东区", "H": "海城市"},
+    "groups": {"T": "铁东区推进组", "H": "海城市推进组"},
+    "progress": {"T": "矩阵铁东形象进度", "H": "矩阵海城形象进度"},
+    "problems": {"T": "矩阵铁东问题", "H": "矩阵海城问题"},
+    "photos": {"T": "矩阵铁东照片", "H": "矩阵海城照片"},
+    "procedures": {"T": "矩阵铁东手续", "H": "矩阵海城手续"},
+    "funding": {"T": "矩阵铁东资金", "H": "矩阵海城资金"},
+    "files": {"T": "MATRIX-T-FILE", "H": "MATRIX-H-FILE"},
+}
 
 
 @pytest.fixture
@@ -35,9 +49,11 @@ def world(haicheng, tiedong):
         "reviewer": user_with_role("m_reviewer", Role.COUNTY_REVIEWER, region=tiedong),
         "manager": user_with_role("m_manager", Role.REPORT_MANAGER),
     }
-    t = ProjectFactory(name=NAMES["T"])  # 铁东区, industrial, 工信局, 10,000 万元
+    building = {"stage": "construction", "start_type": "new", "actual_start": datetime.date(2026, 3, 1)}
+    t = ProjectFactory(name=NAMES["T"], **building)  # 铁东区, industrial, 工信局, 10,000 万元
     h = ProjectFactory(
         name=NAMES["H"],
+        **building,
         region=haicheng,
         category=Category.objects.get(key="social"),
         department=Department.objects.get(key="fgw"),
@@ -45,7 +61,55 @@ def world(haicheng, tiedong):
         annual_plan=Decimal("200.00"),
     )
     places = {"T": t.pk, "H": h.pk, "T_region": tiedong.pk, "H_region": Region.objects.get(key="haicheng").pk}
+    for key, project in (("T", t), ("H", h)):
+        places.update(_records(key, project, users))
     return SimpleNamespace(users=users, places=places, T=t, H=h)
+
+
+def _records(key, project, users):
+    """A progress entry, problem, photo, procedure, funding source, dispatch round and report of the
+    project (the H problem is assigned to the department user's bureau)."""
+    from dispatch import services as dispatch_services
+    from dispatch.models import DispatchGroup, DispatchRound, Report
+    from investment.models import FundingSource, Problem, ProcedureItem, ProgressEntry, SitePhoto
+
+    marks = {name: labels[key] for name, labels in MARKERS.items()}
+    period = datetime.date(2026, 10, 1)
+    entry = ProgressEntry.objects.create(
+        project=project, period=period, amount_completed=Decimal("10"), status="submitted",
+        image_progress=marks["progress"],
+    )  # fmt: skip
+    problem = Problem.objects.create(
+        project=project, description=marks["problems"], kind="land", responsible_unit="矩阵责任单位",
+        responsible_department=Department.objects.get(key="gxj") if key == "H" else None,
+        deadline=datetime.date(2026, 12, 31),
+    )  # fmt: skip
+    path = default_storage.save(f"photos/matrix-{key}.jpg", ContentFile(marks["files"].encode()))
+    photo = SitePhoto.objects.create(
+        project=project, file=path, content_type="image/jpeg", size=13, caption=marks["photos"],
+        taken_on=period, uploaded_by=users["admin"],
+    )  # fmt: skip
+    procedure = ProcedureItem.objects.create(project=project, name=marks["procedures"])
+    funding = FundingSource.objects.create(project=project, kind="bank_loans", note=marks["funding"])
+    dispatch_services.groups_load_defaults()
+    group = DispatchGroup.objects.get(key=f"county-{project.region.key}")
+    if key == "T":
+        group.report_managers.add(users["manager"])
+    round_ = DispatchRound.objects.create(group=group, period_start=period, period_end=datetime.date(2026, 10, 31))
+    report = Report.objects.create(
+        kind="round", round=round_, data_version="v1", format="pdf", status="done",
+        file=ContentFile(b"%PDF-1.4 " + marks["files"].encode(), name=f"matrix-{key}.pdf"),
+    )  # fmt: skip
+    return {
+        f"{key}_entry": entry.pk,
+        f"{key}_problem": problem.pk,
+        f"{key}_photo": photo.pk,
+        f"{key}_procedure": procedure.pk,
+        f"{key}_funding": funding.pk,
+        f"{key}_group": group.pk,
+        f"{key}_round": round_.pk,
+        f"{key}_report": report.pk,
+    }
 
 
 def body_text(response):
@@ -77,7 +141,7 @@ def _check(world, method, path, payload, markers, role, status, shows):
         return f"{role}: expected {status}, got {response.status_code}: {body_text(response)[:200]}"
     if shows is not None:
         text = body_text(response)
-        labels = REGIONS if markers == "regions" else NAMES
+        labels = MARKERS[markers]
         seen = {key for key, label in labels.items() if label in text}
         if seen != shows:
             return f"{role}: expected to see {sorted(shows) or '-'}, saw {sorted(seen) or '-'}"
