@@ -119,6 +119,12 @@ class ProjectViewSet(
             raise exceptions.PermissionDenied("无权修改该项目。")
         return project
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        # A client asking for xlsx still gets its errors (400 on a bad filter) as JSON.
+        if isinstance(response, Response) and isinstance(getattr(request, "accepted_renderer", None), XlsxRenderer):
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     def _detail(self, project, status_code=status.HTTP_200_OK):
         fresh = selectors.project_get(user=self.request.user, pk=project.pk)
         return Response(ProjectDetailSerializer(fresh, context=self.get_serializer_context()).data, status=status_code)
