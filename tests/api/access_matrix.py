@@ -94,6 +94,13 @@ GET    /api/v1/reports/{H_report}/download/          %files    401   200:H   200
 GET    /api/v1/reports/{T_report}/download/?format=pdf %files  401   200:T   200:T     404     404   200:T   200:T   200:T
 POST   /api/v1/reports/                   @report_T            401     202     202     404     404     404     404     202
 POST   /api/v1/reports/                   @report_H            401     202     202     404     404     404     404     404
+# --- supervision, attraction, notifications -----------------------------------------------------------------------
+GET    /api/v1/lights/                                         401  200:TH  200:TH   200:H   200:T   200:T   200:T   200:-
+GET    /api/v1/map/                                            401     200     200     200     200     200     200     200
+GET    /api/v1/supervision-orders/                             401     200     200     200     200     200     200     200
+GET    /api/v1/attraction/records/                             401     200     200     200     200     200     200     200
+GET    /api/v1/capital/                                        401     200     200     200     200     200     200     200
+GET    /api/v1/notifications/                                  401     200     200     200     200     200     200     200
 # --- admin site (staff only; its project list is restricted too) ---------------------------------------------
 GET    /admin/projects/project/                                302  200:TH     302     302     302     302     302     302
 GET    /admin/projects/project/{H}/change/                     302   200:H     302     302     302     302     302     302
