@@ -134,7 +134,7 @@ def celery_broker_url(redis_url):
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions live in PostgreSQL so that pages keep working while Redis is down.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "anshan_projects.sessions"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -208,7 +208,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 # --- API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "anshan_projects.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -216,8 +216,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "anshan_projects.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "anshan_projects.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "anshan_projects.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
+    # `?format=` belongs to the views (reports/{id}/download/?format=xlsx|pdf), not to DRF's
+    # renderer override, which answered 404 for any format without a renderer of that name.
+    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "鞍山市重点项目调度 API",
