@@ -50,6 +50,9 @@ def main(argv=None):
 
     seed_file = RESULTS / f"seed-{args.scale}.json"
     prepare()
+    from .rows import remove_import_projects
+
+    remove_import_projects()  # left over by an interrupted run
     from demo import extensions
 
     signature = sorted(f"{f.__module__}.{f.__name__}" for f in extensions.REGISTERED)
@@ -81,9 +84,6 @@ def main(argv=None):
                                "at": datetime.datetime.now().isoformat(timespec="seconds")})  # fmt: skip
     seed = json.loads(seed_file.read_text())
 
-    from .rows import remove_import_projects
-
-    remove_import_projects()  # left over by an interrupted run
     context = _context(args.scale, n)
     from . import rows as row_functions
 
