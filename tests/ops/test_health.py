@@ -1,4 +1,3 @@
-import os
 import re
 import subprocess
 import sys
@@ -9,7 +8,7 @@ import redis
 from celery import Celery
 
 from anshan_projects.celery import HEARTBEAT_KEY
-from tests.reliability.servers import ROOT, PrivateRedis, free_port, wait_until
+from tests.reliability.servers import ROOT, PrivateRedis, free_port, subprocess_env, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +26,7 @@ def worker(private_redis):
     """A real Celery worker on the private Redis, serving its task metrics on a port."""
     port = free_port()
     env = {
-        **os.environ,
+        **subprocess_env(),
         "DJANGO_SETTINGS_MODULE": "anshan_projects.settings.test",
         "REDIS_URL": private_redis.url,
         "CELERY_METRICS_PORT": str(port),

@@ -112,12 +112,19 @@ class PrivatePostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def subprocess_env(**extra):
+    """The environment for a server subprocess: never the xdist worker's id, so that the test settings
+    do not move it to another Redis database than the one the test talks to."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTEST_XDIST_WORKER"}
+    return {**env, **extra}
+
+
 class Gunicorn:
     """The real web server on loopback, as a subprocess with its own environment."""
 
     def __init__(self, env, workers=1):
         self.port = free_port()
-        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "anshan_projects.settings.test", **env}
+        self.env = subprocess_env(DJANGO_SETTINGS_MODULE="anshan_projects.settings.test", **env)
         self.workers = workers
         self.process = None
 

@@ -1,6 +1,5 @@
 import datetime
 import io
-import os
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from dispatch.schedules import Period
 from investment.models import ProgressEntry
 from tests.dispatch.conftest import groups  # noqa: F401 (fixture)
 from tests.factories import ProjectFactory
-from tests.reliability.servers import ROOT, PrivateRedis, wait_until
+from tests.reliability.servers import ROOT, PrivateRedis, subprocess_env, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 D = datetime.date
@@ -42,11 +41,11 @@ def broker():
     server.close()
 
 
-def start_worker(broker, marker):
+def start_worker(broker, marker, log):
     params = connection.settings_dict
     host = params.get("HOST") or params["OPTIONS"]["host"]
     env = {
-        **os.environ,
+        **subprocess_env(),
         "DJANGO_SETTINGS_MODULE": "tests.reliability.worker_settings",
         "DATABASE_URL": f"postgres://{params['USER']}@/{params['NAME']}?host={host}",
         "REDIS_URL": broker.url,
@@ -58,7 +57,7 @@ def start_worker(broker, marker):
     return subprocess.Popen(
         [sys.executable, "-m", "tests.reliability.slow_worker", "worker", "--pool", "solo", "--loglevel", "warning",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "--queues", "celery"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(log, "ab"),
     )  # fmt: skip
 
 
@@ -74,7 +73,8 @@ def test_a_worker_killed_mid_report_leaves_nothing_downloadable_and_the_report_i
     client.force_login(leader)
     download = f"/api/v1/reports/{report.pk}/download/"
     marker = tmp_path / "first-build-started"
-    first = start_worker(broker, marker)
+    log = tmp_path / "workers.log"
+    first = start_worker(broker, marker, log)
     second = None
     try:
         Celery("probe", broker=broker.broker_url).send_task("dispatch.build_report", args=[report.pk], queue="celery")
@@ -88,8 +88,13 @@ def test_a_worker_killed_mid_report_leaves_nothing_downloadable_and_the_report_i
         assert client.get(download).status_code == 404
         assert report_files(report.pk) == []  # the half-written file never reached storage
 
-        second = start_worker(broker, marker)
-        wait_until(lambda: Report.objects.get(pk=report.pk).status == "done", timeout=90, what="the rebuilt report")
+        second = start_worker(broker, marker, log)
+        try:
+            wait_until(lambda: Report.objects.get(pk=report.pk).status == "done", timeout=90, what="the rebuilt report")
+        except TimeoutError:
+            raise AssertionError(
+                f"{Report.objects.filter(pk=report.pk).values()[0]}\n{log.read_text()[-3000:]}"
+            ) from None
     finally:
         for process in (first, second):
             if process and process.poll() is None:
