@@ -6,3 +6,11 @@ import os
 from anshan_projects.settings.test import *  # noqa: F403
 
 MEDIA_ROOT = os.environ["TEST_MEDIA_ROOT"]
+
+# Look for the unacknowledged tasks of dead workers every second (kombu: every 10 calls of a
+# 10-second timer by default), so that the test does not wait up to 100 s for the redelivery.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
+}
