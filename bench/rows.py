@@ -22,7 +22,7 @@ _raw = {}
 def raw():
     """One psycopg connection per process (the memory probe forks)."""
     pid = os.getpid()
-    if pid not in _raw:
+    if pid not in _raw or _raw[pid].closed or _raw[pid].broken:  # e.g. the database was rebuilt meanwhile
         _raw[pid] = raw_connection()
     return _raw[pid]
 
