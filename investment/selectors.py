@@ -331,6 +331,12 @@ def _can(user, action, project):
     return can(user, action, project)
 
 
+def may_enter_region(*, user, region) -> bool:
+    """Whether the user may enter progress for the region's projects (its template and import)."""
+    ids = region_ids(user, Action.CHANGE)  # None: every region
+    return ids is None or region.pk in ids
+
+
 def regions_for_entry(*, user):
     """Regions whose projects the user may see (for the month page's picker)."""
     ids = region_ids(user, Action.VIEW)

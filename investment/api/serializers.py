@@ -232,4 +232,4 @@ class ImportResultSerializer(serializers.Serializer):
     error_count = serializers.IntegerField()
     errors = serializers.ListField(child=serializers.DictField())
     changes = serializers.ListField(child=serializers.DictField())
-    seconds = serializers.FloatField()
+    seconds = serializers.DecimalField(max_digits=9, decimal_places=3, help_text="处理用时(秒)")
