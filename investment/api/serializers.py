@@ -218,6 +218,12 @@ class FundingWriteSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, allow_null=True)
 
 
+class FileErrorSerializer(serializers.Serializer):
+    """A file refused before its rows are read (not an xlsx, damaged, empty, missing columns)."""
+
+    file = serializers.ListField(child=serializers.CharField())
+
+
 class ImportSerializer(serializers.Serializer):
     file = serializers.FileField()
 

@@ -16,7 +16,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -353,7 +353,14 @@ class ProgressImportView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("dry_run", bool, description="1: 只校验并返回预览,不写入")],
         request={"multipart/form-data": s.ImportSerializer},
-        responses={200: s.ImportResultSerializer, 400: s.ImportResultSerializer},
+        responses={
+            200: s.ImportResultSerializer,
+            400: PolymorphicProxySerializer(
+                component_name="ProgressImportError",
+                serializers=[s.ImportResultSerializer, s.FileErrorSerializer],
+                resource_type_field_name=None,
+            ),
+        },
     )
     def post(self, request):
         data = s.ImportSerializer(data=request.data)

@@ -179,3 +179,13 @@ def test_import_answers_json_400_without_a_file(county_user):
     assert "file" in assert_json(empty, 400)
     assert "file" in assert_json(api.post(IMPORT, b"", content_type="application/octet-stream"), 400)
     assert_json(api.post(IMPORT, b"PK\x03\x04", content_type="application/octet-stream"), 415)  # multipart only
+
+
+def test_schema_documents_both_import_error_shapes_and_a_decimal_duration(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    refused = schema["paths"]["/api/v1/progress/import/"]["post"]["responses"]["400"]
+    ref = refused["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    shapes = {r["$ref"].rsplit("/", 1)[1] for r in schema["components"]["schemas"][ref]["oneOf"]}
+    assert shapes == {"ImportResult", "FileError"}
+    seconds = schema["components"]["schemas"]["ImportResult"]["properties"]["seconds"]
+    assert seconds["type"] == "string" and seconds["format"] == "decimal"
