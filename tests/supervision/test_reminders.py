@@ -13,7 +13,9 @@ from tests.factories import user_with_role
 from .conftest import building, entry
 
 
-def test_entry_reminder_on_the_configured_day_once_per_month(county_user, county_colleague, other_county_user, haicheng, django_capture_on_commit_callbacks):
+def test_entry_reminder_on_the_configured_day_once_per_month(
+    county_user, county_colleague, other_county_user, haicheng, django_capture_on_commit_callbacks
+):
     building()  # 铁东区: nothing submitted for November
     done = building(region=haicheng)
     entry(done, datetime.date(2026, 11, 1), "10", status=EntryStatus.SUBMITTED)
@@ -30,7 +32,9 @@ def test_entry_reminder_on_the_configured_day_once_per_month(county_user, county
     assert not Notification.objects.filter(recipient=other_county_user).exists()  # 海城市 has submitted
 
 
-def test_deadline_reminders_for_orders_and_problems(leader, county_user, tiedong, department_user, django_capture_on_commit_callbacks):
+def test_deadline_reminders_for_orders_and_problems(
+    leader, county_user, tiedong, department_user, django_capture_on_commit_callbacks
+):
     project = building()
     with django_capture_on_commit_callbacks(execute=False):
         order = services.order_issue(
@@ -51,10 +55,15 @@ def test_deadline_reminders_for_orders_and_problems(leader, county_user, tiedong
         )
         # Friday 27 Nov: one working day ahead reaches Monday 30 Nov (the problem), not the order.
         assert services.reminders_deadlines(today=datetime.date(2026, 11, 27)) == 1
-        assert services.reminders_deadlines(today=datetime.date(2026, 11, 30)) == 1  # the order now; problem already told
+        assert (
+            services.reminders_deadlines(today=datetime.date(2026, 11, 30)) == 1
+        )  # the order now; problem already told
         assert services.reminders_deadlines(today=datetime.date(2026, 11, 30)) == 0
     assert Notification.objects.get(recipient=department_user).kind == "problem_due"
-    assert Notification.objects.filter(recipient=county_user, kind="order_due", event_key__contains=str(order.pk)).count() == 1
+    assert (
+        Notification.objects.filter(recipient=county_user, kind="order_due", event_key__contains=str(order.pk)).count()
+        == 1
+    )
 
 
 def test_reminder_tasks_run_and_are_idempotent(county_user, django_capture_on_commit_callbacks):
@@ -74,7 +83,11 @@ def test_enterprise_contact_receives_and_replies(leader, django_capture_on_commi
     project = building()
     with django_capture_on_commit_callbacks(execute=False):
         order = services.order_issue(
-            user=leader, project=project, requirement="提交融资材料", unit_kind=UnitKind.ENTERPRISE, unit_contact=contact
+            user=leader,
+            project=project,
+            requirement="提交融资材料",
+            unit_kind=UnitKind.ENTERPRISE,
+            unit_contact=contact,
         )
         services.order_reply(user=contact, order=order, text="已提交")
     assert order.unit_name == "qiye"
