@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class DispatchConfig(AppConfig):
     name = "dispatch"
     verbose_name = "项目调度"
+
+    def ready(self):
+        from demo import extensions
+
+        from . import demo, tasks  # noqa: F401  (tasks: registers the worker-ready catch-up)
+
+        extensions.register(demo.seed_dispatch)

@@ -1,5 +1,180 @@
-"""Default dispatch schedules (domain.md section 6). The dispatch app fills this in."""
+"""When dispatch groups meet, and which period each meeting reviews (domain.md section 6).
+
+A group's cadence is data on the group; ``group_schedule_sync`` keeps one django-celery-beat
+``PeriodicTask`` with a ``CrontabSchedule`` in step with it, so an administrator changes a schedule
+by editing the group (or the crontab in the admin) without a deploy.
+
+Periods: a meeting reviews the period that has just ended.
+- monthly (1st of the month): the previous calendar month;
+- half-monthly (1st and 16th): on the 16th the 1st-15th, on the 1st the 16th-end of the previous month;
+- weekly (on the group's weekday): the seven days before;
+- daily: the day before.
+"""
+
+import datetime
+import json
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+from .choices import Cadence
+
+ONE_DAY = datetime.timedelta(days=1)
+ROUND_TASK = "dispatch.run_scheduled_round"
+# How far back a catch-up looks for missed meetings (a daily group after a long outage).
+MAX_CATCH_UP_DAYS = 62
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+
+
+def month_start(day):
+    return day.replace(day=1)
+
+
+def previous_month_start(day):
+    return month_start(month_start(day) - ONE_DAY)
+
+
+def month_end(day):
+    following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - ONE_DAY
+
+
+def runs_on(cadence, day, weekday=1):
+    """Whether a group of this cadence meets on this date."""
+    if cadence == Cadence.MONTHLY:
+        return day.day == 1
+    if cadence == Cadence.SEMIMONTHLY:
+        return day.day in (1, 16)
+    if cadence == Cadence.WEEKLY:
+        return day.isoweekday() == weekday
+    return True
+
+
+def period_for(cadence, run_day):
+    """The period a meeting held on ``run_day`` reviews."""
+    yesterday = run_day - ONE_DAY
+    if cadence == Cadence.MONTHLY:
+        return Period(previous_month_start(run_day), yesterday)
+    if cadence == Cadence.SEMIMONTHLY:
+        if run_day.day >= 16:
+            return Period(run_day.replace(day=1), run_day.replace(day=15))
+        return Period(yesterday.replace(day=16), yesterday)
+    if cadence == Cadence.WEEKLY:
+        return Period(run_day - datetime.timedelta(days=7), yesterday)
+    return Period(yesterday, yesterday)
+
+
+def local_now(now=None):
+    from django.utils import timezone
+
+    return timezone.localtime(now or timezone.now(), ZoneInfo(settings.TIME_ZONE))
+
+
+def run_days(group, *, after, now):
+    """Meeting days of the group in (after, now], counting a day only once its meeting hour has passed."""
+    now = local_now(now)
+    day = after + ONE_DAY
+    while day <= now.date():
+        if runs_on(group.cadence, day, group.weekday) and (day < now.date() or now.hour >= group.run_hour):
+            yield day
+        day += ONE_DAY
+
+
+def latest_due_period(group, *, now=None):
+    """The period of the group's most recent meeting that is due at ``now`` (None if none yet)."""
+    now = local_now(now)
+    days = list(run_days(group, after=now.date() - datetime.timedelta(days=40), now=now))
+    return period_for(group.cadence, days[-1]) if days else None
+
+
+def due_periods(group, *, since, now=None):
+    """Every period whose meeting fell after ``since`` and is due by ``now``, oldest first."""
+    now = local_now(now)
+    since = max(since, now.date() - datetime.timedelta(days=MAX_CATCH_UP_DAYS))
+    return [period_for(group.cadence, day) for day in run_days(group, after=since, now=now)]
+
+
+def crontab_for(group):
+    """The django-celery-beat crontab fields for the group's cadence (local time)."""
+    fields = {"minute": "0", "hour": str(group.run_hour), "day_of_week": "*", "day_of_month": "*"}
+    if group.cadence == Cadence.MONTHLY:
+        fields["day_of_month"] = "1"
+    elif group.cadence == Cadence.SEMIMONTHLY:
+        fields["day_of_month"] = "1,16"
+    elif group.cadence == Cadence.WEEKLY:
+        fields["day_of_week"] = str(group.weekday % 7)  # crontab: 0 = Sunday
+    return fields
+
+
+def _crontab(**fields):
+    schedule, _ = CrontabSchedule.objects.get_or_create(month_of_year="*", timezone=settings.TIME_ZONE, **fields)
+    return schedule
+
+
+@transaction.atomic
+def group_schedule_sync(group):
+    """Create or update the group's PeriodicTask so that it follows the group's cadence."""
+    from .models import DispatchGroup
+
+    crontab = _crontab(**crontab_for(group))
+    name = f"调度:{group.name} ({group.key})"
+    task = group.periodic_task
+    if task is None:
+        task = PeriodicTask.objects.filter(task=ROUND_TASK, kwargs=json.dumps({"group_id": group.pk})).first()
+    created = task is None
+    if created:
+        task = PeriodicTask(task=ROUND_TASK, kwargs=json.dumps({"group_id": group.pk}))
+    task.name = name
+    task.crontab = crontab
+    task.interval = None
+    task.enabled = group.is_active
+    task.save()
+    if group.periodic_task_id != task.pk:
+        DispatchGroup.objects.filter(pk=group.pk).update(periodic_task=task)
+        group.periodic_task = task
+    return created
+
+
+# System tasks of the dispatch app: (name, task, crontab fields or interval minutes).
+SYSTEM_TASKS = [
+    ("调度:逾期问题升级", "dispatch.escalate_overdue_problems", {"minute": "30", "hour": "1"}),
+    ("调度:补跑漏调度轮次", "dispatch.catch_up_rounds", 60),
+    (
+        "调度:季度考评",
+        "dispatch.run_quarterly_evaluation",
+        {"minute": "0", "hour": "7", "day_of_month": "5", "month_of_year": "1,4,7,10"},
+    ),
+]
 
 
 def ensure_default_schedules():
-    return 0
+    """Default groups (if none), one PeriodicTask per group, and the app's system tasks.
+    Idempotent: a schedule an administrator edited is left as it is. Returns how many were created."""
+    from .services import groups_load_defaults
+
+    created = 0
+    groups_load_defaults()
+    from .models import DispatchGroup
+
+    for group in DispatchGroup.objects.filter(periodic_task__isnull=True):
+        created += group_schedule_sync(group)
+    for name, task, when in SYSTEM_TASKS:
+        if PeriodicTask.objects.filter(name=name).exists():
+            continue
+        if isinstance(when, int):
+            interval, _ = IntervalSchedule.objects.get_or_create(every=when, period=IntervalSchedule.MINUTES)
+            PeriodicTask.objects.create(name=name, task=task, interval=interval)
+        else:
+            fields = {"day_of_week": "*", "day_of_month": "*", "month_of_year": "*", **when}
+            schedule, _ = CrontabSchedule.objects.get_or_create(timezone=settings.TIME_ZONE, **fields)
+            PeriodicTask.objects.create(name=name, task=task, crontab=schedule)
+        created += 1
+    return created

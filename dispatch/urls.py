@@ -1,3 +1,18 @@
+from django.urls import path
+
+from . import views
+
 app_name = "dispatch"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.group_list, name="groups"),
+    path("rounds/", views.round_list, name="rounds"),
+    path("rounds/<int:pk>/issue/", views.round_issue, name="round-issue"),
+    path("reports/", views.report_centre, name="reports"),
+    path("rounds/<int:round_pk>/reports/", views.report_request, name="report-request"),
+    path("reports/<int:pk>/download/", views.report_download, name="report-download"),
+    path("notices/", views.notice_list, name="notices"),
+    path("notices/<int:pk>/acknowledge/", views.notice_acknowledge, name="notice-acknowledge"),
+    path("evaluations/", views.evaluation_list, name="evaluations"),
+    path("escalations/", views.escalation_list, name="escalations"),
+]

@@ -34,11 +34,11 @@ class Command(BaseCommand):
         builder = DemoBuilder(seed=seed, progress=bar.update)
         people = builder.leaders()
         builder.projects(projects, people)
+        if not no_accounts:
+            builder.accounts(demo_password())  # before the extensions, which may give accounts roles
         for extend in _extensions():
             extend(builder)
         bar.close()
-        if not no_accounts:
-            builder.accounts(demo_password())
         self.stdout.write(f"demo data: {projects} projects in {time.monotonic() - started:.1f} s")
 
 

@@ -1,0 +1,578 @@
+"""Builds the dispatch reports: one streaming pass over the in-scope projects, in constant memory.
+
+The xlsx holds every row (StreamingWorkbook, written row by row as the database cursor yields
+them); the PDF holds the summary, rankings, a chart and capped top lists (anshan_projects.pdf).
+Both come from the same pass (``RoundFigures``), so the two formats always agree.
+"""
+
+import datetime
+import heapq
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from anshan_projects import pdf
+from anshan_projects.spreadsheets import StreamingWorkbook
+from projects.choices import Stage, StartType, Tier
+from projects.selectors import year_fraction_elapsed
+
+from . import selectors
+from .schedules import month_end, previous_month_start
+
+ZERO = Decimal("0.00")
+CHUNK = 2000
+TOP = 50  # rows of each top list in the PDF
+PROGRESS_EVERY = 5000
+STAGE_LABELS = dict(Stage.choices)
+START_LABELS = dict(StartType.choices)
+TIER_LABELS = dict(Tier.choices)
+
+
+def rate(done, plan):
+    """Completion rate as a Decimal fraction (4 places), None when there is no plan."""
+    if not plan:
+        return None
+    return (Decimal(done) / Decimal(plan)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def yi(value):
+    """万元 -> 亿元, for headline figures."""
+    return (Decimal(value) / Decimal(10000)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+class Bucket:
+    __slots__ = ("count", "plan", "total", "ytd")
+
+    def __init__(self):
+        self.count, self.total, self.plan, self.ytd = 0, ZERO, ZERO, ZERO
+
+    def add(self, total, plan, ytd):
+        self.count += 1
+        self.total += total
+        self.plan += plan
+        self.ytd += ytd
+
+    def row(self, name):
+        return [name, self.count, self.total, self.plan, self.ytd, rate(self.ytd, self.plan)]
+
+
+class TopList:
+    """The ``size`` largest items by key, in constant memory (a heap)."""
+
+    def __init__(self, size=TOP):
+        self.size, self.heap, self.counter = size, [], 0
+
+    def add(self, key, item):
+        self.counter += 1
+        entry = (key, -self.counter, item)
+        if len(self.heap) < self.size:
+            heapq.heappush(self.heap, entry)
+        elif entry > self.heap[0]:
+            heapq.heapreplace(self.heap, entry)
+
+    def items(self):
+        return [item for _, _, item in sorted(self.heap, reverse=True)]
+
+
+BREAKDOWN_HEADERS = ["名称", "项目数", "计划总投资(万元)", "本年计划投资(万元)", "本年累计完成(万元)", "完成率"]
+PROJECT_HEADERS = [
+    "项目ID", "项目代码", "项目名称", "县区", "产业", "项目类别", "牵头部门", "阶段", "开工类型",
+    "计划总投资(万元)", "本年计划投资(万元)", "本年累计完成(万元)", "完成率", "实际开工日期", "实际竣工日期",
+    "近两期完成(万元)", "是否滞后",
+]  # fmt: skip
+LAG_HEADERS = [
+    "项目ID", "项目名称", "县区", "牵头部门", "本年计划投资(万元)", "本年累计完成(万元)", "完成率", "时间进度",
+    "差距(百分点)", "滞后原因",
+]  # fmt: skip
+START_HEADERS = ["项目ID", "项目名称", "县区", "项目类别", "计划总投资(万元)", "日期", "开工类型"]
+PROBLEM_HEADERS = [
+    "责任单位", "项目名称", "县区", "问题描述", "问题类型", "调度层级", "状态", "提出日期", "完成时限",
+    "已历时(天)", "逾期(天)",
+]  # fmt: skip
+UNIT_HEADERS = [
+    "责任单位",
+    "未解决问题数",
+    "其中逾期",
+    "30天以内",
+    "31-90天",
+    "90天以上",
+    "最长历时(天)",
+    "平均历时(天)",
+]
+CHANGE_HEADERS = ["项目ID", "项目名称", "原阶段", "新阶段", "变更日期", "原因"]
+
+
+def lag_reason(stage, actual_start, plan, ytd, recent, *, elapsed, margin, month):
+    """Why a project under construction lags ("" if it does not): its completion rate is well below
+    the share of the year elapsed, or it reported no investment in the last two periods."""
+    if stage != Stage.CONSTRUCTION:
+        return ""
+    reasons = []
+    project_rate = rate(ytd, plan)
+    if project_rate is not None and project_rate < elapsed - margin:
+        reasons.append("完成率明显低于时间进度")
+    if recent == 0 and actual_start and actual_start < previous_month_start(month):
+        reasons.append("连续两期无投资进展")
+    return ";".join(reasons)
+
+
+def progress_annotations(month):
+    """ytd (this year through ``month``) and recent (``month`` and the one before) completed investment."""
+    counted = Q(progress_entries__status__in=selectors.COUNTED_STATUSES)
+    this_year = counted & Q(progress_entries__period__year=month.year, progress_entries__period__lte=month)
+    recent = counted & Q(progress_entries__period__gte=previous_month_start(month), progress_entries__period__lte=month)
+    money = DecimalField(max_digits=16, decimal_places=2)
+    return {
+        "ytd": Coalesce(Sum("progress_entries__amount_completed", filter=this_year), Value(ZERO), output_field=money),
+        "recent": Coalesce(Sum("progress_entries__amount_completed", filter=recent), Value(ZERO), output_field=money),
+    }
+
+
+class RoundFigures:
+    """Everything a round's report says, computed in one pass; ``sink`` receives the full row sets."""
+
+    def __init__(self, round, *, on_progress=None):
+        self.round = round
+        self.group = round.group
+        self.month = selectors.reporting_month(round.period_end)
+        self.as_of = month_end(self.month)
+        self.year = self.month.year
+        self.elapsed = year_fraction_elapsed(self.as_of)
+        self.on_progress = on_progress or (lambda percent: None)
+        self.summary = {}
+        self.by_region, self.by_sector, self.by_category = (defaultdict(Bucket) for _ in range(3))
+        self.top_lagging, self.top_starts, self.top_completions = TopList(), TopList(20), TopList(20)
+        self.oldest_problems = TopList()
+        self.units = {}
+        self.previous = selectors.previous_round(round)
+        self.changes_count = 0
+
+    # --- the project pass -----------------------------------------------------------------
+    def project_rows(self):
+        return (
+            selectors.scope_projects(self.group)
+            .annotate(**progress_annotations(self.month))
+            .order_by("region__sort_order", "region_id", "-total_investment", "id")
+            .values_list(
+                "id", "code", "name", "region__name", "sector__name", "category__name", "department__name", "stage",
+                "start_type", "total_investment", "annual_plan", "actual_start", "actual_completion", "ytd", "recent",
+            )
+        )  # fmt: skip
+
+    def lag_reason(self, stage, actual_start, plan, ytd, recent):
+        return lag_reason(stage, actual_start, plan, ytd, recent, elapsed=self.elapsed,
+                          margin=self.group.lag_margin, month=self.month)  # fmt: skip
+
+    def run(self, sink):
+        round = self.round
+        start, end = round.period_start, round.period_end
+        total_count = selectors.scope_projects(self.group).count()
+        count = new_starts = completions = lagging = 0
+        total = plan = ytd_sum = start_investment = ZERO
+        stages = defaultdict(int)
+        for row in self.project_rows().iterator(chunk_size=CHUNK):
+            (pk, code, name, region, sector, category, department, stage, start_type, total_inv, annual_plan,
+             actual_start, actual_completion, ytd, recent) = row  # fmt: skip
+            count += 1
+            total += total_inv
+            plan += annual_plan
+            ytd_sum += ytd
+            stages[stage] += 1
+            self.by_region[region].add(total_inv, annual_plan, ytd)
+            self.by_sector[sector or "未分类"].add(total_inv, annual_plan, ytd)
+            self.by_category[category].add(total_inv, annual_plan, ytd)
+            reason = self.lag_reason(stage, actual_start, annual_plan, ytd, recent)
+            project_rate = rate(ytd, annual_plan)
+            sink.project([pk, code, name, region, sector, category, department, STAGE_LABELS.get(stage, stage),
+                          START_LABELS.get(start_type, ""), total_inv, annual_plan, ytd, project_rate, actual_start,
+                          actual_completion, recent, "是" if reason else "否"])  # fmt: skip
+            if reason:
+                lagging += 1
+                gap = (self.elapsed - (project_rate or Decimal(0))) * 100
+                lag_row = [pk, name, region, department, annual_plan, ytd, project_rate, self.elapsed, gap, reason]
+                sink.lagging(lag_row)
+                self.top_lagging.add((gap, annual_plan), lag_row)
+            if (
+                actual_start
+                and start <= actual_start <= end
+                and stage in (Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING)
+            ):
+                new_starts += 1
+                start_investment += total_inv
+                start_row = [pk, name, region, category, total_inv, actual_start, START_LABELS.get(start_type, "")]
+                sink.start(start_row)
+                self.top_starts.add(total_inv, start_row)
+            if actual_completion and start <= actual_completion <= end:
+                completions += 1
+                done_row = [pk, name, region, category, total_inv, actual_completion, ""]
+                sink.completion(done_row)
+                self.top_completions.add(total_inv, done_row)
+            if count % PROGRESS_EVERY == 0 and total_count:
+                self.on_progress(5 + 75 * count // total_count)
+        self.on_progress(80)
+        problems = self.problems(sink)
+        self.on_progress(90)
+        self.changes(sink)
+        self.summary = {
+            "as_of": self.as_of.isoformat(),
+            "reporting_month": self.month.isoformat(),
+            "project_count": count,
+            "total_investment": str(total),
+            "annual_plan": str(plan),
+            "completed_ytd": str(ytd_sum),
+            "completion_rate": str(rate(ytd_sum, plan)) if plan else None,
+            "time_elapsed": str(self.elapsed),
+            "new_starts": new_starts,
+            "new_start_investment": str(start_investment),
+            "completions": completions,
+            "lagging": lagging,
+            "open_problems": problems["open"],
+            "overdue_problems": problems["overdue"],
+            "stages": dict(stages),
+        }
+        return self.summary
+
+    # --- problems and changes -----------------------------------------------------------------
+    def problems(self, sink):
+        as_of = self.round.period_end
+        rows = (
+            selectors.open_problems(self.group)
+            .order_by("responsible_unit", "created_at", "id")
+            .values_list("project_id", "project__name", "project__region__name", "description", "kind", "tier",
+                         "status", "created_at", "deadline", "responsible_unit")
+        )  # fmt: skip
+        from investment.choices import ProblemKind, ProblemStatus
+
+        kinds, statuses = dict(ProblemKind.choices), dict(ProblemStatus.choices)
+        open_count = overdue_count = 0
+        for _, project, region, description, kind, tier, status, created_at, deadline, unit in rows.iterator(
+            chunk_size=CHUNK
+        ):
+            raised = timezone.localtime(created_at).date()
+            age = max((as_of - raised).days, 0)
+            overdue = max((as_of - deadline).days, 0)
+            open_count += 1
+            overdue_count += overdue > 0
+            row = [unit, project, region, description, kinds.get(kind, kind), TIER_LABELS.get(tier, tier),
+                   statuses.get(status, status), raised, deadline, age, overdue]  # fmt: skip
+            sink.problem(row)
+            self.oldest_problems.add(age, row)
+            stats = self.units.setdefault(unit, [0, 0, 0, 0, 0, 0, 0])
+            stats[0] += 1
+            stats[1] += overdue > 0
+            stats[2 if age <= 30 else 3 if age <= 90 else 4] += 1
+            stats[5] = max(stats[5], age)
+            stats[6] += age
+        return {"open": open_count, "overdue": overdue_count}
+
+    def unit_rows(self):
+        rows = []
+        for unit, (n, overdue, young, middle, old, oldest, ages) in sorted(
+            self.units.items(), key=lambda item: (-item[1][0], item[0])
+        ):
+            rows.append([unit, n, overdue, young, middle, old, oldest, round(ages / n, 1)])
+        return rows
+
+    def changes(self, sink):
+        after = self.previous.period_end if self.previous else self.round.period_start - datetime.timedelta(days=1)
+        rows = (
+            selectors.stage_changes_between(self.group, after=after, through=self.round.period_end)
+            .order_by("changed_on", "id")
+            .values_list("project_id", "project__name", "from_stage", "to_stage", "changed_on", "reason")
+        )
+        for pk, name, from_stage, to_stage, on, reason in rows.iterator(chunk_size=CHUNK):
+            self.changes_count += 1
+            sink.change([pk, name, STAGE_LABELS.get(from_stage, "—"), STAGE_LABELS.get(to_stage, to_stage), on, reason])
+        self.solved_since = selectors.problems_solved_between(
+            self.group, after=after, through=self.round.period_end
+        ).count()
+
+    # --- tables shared by both formats ----------------------------------------------------------
+    def summary_rows(self):
+        s = self.summary
+        return [
+            ["调度组", self.group.name, ""],
+            ["调度期", f"{self.round.period_start:%Y-%m-%d} 至 {self.round.period_end:%Y-%m-%d}", ""],
+            ["数据截至", s["as_of"], ""],
+            ["项目数", s["project_count"], "个"],
+            ["计划总投资", Decimal(s["total_investment"]), "万元"],
+            ["本年计划投资", Decimal(s["annual_plan"]), "万元"],
+            ["本年累计完成投资", Decimal(s["completed_ytd"]), "万元"],
+            ["投资完成率", Decimal(s["completion_rate"]) if s["completion_rate"] else None, "比率"],
+            ["时间进度", Decimal(s["time_elapsed"]), "比率"],
+            ["本期新开工项目", s["new_starts"], "个"],
+            ["本期竣工项目", s["completions"], "个"],
+            ["滞后项目", s["lagging"], "个"],
+            ["未解决问题", s["open_problems"], "个"],
+            ["其中逾期问题", s["overdue_problems"], "个"],
+        ]
+
+    def comparison_rows(self):
+        previous = self.previous.summary if self.previous else {}
+        rows = []
+        for key, label in [
+            ("project_count", "项目数"),
+            ("total_investment", "计划总投资(万元)"),
+            ("completed_ytd", "本年累计完成投资(万元)"),
+            ("new_starts", "本期新开工项目"),
+            ("completions", "本期竣工项目"),
+            ("lagging", "滞后项目"),
+            ("open_problems", "未解决问题"),
+        ]:
+            cast = Decimal if key in ("total_investment", "completed_ytd") else int
+            now = cast(str(self.summary[key]))
+            before = cast(str(previous[key])) if key in previous else None
+            rows.append([label, now, before, None if before is None else now - before])
+        rows.append(["期间阶段变化(次)", self.changes_count, None, None])
+        rows.append(["期间解决问题", self.solved_since, None, None])
+        return rows
+
+    def ranking_rows(self):
+        ranked = sorted(self.by_region.items(), key=lambda item: (-(rate(item[1].ytd, item[1].plan) or -1), item[0]))
+        return [[index + 1, *bucket.row(name)] for index, (name, bucket) in enumerate(ranked)]
+
+    @staticmethod
+    def breakdown_rows(buckets):
+        return [bucket.row(name) for name, bucket in sorted(buckets.items(), key=lambda item: (-item[1].plan, item[0]))]
+
+
+# --- sinks ------------------------------------------------------------------------------------
+class NullSink:
+    def project(self, row):
+        pass
+
+    lagging = start = completion = problem = change = project
+
+
+class XlsxSink:
+    """Writes the full row sets into their sheets as the pass yields them."""
+
+    def __init__(self, book, *, tier):
+        self.book = book
+        money = {1, 2, 3, 4}
+        self.summary = book.sheet("汇总", ["指标", "数值", "单位"], widths={0: 22, 1: 30})
+        self.compare = book.sheet("与上轮比较", ["指标", "本轮", "上轮", "变化"])
+        self.ranking = (
+            book.sheet("县区排名", ["名次", *BREAKDOWN_HEADERS], money_columns={3, 4, 5}, percent_columns={6})
+            if tier == Tier.CITY
+            else None
+        )
+        self.regions = book.sheet("按县区", BREAKDOWN_HEADERS, money_columns=money - {1}, percent_columns={5})
+        self.sectors = book.sheet("按产业", BREAKDOWN_HEADERS, money_columns=money - {1}, percent_columns={5})
+        self.categories = book.sheet("按类别", BREAKDOWN_HEADERS, money_columns=money - {1}, percent_columns={5})
+        self.starts = book.sheet("本期新开工", START_HEADERS, money_columns={4}, widths={1: 40})
+        self.completions = book.sheet("本期竣工", START_HEADERS, money_columns={4}, widths={1: 40})
+        self.lags = book.sheet("滞后项目", LAG_HEADERS, money_columns={4, 5}, percent_columns={6, 7}, widths={1: 40})
+        self.problems = book.sheet("未解决问题", PROBLEM_HEADERS, widths={1: 30, 3: 40})
+        self.units = book.sheet("问题按责任单位", UNIT_HEADERS, widths={0: 24})
+        self.changes = book.sheet("阶段变化", CHANGE_HEADERS, widths={1: 40})
+        self.projects = book.sheet("项目清单", PROJECT_HEADERS, money_columns={9, 10, 11, 15},
+                                   percent_columns={12}, widths={2: 40})  # fmt: skip
+
+    def project(self, row):
+        self.projects.write(row)
+
+    def lagging(self, row):
+        self.lags.write(row)
+
+    def start(self, row):
+        self.starts.write(row)
+
+    def completion(self, row):
+        self.completions.write(row)
+
+    def problem(self, row):
+        self.problems.write(row)
+
+    def change(self, row):
+        self.changes.write(row)
+
+    def finish(self, figures):
+        for row in figures.summary_rows():
+            self.summary.write(row)
+        for row in figures.comparison_rows():
+            self.compare.write(row)
+        if self.ranking is not None:
+            for row in figures.ranking_rows():
+                self.ranking.write(row)
+        for sheet, buckets in (
+            (self.regions, figures.by_region),
+            (self.sectors, figures.by_sector),
+            (self.categories, figures.by_category),
+        ):
+            for row in figures.breakdown_rows(buckets):
+                sheet.write(row)
+        for row in figures.unit_rows():
+            self.units.write(row)
+
+
+def _fmt(value, kind="money"):
+    if value is None:
+        return "—"
+    if kind == "percent":
+        return pdf.fmt_percent(value)
+    if isinstance(value, datetime.date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, Decimal) and kind == "money":
+        return pdf.fmt_money(value)
+    return str(value)
+
+
+def _breakdown_table(doc, rows):
+    doc.table(
+        BREAKDOWN_HEADERS,
+        [[r[0], r[1], _fmt(r[2]), _fmt(r[3]), _fmt(r[4]), _fmt(r[5], "percent")] for r in rows[:TOP]],
+        numeric_columns=(1, 2, 3, 4, 5),
+    )
+
+
+def write_round_pdf(figures, target):
+    round, s = figures.round, figures.summary
+    doc = pdf.Report(
+        title=f"{figures.group.name}调度报告",
+        subtitle=f"调度期 {round.period_start:%Y年%m月%d日} 至 {round.period_end:%Y年%m月%d日} · 数据截至 {figures.as_of:%Y年%m月%d日}",
+    )
+    doc.heading("一、总体情况")
+    completion = pdf.fmt_percent(Decimal(s["completion_rate"])) if s["completion_rate"] else "—"
+    doc.paragraph(
+        f"纳入调度项目 {s['project_count']} 个,计划总投资 {yi(s['total_investment'])} 亿元,本年计划投资 "
+        f"{yi(s['annual_plan'])} 亿元;本年累计完成投资 {yi(s['completed_ytd'])} 亿元,完成率 {completion},"
+        f"时间进度 {pdf.fmt_percent(Decimal(s['time_elapsed']))}。本期新开工 {s['new_starts']} 个,竣工 "
+        f"{s['completions']} 个;滞后项目 {s['lagging']} 个;未解决问题 {s['open_problems']} 个,其中逾期 "
+        f"{s['overdue_problems']} 个。"
+    )
+    doc.table(
+        ["指标", "数值", "单位"],
+        [[label, _fmt(value, "percent" if unit == "比率" else "money"), "" if unit == "比率" else unit]
+         for label, value, unit in figures.summary_rows()],
+        numeric_columns=(1,),
+    )  # fmt: skip
+    doc.heading("二、与上轮比较")
+    doc.table(
+        ["指标", "本轮", "上轮", "变化"],
+        [[r[0], _fmt(r[1]), _fmt(r[2]), _fmt(r[3])] for r in figures.comparison_rows()],
+        numeric_columns=(1, 2, 3),
+    )
+    regions = figures.breakdown_rows(figures.by_region)
+    doc.bar_chart(
+        "各县区本年计划与累计完成投资(万元)",
+        [r[0] for r in regions],
+        [[r[3] for r in regions], [r[4] for r in regions]],
+        series_names=["本年计划", "累计完成"],
+    )
+    if figures.group.tier == Tier.CITY:
+        doc.heading("三、县区排名(按投资完成率)")
+        doc.table(
+            ["名次", *BREAKDOWN_HEADERS],
+            [[r[0], r[1], r[2], _fmt(r[3]), _fmt(r[4]), _fmt(r[5]), _fmt(r[6], "percent")]
+             for r in figures.ranking_rows()],
+            numeric_columns=(0, 2, 3, 4, 5, 6),
+        )  # fmt: skip
+    doc.heading("分县区、产业、类别统计")
+    _breakdown_table(doc, regions)
+    _breakdown_table(doc, figures.breakdown_rows(figures.by_sector))
+    _breakdown_table(doc, figures.breakdown_rows(figures.by_category))
+    doc.heading(f"本期新开工项目(前 {len(figures.top_starts.items())} 个,共 {s['new_starts']} 个)")
+    doc.table(START_HEADERS[1:], [[r[1], r[2], r[3], _fmt(r[4]), _fmt(r[5]), r[6]] for r in figures.top_starts.items()])
+    doc.heading(f"本期竣工项目(前 {len(figures.top_completions.items())} 个,共 {s['completions']} 个)")
+    doc.table(START_HEADERS[1:6], [[r[1], r[2], r[3], _fmt(r[4]), _fmt(r[5])] for r in figures.top_completions.items()])
+    doc.heading(f"滞后项目(差距最大的 {len(figures.top_lagging.items())} 个,共 {s['lagging']} 个)")
+    doc.table(
+        LAG_HEADERS[1:],
+        [[r[1], r[2], r[3] or "", _fmt(r[4]), _fmt(r[5]), _fmt(r[6], "percent"), _fmt(r[7], "percent"),
+          f"{r[8]:.1f}", r[9]] for r in figures.top_lagging.items()],
+        numeric_columns=(3, 4, 5, 6, 7),
+    )  # fmt: skip
+    doc.heading("未解决问题(按责任单位)")
+    doc.table(UNIT_HEADERS, figures.unit_rows()[:TOP], numeric_columns=(1, 2, 3, 4, 5, 6, 7))
+    doc.heading(f"历时最长的未解决问题(前 {len(figures.oldest_problems.items())} 个)")
+    doc.table(
+        ["责任单位", "项目名称", "问题描述", "调度层级", "完成时限", "已历时(天)", "逾期(天)"],
+        [[r[0], r[1], r[3][:60], r[5], _fmt(r[8]), r[9], r[10]] for r in figures.oldest_problems.items()],
+        numeric_columns=(5, 6),
+    )
+    doc.write(target)
+
+
+def build_round_report(round, fmt, target, *, on_progress=None):
+    """Write the round's report in ``fmt`` to the file path ``target``; returns the summary."""
+    figures = RoundFigures(round, on_progress=on_progress)
+    if fmt == "xlsx":
+        with StreamingWorkbook(target) as book:
+            sink = XlsxSink(book, tier=round.group.tier)
+            figures.run(sink)
+            sink.finish(figures)
+    else:
+        figures.run(NullSink())
+        write_round_pdf(figures, target)
+    return figures.summary
+
+
+# --- quarterly evaluation -----------------------------------------------------------------
+EVALUATION_HEADERS = [
+    "名次", "单位", "项目数", "本年计划投资(万元)", "累计完成投资(万元)", "投资完成率", "进度得分", "流动红旗", "提示单",
+]  # fmt: skip
+
+
+def evaluation_rows(evaluation, unit_kind):
+    rows = []
+    for entry in selectors.evaluation_entries(evaluation).filter(unit_kind=unit_kind).order_by("rank"):
+        rows.append([entry.rank, str(entry.unit), entry.project_count, entry.annual_plan, entry.completed,
+                     entry.completion_rate, entry.progress_score, entry.red_flag, entry.warned])  # fmt: skip
+    return rows
+
+
+def build_evaluation_report(evaluation, fmt, target, *, on_progress=None):
+    regions, departments = evaluation_rows(evaluation, "region"), evaluation_rows(evaluation, "department")
+    if fmt == "xlsx":
+        with StreamingWorkbook(target) as book:
+            for title, rows in (("县区排名", regions), ("部门排名", departments)):
+                sheet = book.sheet(title, EVALUATION_HEADERS, money_columns={3, 4}, percent_columns={5})
+                for row in rows:
+                    sheet.write(row)
+        return {}
+    doc = pdf.Report(title=f"{evaluation}固定资产投资考评", subtitle=f"数据截至 {evaluation.period_end:%Y年%m月%d日}")
+    for title, rows in (("县区排名", regions), ("市直部门排名", departments)):
+        doc.heading(title)
+        doc.table(
+            EVALUATION_HEADERS,
+            [[r[0], r[1], r[2], _fmt(r[3]), _fmt(r[4]), _fmt(r[5], "percent"), f"{r[6]:.1f}",
+              "★ 流动红旗" if r[7] else "", "提示单" if r[8] else ""] for r in rows],
+            numeric_columns=(0, 2, 3, 4, 5, 6),
+        )  # fmt: skip
+    doc.bar_chart(
+        "各县区投资完成率(%)", [r[1] for r in regions], [[(r[5] or 0) * 100 for r in regions]], series_names=["完成率"]
+    )
+    doc.write(target)
+    return {}
+
+
+def evaluation_figures(*, year, quarter, margin=Decimal("0.20")):
+    """Per county and per department: projects with a plan this year, plan, completed through the
+    quarter's last month, and the progress score (share of projects under construction on track, 0-100).
+    One streaming pass; returns ({region_id: Bucket+score}, {department_id: ...}), and the as-of date."""
+    month = datetime.date(year, quarter * 3, 1)
+    as_of = month_end(month)
+    elapsed = year_fraction_elapsed(as_of)
+    units = {"region": defaultdict(lambda: [Bucket(), 0, 0]), "department": defaultdict(lambda: [Bucket(), 0, 0])}
+    rows = (
+        selectors.projects_with_plan()
+        .annotate(**progress_annotations(month))
+        .order_by()
+        .values_list("region_id", "department_id", "stage", "actual_start", "total_investment", "annual_plan", "ytd",
+                     "recent")
+    )  # fmt: skip
+    for region_id, department_id, stage, actual_start, total, plan, ytd, recent in rows.iterator(chunk_size=CHUNK):
+        late = lag_reason(stage, actual_start, plan, ytd, recent, elapsed=elapsed, margin=margin, month=month)
+        for kind, key in (("region", region_id), ("department", department_id)):
+            if key is None:
+                continue
+            bucket = units[kind][key]
+            bucket[0].add(total, plan, ytd)
+            if stage == Stage.CONSTRUCTION:
+                bucket[1] += 1
+                bucket[2] += not late
+    return units, as_of

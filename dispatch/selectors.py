@@ -1,0 +1,315 @@
+"""Reads for dispatch. Whatever a user triggers passes the user; scope is decided here, on top of
+``projects.access`` (a group's reports are visible to leadership, to the group's report managers and
+members, and to the users whose county / department / category the group covers)."""
+
+import datetime
+import hashlib
+
+from django.db.models import Count, Max, Prefetch, Q
+from django.http import Http404
+
+from investment.choices import EntryStatus, ProblemStatus
+from investment.models import Problem, ProgressEntry
+from projects.access import NOTHING, has_role, user_roles
+from projects.choices import Role
+from projects.models import Project, StageChange
+
+from .choices import ReportKind
+from .models import (
+    DispatchGroup,
+    DispatchRound,
+    Evaluation,
+    EvaluationEntry,
+    ProblemEscalation,
+    Report,
+    WarningNotice,
+)
+from .schedules import month_end, month_start, previous_month_start
+
+# Progress that counts in reports: what counties submitted and what reviewers verified.
+COUNTED_STATUSES = [EntryStatus.SUBMITTED, EntryStatus.VERIFIED]
+# Bump when the report layout or its figures change, so that unchanged data is rebuilt once.
+BUILDER_VERSION = "3"
+
+
+# --- access ---------------------------------------------------------------------------------------
+def sees_everything(user):
+    return bool(getattr(user, "is_active", False)) and (
+        getattr(user, "is_superuser", False) or has_role(user, Role.ADMIN, Role.LEADERSHIP)
+    )
+
+
+def is_report_manager(user):
+    return sees_everything(user) or has_role(user, Role.REPORT_MANAGER)
+
+
+def group_q(user, prefix=""):
+    """Groups whose rounds and reports the user may see."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if sees_everything(user):
+        return Q()
+    q = Q(**{f"{prefix}report_managers": user}) | Q(**{f"{prefix}members": user})
+    for assignment in user_roles(user):
+        if assignment.role in (Role.COUNTY_STAFF, Role.COUNTY_REVIEWER):
+            q |= Q(**{f"{prefix}region_id": assignment.region_id})
+        elif assignment.role == Role.DEPARTMENT:
+            q |= Q(**{f"{prefix}department_id": assignment.department_id})
+        elif assignment.role == Role.SPECIAL_GROUP:
+            q |= Q(**{f"{prefix}category_id": assignment.category_id})
+    return q
+
+
+def notice_q(user):
+    """Warning notices: leadership all; a county or department its own."""
+    if sees_everything(user):
+        return Q()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    q = NOTHING
+    for assignment in user_roles(user):
+        if assignment.region_id and assignment.role in (Role.COUNTY_STAFF, Role.COUNTY_REVIEWER):
+            q |= Q(region_id=assignment.region_id)
+        elif assignment.department_id and assignment.role == Role.DEPARTMENT:
+            q |= Q(department_id=assignment.department_id)
+    return q
+
+
+def _visible_ids(queryset, q):
+    # Filtering through the M2M joins can repeat rows: select the ids, then the rows.
+    return queryset.filter(pk__in=queryset.model.objects.filter(q).values("pk"))
+
+
+# --- groups and rounds ------------------------------------------------------------------------
+def group_list(*, user):
+    return _visible_ids(
+        DispatchGroup.objects.select_related("category", "department", "region", "periodic_task__crontab"),
+        group_q(user),
+    )
+
+
+def group_get(*, user, pk):
+    try:
+        return group_list(user=user).get(pk=pk)
+    except (DispatchGroup.DoesNotExist, ValueError, TypeError):
+        raise Http404("调度组不存在。") from None
+
+
+def round_list(*, user, group=None):
+    qs = DispatchRound.objects.filter(group__in=group_list(user=user).values("pk")).select_related("group")
+    if group is not None:
+        qs = qs.filter(group=group)
+    return qs
+
+
+def round_list_with_reports(*, user, group=None):
+    """Rounds with their reports (newest first), for the report centre: three queries."""
+    reports = Report.objects.filter(report_q(user)).order_by("-created_at", "-id")
+    return round_list(user=user, group=group).prefetch_related(Prefetch("reports", queryset=reports))
+
+
+def round_get(*, user, pk):
+    try:
+        return round_list(user=user).get(pk=pk)
+    except (DispatchRound.DoesNotExist, ValueError, TypeError):
+        raise Http404("调度轮次不存在。") from None
+
+
+def previous_round(round):
+    return (
+        DispatchRound.objects.filter(group_id=round.group_id, period_start__lt=round.period_start)
+        .order_by("-period_start")
+        .first()
+    )
+
+
+def round_by_id(pk):
+    """For tasks: the round, by id, with its group."""
+    return DispatchRound.objects.select_related("group").get(pk=pk)
+
+
+def group_by_id(pk):
+    return DispatchGroup.objects.get(pk=pk)
+
+
+def groups_active():
+    return DispatchGroup.objects.filter(is_active=True)
+
+
+def last_round(group):
+    return DispatchRound.objects.filter(group=group).order_by("-period_start").first()
+
+
+def round_exists(*, group, period_start):
+    return DispatchRound.objects.filter(group=group, period_start=period_start).exists()
+
+
+# --- reports --------------------------------------------------------------------------------------
+def report_q(user):
+    q = Q(kind=ReportKind.ROUND) & group_q(user, prefix="round__group__")
+    if is_report_manager(user):
+        q |= Q(kind=ReportKind.EVALUATION)
+    return q
+
+
+def can_request_reports(*, user, group):
+    """Leadership, administrators and the group's report managers may ask for a fresh report."""
+    return sees_everything(user) or group.report_managers.filter(pk=user.pk).exists()
+
+
+def report_list(*, user, group=None, round=None, status=None):
+    qs = Report.objects.select_related("round__group", "evaluation").filter(
+        pk__in=Report.objects.filter(report_q(user)).values("pk")
+    )
+    if group is not None:
+        qs = qs.filter(round__group=group)
+    if round is not None:
+        qs = qs.filter(round=round)
+    if status is not None:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def report_get(*, user, pk):
+    try:
+        return report_list(user=user).get(pk=pk)
+    except (Report.DoesNotExist, ValueError, TypeError):
+        raise Http404("报告不存在。") from None
+
+
+def report_sibling(*, user, report, format):
+    """The same round / evaluation at the same data version in another format (404 if not ready)."""
+    if format == report.format:
+        return report
+    qs = report_list(user=user).filter(kind=report.kind, data_version=report.data_version, format=format)
+    qs = qs.filter(round_id=report.round_id) if report.round_id else qs.filter(evaluation_id=report.evaluation_id)
+    sibling = qs.first()
+    if sibling is None:
+        raise Http404("该格式的报告不存在。")
+    return sibling
+
+
+def report_by_id(pk):
+    return Report.objects.select_related("round__group", "evaluation").get(pk=pk)
+
+
+# --- what a report reads ----------------------------------------------------------------------
+def reporting_month(as_of: datetime.date):
+    """The last month whose progress is complete at ``as_of``: its own month on its last day,
+    otherwise the month before (entries are made per month)."""
+    return month_start(as_of) if as_of == month_end(as_of) else previous_month_start(as_of)
+
+
+def scope_projects(group):
+    return Project.objects.filter(group.scope_q())
+
+
+def projects_with_plan():
+    return Project.objects.filter(annual_plan__gt=0)
+
+
+def counted_progress(*, year, through_month):
+    return ProgressEntry.objects.filter(period__year=year, period__lte=through_month, status__in=COUNTED_STATUSES)
+
+
+def _digest(*parts):
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:32]
+
+
+def round_data_version(round):
+    """A digest of everything the round's report reads: unchanged data, same version, no rebuild."""
+    group = round.group
+    month = reporting_month(round.period_end)
+    projects = scope_projects(group).aggregate(n=Count("id"), t=Max("updated_at"))
+    progress = ProgressEntry.objects.filter(
+        group.scope_q("project__"), period__year=month.year, period__lte=month
+    ).aggregate(n=Count("id"), t=Max("updated_at"))
+    problems = Problem.objects.filter(group.scope_q("project__")).aggregate(n=Count("id"), t=Max("updated_at"))
+    changes = StageChange.objects.filter(group.scope_q("project__"), changed_on__lte=round.period_end).aggregate(
+        n=Count("id"), t=Max("created_at")
+    )
+    scope = (group.min_total_investment, group.category_id, group.department_id, group.region_id, group.lag_margin)
+    return _digest(BUILDER_VERSION, round.period_start, round.period_end, scope, projects, progress, problems, changes)
+
+
+def evaluation_data_version(evaluation):
+    entries = EvaluationEntry.objects.filter(evaluation=evaluation).aggregate(n=Count("id"), m=Max("id"))
+    return _digest(BUILDER_VERSION, "evaluation", evaluation.pk, entries)
+
+
+def open_problems(group):
+    return Problem.objects.filter(group.scope_q("project__"), status__in=ProblemStatus.unresolved())
+
+
+def stage_changes_between(group, *, after, through):
+    return StageChange.objects.filter(group.scope_q("project__"), changed_on__gt=after, changed_on__lte=through)
+
+
+def problems_solved_between(group, *, after, through):
+    return Problem.objects.filter(group.scope_q("project__"), solved_on__gt=after, solved_on__lte=through)
+
+
+# --- problems, notices, evaluations ---------------------------------------------------------
+def overdue_problems(*, today):
+    return Problem.objects.filter(status__in=ProblemStatus.unresolved(), deadline__lt=today).order_by("pk")
+
+
+def escalation_list(*, user):
+    return ProblemEscalation.objects.filter(problem_id__in=Problem.objects.restrict(user).values("pk")).order_by(
+        "-escalated_on", "-id"
+    )
+
+
+def escalated_problem_list(*, user):
+    """Problems in the user's scope that were escalated at least once, with their history."""
+    return (
+        Problem.objects.restrict(user)
+        .filter(escalations__isnull=False)
+        .distinct()
+        .select_related("project")
+        .prefetch_related(Prefetch("escalations", queryset=ProblemEscalation.objects.order_by("escalated_on", "id")))
+    )
+
+
+def problem_get(*, user, pk, action="view"):
+    try:
+        return Problem.objects.restrict(user, action).select_related("project").get(pk=pk)
+    except (Problem.DoesNotExist, ValueError, TypeError):
+        raise Http404("问题不存在。") from None
+
+
+def notice_list(*, user):
+    return WarningNotice.objects.filter(notice_q(user)).select_related(
+        "region", "department", "issued_by", "round__group", "evaluation"
+    )
+
+
+def notice_get(*, user, pk):
+    try:
+        return notice_list(user=user).get(pk=pk)
+    except (WarningNotice.DoesNotExist, ValueError, TypeError):
+        raise Http404("提示单不存在。") from None
+
+
+def evaluation_list(*, user):
+    """Rankings are announced at the meeting: every signed-in user sees them."""
+    if not getattr(user, "is_authenticated", False):
+        return Evaluation.objects.none()
+    return Evaluation.objects.prefetch_related(
+        Prefetch("entries", queryset=EvaluationEntry.objects.select_related("region", "department"))
+    )
+
+
+def evaluation_get(*, user, pk):
+    try:
+        return evaluation_list(user=user).get(pk=pk)
+    except (Evaluation.DoesNotExist, ValueError, TypeError):
+        raise Http404("考评不存在。") from None
+
+
+def evaluation_by_id(pk):
+    return Evaluation.objects.get(pk=pk)
+
+
+def evaluation_entries(evaluation):
+    return EvaluationEntry.objects.filter(evaluation=evaluation).select_related("region", "department")

@@ -1,0 +1,549 @@
+"""Writes for dispatch: groups, rounds, reports, escalation, warning notices, quarterly evaluation.
+
+Views, the API, tasks and commands call these; tasks only fetch ids and call a service.
+"""
+
+import datetime
+import logging
+import os
+import tempfile
+import time
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pghistory
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from investment.choices import ProblemStatus
+from investment.models import Problem
+from projects.access import Action, can
+from projects.choices import KeyLevel, Tier
+from projects.models import Category, Department, Region
+from projects.selectors import key_thresholds
+
+from . import reports, schedules, selectors
+from .choices import Cadence, ReportFormat, ReportKind, ReportStatus, RoundStatus, UnitKind
+from .models import (
+    DispatchGroup,
+    DispatchRound,
+    Evaluation,
+    EvaluationEntry,
+    ProblemEscalation,
+    Report,
+    WarningNotice,
+)
+
+log = logging.getLogger(__name__)
+
+# A running report whose worker has not reported progress for this long is taken to be dead
+# (killed mid-report) and may be claimed again.
+STALE_AFTER = datetime.timedelta(minutes=10)
+FORMATS = (ReportFormat.XLSX, ReportFormat.PDF)
+
+
+class QueueUnavailable(RuntimeError):
+    """The task queue (Redis) cannot be reached: the request is recorded, the work is not queued."""
+
+
+class ReportBusy(RuntimeError):
+    """Another worker holds a live claim on the report; the task should look again later."""
+
+
+class ClaimLost(RuntimeError):
+    """Another worker took the report over (this one was presumed dead): stop without writing."""
+
+
+def _audit(user):
+    return pghistory.context(user=user.pk if user is not None else None)
+
+
+def _require_leadership(user):
+    if user is not None and not selectors.sees_everything(user):
+        raise PermissionDenied("无权执行该操作。")
+
+
+# --- groups -----------------------------------------------------------------------------------
+def _default_groups():
+    thresholds = key_thresholds()
+    yield {
+        "key": "city",
+        "name": "市项目工作领导小组",
+        "tier": Tier.CITY,
+        "leader": "市长",
+        "lead_unit": "市发展改革委",
+        "cadence": Cadence.MONTHLY,
+        "min_total_investment": thresholds[KeyLevel.CITY],
+        "freezes_data": True,
+        "sort_order": 1,
+    }
+    for index, category in enumerate(Category.objects.exclude(lead_department=None).select_related("lead_department")):
+        yield {
+            "key": f"special-{category.key}",
+            "name": f"{category.name}专项推进组",
+            "tier": Tier.SPECIAL,
+            "leader": "分管副市长",
+            "lead_unit": category.lead_department.name,
+            "cadence": Cadence.SEMIMONTHLY,
+            "category": category,
+            "sort_order": 10 + index,
+        }
+    for index, department in enumerate(Department.objects.all()):
+        yield {
+            "key": f"dept-{department.key}",
+            "name": f"{department.name}推进组",
+            "tier": Tier.DEPARTMENT,
+            "leader": f"{department.name}主要负责人",
+            "lead_unit": department.name,
+            "cadence": Cadence.WEEKLY,
+            "department": department,
+            "sort_order": 100 + index,
+        }
+    for index, region in enumerate(Region.objects.all()):
+        yield {
+            "key": f"county-{region.key}",
+            "name": f"{region.name}推进组",
+            "tier": Tier.COUNTY,
+            "leader": f"{region.name}主要领导",
+            "lead_unit": f"{region.name}人民政府" if region.kind != "zone" else f"{region.name}管委会",
+            "cadence": Cadence.DAILY,
+            "region": region,
+            "min_total_investment": thresholds[KeyLevel.COUNTY],
+            "sort_order": 200 + index,
+        }
+
+
+@transaction.atomic
+def groups_load_defaults():
+    """The 1+3+N+10 groups of domain.md section 6, created where missing (never overwritten)."""
+    created = 0
+    for spec in _default_groups():
+        key = spec.pop("key")
+        _, made = DispatchGroup.objects.get_or_create(key=key, defaults=spec)
+        created += made
+    return created
+
+
+SCHEDULE_FIELDS = {"cadence", "run_hour", "weekday", "is_active", "name"}
+GROUP_EDITABLE_FIELDS = {
+    "name", "leader", "lead_unit", "cadence", "run_hour", "weekday", "min_total_investment", "category",
+    "department", "region", "lag_margin", "freezes_data", "is_active", "sort_order",
+}  # fmt: skip
+
+
+@transaction.atomic
+def group_update(*, user, group, **data):
+    """Edit a group; a change of cadence or hour updates its beat schedule in the same transaction."""
+    _require_leadership(user)
+    unknown = set(data) - GROUP_EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此修改。"))
+    for field, value in data.items():
+        setattr(group, field, value)
+    group.full_clean()
+    with _audit(user):
+        group.save()
+    if SCHEDULE_FIELDS & set(data) or group.periodic_task_id is None:
+        schedules.group_schedule_sync(group)
+    return group
+
+
+# --- rounds ------------------------------------------------------------------------------------
+def round_run(*, group, period, user=None, queue=True):
+    """Open the group's round for the period (once: keyed by group + period start), collect its
+    in-scope projects and ask for its reports. Returns (round, created)."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                round, created = DispatchRound.objects.get_or_create(
+                    group=group, period_start=period.start, defaults={"period_end": period.end}
+                )
+        except IntegrityError:  # a second worker opened it at the same moment
+            round, created = DispatchRound.objects.get(group=group, period_start=period.start), False
+        if created:
+            round.project_count = selectors.scope_projects(group).count()
+            round.full_clean()
+            round.save(update_fields=["project_count"])
+    if created and queue:
+        report_request(user=user, round=round)
+    return round, created
+
+
+def run_scheduled_round(*, group_id, now=None):
+    """What a group's beat schedule fires: the round for the period that is due now."""
+    group = selectors.group_by_id(group_id)
+    if not group.is_active:
+        return None
+    period = schedules.latest_due_period(group, now=now)
+    if period is None:
+        return None
+    return round_run(group=group, period=period)[0]
+
+
+def rounds_catch_up(*, now=None):
+    """Open every round that fell due while the system was down, each exactly once, oldest first.
+    Returns the rounds created."""
+    created_rounds = []
+    for group in selectors.groups_active():
+        last = selectors.last_round(group)
+        if last is not None:
+            since = last.period_end + datetime.timedelta(days=1)
+        else:
+            since = schedules.local_now(group.created_at).date()
+        for period in schedules.due_periods(group, since=since, now=now):
+            if selectors.round_exists(group=group, period_start=period.start):
+                continue
+            round, created = round_run(group=group, period=period)
+            if created:
+                created_rounds.append(round)
+    return created_rounds
+
+
+def _freeze_period(*, month, user, reason):
+    """Freeze one month of progress data (investment owns the freeze; we only ask for it)."""
+    from investment import services as investment_services
+
+    freeze = getattr(investment_services, "period_freeze", None)
+    if freeze is None:  # the progress app has not provided it yet
+        log.warning("period_freeze not available: %s not frozen", month)
+        return
+    freeze(period=month, user=user, reason=reason)
+
+
+@transaction.atomic
+def round_issue(*, user, round):
+    """Issue (印发) the round: from now on its period's progress data is frozen (if the group freezes)."""
+    _require_leadership(user)
+    round = DispatchRound.objects.select_for_update().select_related("group").get(pk=round.pk)
+    if round.status == RoundStatus.ISSUED:
+        raise ValidationError({"status": "该轮调度已印发。"})
+    round.status = RoundStatus.ISSUED
+    round.issued_at = timezone.now()
+    round.issued_by = user
+    round.save(update_fields=["status", "issued_at", "issued_by"])
+    if round.group.freezes_data:
+        month = schedules.month_start(round.period_start)
+        while month <= round.period_end:
+            if schedules.month_end(month) <= round.period_end:
+                _freeze_period(month=month, user=user, reason=f"{round} 调度报告已印发")
+            month = schedules.month_end(month) + datetime.timedelta(days=1)
+    return round
+
+
+# --- reports -------------------------------------------------------------------------------------
+def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS):
+    """Ask for the subject's reports at its current data version. An unchanged subject gets the
+    reports it already has (no rebuild); a failed or stale one is queued again. Returns the reports.
+    Raises QueueUnavailable when the queue cannot be reached (the rows stay queued)."""
+    if (round is None) == (evaluation is None):
+        raise ValueError("exactly one of round / evaluation")
+    if round is not None:
+        kind, version, subject = ReportKind.ROUND, selectors.round_data_version(round), {"round": round}
+    else:
+        kind, version, subject = (
+            ReportKind.EVALUATION,
+            selectors.evaluation_data_version(evaluation),
+            {"evaluation": evaluation},
+        )
+    to_queue, result = [], []
+    stale = timezone.now() - STALE_AFTER
+    with transaction.atomic():
+        for fmt in formats:
+            try:
+                with transaction.atomic():
+                    report, created = Report.objects.get_or_create(
+                        kind=kind, data_version=version, format=fmt, **subject, defaults={"requested_by": user}
+                    )
+            except IntegrityError:
+                report, created = Report.objects.get(data_version=version, format=fmt, **subject), False
+            if created or report.status == ReportStatus.QUEUED:
+                to_queue.append(report.pk)
+            elif report.status == ReportStatus.FAILED or (
+                report.status == ReportStatus.RUNNING and report.heartbeat_at and report.heartbeat_at < stale
+            ):
+                Report.objects.filter(pk=report.pk, status=report.status).update(
+                    status=ReportStatus.QUEUED, progress=0, claim_token="", error=""
+                )
+                report.refresh_from_db()
+                to_queue.append(report.pk)
+            result.append(report)
+    for pk in to_queue:
+        transaction.on_commit(lambda pk=pk: report_enqueue(report_id=pk))
+    return result
+
+
+def tasks_queue():
+    """The queue dispatch work goes to: the app's default, read at call time (tests give each run its own)."""
+    from anshan_projects.celery import app
+
+    return app.conf.task_default_queue
+
+
+def report_enqueue(*, report_id):
+    from .tasks import build_report
+
+    try:
+        build_report.apply_async(args=[report_id], queue=tasks_queue())
+    except Exception as exc:  # kombu OperationalError, redis ConnectionError, socket errors
+        log.warning("could not queue report %s: %s", report_id, exc)
+        raise QueueUnavailable("任务队列暂不可用,报告已登记,请稍后重试。") from exc
+
+
+def _claim(report_id):
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    claimed = (
+        Report.objects.filter(pk=report_id)
+        .filter(Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER))
+        .update(
+            status=ReportStatus.RUNNING,
+            claim_token=token,
+            heartbeat_at=now,
+            started_at=now,
+            attempts=F("attempts") + 1,
+            progress=1,
+            error="",
+        )
+    )
+    return token if claimed == 1 else None
+
+
+def report_build(*, report_id):
+    """Build one report under a claim (Healthchecks style). Returns "done" or "skipped".
+
+    Raises ReportBusy when another live worker holds it. The file is written to a temporary path,
+    saved to storage, and the row marked done in one conditional update: a user never sees a
+    half-written file, and two workers never both finish the same report.
+    """
+    token = _claim(report_id)
+    report = selectors.report_by_id(report_id)
+    if token is None:
+        if report.status == ReportStatus.RUNNING:
+            raise ReportBusy(f"report {report_id} is being built by another worker")
+        return "skipped"
+    mine = Report.objects.filter(pk=report_id, claim_token=token, status=ReportStatus.RUNNING)
+
+    def on_progress(percent):
+        if not mine.update(progress=min(int(percent), 99), heartbeat_at=timezone.now()):
+            raise ClaimLost(f"report {report_id} was taken over")
+
+    started = time.monotonic()
+    tmp_dir = Path(settings.MEDIA_ROOT) / "reports" / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=tmp_dir, suffix=f".{report.format}.part")
+    tmp_path = Path(tmp_name)
+    stored = None
+    try:
+        os.close(handle)
+        if report.kind == ReportKind.ROUND:
+            summary = reports.build_round_report(report.round, report.format, str(tmp_path), on_progress=on_progress)
+        else:
+            summary = reports.build_evaluation_report(
+                report.evaluation, report.format, str(tmp_path), on_progress=on_progress
+            )
+        size = tmp_path.stat().st_size
+        with tmp_path.open("rb") as data:
+            stored = default_storage.save(
+                f"reports/{timezone.localdate():%Y/%m}/{report_id}-{token}.{report.format}", File(data)
+            )
+        with transaction.atomic():
+            finished = mine.update(
+                status=ReportStatus.DONE,
+                file=stored,
+                size=size,
+                progress=100,
+                finished_at=timezone.now(),
+                duration_ms=int((time.monotonic() - started) * 1000),
+            )
+            if finished and report.kind == ReportKind.ROUND and summary:
+                DispatchRound.objects.filter(pk=report.round_id).update(
+                    summary=summary, project_count=summary["project_count"]
+                )
+        if not finished:
+            raise ClaimLost(f"report {report_id} was taken over")
+        stored = None
+        return "done"
+    except ClaimLost:
+        log.warning("report %s: claim lost, result discarded", report_id)
+        return "skipped"
+    except Exception:
+        # Give the claim back so that a retry (or another worker) can build it.
+        mine.update(status=ReportStatus.QUEUED, claim_token="", progress=0)
+        raise
+    finally:
+        tmp_path.unlink(missing_ok=True)
+        if stored:
+            default_storage.delete(stored)
+
+
+def report_mark_failed(*, report_id, error):
+    """The task gave up: the row says so (a user can ask again)."""
+    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.DONE).update(
+        status=ReportStatus.FAILED, error=str(error)[:2000], claim_token=""
+    )
+
+
+# --- problems and escalation --------------------------------------------------------------------
+def escalation_interval():
+    """Days an escalated problem has at its new tier before it escalates again (setting, default 7)."""
+    return datetime.timedelta(days=getattr(settings, "DISPATCH_ESCALATION_INTERVAL_DAYS", 7))
+
+
+@transaction.atomic
+def problem_escalate(*, problem, user=None, reason="", today=None):
+    """Move an unsolved problem one tier up (10 -> N -> 3 -> 1), recording the step."""
+    today = today or timezone.localdate()
+    problem = Problem.objects.select_for_update().select_related("project").get(pk=problem.pk)
+    if user is not None and not (selectors.sees_everything(user) or can(user, Action.COMMENT, problem.project)):
+        raise PermissionDenied("无权升级该问题。")
+    if problem.status not in ProblemStatus.unresolved():
+        raise ValidationError({"status": "问题已解决或已关闭,不能升级。"})
+    to_tier = Tier.above(problem.tier)
+    if to_tier is None:
+        raise ValidationError({"tier": "问题已在最高层级(市项目工作领导小组)。"})
+    step = ProblemEscalation(
+        problem=problem,
+        from_tier=problem.tier,
+        to_tier=to_tier,
+        deadline=problem.deadline,
+        escalated_on=today,
+        reason=reason or f"逾期未解决(完成时限 {problem.deadline:%Y-%m-%d})",
+        escalated_by=user,
+    )
+    step.full_clean()
+    step.save()
+    problem.tier = to_tier
+    with _audit(user):
+        problem.save(update_fields=["tier", "updated_at"])
+    return step
+
+
+def problems_escalate_overdue(*, today=None):
+    """Escalate every overdue, unsolved problem one tier, at most one step per interval.
+    Safe to run any number of times a day. Returns the escalations made."""
+    today = today or timezone.localdate()
+    interval = escalation_interval()
+    made = []
+    for pk in selectors.overdue_problems(today=today).exclude(tier=Tier.CITY).values_list("pk", flat=True):
+        with transaction.atomic():
+            problem = Problem.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if problem is None or problem.deadline >= today or problem.status not in ProblemStatus.unresolved():
+                continue
+            last = ProblemEscalation.objects.filter(problem=problem).order_by("-escalated_on").first()
+            if last is not None and last.escalated_on > today - interval:
+                continue
+            if Tier.above(problem.tier) is None:
+                continue
+            made.append(problem_escalate(problem=problem, today=today))
+    return made
+
+
+# --- warning notices -----------------------------------------------------------------------------
+@transaction.atomic
+def warning_notice_issue(*, user, reason, region=None, department=None, issued_on=None, round=None, evaluation=None):
+    _require_leadership(user)
+    notice = WarningNotice(
+        region=region,
+        department=department,
+        reason=(reason or "").strip(),
+        issued_on=issued_on or timezone.localdate(),
+        issued_by=user,
+        round=round,
+        evaluation=evaluation,
+    )
+    if not notice.reason:
+        raise ValidationError({"reason": "请填写下发提示单的原因。"})
+    if (region is None) == (department is None):
+        raise ValidationError({"region": "提示单须发给一个县区或一个市直部门(二选一)。"})
+    notice.full_clean()
+    with _audit(user):
+        notice.save()
+    return notice
+
+
+@transaction.atomic
+def warning_notice_acknowledge(*, user, notice):
+    """The county or department confirms it received the notice."""
+    if not selectors.notice_list(user=user).filter(pk=notice.pk).exists():
+        raise PermissionDenied("无权签收该提示单。")
+    if notice.acknowledged_at is None:
+        notice.acknowledged_at = timezone.now()
+        with _audit(user):
+            notice.save(update_fields=["acknowledged_at"])
+    return notice
+
+
+# --- quarterly evaluation ------------------------------------------------------------------------
+def previous_quarter(today):
+    quarter = (today.month - 1) // 3  # the quarter before today's (0 = last year's 4th)
+    return (today.year - 1, 4) if quarter == 0 else (today.year, quarter)
+
+
+def _ranked(units):
+    rows = []
+    for key, (bucket, construction, on_track) in units.items():
+        if not bucket.plan:
+            continue
+        score = (
+            (Decimal(100 * on_track) / construction).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            if construction
+            else Decimal(100)
+        )
+        rows.append((key, bucket, reports.rate(bucket.ytd, bucket.plan), score))
+    rows.sort(key=lambda r: (-r[2], -r[3], r[0]))
+    return rows
+
+
+def evaluation_run(*, year, quarter, user=None, queue=True):
+    """Rank counties and departments for the quarter (once per quarter): red flag to the first,
+    a warning notice to the last, and the ranking report. Returns (evaluation, created)."""
+    _require_leadership(user)
+    if quarter not in (1, 2, 3, 4):
+        raise ValidationError({"quarter": "季度应为 1-4。"})
+    with transaction.atomic():
+        units, as_of = reports.evaluation_figures(year=year, quarter=quarter)
+        evaluation, created = Evaluation.objects.get_or_create(
+            year=year, quarter=quarter, defaults={"period_end": as_of}
+        )
+        if not created:
+            return evaluation, False
+        names = {"region": dict(Region.objects.values_list("pk", "name")),
+                 "department": dict(Department.objects.values_list("pk", "name"))}  # fmt: skip
+        for kind in (UnitKind.REGION, UnitKind.DEPARTMENT):
+            ranked = _ranked(units[kind])
+            for index, (key, bucket, completion, score) in enumerate(ranked):
+                last = index == len(ranked) - 1 and len(ranked) > 1
+                EvaluationEntry.objects.create(
+                    evaluation=evaluation,
+                    unit_kind=kind,
+                    region_id=key if kind == UnitKind.REGION else None,
+                    department_id=key if kind == UnitKind.DEPARTMENT else None,
+                    project_count=bucket.count,
+                    annual_plan=bucket.plan,
+                    completed=bucket.ytd,
+                    completion_rate=completion,
+                    progress_score=score,
+                    rank=index + 1,
+                    red_flag=index == 0,
+                    warned=last,
+                )
+                if last:
+                    WarningNotice.objects.create(
+                        region_id=key if kind == UnitKind.REGION else None,
+                        department_id=key if kind == UnitKind.DEPARTMENT else None,
+                        reason=f"{evaluation}固定资产投资完成率 {completion * 100:.1f}%,在{len(ranked)}个"
+                        f"{'县区' if kind == UnitKind.REGION else '市直部门'}中排名末位({names[kind].get(key, '')}),"
+                        "请在调度会上作表态发言。",
+                        issued_on=timezone.localdate(),
+                        issued_by=user,
+                        evaluation=evaluation,
+                    )
+    if queue:
+        report_request(user=user, evaluation=evaluation)
+    return evaluation, True

@@ -1,0 +1,176 @@
+"""Pages under /dispatch/: groups, rounds, report centre, warning notices, quarterly ranking.
+Thin: reads through selectors with the user, writes through one service each."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .api.views import report_file_response
+from .choices import ReportFormat, ReportStatus
+from .forms import EvaluationForm, WarningNoticeForm
+from .services import QueueUnavailable
+
+
+def _group_filter(request):
+    group_id = request.GET.get("group")
+    return selectors.group_get(user=request.user, pk=group_id) if group_id else None
+
+
+@login_required
+def group_list(request):
+    groups = selectors.group_list(user=request.user)
+    return render(request, "dispatch/group_list.html", {"groups": groups})
+
+
+@login_required
+def round_list(request):
+    group = _group_filter(request)
+    page = Paginator(selectors.round_list(user=request.user, group=group), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dispatch/round_list.html",
+        {"page": page, "group": group, "can_issue": selectors.sees_everything(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def round_issue(request, pk):
+    round = selectors.round_get(user=request.user, pk=pk)
+    try:
+        services.round_issue(user=request.user, round=round)
+        messages.success(request, f"{round} 已印发,当期数据已锁定。")
+    except ValidationError as exc:
+        messages.error(request, ";".join(exc.messages))
+    except PermissionDenied:
+        raise Http404 from None
+    return redirect("dispatch:rounds")
+
+
+def _latest_by_format(round):
+    latest = {}
+    for report in round.reports.all():  # newest first (prefetched)
+        latest.setdefault(report.format, report)
+    return [latest[f] for f in ReportFormat.values if f in latest]
+
+
+@login_required
+def report_centre(request):
+    group = _group_filter(request)
+    rounds = selectors.round_list_with_reports(user=request.user, group=group)
+    page = Paginator(rounds, 30).get_page(request.GET.get("page"))
+    rows = [(round, _latest_by_format(round)) for round in page]
+    return render(
+        request,
+        "dispatch/report_centre.html",
+        {
+            "page": page,
+            "rows": rows,
+            "group": group,
+            "groups": selectors.group_list(user=request.user),
+            "busy": (ReportStatus.QUEUED, ReportStatus.RUNNING),
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_request(request, round_pk):
+    round = selectors.round_get(user=request.user, pk=round_pk)
+    if not selectors.can_request_reports(user=request.user, group=round.group):
+        raise Http404
+    try:
+        reports = services.report_request(user=request.user, round=round)
+    except QueueUnavailable as exc:
+        messages.error(request, str(exc))
+    else:
+        if all(r.status == ReportStatus.DONE for r in reports):
+            messages.info(request, "数据未变化,已有报告即为最新。")
+        else:
+            messages.success(request, "已提交生成,进度见下方。")
+    return redirect(f"{reverse('dispatch:reports')}?group={round.group_id}")
+
+
+@login_required
+def report_download(request, pk):
+    report = selectors.report_get(user=request.user, pk=pk)
+    if report.status != ReportStatus.DONE or not report.file:
+        raise Http404("报告尚未生成。")
+    return report_file_response(report)
+
+
+@login_required
+def notice_list(request):
+    can_issue = selectors.sees_everything(request.user)
+    form = WarningNoticeForm(request.POST or None) if can_issue else None
+    if request.method == "POST":
+        if not can_issue:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.warning_notice_issue(user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, "提示单已下发。")
+                return redirect("dispatch:notices")
+    page = Paginator(selectors.notice_list(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "dispatch/notice_list.html", {"page": page, "form": form})
+
+
+@login_required
+@require_POST
+def notice_acknowledge(request, pk):
+    notice = selectors.notice_get(user=request.user, pk=pk)
+    services.warning_notice_acknowledge(user=request.user, notice=notice)
+    messages.success(request, "已签收。")
+    return redirect("dispatch:notices")
+
+
+@login_required
+def evaluation_list(request):
+    can_run = selectors.sees_everything(request.user)
+    form = EvaluationForm(request.POST or None) if can_run else None
+    if request.method == "POST":
+        if not can_run:
+            raise Http404
+        if form.is_valid():
+            try:
+                evaluation, made = services.evaluation_run(user=request.user, **form.cleaned_data)
+            except QueueUnavailable as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"{evaluation}考评{'已生成' if made else '已存在'}。")
+                return redirect(f"{request.path}?id={evaluation.pk}")
+    evaluations = selectors.evaluation_list(user=request.user)
+    chosen = request.GET.get("id")
+    evaluation = selectors.evaluation_get(user=request.user, pk=chosen) if chosen else evaluations.first()
+    regions = departments = ()
+    if evaluation is not None:
+        entries = list(evaluation.entries.all())
+        regions = [e for e in entries if e.unit_kind == "region"]
+        departments = [e for e in entries if e.unit_kind == "department"]
+    return render(
+        request,
+        "dispatch/evaluation_list.html",
+        {
+            "evaluations": evaluations,
+            "evaluation": evaluation,
+            "regions": regions,
+            "departments": departments,
+            "form": form,
+        },
+    )
+
+
+@login_required
+def escalation_list(request):
+    problems = Paginator(selectors.escalated_problem_list(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "dispatch/escalation_list.html", {"page": problems})
