@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from projects.models import Department, Region
+from projects.selectors import departments_all, regions_visible
 
 from ..choices import Light, UnitKind
 from ..models import OrderAttachment, OrderEvent, OrderReply, SupervisionOrder
@@ -136,10 +136,10 @@ class OrderIssueSerializer(serializers.Serializer):
     problem = serializers.IntegerField(required=False, allow_null=True)
     requirement = serializers.CharField()
     unit_kind = serializers.ChoiceField(choices=UnitKind.choices)
-    unit_region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False, allow_null=True)
-    unit_department = serializers.PrimaryKeyRelatedField(
-        queryset=Department.objects.all(), required=False, allow_null=True
+    unit_region = serializers.PrimaryKeyRelatedField(
+        queryset=regions_visible(user=None), required=False, allow_null=True
     )
+    unit_department = serializers.PrimaryKeyRelatedField(queryset=departments_all(), required=False, allow_null=True)
     unit_contact = serializers.CharField(required=False, allow_blank=True, help_text="企业联系人的用户名")
     deadline = serializers.DateField(required=False, allow_null=True)
 
