@@ -225,6 +225,10 @@ SPECTACULAR_SETTINGS = {
         "StageEnum": "projects.choices.Stage",
         "StartTypeEnum": "projects.choices.StartType",
         "KeyLevelEnum": "projects.choices.KeyLevel",
+        "SupervisionOrderStatusEnum": "supervision.choices.OrderStatus",
+        "SupervisionUnitKindEnum": "supervision.choices.UnitKind",
+        "LightEnum": "supervision.choices.Light",
+        "NotificationKindEnum": "notifications.choices.Kind",
     },
     "TAGS": [
         {"name": "auth", "description": "令牌 Token: POST username/password, then `Authorization: Token <token>`"},
