@@ -181,3 +181,12 @@ class MapSerializer(serializers.Serializer):
     metric = serializers.ChoiceField(choices=[("count", "项目数"), ("investment", "计划总投资")])
     regions = MapRegionSerializer(many=True)
     points = MapPointSerializer(many=True)
+
+
+class MonthlyPlanSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    percents = serializers.DictField(
+        child=serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=True),
+        help_text='月份 -> 累计应完成年度计划的百分比,如 {"3": "10.00", "6": "45.00", "12": "100.00"}',
+    )

@@ -8,6 +8,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from projects.access import Action
 from projects.filters import ProjectFilterSet
 from projects.selectors import project_get, project_queryset
 
@@ -16,6 +17,7 @@ from ..choices import FLAGS, Light
 from .serializers import (
     LightCountSerializer,
     MapSerializer,
+    MonthlyPlanSerializer,
     OrderDetailSerializer,
     OrderIssueSerializer,
     OrderReplyInputSerializer,
@@ -207,3 +209,37 @@ class MapView(APIView):
         for point in data["points"]:
             point["url"] = reverse("supervision:project_lights", args=[point["id"]])
         return Response(MapSerializer(data).data)
+
+
+class MonthlyPlanView(APIView):
+    """A project's monthly plan (序时进度) for a year: GET ?project=&year=, PUT replaces it."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("project", int, required=True), OpenApiParameter("year", int, required=True)],
+        responses=MonthlyPlanSerializer,
+    )
+    def get(self, request):
+        try:
+            project_id, year = int(request.query_params["project"]), int(request.query_params["year"])
+        except (KeyError, ValueError):
+            return Response({"project": ["须提供 project 与 year。"]}, status=400)
+        project = project_get(user=request.user, pk=project_id)
+        plans = selectors.monthly_plans(user=request.user, project=project, year=year)
+        data = {"project": project.pk, "year": year, "percents": {str(p.month): p.cumulative_percent for p in plans}}
+        return Response(MonthlyPlanSerializer(data).data)
+
+    @extend_schema(request=MonthlyPlanSerializer, responses=MonthlyPlanSerializer)
+    def put(self, request):
+        serializer = MonthlyPlanSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        project = project_get(user=request.user, pk=data["project"], action=Action.CHANGE)
+        plans = services.monthly_plan_set(
+            user=request.user, project=project, year=data["year"], percents=data["percents"]
+        )
+        result = {
+            "project": project.pk,
+            "year": data["year"],
+            "percents": {str(p.month): p.cumulative_percent for p in plans},
+        }
+        return Response(MonthlyPlanSerializer(result).data)
