@@ -248,7 +248,6 @@ SPECTACULAR_SETTINGS = {
         "SupervisionUnitKindEnum": "supervision.choices.UnitKind",
         "OrderStatusEnum": "supervision.choices.OrderStatus",
         "OrderActionEnum": "supervision.choices.OrderAction",
-        "NotificationKindEnum": "notifications.choices.Kind",
     },
     "TAGS": [
         {"name": "auth", "description": "令牌 Token: POST username/password, then `Authorization: Token <token>`"},
