@@ -41,8 +41,7 @@ def api_schema(wsgi_app, token):
 
 CHECKS = [
     not_a_server_error,
-    # status_code_conformance joins once anshan_projects.schema.AutoSchema (api branch) documents
-    # the shared 400/401/403/404 answers; until then every 404 is "undocumented".
+    checks.status_code_conformance,
     checks.content_type_conformance,
     checks.response_schema_conformance,
     checks.negative_data_rejection,
@@ -70,6 +69,4 @@ schema = (
     suppress_health_check=list(HealthCheck),
 )
 def test_supervision_api_conforms_to_its_schema(case, token):
-    # Token auth only: forged session cookies are the api branch's subject (anshan_projects.sessions).
-    case.cookies = {}
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
