@@ -354,14 +354,20 @@ def attachment_get(*, user, pk):
         raise Http404("附件不存在。") from None
 
 
-def order_stats(*, user=None, orders=None, start=None, end=None, today=None):
+def order_stats(*, user=None, orders=None, projects=None, start=None, end=None, today=None):
     """For a dispatch report: orders issued in [start, end] (in scope), how many were answered on
     time, are overdue, are closed, and each unit's on-time reply rate. Two queries.
 
-    Pass ``orders`` (a SupervisionOrder queryset already narrowed to the report's scope) or ``user``.
+    Scope: ``user`` (their visible orders), or ``projects`` (a Project queryset or ids: a dispatch
+    report's scope, for tasks that run without a user), or ``orders`` (a SupervisionOrder queryset).
     """
     today = today or timezone.localdate()
-    qs = orders if orders is not None else SupervisionOrder.objects.restrict(user)
+    if orders is not None:
+        qs = orders
+    elif projects is not None:
+        qs = SupervisionOrder.objects.filter(project__in=projects)
+    else:
+        qs = SupervisionOrder.objects.restrict(user)
     if start is not None:
         qs = qs.filter(issued_on__gte=start)
     if end is not None:
