@@ -48,8 +48,9 @@ from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from investment.choices import EntryStatus, ProblemStatus
+from investment.choices import ProblemStatus
 from investment.models import Problem, ProgressEntry
+from investment.selectors import COUNTED_STATUSES, REPORTED_STATUSES, effective_amount
 from projects.choices import RegionKind, Stage
 from projects.models import Project
 from projects.selectors import project_queryset, year_fraction_elapsed
@@ -68,7 +69,6 @@ from .models import (
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 PERCENT = DecimalField(max_digits=12, decimal_places=4)
-COUNTED_STATUSES = [EntryStatus.SUBMITTED, EntryStatus.VERIFIED]
 GROUP_BY = {"region": "region", "sector": "sector", "category": "category", "department": "department"}
 
 
@@ -110,19 +110,11 @@ def period_as_of(period: datetime.date, today=None) -> datetime.date:
     return today if period <= today < end else end
 
 
-def _amount(prefix=""):
-    """The figure reports use: an amended amount where the progress app keeps one, else the original."""
-    field_names = {f.name for f in ProgressEntry._meta.get_fields()}
-    if "amended_amount" in field_names:
-        return Coalesce(F(f"{prefix}amended_amount"), F(f"{prefix}amount_completed"))
-    return F(f"{prefix}amount_completed")
-
-
 def _entry_sum(first_period, last_period):
     entries = ProgressEntry.objects.filter(project=OuterRef("pk"), status__in=COUNTED_STATUSES, period__lte=last_period)
     if first_period is not None:
         entries = entries.filter(period__gte=first_period)
-    total = entries.order_by().values("project").annotate(total=Sum(_amount())).values("total")[:1]
+    total = entries.order_by().values("project").annotate(total=Sum(effective_amount())).values("total")[:1]
     return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
 
 
@@ -138,7 +130,7 @@ def annotate_lights(queryset, *, period, as_of=None, rule=None):
     plans = MonthlyPlan.objects.filter(project=OuterRef("pk"), year=period.year)
     planned = plans.filter(month__lte=period.month).order_by("-month").values("cumulative_percent")[:1]
     recent = ProgressEntry.objects.filter(
-        project=OuterRef("pk"), status__in=COUNTED_STATUSES, period__gte=stale_from, period__lte=period
+        project=OuterRef("pk"), status__in=REPORTED_STATUSES, period__gte=stale_from, period__lte=period
     )
     overdue_problems = Problem.objects.filter(
         project=OuterRef("pk"), status__in=ProblemStatus.unresolved(), deadline__lt=as_of
