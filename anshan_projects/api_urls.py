@@ -1,8 +1,8 @@
 """API v1: each app contributes its routes; paths here are a stable contract."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from .api_views import TokenView
+from .api_views import TokenView, api_not_found
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("notifications.api.urls")),
     path("", include("dispatch.api.urls")),
     path("", include("insights.api.urls")),
+    # Anything else under /api/v1/ answers a JSON 404, like the rest of the API.
+    re_path(r"^.*$", api_not_found),
 ]

@@ -30,3 +30,10 @@ class TokenView(ObtainAuthToken):
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
+
+
+def api_not_found(request, *args, **kwargs):
+    """Unknown API paths: the same JSON 404 body DRF gives for a missing object."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": "未找到。"}, status=404)

@@ -14,18 +14,14 @@ from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from investment.choices import EntryStatus
 from investment.models import ProgressEntry
-from investment.selectors import effective_amount
+from investment.selectors import COUNTED_STATUSES, effective_amount
 from projects.access import Action, project_q
 from projects.choices import Stage
 from projects.models import Project
 from projects.selectors import year_fraction_elapsed
 
 ZERO = Decimal("0.00")
-# Entries that count as reported: submitted (awaiting verification) or verified. Drafts are
-# not yet reported and returned entries were rejected by the county reviewer.
-REPORTED = [EntryStatus.SUBMITTED, EntryStatus.VERIFIED]
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 
 
@@ -84,7 +80,7 @@ def summary(*, user, year=None, today=None):
     year = year or today.year
     projects = Project.objects.filter(project_q(user, Action.VIEW))
     entries = ProgressEntry.objects.filter(
-        project_q(user, Action.VIEW, "project__"), period__year=year, status__in=REPORTED
+        project_q(user, Action.VIEW, "project__"), period__year=year, status__in=COUNTED_STATUSES
     )
     totals = projects.aggregate(count=Count("id"), total=_sum("total_investment"), plan=_sum("annual_plan"))
     completed = entries.aggregate(completed=_completed())["completed"]

@@ -28,7 +28,15 @@ from projects.models import Project
 
 from .choices import EntryStatus
 from .models import ProgressEntry
-from .selectors import effective_amount, entries_with_totals, frozen_periods, month_sheet, month_start, project_totals
+from .selectors import (
+    effective_amount,
+    entries_with_totals,
+    frozen_periods,
+    may_enter_region,
+    month_sheet,
+    month_start,
+    project_totals,
+)
 from .uploads import check_xlsx
 
 CENT = Decimal("0.01")
@@ -67,11 +75,15 @@ MAX_TEXT = 2000
 
 
 def progress_template(*, user, region, period, target):
-    """The county's monthly sheet: its projects pre-filled, lists and checks built into the sheet."""
+    """The county's monthly sheet: its projects pre-filled, lists and checks built into the sheet.
+
+    Only for users who may enter progress in that region (an administrator anywhere, possibly an
+    empty sheet); anyone else is refused (PermissionDenied, which callers answer with 404).
+    """
+    if not may_enter_region(user=user, region=region):
+        raise PermissionDenied("无权填报该县区。")
     period = month_start(period)
     projects = month_sheet(user=user, region=region, period=period, action=Action.CHANGE)
-    if not projects and not project_q(user, Action.CHANGE):
-        raise PermissionDenied("无权填报该县区。")
     book = StreamingWorkbook(target)
     sheet = book.sheet(
         f"{period:%Y-%m}进度",
@@ -168,7 +180,7 @@ class ImportResult:
             "errors": self.errors[:1000],
             "error_count": len(self.errors),
             "changes": self.changes[:preview_limit],
-            "seconds": round(self.seconds, 3),
+            "seconds": Decimal(self.seconds).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP),
         }
 
 

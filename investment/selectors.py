@@ -41,6 +41,17 @@ def month_start(value) -> datetime.date:
     return value.replace(day=1)
 
 
+# One rule for every figure (dashboard, API, reports, lights): a month counts once its county
+# group has verified it. Submitted entries show that a county reported, but are not yet figures.
+COUNTED_STATUSES = (EntryStatus.VERIFIED,)
+REPORTED_STATUSES = (EntryStatus.SUBMITTED, EntryStatus.VERIFIED)
+
+
+def counted_q(prefix=""):
+    """Progress entries whose amounts count in official figures (reached through ``prefix``)."""
+    return Q(**{f"{prefix}status__in": COUNTED_STATUSES})
+
+
 def effective_amount(prefix=""):
     """The amount reports use: the amended figure when an amendment exists, else the original."""
     return Coalesce(F(f"{prefix}amended_amount"), F(f"{prefix}amount_completed"))
@@ -329,6 +340,12 @@ def _describe_event(event):
 
 def _can(user, action, project):
     return can(user, action, project)
+
+
+def may_enter_region(*, user, region) -> bool:
+    """Whether the user may enter progress for the region's projects (its template and import)."""
+    ids = region_ids(user, Action.CHANGE)  # None: every region
+    return ids is None or region.pk in ids
 
 
 def regions_for_entry(*, user):

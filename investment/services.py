@@ -37,9 +37,15 @@ class ConflictError(Exception):
         return self.message
 
 
+REFUSALS = {
+    Action.CHANGE: "无权修改该项目的进度数据。",
+    Action.VERIFY: "无权审核该项目的进度。",
+}
+
+
 def _require(user, action, project):
     if user is not None and not can(user, action, project):
-        raise PermissionDenied("无权操作该项目。")
+        raise PermissionDenied(REFUSALS.get(action, "无权操作该项目。"))
 
 
 def _audit(user):

@@ -82,6 +82,7 @@ def month(request):
             "frozen": frozen,
             "can_change": can_change,
             "can_verify": can_verify,
+            "can_enter": region is not None and selectors.may_enter_region(user=request.user, region=region),
         },
     )
 

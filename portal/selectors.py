@@ -45,7 +45,8 @@ def _rate(done, plan):
 
 
 def verified_entries(*, user):
-    return investment_selectors.entry_queryset(user=user).filter(status=EntryStatus.VERIFIED)
+    """Entries whose amounts count (investment.selectors.counted_q: the one rule)."""
+    return investment_selectors.entry_queryset(user=user).filter(investment_selectors.counted_q())
 
 
 def amount():
@@ -73,8 +74,8 @@ def headline(*, user, today=None):
     this_month = today.replace(day=1)
     last_year_same = this_month.replace(year=year - 1)
     done = verified_entries(user=user).aggregate(
-        ytd=_money_sum("amount_completed", period__year=year),
-        last_ytd=_money_sum("amount_completed", period__gte=datetime.date(year - 1, 1, 1), period__lte=last_year_same),
+        ytd=_money_sum(amount(), period__year=year),
+        last_ytd=_money_sum(amount(), period__gte=datetime.date(year - 1, 1, 1), period__lte=last_year_same),
     )
     figures.update(done)
     figures["city_threshold"] = city
@@ -153,7 +154,7 @@ def lagging_projects(*, user, today=None):
     today = today or timezone.localdate()
     elapsed = project_selectors.year_fraction_elapsed(today)
     done = (
-        ProgressEntry.objects.filter(project=OuterRef("pk"), status=EntryStatus.VERIFIED, period__year=today.year)
+        ProgressEntry.objects.filter(investment_selectors.counted_q(), project=OuterRef("pk"), period__year=today.year)
         .values("project")
         .annotate(total=Sum(amount()))
         .values("total")
@@ -225,7 +226,7 @@ def project_investment(*, user, project, today=None):
     today = today or timezone.localdate()
     rows = dict(
         ProgressEntry.objects.restrict(user)
-        .filter(project=project, period__year=today.year, status=EntryStatus.VERIFIED)
+        .filter(investment_selectors.counted_q(), project=project, period__year=today.year)
         .annotate(effective=amount())
         .values_list("period__month", "effective")
     )

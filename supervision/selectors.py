@@ -48,8 +48,9 @@ from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from investment.choices import EntryStatus, ProblemStatus
+from investment.choices import ProblemStatus
 from investment.models import Problem, ProgressEntry
+from investment.selectors import COUNTED_STATUSES, REPORTED_STATUSES, effective_amount
 from projects.choices import RegionKind, Stage
 from projects.models import Project
 from projects.selectors import project_queryset, year_fraction_elapsed
@@ -68,7 +69,6 @@ from .models import (
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 PERCENT = DecimalField(max_digits=12, decimal_places=4)
-COUNTED_STATUSES = [EntryStatus.SUBMITTED, EntryStatus.VERIFIED]
 GROUP_BY = {"region": "region", "sector": "sector", "category": "category", "department": "department"}
 
 
@@ -110,19 +110,11 @@ def period_as_of(period: datetime.date, today=None) -> datetime.date:
     return today if period <= today < end else end
 
 
-def _amount(prefix=""):
-    """The figure reports use: an amended amount where the progress app keeps one, else the original."""
-    field_names = {f.name for f in ProgressEntry._meta.get_fields()}
-    if "amended_amount" in field_names:
-        return Coalesce(F(f"{prefix}amended_amount"), F(f"{prefix}amount_completed"))
-    return F(f"{prefix}amount_completed")
-
-
 def _entry_sum(first_period, last_period):
     entries = ProgressEntry.objects.filter(project=OuterRef("pk"), status__in=COUNTED_STATUSES, period__lte=last_period)
     if first_period is not None:
         entries = entries.filter(period__gte=first_period)
-    total = entries.order_by().values("project").annotate(total=Sum(_amount())).values("total")[:1]
+    total = entries.order_by().values("project").annotate(total=Sum(effective_amount())).values("total")[:1]
     return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
 
 
@@ -138,7 +130,7 @@ def annotate_lights(queryset, *, period, as_of=None, rule=None):
     plans = MonthlyPlan.objects.filter(project=OuterRef("pk"), year=period.year)
     planned = plans.filter(month__lte=period.month).order_by("-month").values("cumulative_percent")[:1]
     recent = ProgressEntry.objects.filter(
-        project=OuterRef("pk"), status__in=COUNTED_STATUSES, period__gte=stale_from, period__lte=period
+        project=OuterRef("pk"), status__in=REPORTED_STATUSES, period__gte=stale_from, period__lte=period
     )
     overdue_problems = Problem.objects.filter(
         project=OuterRef("pk"), status__in=ProblemStatus.unresolved(), deadline__lt=as_of
@@ -354,14 +346,20 @@ def attachment_get(*, user, pk):
         raise Http404("附件不存在。") from None
 
 
-def order_stats(*, user=None, orders=None, start=None, end=None, today=None):
+def order_stats(*, user=None, orders=None, projects=None, start=None, end=None, today=None):
     """For a dispatch report: orders issued in [start, end] (in scope), how many were answered on
     time, are overdue, are closed, and each unit's on-time reply rate. Two queries.
 
-    Pass ``orders`` (a SupervisionOrder queryset already narrowed to the report's scope) or ``user``.
+    Scope: ``user`` (their visible orders), or ``projects`` (a Project queryset or ids: a dispatch
+    report's scope, for tasks that run without a user), or ``orders`` (a SupervisionOrder queryset).
     """
     today = today or timezone.localdate()
-    qs = orders if orders is not None else SupervisionOrder.objects.restrict(user)
+    if orders is not None:
+        qs = orders
+    elif projects is not None:
+        qs = SupervisionOrder.objects.filter(project__in=projects)
+    else:
+        qs = SupervisionOrder.objects.restrict(user)
     if start is not None:
         qs = qs.filter(issued_on__gte=start)
     if end is not None:

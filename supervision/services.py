@@ -502,7 +502,7 @@ def reminders_entry_due(*, today=None):
         .annotate(n=Count("pk"))
     )
     sent = 0
-    link = reverse("supervision:lights")
+    link = reverse("investment:month")
     for region_id, count in missing:
         staff = [
             a.user
@@ -560,7 +560,7 @@ def reminders_deadlines(*, today=None):
                 event_key=f"problem_due:{problem.pk}:{problem.deadline:%Y-%m-%d}",
                 title=f"问题将于 {problem.deadline:%Y-%m-%d} 到期:{problem.project.name}",
                 body=problem.description[:300],
-                link=reverse("projects:detail", args=[problem.project_id]),
+                link=reverse("investment:problem-edit", args=[problem.pk]),
             )
         )
     return sent

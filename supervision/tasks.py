@@ -3,13 +3,18 @@
 from celery import shared_task
 
 from . import services
-from .selectors import current_period
+from .selectors import add_months, current_period, month_start
 
 
 @shared_task(name="supervision.snapshot_lights", ignore_result=True, acks_late=True)
 def snapshot_lights(period=None):
-    """Refresh the stored lights of the current period (and the given one, 'YYYY-MM', if any)."""
-    return services.light_snapshot_take(period=period or current_period())
+    """Refresh the stored lights of one period ('YYYY-MM'), or of the current and the previous
+    month (late entries for last month keep arriving in the first days of the next)."""
+    if period:
+        return services.light_snapshot_take(period=month_start(period))
+    current = current_period()
+    services.light_snapshot_take(period=add_months(current, -1))
+    return services.light_snapshot_take(period=current)
 
 
 @shared_task(name="supervision.mark_overdue_orders", ignore_result=True, acks_late=True)

@@ -218,6 +218,12 @@ class FundingWriteSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, allow_null=True)
 
 
+class FileErrorSerializer(serializers.Serializer):
+    """A file refused before its rows are read (not an xlsx, damaged, empty, missing columns)."""
+
+    file = serializers.ListField(child=serializers.CharField())
+
+
 class ImportSerializer(serializers.Serializer):
     file = serializers.FileField()
 
@@ -232,4 +238,4 @@ class ImportResultSerializer(serializers.Serializer):
     error_count = serializers.IntegerField()
     errors = serializers.ListField(child=serializers.DictField())
     changes = serializers.ListField(child=serializers.DictField())
-    seconds = serializers.FloatField()
+    seconds = serializers.DecimalField(max_digits=9, decimal_places=3, help_text="处理用时(秒)")

@@ -1,22 +1,30 @@
 """Progress reporting API. Reads go through investment.selectors (scoped to the user), writes through
-investment.services; a stale ``version`` answers 409."""
+investment.services; a stale ``version`` answers 409.
+
+Access follows the projects API: a project (or record) outside the caller's view scope answers 404;
+a write to one the caller can see but may not change (or verify) answers 403, since its existence is
+no secret to that caller. Every write below loads its object through a view-scoped selector first,
+so a service's refusal after that load can only mean "visible, not allowed".
+"""
 
 import io
 from contextlib import contextmanager
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from anshan_projects.api import Conflict, created
+from projects.access import Action, can
 from projects.selectors import departments_all, project_get, regions_visible
 
 from .. import selectors, services
@@ -28,11 +36,27 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @contextmanager
-def conflict_as_409():
+def write_errors():
+    """A service's refusals as API answers: a stale version 409, a refused write 403.
+
+    Only around service calls on objects already loaded through a view-scoped selector (outside
+    that scope the load answered 404 first).
+    """
     try:
         yield
     except services.ConflictError as exc:
         raise Conflict() from exc
+    except DjangoPermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc) or None) from exc
+
+
+def require(user, project, action, *alternatives):
+    """403 unless the user may perform the action (or one of the alternatives) on this visible project.
+
+    Checked before the request body is validated, as the projects API does; the services check again.
+    """
+    if not any(can(user, a, project) for a in (action, *alternatives)):
+        raise exceptions.PermissionDenied(services.REFUSALS.get(action, "无权操作该项目。"))
 
 
 def _xlsx_response(buffer, filename):
@@ -62,48 +86,53 @@ class ProjectProgressViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mix
 
     @extend_schema(request=s.ProgressEntryWriteSerializer, responses={201: s.ProgressEntrySerializer})
     def create(self, request, project_pk=None):
+        project = self.get_project()  # outside view scope: 404 before anything else
+        require(request.user, project, Action.CHANGE)
         data = s.ProgressEntryWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        with conflict_as_409():
+        with write_errors():
             entry = services.progress_save(
                 user=request.user,
-                project=self.get_project(),
+                project=project,
                 period=values.pop("period"),
                 version=values.pop("version", None),
                 **values,
             )
         return created(s.ProgressEntrySerializer(entry).data)
 
-    def _act(self, request, fn, serializer_class=s.VersionSerializer, **extra):
+    def _act(self, request, fn, action, serializer_class=s.VersionSerializer, **extra):
+        entry = self.get_object()  # outside view scope: 404 before anything else
+        require(request.user, entry.project, action)
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
-        entry = self.get_object()
-        with conflict_as_409():
+        with write_errors():
             result = fn(user=request.user, entry=entry, **dict(data.validated_data), **extra)
         return result
 
     @extend_schema(request=s.VersionSerializer, responses=s.ProgressEntrySerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, project_pk=None, pk=None):
-        return Response(s.ProgressEntrySerializer(self._act(request, services.progress_submit)).data)
+        return Response(s.ProgressEntrySerializer(self._act(request, services.progress_submit, Action.CHANGE)).data)
 
     @extend_schema(request=s.VersionSerializer, responses=s.ProgressEntrySerializer)
     @action(detail=True, methods=["post"])
     def verify(self, request, project_pk=None, pk=None):
-        return Response(s.ProgressEntrySerializer(self._act(request, services.progress_verify)).data)
+        return Response(s.ProgressEntrySerializer(self._act(request, services.progress_verify, Action.VERIFY)).data)
 
     @extend_schema(request=s.ReturnSerializer, responses=s.ProgressEntrySerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request, project_pk=None, pk=None):
         return Response(
-            s.ProgressEntrySerializer(self._act(request, services.progress_return, s.ReturnSerializer)).data
+            s.ProgressEntrySerializer(
+                self._act(request, services.progress_return, Action.VERIFY, s.ReturnSerializer)
+            ).data
         )
 
     @extend_schema(request=s.AmendSerializer, responses={201: s.AmendmentSerializer})
     @action(detail=True, methods=["post"])
     def amend(self, request, project_pk=None, pk=None):
-        amendment = self._act(request, services.progress_amend, s.AmendSerializer)
+        amendment = self._act(request, services.progress_amend, Action.CHANGE, s.AmendSerializer)
         return created(s.AmendmentSerializer(amendment).data)
 
 
@@ -124,13 +153,15 @@ class PhotoViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retrie
         data.is_valid(raise_exception=True)
         values = data.validated_data
         project = project_get(user=request.user, pk=values["project"])
-        photo = services.photo_upload(
-            user=request.user,
-            project=project,
-            upload=values["file"],
-            caption=values["caption"],
-            taken_on=values.get("taken_on"),
-        )
+        require(request.user, project, Action.CHANGE)
+        with write_errors():
+            photo = services.photo_upload(
+                user=request.user,
+                project=project,
+                upload=values["file"],
+                caption=values["caption"],
+                taken_on=values.get("taken_on"),
+            )
         return created(s.SitePhotoSerializer(photo).data)
 
     def _serve(self, path, content_type):
@@ -156,10 +187,12 @@ class PhotoViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retrie
     @extend_schema(request=s.CommentWriteSerializer, responses={201: s.PhotoCommentSerializer})
     @action(detail=True, methods=["post"])
     def comments(self, request, pk=None):
+        photo = selectors.photo_get(user=request.user, pk=pk)
+        require(request.user, photo.project, Action.COMMENT, Action.CHANGE)
         data = s.CommentWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        photo = selectors.photo_get(user=request.user, pk=pk)
-        comment = services.photo_comment_create(user=request.user, photo=photo, text=data.validated_data["text"])
+        with write_errors():
+            comment = services.photo_comment_create(user=request.user, photo=photo, text=data.validated_data["text"])
         return created(s.PhotoCommentSerializer(comment).data)
 
 
@@ -190,18 +223,21 @@ class _ScopedCrud(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retriev
         if "project" not in values:
             return Response({"project": ["必须指定项目。"]}, status=status.HTTP_400_BAD_REQUEST)
         project = project_get(user=request.user, pk=values.pop("project"))
+        require(request.user, project, Action.CHANGE)
         values.pop("version", None)
-        obj = type(self).create_service(user=request.user, project=project, **self._resolve(values))
+        with write_errors():
+            obj = type(self).create_service(user=request.user, project=project, **self._resolve(values))
         return created(self.get_serializer(obj).data)
 
     def partial_update(self, request, pk=None):
+        obj = self.get_object()  # outside view scope: 404 before anything else
+        require(request.user, obj.project, Action.CHANGE)
         data = self.write_serializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values.pop("project", None)
         version = values.pop("version", None)
-        obj = self.get_object()
-        with conflict_as_409():
+        with write_errors():
             obj = type(self).update_service(
                 user=request.user, version=version, **{self.object_kwarg: obj}, **self._resolve(values)
             )
@@ -317,7 +353,14 @@ class ProgressImportView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("dry_run", bool, description="1: 只校验并返回预览,不写入")],
         request={"multipart/form-data": s.ImportSerializer},
-        responses={200: s.ImportResultSerializer, 400: s.ImportResultSerializer},
+        responses={
+            200: s.ImportResultSerializer,
+            400: PolymorphicProxySerializer(
+                component_name="ProgressImportError",
+                serializers=[s.ImportResultSerializer, s.FileErrorSerializer],
+                resource_type_field_name=None,
+            ),
+        },
     )
     def post(self, request):
         data = s.ImportSerializer(data=request.data)
@@ -326,7 +369,7 @@ class ProgressImportView(APIView):
         content = read_limited(data.validated_data["file"])
         result = progress_import(user=request.user, data=content, dry_run=dry_run)
         code = status.HTTP_200_OK if result.valid else status.HTTP_400_BAD_REQUEST
-        return Response(result.as_dict(), status=code)
+        return Response(s.ImportResultSerializer(result.as_dict()).data, status=code)
 
 
 class ProgressExportView(APIView):

@@ -16,10 +16,6 @@ class NotificationSerializer(serializers.ModelSerializer):
         return obj.read_at is not None
 
 
-class MarkReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), required=False, help_text="不填则全部标为已读。")
-
-
 class MarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
     unread = serializers.IntegerField()

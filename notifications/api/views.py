@@ -1,10 +1,25 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from anshan_projects.api import Pagination
+
 from .. import selectors, services
-from .serializers import MarkedSerializer, MarkReadSerializer, NotificationSerializer
+from .serializers import MarkedSerializer, NotificationSerializer
+
+
+class StrictPagination(Pagination):
+    """The shared pagination, refusing a page_size that is not a positive whole number (400)
+    instead of silently falling back to the default."""
+
+    def get_page_size(self, request):
+        raw = request.query_params.getlist(self.page_size_query_param)
+        if raw and (len(raw) > 1 or not raw[0].isdigit() or int(raw[0]) < 1):
+            raise ValidationError({self.page_size_query_param: ["应为正整数。"]})
+        return super().get_page_size(request)
+
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
 
@@ -15,9 +30,13 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     serializer_class = NotificationSerializer
     filter_backends = []
+    pagination_class = StrictPagination
 
     def get_queryset(self):
-        unread = self.request.query_params.get("unread") in ("1", "true")
+        value = self.request.query_params.get("unread", "")
+        if value not in ("", "true", "false", "1", "0"):
+            raise ValidationError({"unread": ["应为 true 或 false。"]})
+        unread = value in ("1", "true")
         return selectors.inbox(user=self.request.user, unread_only=unread)
 
     @extend_schema(parameters=[OpenApiParameter("unread", bool, description="只看未读")])
@@ -31,12 +50,8 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         marked = services.notification_mark_read(user=request.user, notification_ids=[notification.pk])
         return Response({"marked": marked, "unread": selectors.unread_count(user=request.user)})
 
-    @extend_schema(request=MarkReadSerializer, responses=MarkedSerializer)
+    @extend_schema(request=None, responses=MarkedSerializer)
     @action(detail=False, methods=["post"], url_path="read-all")
-    def read_many(self, request):
-        serializer = MarkReadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        marked = services.notification_mark_read(
-            user=request.user, notification_ids=serializer.validated_data.get("ids")
-        )
+    def read_all(self, request):
+        marked = services.notification_mark_read(user=request.user)
         return Response({"marked": marked, "unread": selectors.unread_count(user=request.user)})

@@ -42,7 +42,9 @@ def main_nav(context):
     for label, path, staff_only in NAV:
         if (staff_only and not user.is_staff) or not _served(path):
             continue
-        items.append({"label": label, "path": path})
+        items.append(
+            {"label": label, "path": path, "badge": context.get("unread_notifications") if path == "/inbox/" else None}
+        )
     # The longest matching prefix is the current area.
     active = max((i["path"] for i in items if current.startswith(i["path"])), key=len, default=None)
     for item in items:

@@ -15,11 +15,16 @@
     return state.metric === "count" ? region.count : Number(region.investment);
   }
 
+  function money(value) {
+    var amount = Number(value);
+    return amount >= 10000 ? (amount / 10000).toFixed(2) + " 亿元" : amount.toFixed(2) + " 万元";
+  }
+
   function listItem(target, region) {
     var li = document.createElement("li");
     var a = document.createElement("a");
     a.href = region.list_url;
-    a.textContent = region.name + ":" + region.count + " " + labels.projects + "," + region.investment + " 万元";
+    a.textContent = region.name + ":" + region.count + " " + labels.projects + "," + money(region.investment);
     li.appendChild(a);
     target.appendChild(li);
   }
@@ -50,14 +55,14 @@
       tooltip: {
         trigger: "item",
         formatter: function (item) {
-          if (item.seriesType === "scatter") { return item.name + "<br>" + item.data.region + " · " + item.value[2] + " 万元"; }
-          return item.name + ":" + (item.value || 0);
+          if (item.seriesType === "scatter") { return item.name + "<br>" + item.data.region + " · " + money(item.value[2]); }
+          return item.name + ":" + (state.metric === "count" ? (item.value || 0) + " " + labels.projects : money(item.value || 0));
         }
       },
       legend: { bottom: 8, left: "center", data: Object.keys(colours).map(function (l) { return labels.light[l]; }) },
       visualMap: {
         min: 0, max: max, left: 10, bottom: 40, calculable: true, seriesIndex: 0,
-        text: [labels[state.metric], ""], inRange: { color: ["#fef3c7", "#f59e0b", "#b45309"] }
+        text: [labels[state.metric], ""], inRange: { color: ["#e0f2fe", "#7dd3fc", "#2563eb"] }
       },
       geo: { map: "anshan", roam: true, label: { show: true, fontSize: 11 }, itemStyle: { borderColor: "#fff" } },
       series: series

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from projects.models import Department, Region
+from projects.selectors import departments_all, regions_visible
 
 from ..choices import Light, UnitKind
 from ..models import OrderAttachment, OrderEvent, OrderReply, SupervisionOrder
@@ -136,10 +136,10 @@ class OrderIssueSerializer(serializers.Serializer):
     problem = serializers.IntegerField(required=False, allow_null=True)
     requirement = serializers.CharField()
     unit_kind = serializers.ChoiceField(choices=UnitKind.choices)
-    unit_region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False, allow_null=True)
-    unit_department = serializers.PrimaryKeyRelatedField(
-        queryset=Department.objects.all(), required=False, allow_null=True
+    unit_region = serializers.PrimaryKeyRelatedField(
+        queryset=regions_visible(user=None), required=False, allow_null=True
     )
+    unit_department = serializers.PrimaryKeyRelatedField(queryset=departments_all(), required=False, allow_null=True)
     unit_contact = serializers.CharField(required=False, allow_blank=True, help_text="企业联系人的用户名")
     deadline = serializers.DateField(required=False, allow_null=True)
 
@@ -181,3 +181,12 @@ class MapSerializer(serializers.Serializer):
     metric = serializers.ChoiceField(choices=[("count", "项目数"), ("investment", "计划总投资")])
     regions = MapRegionSerializer(many=True)
     points = MapPointSerializer(many=True)
+
+
+class MonthlyPlanSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    percents = serializers.DictField(
+        child=serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=True),
+        help_text='月份 -> 累计应完成年度计划的百分比,如 {"3": "10.00", "6": "45.00", "12": "100.00"}',
+    )

@@ -4,18 +4,22 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from anshan_projects.api import Pagination
+from projects.access import Action
 from projects.filters import ProjectFilterSet
 from projects.selectors import project_get, project_queryset
 
 from .. import selectors, services
-from ..choices import FLAGS, Light
+from ..choices import FLAGS, Light, OrderStatus
 from .serializers import (
     LightCountSerializer,
     MapSerializer,
+    MonthlyPlanSerializer,
     OrderDetailSerializer,
     OrderIssueSerializer,
     OrderReplyInputSerializer,
@@ -23,6 +27,37 @@ from .serializers import (
     OrderSerializer,
     ProjectLightSerializer,
 )
+
+
+class StrictPagination(Pagination):
+    """The shared pagination, refusing a page_size that is not a positive whole number (400)
+    instead of silently falling back to the default."""
+
+    def get_page_size(self, request):
+        raw = request.query_params.getlist(self.page_size_query_param)
+        if raw and (len(raw) > 1 or not raw[0].isdigit() or int(raw[0]) < 1):
+            raise ValidationError({self.page_size_query_param: ["应为正整数。"]})
+        return super().get_page_size(request)
+
+
+BOOLEAN_VALUES = ("true", "false", "1", "0")
+
+
+def _period(value):
+    if value in (None, ""):
+        return selectors.current_period()
+    try:
+        return selectors.month_start(value)
+    except ValueError:
+        raise ValidationError({"period": ["月份格式应为 YYYY-MM。"]}) from None
+
+
+def _choice(params, name, values):
+    value = params.get(name)
+    if value not in (None, "") and value not in values:
+        raise ValidationError({name: [f"应为 {', '.join(values)} 之一。"]})
+    return value or None
+
 
 PERIOD = OpenApiParameter("period", str, description="月份 YYYY-MM,默认本月")
 LIGHT_PARAMS = [
@@ -38,10 +73,17 @@ class LightViewSet(viewsets.GenericViewSet):
 
     serializer_class = ProjectLightSerializer
     filter_backends = []
+    pagination_class = StrictPagination
 
     def get_queryset(self):
-        period = selectors.parse_period(self.request.query_params.get("period"))
-        _, qs = selectors.filtered_lights(user=self.request.user, params=self.request.query_params, period=period)
+        params = self.request.query_params
+        period = _period(params.get("period"))
+        _choice(params, "light", Light.values)
+        _choice(params, "overall", Light.values)
+        _choice(params, "flag", list(FLAGS))
+        filterset, qs = selectors.filtered_lights(user=self.request.user, params=params, period=period)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
         return qs.order_by("-behind", "-total_investment", "id")
 
     @extend_schema(parameters=LIGHT_PARAMS)
@@ -57,9 +99,9 @@ class LightViewSet(viewsets.GenericViewSet):
         ],
         responses=LightCountSerializer(many=True),
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def counts(self, request):
-        period = selectors.parse_period(request.query_params.get("period"))
+        period = _period(request.query_params.get("period"))
         by = request.query_params.get("by", "region")
         field = request.query_params.get("field", "light")
         if by not in selectors.GROUP_BY:
@@ -74,7 +116,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     """Supervision orders (督办单) in the caller's scope; issue, reply, accept (销号), send back."""
 
     filter_backends = []
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    pagination_class = StrictPagination
+    parser_classes = [JSONParser]
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -88,10 +131,13 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return OrderSerializer
 
     def get_queryset(self):
+        params = self.request.query_params
+        status_ = _choice(params, "status", OrderStatus.values) if self.action == "list" else None
+        overdue = _choice(params, "overdue", BOOLEAN_VALUES) if self.action == "list" else None
         qs = selectors.order_list(
             user=self.request.user,
-            status=self.request.query_params.get("status") or None,
-            overdue=True if self.request.query_params.get("overdue") in ("1", "true") else None,
+            status=status_,
+            overdue=None if overdue is None else overdue in ("1", "true"),
         )
         if self.action == "retrieve":
             qs = qs.prefetch_related("replies__attachments", "replies__author", "history__actor")
@@ -109,7 +155,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(OrderDetailSerializer(order, context={"request": self.request}).data, status=code)
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str), OpenApiParameter("overdue", bool)],
+        parameters=[
+            OpenApiParameter("status", str, enum=OrderStatus.values),
+            OpenApiParameter("overdue", bool, description="只看曾逾期的(true)或从未逾期的(false)"),
+        ],
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
@@ -146,7 +195,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self._detail(order, status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": OrderReplyInputSerializer}, responses=OrderDetailSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def reply(self, request, pk=None):
         order = self._order(pk)
         text = request.data.get("text", "")
@@ -187,10 +236,8 @@ class MapView(APIView):
         responses=MapSerializer,
     )
     def get(self, request):
-        period = selectors.parse_period(request.query_params.get("period"))
-        metric = request.query_params.get("metric", "count")
-        if metric not in ("count", "investment"):
-            metric = "count"
+        period = _period(request.query_params.get("period"))
+        metric = _choice(request.query_params, "metric", ["count", "investment"]) or "count"
         filterset = ProjectFilterSet(request.query_params, queryset=project_queryset(user=request.user))
         if not filterset.is_valid():
             return Response(filterset.errors, status=400)
@@ -207,3 +254,39 @@ class MapView(APIView):
         for point in data["points"]:
             point["url"] = reverse("supervision:project_lights", args=[point["id"]])
         return Response(MapSerializer(data).data)
+
+
+class MonthlyPlanView(APIView):
+    """A project's monthly plan (序时进度) for a year: GET ?project=&year=, PUT replaces it."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("project", int, required=True), OpenApiParameter("year", int, required=True)],
+        responses=MonthlyPlanSerializer,
+    )
+    def get(self, request):
+        try:
+            project_id, year = int(request.query_params["project"]), int(request.query_params["year"])
+        except (KeyError, ValueError):
+            return Response({"project": ["须提供 project 与 year。"]}, status=400)
+        project = project_get(user=request.user, pk=project_id)
+        plans = selectors.monthly_plans(user=request.user, project=project, year=year)
+        data = {"project": project.pk, "year": year, "percents": {str(p.month): p.cumulative_percent for p in plans}}
+        return Response(MonthlyPlanSerializer(data).data)
+
+    @extend_schema(request=MonthlyPlanSerializer, responses=MonthlyPlanSerializer)
+    def put(self, request):
+        serializer = MonthlyPlanSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        project = project_get(user=request.user, pk=data["project"], action=Action.CHANGE)
+        plans = services.monthly_plan_set(
+            user=request.user, project=project, year=data["year"], percents=data["percents"]
+        )
+        result = {
+            "project": project.pk,
+            "year": data["year"],
+            "percents": {str(p.month): p.cumulative_percent for p in plans},
+        }
+        return Response(MonthlyPlanSerializer(result).data)

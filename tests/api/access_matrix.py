@@ -68,13 +68,13 @@ GET    /projects/{H}/                                          302   200:H   200
 GET    /api/v1/projects/{T}/progress/                %progress  401  200:T   200:T     404   200:T   200:T   200:T     404
 GET    /api/v1/projects/{H}/progress/                %progress  401  200:H   200:H   200:H     404     404     404     404
 GET    /api/v1/projects/{T}/progress/{T_entry}/      %progress  401  200:T   200:T     404   200:T   200:T   200:T     404
-POST   /api/v1/projects/{T}/progress/     @entry               401     201     404     404     404     201     404     404
-POST   /api/v1/projects/{H}/progress/     @entry               401     201     404     404     404     404     404     404
-POST   /api/v1/projects/{T}/progress/{T_entry}/verify/ @version 401    200     404     404     404     404     200     404
-POST   /api/v1/projects/{H}/progress/{H_entry}/verify/ @version 401    200     404     404     404     404     404     404
-# The template lists the projects the caller may fill in (change scope), so readers get an empty sheet.
-GET    /api/v1/progress/template/?region=tiedong&period=2026-10        401  200:T   200:-   200:-   200:-   200:T   200:-   200:-
-GET    /api/v1/progress/template/?region=haicheng&period=2026-10       401  200:H   200:-   200:-   200:-   200:-   200:-   200:-
+POST   /api/v1/projects/{T}/progress/     @entry               401     201     403     404     403     201     403     404
+POST   /api/v1/projects/{H}/progress/     @entry               401     201     403     403     404     404     404     404
+POST   /api/v1/projects/{T}/progress/{T_entry}/verify/ @version 401    200     403     404     403     403     200     404
+POST   /api/v1/projects/{H}/progress/{H_entry}/verify/ @version 401    200     403     403     404     404     404     404
+# The template is for those who may fill in the county's progress (change scope); anyone else 404.
+GET    /api/v1/progress/template/?region=tiedong&period=2026-10        401  200:T     404     404     404   200:T     404     404
+GET    /api/v1/progress/template/?region=haicheng&period=2026-10       401  200:H     404     404     404     404     404     404
 GET    /api/v1/progress/export/?kind=projects                 401  200:TH  200:TH   200:H   200:T   200:T   200:T   200:-
 GET    /api/v1/progress/export/?period=2026-10       %progress  401  200:TH  200:TH   200:H   200:T   200:T   200:T   200:-
 # --- photos, problems, procedures, funding ----------------------------------------------------------------------

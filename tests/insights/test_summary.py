@@ -38,7 +38,8 @@ def data(haicheng):
         )
 
     entry(tiedong_project, 1, "1000.00")
-    entry(tiedong_project, 2, "500.50", EntryStatus.SUBMITTED)
+    entry(tiedong_project, 2, "500.50")
+    entry(tiedong_project, 5, "8888.00", EntryStatus.SUBMITTED)  # reported, not yet verified: not a figure
     entry(tiedong_project, 3, "9999.00", EntryStatus.DRAFT)  # not reported yet
     entry(tiedong_project, 4, "7777.00", EntryStatus.RETURNED)  # rejected
     entry(tiedong_project, 12, "3333.00", year=2025)  # another year

@@ -49,7 +49,7 @@ def test_entries_list_create_submit_verify(county_user, county_reviewer, project
     assert listing.status_code == 200 and listing.json()["count"] == 4
     submitted = api.post(f"{url}{entry_id}/submit/", {"version": 1}, format="json")
     assert submitted.json()["status"] == "submitted"
-    assert api.post(f"{url}{entry_id}/verify/", {}, format="json").status_code == 404  # staff cannot verify
+    assert api.post(f"{url}{entry_id}/verify/", {}, format="json").status_code == 403  # staff see it, cannot verify
     verified = client_for(county_reviewer).post(f"{url}{entry_id}/verify/", {"version": 2}, format="json")
     assert verified.status_code == 200 and verified.json()["status"] == "verified"
 

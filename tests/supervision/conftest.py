@@ -24,7 +24,7 @@ def building(**kwargs):
     return ProjectFactory(**defaults)
 
 
-def entry(project, period, amount, status=EntryStatus.SUBMITTED):
+def entry(project, period, amount, status=EntryStatus.VERIFIED):
     return ProgressEntry.objects.create(project=project, period=period, amount_completed=Decimal(amount), status=status)
 
 

@@ -204,3 +204,49 @@ def test_order_statistics_per_unit(
     assert units["铁东区"]["on_time_rate"] == 50
     assert units["海城市"]["on_time_rate"] == 0
     assert SupervisionOrder.objects.get(pk=ignored.pk).was_overdue is True
+
+
+def test_a_missed_new_deadline_after_a_send_back_escalates_again(
+    monkeypatch, admin_user, county_user, tiedong, django_capture_on_commit_callbacks
+):
+    project = ProjectFactory()
+    on(monkeypatch, datetime.date(2026, 11, 26))
+    with django_capture_on_commit_callbacks(execute=False):
+        order = services.order_issue(
+            user=admin_user, project=project, requirement="x", unit_kind=UnitKind.REGION, unit_region=tiedong
+        )
+        services.orders_mark_overdue(today=datetime.date(2026, 12, 2))  # county -> department
+        on(monkeypatch, datetime.date(2026, 12, 2))
+        services.order_reply(user=county_user, order=order, text="晚了")
+        services.order_send_back(user=admin_user, order=order, note="不完整")  # new deadline Monday 7 Dec
+        order.refresh_from_db()
+        assert order.deadline == datetime.date(2026, 12, 7)
+        assert services.orders_mark_overdue(today=datetime.date(2026, 12, 7)) == []
+        assert services.orders_mark_overdue(today=datetime.date(2026, 12, 8)) == [order.pk]
+        assert services.orders_mark_overdue(today=datetime.date(2026, 12, 9)) == []
+    order.refresh_from_db()
+    assert order.tier == Tier.SPECIAL
+    assert order.replied_on_time is False
+
+
+def test_order_statistics_for_a_report_scope_without_a_user(
+    leader, tiedong, haicheng, django_capture_on_commit_callbacks
+):
+    from projects.models import Project
+
+    mine = ProjectFactory()
+    theirs = ProjectFactory(region=haicheng)
+    with django_capture_on_commit_callbacks(execute=False):
+        for project in (mine, theirs, theirs):
+            services.order_issue(
+                user=leader,
+                project=project,
+                requirement="x",
+                unit_kind=UnitKind.REGION,
+                unit_region=project.region,
+                issued_on=datetime.date(2026, 11, 2),
+            )
+    stats = order_stats(projects=Project.objects.filter(region=haicheng), today=datetime.date(2026, 11, 3))
+    assert stats["issued"] == 2
+    assert stats["overdue"] == 0
+    assert [u["unit_name"] for u in stats["units"]] == ["海城市"]

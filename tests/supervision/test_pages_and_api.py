@@ -220,3 +220,22 @@ def test_schedules_are_created_once():
 
     assert ensure_schedules() == 3
     assert ensure_schedules() == 0
+
+
+def test_monthly_plan_api_replaces_the_plan_and_checks_it(client, county_user, other_county_user, leader):
+    project = building()
+    client.force_login(county_user)
+    url = "/api/v1/monthly-plans/"
+    body = {"project": project.pk, "year": 2026, "percents": {"3": "10", "6": "45.5", "12": "100"}}
+    response = client.put(url, body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["percents"] == {"3": "10.00", "6": "45.50", "12": "100.00"}
+    going_down = {**body, "percents": {"3": "50", "6": "40"}}
+    refused = client.put(url, going_down, content_type="application/json")
+    assert refused.status_code == 400
+    assert "percents" in refused.json()
+    assert client.get(f"{url}?project={project.pk}&year=2026").json()["percents"]["6"] == "45.50"
+    client.force_login(leader)  # may see, may not change
+    assert client.put(url, body, content_type="application/json").status_code == 404
+    client.force_login(other_county_user)
+    assert client.get(f"{url}?project={project.pk}&year=2026").status_code == 404
