@@ -18,9 +18,9 @@ from investment import selectors as investment_selectors
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import ProgressEntry
 from projects import selectors as project_selectors
-from projects.access import Action
+from projects.access import Action, project_q
 from projects.choices import KeyLevel, Stage, StartType
-from projects.models import Project
+from projects.models import KeyProjectThreshold, Project
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -268,3 +268,66 @@ def capital_in_place(*, user, today=None):
     rows = attraction_selectors.capital_monthly(user=user, year=today.year)
     row = rows[today.month - 1]
     return {"ytd": row["ytd"], "ytd_last_year": row["ytd_last_year"], "yoy": row["ytd_yoy"]}
+
+
+# --- the dashboard's figures, cached per scope and data version ----------------------------------
+DASHBOARD_CACHE_SECONDS = 60
+_VERSION_TABLES = [
+    "projects.ProjectEvent",
+    "investment.ProgressEntryEvent",
+    "investment.ProgressAmendmentEvent",
+    "investment.ProblemEvent",
+    "investment.SitePhotoEvent",
+    "attraction.CapitalInPlaceEvent",
+]
+
+
+def data_version():
+    """One cheap query naming the state of the data the dashboard reads: the latest audit event id of
+    projects, progress entries, amendments, problems, photos and capital in place (pghistory's triggers
+    record every insert and update, whoever writes), plus the key-project thresholds. Deletions are not
+    audited: they show within ``DASHBOARD_CACHE_SECONDS``."""
+    from django.apps import apps
+    from django.db import connection
+
+    parts = [f"(SELECT max(pgh_id) FROM {apps.get_model(label)._meta.db_table})" for label in _VERSION_TABLES]
+    thresholds = KeyProjectThreshold._meta.db_table
+    parts.append(
+        f"(SELECT string_agg(level || ':' || min_total_investment::text, ',' ORDER BY level) FROM {thresholds})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        return "|".join(str(value) for value in cursor.fetchone())
+
+
+def scope_signature(user):
+    """Users with the same view scope see the same dashboard figures."""
+    return repr(project_q(user, Action.VIEW))
+
+
+def dashboard_figures(*, user, today=None):
+    """Everything the leader dashboard shows, computed once per scope and data version and kept for
+    at most ``DASHBOARD_CACHE_SECONDS`` (Django's cache), so that many users opening the dashboard at
+    once do not each recompute it. One query when cached (the data version)."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    today = today or timezone.localdate()
+    raw = f"{scope_signature(user)}|{today.isoformat()}|{data_version()}"
+    key = "portal:dashboard:" + hashlib.sha256(raw.encode()).hexdigest()
+    figures = cache.get(key)
+    if figures is None:
+        figures = {
+            "figures": headline(user=user, today=today),
+            "by_region": completion_by(user=user, field="region", today=today),
+            "by_sector": completion_by(user=user, field="sector", today=today),
+            "by_category": completion_by(user=user, field="category", today=today),
+            "trend": monthly_trend(user=user, today=today),
+            "lagging": list(lagging_projects(user=user, today=today)[:10]),
+            "problems": open_problems_by_age(user=user, today=today),
+            "capital": capital_in_place(user=user, today=today),
+            "photos": recent_photos(user=user),
+        }
+        cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
+    return figures  # the cache hands out a fresh copy (pickled), so callers may add to it

@@ -90,17 +90,12 @@ def chart_labels():
 @login_required
 def dashboard(request):
     user, today = request.user, timezone.localdate()
-    figures = selectors.headline(user=user, today=today)
-    by_region = selectors.completion_by(user=user, field="region", today=today)
-    by_sector = selectors.completion_by(user=user, field="sector", today=today)
-    by_category = selectors.completion_by(user=user, field="category", today=today)
-    trend = selectors.monthly_trend(user=user, today=today)
-    lagging = list(selectors.lagging_projects(user=user, today=today)[:10])
-    problems = selectors.open_problems_by_age(user=user, today=today)
+    cached = selectors.dashboard_figures(user=user, today=today)
+    figures, trend, lagging = cached["figures"], cached["trend"], cached["lagging"]
+    by_region, by_sector, by_category = cached["by_region"], cached["by_sector"], cached["by_category"]
+    problems, capital, photos = cached["problems"], cached["capital"], cached["photos"]
     for bucket in problems:
         bucket["url"] = _problems_url(bucket)
-    capital = selectors.capital_in_place(user=user, today=today)
-    photos = selectors.recent_photos(user=user)
     building = [Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING]
     for row in by_region:
         row["url"] = _projects_url(region=row["key"], stage=building)

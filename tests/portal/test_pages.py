@@ -266,3 +266,29 @@ def test_dashboard_in_english(client, leader):
     assert "City key-project dashboard" in body
     assert "Completion by county (ranking)" in body
     assert response.context["chart_data"]["labels"]["months"][0] == "Jan"
+
+
+def test_dashboard_figures_are_cached_per_scope_until_the_data_changes(
+    client, leader, county_user, haicheng, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+
+    cache.clear()
+    project = _building(region=haicheng, annual_plan=Decimal("1000"))
+    _entry(project, 1, "100")
+    client.force_login(leader)
+    assert client.get("/dashboard/").context["figures"]["ytd"] == Decimal("100")
+    # Another user with the same scope reuses the figures: only the session, the user, the roles and the
+    # data version are read, not the eleven aggregates.
+    with django_assert_max_num_queries(6):
+        response = client.get("/dashboard/")
+    assert response.context["figures"]["ytd"] == Decimal("100")
+    assert response.context["by_region"][0]["url"].startswith("/projects/?")
+    # A newly verified entry changes the data version: the next request recomputes.
+    entry = _entry(project, 2, "50", status=EntryStatus.SUBMITTED)
+    assert client.get("/dashboard/").context["figures"]["ytd"] == Decimal("100")
+    ProgressEntry.objects.filter(pk=entry.pk).update(status=EntryStatus.VERIFIED)
+    assert client.get("/dashboard/").context["figures"]["ytd"] == Decimal("150")
+    # A county user (a different scope) never gets the city's cached figures.
+    client.force_login(county_user)
+    assert client.get("/dashboard/").context["figures"]["ytd"] == Decimal("0")
