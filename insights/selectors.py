@@ -1,24 +1,25 @@
 """Aggregate figures across projects and their progress, for the caller's scope.
 
 This app sits above projects and investment (it may read both; neither reads it), so that the
-summary can join the registry with the monthly progress. Every figure is a database aggregate:
-the number of queries is fixed (two per breakdown plus two for the totals) whatever the number
-of projects.
+summary can join the registry with the monthly progress. Every figure is a database aggregate,
+all of them in one query (GROUPING SETS) whatever the number of projects.
 """
 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Sum, Value
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from investment.models import ProgressEntry
-from investment.selectors import COUNTED_STATUSES, effective_amount
+from investment.selectors import counted_q, effective_amount
 from projects.access import Action, project_q
 from projects.choices import Stage
-from projects.models import Project
+from projects.models import Category, Project, Region, Sector
 from projects.selectors import year_fraction_elapsed
 
 ZERO = Decimal("0.00")
@@ -73,47 +74,111 @@ def summary(*, user, year=None, today=None):
     completion rate, with breakdowns by region, stage, sector and category, all in the user's scope.
 
     The year plan is the projects' current ``annual_plan`` (the plan of the current year);
-    completed year to date sums the reported monthly entries (submitted or verified) of ``year``,
-    with the amended figure where an entry was amended.
+    completed year to date sums the counted monthly entries of ``year``, with the amended figure
+    where an entry was amended.
+
+    One query: the totals and the four breakdowns are the grouping sets of one ``GROUP BY GROUPING
+    SETS`` over the projects in scope, each joined to its completed amount (pre-aggregated per
+    project). The scope is the SQL Django compiles for ``project_q``, so access has one definition.
     """
     today = today or timezone.localdate()
     year = year or today.year
-    projects = Project.objects.filter(project_q(user, Action.VIEW))
-    entries = ProgressEntry.objects.filter(
-        project_q(user, Action.VIEW, "project__"), period__year=year, status__in=COUNTED_STATUSES
-    )
-    totals = projects.aggregate(count=Count("id"), total=_sum("total_investment"), plan=_sum("annual_plan"))
-    completed = entries.aggregate(completed=_completed())["completed"]
     result = {
         "year": year,
         "as_of": today if year == today.year else datetime.date(year, 12, 31),
         "year_elapsed": year_fraction_elapsed(today) if year == today.year else Decimal("1.0000"),
-        **_figures(totals["count"], totals["total"], totals["plan"], completed),
     }
+    groups = {dimension.name: [] for dimension in DIMENSIONS}
+    totals = _figures()
+    for row in _grouped_rows(user, year):
+        grouping, key, name, order, count, total, plan, completed = row
+        figures = _figures(count, total, plan, completed)
+        if grouping == GROUPING_TOTAL:
+            totals = figures
+            continue
+        dimension = GROUPING_DIMENSION[grouping]
+        if key is None:
+            name = "未分类"
+        elif dimension.label is None:
+            name = Stage(key).label
+        groups[dimension.name].append((order, key, {"id": key, "name": name, **figures}))
+    result.update(totals)
     for dimension in DIMENSIONS:
-        result[f"by_{dimension.name}"] = _breakdown(dimension, projects, entries)
+        rows = groups[dimension.name]
+        if dimension.name == "stage":
+            # Every stage, in the life-cycle order, so that charts keep their axis.
+            found = {key: row for _, key, row in rows}
+            result["by_stage"] = [
+                found.get(stage) or {"id": stage, "name": Stage(stage).label, **_figures()} for stage in Stage.values
+            ]
+        else:
+            # As the registry orders them (sort order, then id); the unclassified last.
+            rows.sort(key=lambda r: (r[1] is None, r[0] is None, r[0] or 0, r[1] or 0))
+            result[f"by_{dimension.name}"] = [row for _, _, row in rows]
     return result
 
 
-def _breakdown(dimension, projects, entries):
-    label_fields = [dimension.label] if dimension.label else []
-    rows = projects.values(dimension.key, *label_fields).annotate(
-        count=Count("id"), total=_sum("total_investment"), plan=_sum("annual_plan")
+# GROUPING(p.region_id, p.stage, p.sector_id, p.category_id): a bit is 1 where the column is not grouped.
+GROUPING_TOTAL = 0b1111
+GROUPING_DIMENSION = {0b0111: DIMENSIONS[0], 0b1011: DIMENSIONS[1], 0b1101: DIMENSIONS[2], 0b1110: DIMENSIONS[3]}
+
+SUMMARY_SQL = """
+WITH scoped AS ({scoped}),
+done AS ({done})
+SELECT GROUPING(p.region_id, p.stage, p.sector_id, p.category_id) AS grouping,
+       CASE GROUPING(p.region_id, p.stage, p.sector_id, p.category_id)
+            WHEN 7 THEN p.region_id::text WHEN 11 THEN p.stage WHEN 13 THEN p.sector_id::text
+            WHEN 14 THEN p.category_id::text END AS key,
+       CASE GROUPING(p.region_id, p.stage, p.sector_id, p.category_id)
+            WHEN 7 THEN r.name WHEN 13 THEN s.name WHEN 14 THEN c.name END AS name,
+       CASE GROUPING(p.region_id, p.stage, p.sector_id, p.category_id)
+            WHEN 7 THEN r.sort_order WHEN 13 THEN s.sort_order WHEN 14 THEN c.sort_order END AS sort_order,
+       count(*) AS project_count,
+       coalesce(sum(p.total_investment), 0.00) AS total_investment,
+       coalesce(sum(p.annual_plan), 0.00) AS year_plan,
+       coalesce(sum(done.completed), 0.00) AS completed
+FROM {projects} p
+LEFT JOIN {regions} r ON r.id = p.region_id
+LEFT JOIN {sectors} s ON s.id = p.sector_id
+LEFT JOIN {categories} c ON c.id = p.category_id
+LEFT JOIN done ON done.project_id = p.id
+WHERE p.id IN (SELECT id FROM scoped)
+GROUP BY GROUPING SETS ((), (p.region_id, r.name, r.sort_order), (p.stage),
+                        (p.sector_id, s.name, s.sort_order), (p.category_id, c.name, c.sort_order))
+"""
+
+
+def _grouped_rows(user, year):
+    """The summary's rows: (grouping, key, name, sort order, count, total, plan, completed)."""
+    scoped = Project.objects.filter(project_q(user, Action.VIEW)).order_by().values("id")
+    # Completed per project, by the one rule for which entries count and at which figure.
+    done = (
+        ProgressEntry.objects.filter(project_q(user, Action.VIEW, "project__"), period__year=year)
+        .filter(counted_q())
+        .order_by()
+        .values("project_id")
+        .annotate(completed=_completed())
     )
-    rows = rows.order_by(*((dimension.order, dimension.key) if dimension.order else ()))
-    path = f"project__{dimension.key}"
-    done = {row[path]: row["completed"] for row in entries.values(path).annotate(completed=_completed()).order_by()}
-    found = {}
-    for row in rows:
-        key = row[dimension.key]
-        found[key] = {
-            "id": key,
-            "name": row[dimension.label] if dimension.label else Stage(key).label,
-            **_figures(row["count"], row["total"], row["plan"], done.get(key, ZERO)),
-        }
-        if key is None:
-            found[key]["name"] = "未分类"
-    if dimension.name == "stage":
-        # Every stage, in the life-cycle order, so that charts keep their axis.
-        return [found.get(stage) or {"id": stage, "name": Stage(stage).label, **_figures()} for stage in Stage.values]
-    return list(found.values())
+    try:
+        scoped_sql, scoped_params = scoped.query.sql_with_params()
+        done_sql, done_params = done.query.sql_with_params()
+    except EmptyResultSet:  # no scope at all: nothing to add up
+        return []
+    sql = SUMMARY_SQL.format(
+        scoped=scoped_sql,
+        done=done_sql,
+        projects=Project._meta.db_table,
+        regions=Region._meta.db_table,
+        sectors=Sector._meta.db_table,
+        categories=Category._meta.db_table,
+    )
+    params = [*scoped_params, *done_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    result = []
+    for grouping, key, name, order, count, total, plan, completed in rows:
+        if key is not None and grouping != 0b1011:  # ids come back as text (stage codes are text)
+            key = int(key)
+        result.append((grouping, key, name, order, count, total, plan, completed))
+    return result

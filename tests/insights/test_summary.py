@@ -146,3 +146,29 @@ def test_query_count_is_fixed(leader, projects, django_assert_max_num_queries):
     with django_assert_max_num_queries(11):
         result = summary(user=leader, today=TODAY)
     assert result["completed_ytd"] == Decimal(projects)
+
+
+def test_one_query_for_all_figures(data, leader, django_assert_num_queries):
+    from projects.access import user_roles
+
+    user_roles(leader)
+    with django_assert_num_queries(1):
+        result = summary(user=leader, today=TODAY)
+    assert result["project_count"] == 3
+    assert sum(row["project_count"] for row in result["by_region"]) == 3
+    assert sum(row["completed_ytd"] for row in result["by_stage"]) == result["completed_ytd"] == Decimal("1900.50")
+
+
+def test_department_scope_matches_a_per_project_sum(data, django_user_model):
+    from projects.access import Action, project_q
+    from projects.choices import Role
+    from projects.models import RoleAssignment
+
+    user = django_user_model.objects.create_user("fgw")
+    RoleAssignment.objects.create(user=user, role=Role.DEPARTMENT, department=Department.objects.get(key="fgw"))
+    result = summary(user=user, today=TODAY)
+    visible = Project.objects.filter(project_q(user, Action.VIEW))
+    assert result["project_count"] == visible.count() == 1
+    assert [row["name"] for row in result["by_region"]] == ["海城市"]
+    assert result["completed_ytd"] == Decimal("250.00")
+    assert result["by_category"][0]["total_investment"] == Decimal("2000.00")
