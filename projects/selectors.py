@@ -3,7 +3,7 @@
 import datetime
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, DecimalField, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, DecimalField, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -31,6 +31,22 @@ def key_level_expression(thresholds):
     )
 
 
+def key_level_in_sql():
+    """The key level computed by the database from the thresholds table (no extra query: each threshold
+    is an uncorrelated subquery, evaluated once), with the same defaults as ``key_thresholds``."""
+    defaults = {KeyLevel.CITY: Decimal("5000"), KeyLevel.COUNTY: Decimal("500")}
+    money = DecimalField(max_digits=16, decimal_places=2)
+    thresholds = {
+        level: Coalesce(
+            Subquery(KeyProjectThreshold.objects.filter(level=level).values("min_total_investment")[:1]),
+            Value(default),
+            output_field=money,
+        )
+        for level, default in defaults.items()
+    }
+    return key_level_expression(thresholds)
+
+
 def key_level_q(level, thresholds):
     """Projects that are key projects at least at this level."""
     return Q(total_investment__gte=thresholds[level])
@@ -41,7 +57,7 @@ def project_queryset(*, user, action=Action.VIEW):
     return (
         Project.objects.restrict(user, action)
         .select_related("region", "sector", "category", "department")
-        .annotate(key_level=key_level_expression(key_thresholds()))
+        .annotate(key_level=key_level_in_sql())
     )
 
 

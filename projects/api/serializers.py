@@ -83,8 +83,51 @@ class ProjectListSerializer(serializers.ModelSerializer):
         fields = LIST_FIELDS
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        """The same row as the generic ModelSerializer path (tests compare them), read straight from the
+        pre-joined instance: the generic path's per-field ``get_attribute`` walk is what costs in a list.
+        Money and timestamps still go through their DRF fields, so their formats cannot drift."""
+        fields = self.fields
+        p = instance
+        region, sector, category, department = p.region, p.sector, p.category, p.department
+        return {
+            "id": p.id,
+            "code": p.code,
+            "name": p.name,
+            "investor": p.investor,
+            "region": p.region_id,
+            "region_name": region.name,
+            "sector": p.sector_id,
+            "sector_name": sector.name if sector is not None else None,
+            "category": p.category_id,
+            "category_name": category.name,
+            "department": p.department_id,
+            "department_name": department.name if department is not None else None,
+            "total_investment": _decimal(fields["total_investment"], p.total_investment),
+            "annual_plan": _decimal(fields["annual_plan"], p.annual_plan),
+            "stage": p.stage,
+            "stage_display": p.get_stage_display(),
+            "start_type": p.start_type,
+            "key_level": p.key_level,
+            "planned_start": _date(p.planned_start),
+            "actual_start": _date(p.actual_start),
+            "planned_completion": _date(p.planned_completion),
+            "actual_completion": _date(p.actual_completion),
+            "updated_at": fields["updated_at"].to_representation(p.updated_at) if p.updated_at else None,
+        }
+
+
+def _decimal(field, value):
+    return None if value is None else field.to_representation(value)
+
+
+def _date(value):
+    return None if value is None else value.isoformat()
+
 
 class ProjectDetailSerializer(ProjectListSerializer):
+    to_representation = serializers.ModelSerializer.to_representation  # the full field walk: one object
+
     class Meta:
         model = Project
         fields = [
