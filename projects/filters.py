@@ -13,7 +13,9 @@ class ProjectFilterSet(django_filters.FilterSet):
     sector = django_filters.ModelChoiceFilter(queryset=Sector.objects.all(), label="产业")
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), label="项目类别")
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label="牵头部门")
-    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label="阶段")
+    # A column of the project itself: no join, so no duplicate rows and no need for the filter's default
+    # DISTINCT (which made every list query and its page count sort and compare whole rows).
+    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label="阶段", distinct=False)
     min_investment = django_filters.NumberFilter(
         field_name="total_investment", lookup_expr="gte", label="总投资不低于(万元)"
     )

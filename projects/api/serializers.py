@@ -117,6 +117,51 @@ class ProjectListSerializer(serializers.ModelSerializer):
         }
 
 
+# What the list reads, as ``.values()`` (no model instances: the engineering notes' 0.025 s against
+# seconds for ModelSerializer at 5,000 rows). ``project_rows`` turns them into the serializer's rows.
+LIST_VALUES = [
+    "id", "code", "name", "investor", "region_id", "region__name", "sector_id", "sector__name", "category_id",
+    "category__name", "department_id", "department__name", "total_investment", "annual_plan", "stage",
+    "start_type", "key_level", "planned_start", "actual_start", "planned_completion", "actual_completion",
+    "updated_at",
+]  # fmt: skip
+
+
+def project_rows(rows):
+    """ProjectListSerializer's rows (same keys, order and formats; tests compare) from LIST_VALUES dicts."""
+    fields = ProjectListSerializer().fields
+    total, plan, updated = fields["total_investment"], fields["annual_plan"], fields["updated_at"]
+    stages = dict(Project._meta.get_field("stage").flatchoices)
+    return [
+        {
+            "id": r["id"],
+            "code": r["code"],
+            "name": r["name"],
+            "investor": r["investor"],
+            "region": r["region_id"],
+            "region_name": r["region__name"],
+            "sector": r["sector_id"],
+            "sector_name": r["sector__name"],
+            "category": r["category_id"],
+            "category_name": r["category__name"],
+            "department": r["department_id"],
+            "department_name": r["department__name"],
+            "total_investment": _decimal(total, r["total_investment"]),
+            "annual_plan": _decimal(plan, r["annual_plan"]),
+            "stage": r["stage"],
+            "stage_display": str(stages.get(r["stage"], r["stage"])),
+            "start_type": r["start_type"],
+            "key_level": r["key_level"],
+            "planned_start": _date(r["planned_start"]),
+            "actual_start": _date(r["actual_start"]),
+            "planned_completion": _date(r["planned_completion"]),
+            "actual_completion": _date(r["actual_completion"]),
+            "updated_at": updated.to_representation(r["updated_at"]) if r["updated_at"] else None,
+        }
+        for r in rows
+    ]
+
+
 def _decimal(field, value):
     return None if value is None else field.to_representation(value)
 

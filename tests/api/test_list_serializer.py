@@ -42,3 +42,18 @@ def test_detail_keeps_the_full_field_walk(leader):
     body = client_for(leader).get(f"/api/v1/projects/{project.pk}/").json()
     assert body["description"] == "说明"
     assert set(ProjectDetailSerializer.Meta.fields) == set(body)
+
+
+def test_list_api_rows_match_the_generic_serializer(leader, haicheng, django_assert_max_num_queries):
+    ProjectFactory(
+        total_investment=Decimal("600"), annual_plan=Decimal("100"), sector=None, department=None, actual_start=None
+    )
+    ProjectFactory(region=haicheng, stage=Stage.CONSTRUCTION, start_type=StartType.RESUMED, annual_plan=Decimal("1.5"))
+    client = client_for(leader)
+    with django_assert_max_num_queries(5):
+        body = client.get("/api/v1/projects/?ordering=id").json()
+    rows = list(project_list(user=leader).order_by("id"))
+    assert body["count"] == 2
+    assert body["results"] == [dict(r) for r in GenericListSerializer(rows, many=True).data]
+    filtered = client.get("/api/v1/projects/?stage=construction&stage=planning&search=&ordering=-total_investment")
+    assert filtered.json()["count"] == 2
