@@ -123,8 +123,7 @@ GROUPING_TOTAL = 0b1111
 GROUPING_DIMENSION = {0b0111: DIMENSIONS[0], 0b1011: DIMENSIONS[1], 0b1101: DIMENSIONS[2], 0b1110: DIMENSIONS[3]}
 
 SUMMARY_SQL = """
-WITH scoped AS ({scoped}),
-done AS ({done})
+WITH done AS ({done})
 SELECT GROUPING(p.region_id, p.stage, p.sector_id, p.category_id) AS grouping,
        CASE GROUPING(p.region_id, p.stage, p.sector_id, p.category_id)
             WHEN 7 THEN p.region_id::text WHEN 11 THEN p.stage WHEN 13 THEN p.sector_id::text
@@ -142,7 +141,7 @@ LEFT JOIN {regions} r ON r.id = p.region_id
 LEFT JOIN {sectors} s ON s.id = p.sector_id
 LEFT JOIN {categories} c ON c.id = p.category_id
 LEFT JOIN done ON done.project_id = p.id
-WHERE p.id IN (SELECT id FROM scoped)
+{where}
 GROUP BY GROUPING SETS ((), (p.region_id, r.name, r.sort_order), (p.stage),
                         (p.sector_id, s.name, s.sort_order), (p.category_id, c.name, c.sort_order))
 """
@@ -150,7 +149,8 @@ GROUP BY GROUPING SETS ((), (p.region_id, r.name, r.sort_order), (p.stage),
 
 def _grouped_rows(user, year):
     """The summary's rows: (grouping, key, name, sort order, count, total, plan, completed)."""
-    scoped = Project.objects.filter(project_q(user, Action.VIEW)).order_by().values("id")
+    scope = project_q(user, Action.VIEW)
+    scoped = Project.objects.filter(scope).order_by().values("id")
     # Completed per project, by the one rule for which entries count and at which figure.
     done = (
         ProgressEntry.objects.filter(project_q(user, Action.VIEW, "project__"), period__year=year)
@@ -164,15 +164,17 @@ def _grouped_rows(user, year):
         done_sql, done_params = done.query.sql_with_params()
     except EmptyResultSet:  # no scope at all: nothing to add up
         return []
+    # The whole registry in scope (Q() from project_q): no filter at all rather than "id IN (every id)".
+    where, where_params = ("", []) if not scope else (f"WHERE p.id IN ({scoped_sql})", list(scoped_params))
     sql = SUMMARY_SQL.format(
-        scoped=scoped_sql,
         done=done_sql,
+        where=where,
         projects=Project._meta.db_table,
         regions=Region._meta.db_table,
         sectors=Sector._meta.db_table,
         categories=Category._meta.db_table,
     )
-    params = [*scoped_params, *done_params]
+    params = [*done_params, *where_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
