@@ -292,3 +292,26 @@ def test_dashboard_figures_are_cached_per_scope_until_the_data_changes(
     # A county user (a different scope) never gets the city's cached figures.
     client.force_login(county_user)
     assert client.get("/dashboard/").context["figures"]["ytd"] == Decimal("0")
+
+
+def test_breakdowns_in_two_queries_add_up_as_one_field_at_a_time(leader, haicheng, django_assert_num_queries):
+    from portal.selectors import completion_breakdowns, completion_by
+    from projects.access import user_roles
+
+    a = _building(annual_plan=Decimal("1000"))
+    b = _building(region=haicheng, annual_plan=Decimal("300"), sector=None)
+    c = _building(region=haicheng, annual_plan=Decimal("200"))
+    ProjectFactory(stage=Stage.SIGNED, annual_plan=Decimal("50"))  # not building: no plan counted
+    _entry(a, 1, "100")
+    _entry(b, 1, "30")
+    _entry(c, 2, "20")
+    _entry(c, 3, "999", status=EntryStatus.SUBMITTED)
+    user_roles(leader)
+    with django_assert_num_queries(2):
+        together = completion_breakdowns(user=leader)
+    for field in ("region", "sector", "category"):
+        assert together[field] == completion_by(user=leader, field=field)
+    by_region = {row["name"]: row for row in together["region"]}
+    assert by_region["海城市"]["plan"] == Decimal("500") and by_region["海城市"]["done"] == Decimal("50")
+    assert by_region["海城市"]["count"] == 2 and by_region["海城市"]["rate"] == Decimal("0.1000")
+    assert sum(row["count"] for row in together["sector"]) == 2  # the project without a sector is left out
