@@ -55,7 +55,12 @@ class ProgressEntry(models.Model):
             models.CheckConstraint(condition=Q(amount_completed__gte=0), name="progress_amount_non_negative"),
             models.CheckConstraint(condition=Q(period__day=1), name="progress_period_is_month_start"),
         ]
-        indexes = [models.Index(fields=["period", "project"])]
+        indexes = [
+            models.Index(fields=["period", "project"]),
+            # The to-do lists (drafts, returned, waiting for verification), newest first: without it
+            # each scans every entry of the city (portal.selectors.county_todo; bench "county to-do").
+            models.Index(fields=["status", "-period"], name="progress_status_period_idx"),
+        ]
 
     def __str__(self):
         return f"{self.project} {self.period:%Y-%m}"
