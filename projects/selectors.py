@@ -52,17 +52,21 @@ def key_level_q(level, thresholds):
     return Q(total_investment__gte=thresholds[level])
 
 
-def project_queryset(*, user, action=Action.VIEW):
-    """Projects in the user's scope, joined with what lists show (constant query count)."""
+def project_queryset(*, user, action=Action.VIEW, thresholds_in_query=False):
+    """Projects in the user's scope, joined with what lists show (constant query count).
+
+    The key level needs the thresholds: read first (one query) or, with ``thresholds_in_query``, inside
+    the list's own query (the API list, where that query is one of five)."""
+    key_level = key_level_in_sql() if thresholds_in_query else key_level_expression(key_thresholds())
     return (
         Project.objects.restrict(user, action)
         .select_related("region", "sector", "category", "department")
-        .annotate(key_level=key_level_in_sql())
+        .annotate(key_level=key_level)
     )
 
 
-def project_list(*, user, filters=None, action=Action.VIEW):
-    qs = project_queryset(user=user, action=action)
+def project_list(*, user, filters=None, action=Action.VIEW, thresholds_in_query=False):
+    qs = project_queryset(user=user, action=action, thresholds_in_query=thresholds_in_query)
     if filters:
         qs = qs.filter(**filters)
     return qs

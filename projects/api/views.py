@@ -105,7 +105,7 @@ class ProjectViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return selectors.projects_none()
-        return selectors.project_list(user=self.request.user)
+        return selectors.project_list(user=self.request.user, thresholds_in_query=self.action == "list")
 
     def get_serializer_class(self):
         if self.action == "list":
