@@ -207,13 +207,12 @@ def rounds_catch_up(*, now=None):
 
 def _freeze_period(*, month, user, reason):
     """Freeze one month of progress data (investment owns the freeze; we only ask for it)."""
-    from investment import services as investment_services
-
-    freeze = getattr(investment_services, "period_freeze", None)
-    if freeze is None:  # the progress app has not provided it yet
+    try:
+        from investment.services import period_freeze
+    except ImportError:  # the progress app has not provided it yet
         log.warning("period_freeze not available: %s not frozen", month)
         return
-    freeze(period=month, user=user, reason=reason)
+    period_freeze(period=month, user=user, reason=reason)
 
 
 @transaction.atomic
