@@ -2,9 +2,11 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -42,3 +44,28 @@ class Pagination(PageNumberPagination):
 
 def created(data):
     return Response(data, status=status.HTTP_201_CREATED)
+
+
+def scope_action(request):
+    """The access action a request needs: reading for safe methods, changing otherwise."""
+    from projects.access import Action
+
+    return Action.VIEW if request.method in SAFE_METHODS else Action.CHANGE
+
+
+class XlsxRenderer(BaseRenderer):
+    """Lets clients ask for xlsx (Accept header or ?format=xlsx); the view returns the file itself."""
+
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        # Only reached for errors (the file itself is a FileResponse): serialise them as JSON.
+        return JSONRenderer().render(data)
+
+
+def xlsx_response(path_or_file, filename):
+    """A streamed download of a finished xlsx file (a temporary file is deleted once sent)."""
+    return FileResponse(path_or_file, as_attachment=True, filename=filename, content_type=XlsxRenderer.media_type)

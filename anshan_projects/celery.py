@@ -30,3 +30,7 @@ def heartbeat():
     from django.conf import settings
 
     redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).set(HEARTBEAT_KEY, str(time.time()), ex=3600)
+
+
+# Task outcome counters for Prometheus (ops/metrics.py); importing connects the signal handlers.
+from ops import metrics as _metrics  # noqa: E402,F401

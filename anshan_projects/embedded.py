@@ -52,29 +52,55 @@ def postgres_bin(name):
     return Path(pgserver.__file__).parent / "pginstall" / "bin" / name
 
 
-def postgres_url():
-    """Start (if needed) the embedded PostgreSQL and return a URL for our database."""
+def _running_socket_dir():
+    """The socket directory of our running PostgreSQL, read from postmaster.pid, or None."""
+    try:
+        lines = (PG_DATA / "postmaster.pid").read_text().splitlines()
+        pid, port, socket_dir, status = int(lines[0]), lines[3].strip(), lines[4].strip(), lines[7].strip()
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return None
+    if status != "ready" or not (Path(socket_dir) / f".s.PGSQL.{port}").exists():
+        return None
+    return socket_dir
+
+
+def _start_postgres():
+    """Start the server with pgserver (initdb on first use) and return its socket directory."""
+    import atexit
+
     os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR_DIR / "run"))
     Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
     warnings.filterwarnings("ignore", module="platformdirs")
     import pgserver
     from pgserver.postgres_server import PostgresServer
 
-    with _locked("postgres"):
+    PostgresServer._instances.pop(PG_DATA.resolve(), None)  # a stopped server's stale handle
+    server = pgserver.get_server(PG_DATA, cleanup_mode=None)
+    # The server outlives this process; pgserver's per-process bookkeeping is not needed.
+    atexit.unregister(server._cleanup)
+    tuned = PG_DATA / "anshan-tuned"
+    if not tuned.exists():
+        settings = "".join(f"{key} = '{value}'\n" for key, value in POSTGRES_SETTINGS.items())
+        with open(PG_DATA / "postgresql.auto.conf", "a") as conf:
+            conf.write(settings)
+        tuned.touch()
+        _pg_ctl(["-w", "-m", "fast", "stop"])
+        PostgresServer._instances.pop(PG_DATA.resolve(), None)
         server = pgserver.get_server(PG_DATA, cleanup_mode=None)
-        tuned = PG_DATA / "anshan-tuned"
-        if not tuned.exists():
-            settings = "".join(f"{key} = '{value}'\n" for key, value in POSTGRES_SETTINGS.items())
-            with open(PG_DATA / "postgresql.auto.conf", "a") as conf:
-                conf.write(settings)
-            tuned.touch()
-            _pg_ctl(["-w", "-m", "fast", "stop"])
-            PostgresServer._instances.pop(PG_DATA.resolve(), None)
-            server = pgserver.get_server(PG_DATA, cleanup_mode=None)
-        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
-        if "(1 row)" not in exists:
-            server.psql(f"CREATE DATABASE {DATABASE_NAME};")
-        socket_dir = server.get_uri().split("host=")[1]
+        atexit.unregister(server._cleanup)
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    return _running_socket_dir() or server.get_uri().split("host=")[1]
+
+
+def postgres_url():
+    """Start (if needed) the embedded PostgreSQL and return a URL for our database."""
+    socket_dir = _running_socket_dir()
+    if socket_dir is None:
+        with _locked("postgres"):
+            socket_dir = _running_socket_dir() or _start_postgres()
     return f"postgres://postgres@/{DATABASE_NAME}?host={socket_dir}"
 
 

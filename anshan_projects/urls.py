@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from projects import views as project_views
+from portal import views as portal_views
 
 from .health import healthz
 
@@ -21,7 +21,8 @@ urlpatterns += [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", project_views.home, name="home"),
+    path("", portal_views.home, name="home"),
+    path("dashboard/", include("portal.urls")),
     path("projects/", include("projects.urls")),
     path("progress/", include("investment.urls")),
     path("attraction/", include("attraction.urls")),

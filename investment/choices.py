@@ -27,3 +27,25 @@ class ProblemStatus(models.TextChoices):
     @classmethod
     def unresolved(cls):
         return [cls.OPEN, cls.IN_PROGRESS]
+
+
+class MediaKind(models.TextChoices):
+    IMAGE = "image", "照片"
+    VIDEO = "video", "视频"
+
+
+class ProcedureStatus(models.TextChoices):
+    PENDING = "pending", "未启动"
+    IN_PROGRESS = "in_progress", "办理中"
+    DONE = "done", "已办结"
+    NOT_NEEDED = "not_needed", "无需办理"
+
+
+class FundingKind(models.TextChoices):
+    CENTRAL_BUDGET = "central_budget", "中央预算内投资"
+    SPECIAL_BONDS = "special_bonds", "地方政府专项债"
+    POLICY_INSTRUMENTS = "policy_instruments", "政策性开发性金融工具"
+    REVITALISED_ASSETS = "revitalised_assets", "盘活存量资产"
+    PPP = "ppp", "PPP"
+    BANK_LOANS = "bank_loans", "银行贷款"
+    OWN_FUNDS = "own_funds", "企业自有资金"

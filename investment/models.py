@@ -7,7 +7,7 @@ from projects.access import RestrictedQuerySet, project_q, user_roles
 from projects.choices import Role, Tier
 from projects.models import Department, Project, Region, money_field
 
-from .choices import EntryStatus, ProblemKind, ProblemStatus
+from .choices import EntryStatus, FundingKind, MediaKind, ProblemKind, ProblemStatus, ProcedureStatus
 
 
 class ProgressEntryQuerySet(RestrictedQuerySet):
@@ -38,6 +38,9 @@ class ProgressEntry(models.Model):
     )
     verified_at = models.DateTimeField("审核时间", null=True, blank=True)
     return_reason = models.TextField("退回原因", blank=True)
+    amended_amount = money_field(
+        "修正后本月完成投资(万元)", null=True, blank=True, help_text="冻结后经修正的数额;原数保留在本月完成投资中。"
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -56,6 +59,15 @@ class ProgressEntry(models.Model):
 
     def __str__(self):
         return f"{self.project} {self.period:%Y-%m}"
+
+    @property
+    def effective_amount(self):
+        """The figure reports use: the latest amendment if any, else the original."""
+        return self.amended_amount if self.amended_amount is not None else self.amount_completed
+
+    @property
+    def is_amended(self):
+        return self.amended_amount is not None
 
 
 class ProblemQuerySet(RestrictedQuerySet):
@@ -94,6 +106,7 @@ class Problem(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="提出人", null=True, blank=True, related_name="+"
     )
     solved_on = models.DateField("解决日期", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
     created_at = models.DateTimeField("提出时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -107,3 +120,193 @@ class Problem(models.Model):
 
     def __str__(self):
         return self.description[:40]
+
+
+class PeriodFreeze(models.Model):
+    """A reporting month whose dispatch report has been issued: its entries no longer change in place."""
+
+    period = models.DateField("冻结月份", unique=True, help_text="月份的第一天")
+    frozen_at = models.DateTimeField("冻结时间", auto_now_add=True)
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="操作人", null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = "冻结月份"
+        verbose_name_plural = "冻结月份"
+        ordering = ["-period"]
+        constraints = [models.CheckConstraint(condition=Q(period__day=1), name="freeze_period_is_month_start")]
+
+    def __str__(self):
+        return f"{self.period:%Y-%m}"
+
+
+class ProgressAmendmentQuerySet(RestrictedQuerySet):
+    scope_path = "entry__project__"
+
+
+@pghistory.track(pghistory.InsertEvent(), model_name="ProgressAmendmentEvent")
+class ProgressAmendment(models.Model):
+    """A correction to an entry of a frozen month, kept beside the original (never a silent edit)."""
+
+    entry = models.ForeignKey(ProgressEntry, models.CASCADE, verbose_name="月度进度", related_name="amendments")
+    old_amount = money_field("修正前(万元)")
+    new_amount = money_field("修正后(万元)")
+    old_image_progress = models.TextField("修正前形象进度", blank=True)
+    new_image_progress = models.TextField("修正后形象进度", blank=True)
+    reason = models.TextField("修正原因")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="修正人", null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("修正时间", auto_now_add=True)
+
+    objects = ProgressAmendmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "进度修正"
+        verbose_name_plural = "进度修正"
+        ordering = ["entry", "created_at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="amendment_needs_reason")]
+
+    def __str__(self):
+        return f"{self.entry}: {self.old_amount} → {self.new_amount}"
+
+
+class SitePhotoQuerySet(RestrictedQuerySet):
+    scope_path = "project__"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="SitePhotoEvent")
+class SitePhoto(models.Model):
+    """A weekly site photo or short video (形象调度). The file lives in default_storage under a random name
+    and is served only through views that check access."""
+
+    project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="photos")
+    kind = models.CharField("类型", max_length=10, choices=MediaKind.choices, default=MediaKind.IMAGE)
+    file = models.CharField("文件", max_length=200)
+    thumbnail = models.CharField("缩略图", max_length=200, blank=True)
+    content_type = models.CharField("文件类型", max_length=50)
+    size = models.PositiveBigIntegerField("大小(字节)")
+    caption = models.CharField("说明", max_length=200)
+    taken_on = models.DateField("拍摄日期")
+    taken_on_from_exif = models.BooleanField("拍摄日期取自EXIF", default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="上传人", null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = SitePhotoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "现场照片"
+        verbose_name_plural = "现场照片"
+        ordering = ["-taken_on", "-id"]
+        indexes = [models.Index(fields=["project", "-taken_on"])]
+
+    def __str__(self):
+        return self.caption
+
+
+class PhotoCommentQuerySet(RestrictedQuerySet):
+    scope_path = "photo__project__"
+
+
+class PhotoComment(models.Model):
+    photo = models.ForeignKey(SitePhoto, models.CASCADE, verbose_name="照片", related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="批示人", related_name="+")
+    text = models.TextField("批示内容")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    objects = PhotoCommentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "照片批示"
+        verbose_name_plural = "照片批示"
+        ordering = ["photo", "created_at", "id"]
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class ProcedureItemQuerySet(RestrictedQuerySet):
+    scope_path = "project__"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="ProcedureItemEvent")
+class ProcedureItem(models.Model):
+    """One approval procedure (手续) of a project's checklist; sub-items point at their item."""
+
+    project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="procedures")
+    parent = models.ForeignKey(
+        "self", models.CASCADE, verbose_name="所属大项", null=True, blank=True, related_name="children"
+    )
+    name = models.CharField("手续名称", max_length=200)
+    responsible_unit = models.CharField("责任单位", max_length=100, blank=True)
+    planned_date = models.DateField("计划办结日期", null=True, blank=True)
+    actual_date = models.DateField("实际办结日期", null=True, blank=True)
+    status = models.CharField("状态", max_length=20, choices=ProcedureStatus.choices, default=ProcedureStatus.PENDING)
+    accepted_with_deficiency = models.BooleanField("容缺受理", default=False)
+    deficiency_note = models.TextField("待补正材料", blank=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+    version = models.PositiveIntegerField("版本", default=1)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ProcedureItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审批手续"
+        verbose_name_plural = "审批手续"
+        ordering = ["project", "sort_order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(actual_date__isnull=False), name="procedure_done_has_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_with_deficiency=False) | ~Q(deficiency_note=""),
+                name="procedure_deficiency_has_note",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def days_saved(self):
+        """Days finished ahead of plan (negative: late), for items done with both dates."""
+        if self.planned_date and self.actual_date:
+            return (self.planned_date - self.actual_date).days
+        return None
+
+
+class FundingSourceQuerySet(RestrictedQuerySet):
+    scope_path = "project__"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="FundingSourceEvent")
+class FundingSource(models.Model):
+    project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="funding_sources")
+    kind = models.CharField("资金类型", max_length=30, choices=FundingKind.choices)
+    amount_applied = money_field("申请金额(万元)", default=0)
+    amount_approved = money_field("批复金额(万元)", default=0)
+    amount_in_place = money_field("到位金额(万元)", default=0)
+    note = models.CharField("备注", max_length=200, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = FundingSourceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "资金来源"
+        verbose_name_plural = "资金来源"
+        ordering = ["project", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind"], name="funding_one_row_per_kind"),
+            models.CheckConstraint(
+                condition=Q(amount_applied__gte=0) & Q(amount_approved__gte=0) & Q(amount_in_place__gte=0),
+                name="funding_non_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project} {self.get_kind_display()}"

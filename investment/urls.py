@@ -1,3 +1,25 @@
+from django.urls import path
+
+from . import views
+
 app_name = "investment"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.month, name="month"),
+    path("entry/<int:project_pk>/save/", views.entry_save, name="entry-save"),
+    path("entry/<int:pk>/<str:action>/", views.entry_action, name="entry-action"),
+    path("project/<int:pk>/", views.project, name="project"),
+    path("project/<int:pk>/photos/", views.photo_create, name="photo-create"),
+    path("project/<int:pk>/problems/", views.problem_create, name="problem-create"),
+    path("project/<int:pk>/procedures/", views.procedure_create, name="procedure-create"),
+    path("project/<int:pk>/funding/", views.funding_create, name="funding-create"),
+    path("photos/<int:pk>/file/", views.photo_file, name="photo-file"),
+    path("photos/<int:pk>/thumbnail/", views.photo_file, {"thumb": True}, name="photo-thumbnail"),
+    path("photos/<int:pk>/comment/", views.photo_comment, name="photo-comment"),
+    path("problems/<int:pk>/", views.problem_edit, name="problem-edit"),
+    path("procedures/<int:pk>/", views.procedure_edit, name="procedure-edit"),
+    path("funding/<int:pk>/", views.funding_edit, name="funding-edit"),
+    path("template/", views.template_download, name="template"),
+    path("import/", views.import_upload, name="import"),
+    path("export/", views.export, name="export"),
+]

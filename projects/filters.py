@@ -22,6 +22,9 @@ class ProjectFilterSet(django_filters.FilterSet):
     )
     key_level = django_filters.ChoiceFilter(choices=KeyLevel.choices, method="filter_key_level", label="重点项目级别")
     search = django_filters.CharFilter(method="filter_search", label="搜索(名称、代码、投资主体)")
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label="更新时间不早于(ISO 8601,用于增量同步)"
+    )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("total_investment", "total_investment"),
@@ -29,6 +32,7 @@ class ProjectFilterSet(django_filters.FilterSet):
             ("name", "name"),
             ("planned_start", "planned_start"),
             ("updated_at", "updated_at"),
+            ("id", "id"),
         ),
         label="排序",
     )

@@ -101,3 +101,39 @@ def pool_summary(*, user, region=None):
     for row in rows:
         result[row["stage"]] = {"count": row["count"], "total": row["total"]}
     return result
+
+
+# --- Added for the API, exports and open data --------------------------------------------
+
+
+def regions_for(*, user, action=Action.VIEW):
+    """Regions in which the user may act (e.g. where a county user may register a project)."""
+    from .access import region_ids
+
+    ids = region_ids(user, action)
+    qs = Region.objects.all()
+    return qs if ids is None else qs.filter(pk__in=sorted(ids))
+
+
+def people_all():
+    """Active users who can be named as a project's leaders or steward."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_active=True)
+
+
+def projects_public():
+    """Projects published as open data (OC4IDS): the key projects, at or above the county-level
+    threshold, of every stage. Public by nature, so not scoped to a user; callers publish only
+    the public fields (opendata.py), never people or problems."""
+    thresholds = key_thresholds()
+    return (
+        Project.objects.filter(key_level_q(KeyLevel.COUNTY, thresholds))
+        .select_related("region", "sector", "category", "department")
+        .order_by("id")
+    )
+
+
+def projects_none():
+    """An empty project queryset (for API schema generation, which has no user)."""
+    return Project.objects.none()

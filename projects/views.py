@@ -1,27 +1,228 @@
+import datetime
+import json
+import tempfile
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from . import selectors
+from anshan_projects.spreadsheets import StreamingWorkbook
+
+from . import selectors, services
+from .access import Action, can
+from .choices import KeyLevel, Stage, StartType
+from .forms import ProjectForm, ProjectPageFilterSet, StageChangeForm
+
+PAGE_SIZE = 50
+SORTABLE = [
+    ("name", "项目名称"),
+    ("total_investment", "计划总投资(万元)"),
+    ("annual_plan", "本年计划投资(万元)"),
+    ("planned_start", "计划开工日期"),
+    ("updated_at", "更新时间"),
+]
+EXPORT_HEADERS = [
+    "项目代码", "项目名称", "投资主体/企业", "县区", "产业", "项目类别", "牵头市直部门", "阶段", "开工类型",
+    "重点项目级别", "计划总投资(万元)", "本年计划投资(万元)", "计划开工日期", "实际开工日期",
+    "计划竣工日期", "实际竣工日期", "建设地点",
+]  # fmt: skip
 
 
-@login_required
-def home(request):
-    return render(
-        request,
-        "projects/home.html",
-        {"pools": selectors.pool_summary(user=request.user)},
-    )
+def month_names():
+    """Axis labels for the twelve months: 1月..12月 in Chinese, Jan..Dec otherwise."""
+    if get_language().startswith("zh"):
+        return [f"{m}月" for m in range(1, 13)]
+    return [date_format(datetime.date(2000, m, 1), "M") for m in range(1, 13)]
+
+
+def _filtered(request):
+    filterset = ProjectPageFilterSet(request.GET or None, queryset=selectors.project_list(user=request.user))
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    if not request.GET.get("ordering"):
+        qs = qs.order_by("-total_investment", "id")
+    return filterset, qs
+
+
+def _querystring(request, drop=("page",)):
+    params = request.GET.copy()
+    for key in drop:
+        params.pop(key, None)
+    return params.urlencode()
 
 
 @login_required
 def project_list(request):
-    page = Paginator(selectors.project_list(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "projects/project_list.html", {"page": page})
+    filterset, qs = _filtered(request)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    current = request.GET.get("ordering", "")
+    base = _querystring(request, drop=("page", "ordering"))
+    sort_links = {}
+    for key, _label in SORTABLE:
+        target = f"-{key}" if current == key else key
+        sort_links[key] = {
+            "url": f"?{base + '&' if base else ''}ordering={target}",
+            "state": "asc" if current == key else "desc" if current == f"-{key}" else "",
+        }
+    data = filterset.data if filterset.is_bound else {}
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "page": page,
+            "filterset": filterset,
+            "selected": {
+                "region": data.get("region", ""),
+                "sector": data.get("sector", ""),
+                "category": data.get("category", ""),
+                "department": data.get("department", ""),
+                "stage": data.getlist("stage") if hasattr(data, "getlist") else [],
+                "start_type": data.getlist("start_type") if hasattr(data, "getlist") else [],
+                "key_level": data.get("key_level", ""),
+                "min_investment": data.get("min_investment", ""),
+                "max_investment": data.get("max_investment", ""),
+                "search": data.get("search", ""),
+            },
+            "regions": selectors.regions_visible(user=request.user),
+            "sectors": selectors.sectors_all(),
+            "categories": selectors.categories_all(),
+            "departments": selectors.departments_all(),
+            "stages": Stage.choices,
+            "start_types": StartType.choices,
+            "key_levels": KeyLevel.choices,
+            "sort_links": sort_links,
+            "querystring": _querystring(request),
+            "export_query": _querystring(request),
+        },
+    )
+
+
+@login_required
+def project_export(request):
+    """The filtered list as xlsx: the same filters and order as the page, every row (not one page)."""
+    _filterset, qs = _filtered(request)
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    with StreamingWorkbook(handle) as book:
+        sheet = book.sheet("项目", EXPORT_HEADERS, money_columns={10, 11}, widths={1: 40, 2: 28, 16: 30})
+        key_labels = dict(KeyLevel.choices)
+        for p in qs.iterator(chunk_size=2000):
+            sheet.write(
+                [
+                    p.code,
+                    p.name,
+                    p.investor,
+                    p.region.name,
+                    p.sector.name if p.sector else "",
+                    p.category.name,
+                    p.department.name if p.department else "",
+                    p.get_stage_display(),
+                    p.get_start_type_display() if p.start_type else "",
+                    key_labels.get(p.key_level, ""),
+                    p.total_investment,
+                    p.annual_plan,
+                    p.planned_start,
+                    p.actual_start,
+                    p.planned_completion,
+                    p.actual_completion,
+                    p.address,
+                ]
+            )
+    handle.seek(0)
+    name = f"projects-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=name,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _detail_context(request, project, *, stage_form=None):
+    may_change = can(request.user, Action.CHANGE, project)
+    history = list(selectors.stage_history(user=request.user, project=project))
+    reached = {c.to_stage for c in history}
+    timeline = [
+        {
+            "stage": value,
+            "label": label,
+            "state": "current"
+            if value == project.stage
+            else "done"
+            if Stage.rank(value) < Stage.rank(project.stage)
+            else "todo",
+            "reached": value in reached,
+        }
+        for value, label in Stage.choices
+    ]
+    return {
+        "project": project,
+        "history": history,
+        "timeline": timeline,
+        "may_change": may_change,
+        "stage_form": stage_form or (StageChangeForm(project=project) if may_change else None),
+        "chart_labels": json.dumps(
+            {"plan": _("累计计划"), "done": _("累计完成(已审核)"), "unit": _("万元"), "months": month_names()},
+            ensure_ascii=False,
+        ),
+        "key_label": dict(KeyLevel.choices).get(project.key_level, ""),
+        "days_vs_plan": (project.planned_start - project.actual_start).days
+        if project.planned_start and project.actual_start
+        else None,
+    }
 
 
 @login_required
 def project_detail(request, pk):
     project = selectors.project_get(user=request.user, pk=pk)
-    history = selectors.stage_history(user=request.user, project=project)
-    return render(request, "projects/project_detail.html", {"project": project, "history": history})
+    return render(request, "projects/project_detail.html", _detail_context(request, project))
+
+
+@login_required
+@require_POST
+def project_stage_change(request, pk):
+    project = selectors.project_get(user=request.user, pk=pk, action=Action.CHANGE)
+    form = StageChangeForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            change = services.project_stage_change(project=project, user=request.user, **form.cleaned_data)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("阶段已变更为“%(stage)s”。") % {"stage": change.get_to_stage_display()})
+            return redirect("projects:detail", pk=project.pk)
+    messages.error(request, _("阶段未变更,请按提示修改。"))
+    return render(
+        request, "projects/project_detail.html", _detail_context(request, project, stage_form=form), status=400
+    )
+
+
+@login_required
+def project_edit(request, pk):
+    project = selectors.project_get(user=request.user, pk=pk, action=Action.CHANGE)
+    form = ProjectForm(request.POST or None, instance=project)
+    form.fields["region"].queryset = selectors.regions_visible(user=request.user)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changed_values()
+        if not changes:
+            messages.info(request, _("没有修改。"))
+            return redirect("projects:detail", pk=project.pk)
+        try:
+            services.project_update(project=project, user=request.user, **changes)
+        except PermissionDenied:
+            form.add_error("region", _("不能把项目移到您无权管理的县区。"))
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("项目信息已保存。"))
+            return redirect("projects:detail", pk=project.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "projects/project_form.html", {"project": project, "form": form}, status=status)

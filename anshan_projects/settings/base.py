@@ -37,11 +37,13 @@ INSTALLED_APPS = [
     "accounts",
     "projects",
     "investment",
+    "insights",
     "attraction",
     "notifications",
     "supervision",
     "dispatch",
     "ops",
+    "portal",
     "demo",
 ]
 
@@ -212,6 +214,24 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EntryStatusEnum": "investment.choices.EntryStatus",
+        "ProblemKindEnum": "investment.choices.ProblemKind",
+        "ProblemStatusEnum": "investment.choices.ProblemStatus",
+        "MediaKindEnum": "investment.choices.MediaKind",
+        "ProcedureStatusEnum": "investment.choices.ProcedureStatus",
+        "FundingKindEnum": "investment.choices.FundingKind",
+        "StageEnum": "projects.choices.Stage",
+        "StartTypeEnum": "projects.choices.StartType",
+        "KeyLevelEnum": "projects.choices.KeyLevel",
+    },
+    "TAGS": [
+        {"name": "auth", "description": "令牌 Token: POST username/password, then `Authorization: Token <token>`"},
+        {"name": "reference", "description": "参考数据:县区、产业、部门、类别"},
+        {"name": "projects", "description": "项目库(按调用者权限范围;范围外的对象返回404)"},
+        {"name": "stats", "description": "统计汇总"},
+        {"name": "open-data", "description": "公开数据(OC4IDS),匿名可读"},
+    ],
 }
 
 # --- Security headers (production tightens the rest) ----------------------------------

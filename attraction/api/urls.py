@@ -1,5 +1,19 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+from . import views
 
-urlpatterns = router.urls
+router = DefaultRouter()
+router.register("attraction/records", views.RecordViewSet, basename="attraction-record")
+router.register("attraction/follow-ups", views.FollowUpViewSet, basename="attraction-follow-up")
+router.register("signing-events", views.SigningEventViewSet, basename="signing-event")
+router.register("start-events", views.StartEventViewSet, basename="start-event")
+router.register("capital", views.CapitalViewSet, basename="capital")
+router.register("targets", views.TargetViewSet, basename="attraction-target")
+router.register("bulletins", views.BulletinViewSet, basename="bulletin")
+
+urlpatterns = [
+    path("attraction/pools/", views.PoolsView.as_view(), name="attraction-pools"),
+    path("attraction/flows/", views.FlowsView.as_view(), name="attraction-flows"),
+    *router.urls,
+]

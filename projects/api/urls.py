@@ -1,5 +1,17 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+from . import views
 
-urlpatterns = router.urls
+router = DefaultRouter()
+router.include_root_view = False
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("sectors", views.SectorViewSet, basename="sector")
+router.register("departments", views.DepartmentViewSet, basename="department")
+router.register("categories", views.CategoryViewSet, basename="category")
+router.register("projects", views.ProjectViewSet, basename="project")
+
+urlpatterns = [
+    path("open-data/projects/", views.OpenDataProjectsView.as_view(), name="open-data-projects"),
+    *router.urls,
+]

@@ -1,3 +1,13 @@
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from projects.choices import Stage, StartType
+from projects.models import Project, StageChange
 from tests.factories import ProjectFactory
 
 
@@ -30,14 +40,216 @@ def test_admin_project_list_renders_for_an_administrator(client, admin_user, dja
 
 def test_language_switch_offers_english(client, county_user):
     client.force_login(county_user)
-    response = client.get("/")
+    response = client.get("/projects/")
     assert 'value="en"' in response.content.decode()
 
 
 def test_english_is_available(client, county_user):
+    ProjectFactory()
     client.force_login(county_user)
     client.cookies["django_language"] = "en"
-    response = client.get("/")
-    assert "Overview" in response.content.decode()
+    body = client.get("/projects/").content.decode()
+    assert "Project name" in body
+    assert "Export" in body
     client.cookies["django_language"] = "zh-hans"
-    assert "项目总览" in client.get("/").content.decode()
+    assert "项目名称" in client.get("/projects/").content.decode()
+
+
+# --- list -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rows", [5, 60])
+def test_list_query_count_does_not_grow_with_rows(client, leader, rows, django_assert_max_num_queries):
+    ProjectFactory.create_batch(rows)
+    client.force_login(leader)
+    with django_assert_max_num_queries(14):
+        response = client.get("/projects/?region=tiedong&stage=planning&ordering=-total_investment")
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == rows
+
+
+def test_list_shows_only_the_users_county(client, county_user, haicheng):
+    ProjectFactory(name="铁东的项目")
+    ProjectFactory(name="海城的项目", region=haicheng)
+    client.force_login(county_user)
+    body = client.get("/projects/").content.decode()
+    assert "铁东的项目" in body
+    assert "海城的项目" not in body
+
+
+def test_list_filters_search_and_sorts(client, leader, haicheng):
+    ProjectFactory(name="小项目", total_investment=Decimal("100"), annual_plan=Decimal("10"))
+    ProjectFactory(name="大项目", total_investment=Decimal("90000"), annual_plan=Decimal("10"))
+    ProjectFactory(
+        name="海城钢丝绳项目", region=haicheng, stage=Stage.SIGNED, total_investment=Decimal("800"), annual_plan=0
+    )
+    client.force_login(leader)
+    names = [p.name for p in client.get("/projects/?ordering=total_investment").context["page"]]
+    assert names.index("小项目") < names.index("大项目")
+    names = [p.name for p in client.get("/projects/?ordering=-total_investment").context["page"]]
+    assert names.index("大项目") < names.index("小项目")
+    assert [p.name for p in client.get("/projects/?region=haicheng").context["page"]] == ["海城钢丝绳项目"]
+    assert [p.name for p in client.get("/projects/?search=钢丝绳").context["page"]] == ["海城钢丝绳项目"]
+    assert [p.name for p in client.get("/projects/?stage=signed").context["page"]] == ["海城钢丝绳项目"]
+    assert [p.name for p in client.get("/projects/?min_investment=50000").context["page"]] == ["大项目"]
+    assert [p.name for p in client.get("/projects/?key_level=city").context["page"]] == ["大项目"]
+
+
+def test_list_filters_by_start_type(client, leader):
+    ProjectFactory(name="新开工", stage=Stage.CONSTRUCTION, start_type=StartType.NEW)
+    ProjectFactory(name="续建", stage=Stage.CONSTRUCTION, start_type=StartType.CONTINUING)
+    client.force_login(leader)
+    page = client.get("/projects/?start_type=new&start_type=resumed").context["page"]
+    assert [p.name for p in page] == ["新开工"]
+
+
+def test_list_paginates_and_keeps_filters_in_page_links(client, leader):
+    ProjectFactory.create_batch(55)
+    client.force_login(leader)
+    response = client.get("/projects/?region=tiedong")
+    body = response.content.decode()
+    assert len(response.context["page"]) == 50
+    assert "?region=tiedong&amp;page=2" in body
+    assert len(client.get("/projects/?region=tiedong&page=2").context["page"]) == 5
+
+
+def test_export_holds_exactly_the_filtered_rows_in_order(client, leader, haicheng, django_assert_max_num_queries):
+    ProjectFactory(name="=HYPERLINK(1)", total_investment=Decimal("200"), annual_plan=0)
+    ProjectFactory(name="乙项目", total_investment=Decimal("300"), annual_plan=0)
+    ProjectFactory(name="海城项目", region=haicheng)
+    ProjectFactory.create_batch(30, region=haicheng)
+    client.force_login(leader)
+    with django_assert_max_num_queries(10):
+        response = client.get("/projects/export.xlsx?region=tiedong&ordering=total_investment")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][1] == "项目名称"
+    assert [r[1] for r in rows[1:]] == ["'=HYPERLINK(1)", "乙项目"]
+    assert rows[2][10] == 300
+
+
+def test_export_is_scoped_to_the_user(client, county_user, haicheng):
+    ProjectFactory(name="海城项目", region=haicheng)
+    ProjectFactory(name="铁东项目")
+    client.force_login(county_user)
+    response = client.get("/projects/export.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    assert [r[1] for r in book.active.iter_rows(min_row=2, values_only=True)] == ["铁东项目"]
+
+
+# --- detail, stage change, edit -------------------------------------------------------------
+
+
+def test_detail_query_count_is_fixed(client, leader, django_assert_max_num_queries):
+    project = ProjectFactory()
+    for i in range(30):
+        StageChange.objects.create(
+            project=project, to_stage=Stage.PLANNING, changed_on=datetime.date(2024, 1, 1 + i % 28)
+        )
+    client.force_login(leader)
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/projects/{project.pk}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "变更阶段" not in body  # a leader reads, does not change
+    assert f"/dashboard/projects/{project.pk}/investment.json" in body
+
+
+def test_county_user_changes_stage_from_the_page(client, county_user):
+    project = ProjectFactory(stage=Stage.LANDED)
+    client.force_login(county_user)
+    assert "变更阶段" in client.get(f"/projects/{project.pk}/").content.decode()
+    today = timezone.localdate().isoformat()
+    response = client.post(
+        f"/projects/{project.pk}/stage/", {"to_stage": "construction", "start_type": "new", "changed_on": today}
+    )
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.stage == Stage.CONSTRUCTION
+    assert project.actual_start == timezone.localdate()
+    assert "阶段已变更" in client.get(f"/projects/{project.pk}/").content.decode()
+
+
+def test_stage_change_errors_are_shown_next_to_the_field(client, county_user):
+    project = ProjectFactory(stage=Stage.SIGNED)
+    client.force_login(county_user)
+    today = timezone.localdate().isoformat()
+    response = client.post(f"/projects/{project.pk}/stage/", {"to_stage": "planning", "changed_on": today})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'id="id_reason_error"' in body
+    assert "必须说明原因" in body
+    assert 'aria-invalid="true"' in body
+    project.refresh_from_db()
+    assert project.stage == Stage.SIGNED
+
+
+def test_stage_change_is_404_for_readers_and_other_counties(client, leader, other_county_user):
+    project = ProjectFactory(stage=Stage.SIGNED)
+    data = {"to_stage": "landed", "changed_on": timezone.localdate().isoformat()}
+    for user in (leader, other_county_user):
+        client.force_login(user)
+        assert client.post(f"/projects/{project.pk}/stage/", data).status_code == 404
+    project.refresh_from_db()
+    assert project.stage == Stage.SIGNED
+
+
+def _form_data(project, **changes):
+    data = {
+        "code": project.code or "",
+        "name": project.name,
+        "investor": project.investor,
+        "description": project.description,
+        "region": project.region_id,
+        "sector": project.sector_id or "",
+        "category": project.category_id,
+        "department": project.department_id or "",
+        "total_investment": project.total_investment,
+        "annual_plan": project.annual_plan,
+        "planned_start": "",
+        "planned_completion": "",
+        "address": "",
+        "longitude": "",
+        "latitude": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_county_user_edits_project_facts(client, county_user, django_assert_max_num_queries):
+    project = ProjectFactory()
+    client.force_login(county_user)
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/projects/{project.pk}/edit/").status_code == 200
+    response = client.post(f"/projects/{project.pk}/edit/", _form_data(project, name="改名后的项目"))
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.name == "改名后的项目"
+    assert project.events.count() >= 2  # audit trail
+
+
+def test_edit_shows_model_errors_next_to_fields(client, county_user):
+    project = ProjectFactory()
+    client.force_login(county_user)
+    response = client.post(f"/projects/{project.pk}/edit/", _form_data(project, annual_plan="20000", code="bad-code"))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'id="id_annual_plan_error"' in body
+    assert "本年计划投资不能大于计划总投资" in body
+    assert Project.objects.get(pk=project.pk).annual_plan == Decimal("3000.00")
+
+
+def test_edit_cannot_move_a_project_out_of_scope(client, county_user, haicheng):
+    project = ProjectFactory()
+    client.force_login(county_user)
+    response = client.post(f"/projects/{project.pk}/edit/", _form_data(project, region=haicheng.pk))
+    assert response.status_code == 400
+    assert Project.objects.get(pk=project.pk).region.key == "tiedong"
+
+
+def test_edit_is_404_for_a_leader(client, leader):
+    project = ProjectFactory()
+    client.force_login(leader)
+    assert client.get(f"/projects/{project.pk}/edit/").status_code == 404

@@ -1,0 +1,92 @@
+from django.contrib import admin
+
+from projects.access import Action, project_q
+
+from .models import (
+    AnnualTarget,
+    AttractionRecord,
+    BulletinRun,
+    CadenceRule,
+    CapitalInPlace,
+    FollowUp,
+    SigningEvent,
+    SigningEventProject,
+    StartEvent,
+    StartEventProject,
+)
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Rows hanging off a project: the admin shows only those in the user's scope."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(project_q(request.user, Action.VIEW, "project__"))
+
+
+@admin.register(CadenceRule)
+class CadenceRuleAdmin(admin.ModelAdmin):
+    list_display = ("level", "interval_days")
+    list_editable = ("interval_days",)
+
+
+@admin.register(AttractionRecord)
+class AttractionRecordAdmin(ScopedAdmin):
+    list_display = ("project", "lead_source", "investor_region", "updated_at")
+    list_filter = ("lead_source",)
+    raw_id_fields = ("project",)
+    list_select_related = ("project",)
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ScopedAdmin):
+    list_display = ("project", "level", "leader", "followed_on")
+    list_filter = ("level",)
+    raw_id_fields = ("project", "recorded_by")
+    list_select_related = ("project",)
+
+
+class SigningLineInline(admin.TabularInline):
+    model = SigningEventProject
+    raw_id_fields = ("project",)
+    extra = 1
+
+
+class StartLineInline(admin.TabularInline):
+    model = StartEventProject
+    raw_id_fields = ("project",)
+    extra = 1
+
+
+@admin.register(SigningEvent)
+class SigningEventAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "held_on", "place", "organiser")
+    list_filter = ("kind",)
+    inlines = [SigningLineInline]
+
+
+@admin.register(StartEvent)
+class StartEventAdmin(admin.ModelAdmin):
+    list_display = ("name", "held_on", "place", "organiser")
+    inlines = [StartLineInline]
+
+
+@admin.register(CapitalInPlace)
+class CapitalInPlaceAdmin(ScopedAdmin):
+    list_display = ("project", "month", "amount")
+    date_hierarchy = "month"
+    raw_id_fields = ("project", "recorded_by")
+    list_select_related = ("project",)
+
+
+@admin.register(AnnualTarget)
+class AnnualTargetAdmin(admin.ModelAdmin):
+    list_display = ("region", "year", "signed_amount", "landed_count", "capital_amount")
+    list_filter = ("year",)
+    list_select_related = ("region",)
+
+
+@admin.register(BulletinRun)
+class BulletinRunAdmin(admin.ModelAdmin):
+    list_display = ("month", "status", "data_version", "build_seconds", "finished_at")
+    list_filter = ("status",)
+    readonly_fields = ("data_version", "status", "xlsx", "pdf", "error", "build_seconds", "started_at", "finished_at")

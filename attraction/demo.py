@@ -1,0 +1,263 @@
+"""Demo data for investment attraction, on top of the seeded projects (registered with demo.extensions).
+
+Reproduces the article's figures: the 四调法 follow-ups, the "2022年重点项目集中签约仪式" and
+"菱镁产业推介会" style events, 60 projects signed at provincial events for 607.32 亿元, the two
+concentrated start events (end of February, end of April), capital in place of 423.08 亿元 from
+January to the current month, +30% on the same months of last year, and targets per county.
+"""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+
+from projects.choices import Stage, StartType
+from projects.models import Project, StageChange
+
+from .choices import CadenceLevel, LeadSource, SigningEventKind
+from .models import (
+    AnnualTarget,
+    AttractionRecord,
+    CapitalInPlace,
+    FollowUp,
+    SigningEvent,
+    SigningEventProject,
+    StartEvent,
+    StartEventProject,
+)
+
+CENT = Decimal("0.01")
+CITY_CAPITAL_YTD = Decimal("4230800.00")  # 423.08 亿元, January to the current month
+CAPITAL_GROWTH = Decimal("1.30")  # +30% year on year
+PROVINCIAL_TOTAL = Decimal("6073200.00")  # 607.32 亿元 over 60 projects
+PROVINCIAL_COUNT = 60
+MAX_RECORDS = 50_000
+MAX_CAPITAL_PROJECTS = 1_500
+INVESTOR_REGIONS = ["江苏省", "北京市", "河北省", "上海市", "广东省", "浙江省", "山东省", "辽宁省沈阳市", "辽宁省大连市",
+                    "天津市", "香港特别行政区", "本地企业"]  # fmt: skip
+LEADERS = {
+    CadenceLevel.MAIN_LEADER: ["市委书记", "市长"],
+    CadenceLevel.LEADER_IN_CHARGE: ["常务副市长", "分管副市长"],
+    CadenceLevel.DEPARTMENT: ["市商务局局长", "市发展改革委主任", "市工业和信息化局局长"],
+    CadenceLevel.COUNTY: ["县区招商局", "项目管家"],
+}
+SUMMARIES = ["协调解决用地指标", "对接投资方高层推进签约", "督办项目前期手续", "研究水电气配套", "协调融资对接",
+             "现场办公推进落地"]  # fmt: skip
+# Share of the city's capital in place per region key (demo weights) and its growth on last year.
+REGION_WEIGHTS = {"tiedong": 12, "tiexi": 11, "lishan": 7, "qianshan": 9, "haicheng": 20, "taian": 8, "xiuyan": 6,
+                  "gaoxin": 13, "jingkai": 11, "fengjingqu": 3}  # fmt: skip
+
+
+def _money(value):
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _scale(amounts, total):
+    """Scale positive amounts to sum exactly to ``total`` (the rounding rest goes to the largest)."""
+    raw = sum(amounts)
+    if not amounts or raw <= 0:
+        return amounts
+    scaled = [_money(a * total / raw) for a in amounts]
+    largest = max(range(len(scaled)), key=scaled.__getitem__)
+    scaled[largest] += total - sum(scaled)
+    return scaled
+
+
+def seed_attraction(builder):
+    with transaction.atomic():
+        _targets(builder)
+        _records_and_follow_ups(builder)
+        _signing_events(builder)
+        _start_events(builder)
+        _capital(builder)
+
+
+def _targets(builder):
+    rng = builder.rng
+    total_weight = sum(REGION_WEIGHTS.get(key, 5) for key in builder.regions)
+    for year, factor in ((builder.year - 1, Decimal("0.8")), (builder.year, Decimal("1"))):
+        for key, region in builder.regions.items():
+            share = Decimal(REGION_WEIGHTS.get(key, 5)) / total_weight
+            AnnualTarget.objects.update_or_create(
+                region=region,
+                year=year,
+                defaults={
+                    "signed_amount": _money(Decimal("11000000") * share * factor),
+                    "landed_count": max(1, int(240 * share * factor)),
+                    "capital_amount": _money(Decimal("4600000") * share * factor * Decimal(rng.uniform(0.9, 1.1))),
+                },
+            )
+
+
+def _pipeline_projects(stages):
+    return list(Project.objects.filter(stage__in=stages).order_by("id").values_list("id", "total_investment",
+                                                                                     "region_id"))  # fmt: skip
+
+
+def _records_and_follow_ups(builder):
+    rng, today = builder.rng, builder.today
+    projects = _pipeline_projects([Stage.NEGOTIATING, Stage.SIGNED, Stage.LANDED, Stage.CONSTRUCTION])
+    existing = set(AttractionRecord.objects.values_list("project_id", flat=True))
+    projects = [p for p in projects if p[0] not in existing][:MAX_RECORDS]
+    sources = [LeadSource.EVENT, LeadSource.VISIT, LeadSource.ONLINE, LeadSource.EXPANSION, LeadSource.OTHER]
+    records, follow_ups = [], []
+    for project_id, total, _ in projects:
+        records.append(AttractionRecord(
+            project_id=project_id, lead_source=rng.choices(sources, weights=[35, 30, 12, 18, 5])[0],
+            investor_region=rng.choice(INVESTOR_REGIONS),
+            contacts_visited=f"投资方董事长、总经理等{rng.randrange(1, 6)}人",
+        ))  # fmt: skip
+        if total < 5000:
+            continue
+        for level in CadenceLevel:
+            if level == CadenceLevel.MAIN_LEADER and total < 50000:
+                continue
+            for _ in range(rng.randrange(1, 3)):
+                follow_ups.append(FollowUp(
+                    project_id=project_id, level=level, leader=rng.choice(LEADERS[level]),
+                    followed_on=today - datetime.timedelta(days=rng.randrange(0, 60)), summary=rng.choice(SUMMARIES),
+                ))  # fmt: skip
+    AttractionRecord.objects.bulk_create(records, batch_size=5000)
+    FollowUp.objects.bulk_create(follow_ups, batch_size=5000)
+
+
+def _event_day(builder, month, day):
+    candidate = datetime.date(builder.year, month, day)
+    return min(candidate, builder.today)
+
+
+def _signed_this_year(builder):
+    rows = (
+        StageChange.objects.filter(to_stage=Stage.SIGNED, changed_on__year=builder.year)
+        .order_by("-project__total_investment", "project_id")
+        .values_list("project_id", "project__total_investment")
+        .distinct()
+    )
+    return list(rows)
+
+
+def _signing_events(builder):
+    signed = _signed_this_year(builder)
+    if not signed:
+        return
+    year = builder.year
+    provincial = [
+        ("长三角招商引资促进周", SigningEventKind.INVESTMENT_WEEK, (5, 20), "上海", "辽宁省人民政府"),
+        ("京津冀招商引资促进周", SigningEventKind.INVESTMENT_WEEK, (6, 15), "北京", "辽宁省人民政府"),
+        ("辽洽会", SigningEventKind.FAIR, (9, 6), "沈阳", "辽宁省人民政府"),
+    ]
+    own = [
+        (f"{year}年重点项目集中签约仪式", SigningEventKind.CEREMONY, (3, 18), "鞍山市政府", "鞍山市人民政府", 25),
+        ("菱镁产业推介会", SigningEventKind.PROMOTION, (4, 26), "海城市", "鞍山市商务局", 12),
+        ("鞍山数字经济产业项目对接会", SigningEventKind.PROMOTION, (7, 9), "高新区", "鞍山市商务局", 8),
+        ("食品调味品洽谈对接会", SigningEventKind.PROMOTION, (8, 12), "台安县", "鞍山市商务局", 6),
+    ]
+    # The article's two provincial-event projects lead the 60.
+    named = dict(Project.objects.filter(name__in=["大金属新能源装备制造基地", "江苏飞来小型新能源电动车产业园"])
+                 .values_list("name", "id"))  # fmt: skip
+    pool = [row for row in signed if row[0] not in named.values()]
+    chosen = [(pid, total) for pid, total in signed if pid in named.values()] + pool[: PROVINCIAL_COUNT - len(named)]
+    amounts = _scale([total for _, total in chosen], PROVINCIAL_TOTAL)
+    lines = list(zip((pid for pid, _ in chosen), amounts, strict=True))
+    # 江苏飞来 was signed at the Yangtze River Delta week, 大金属 at the Liaoning fair; the rest in turn.
+    home = {named.get("江苏飞来小型新能源电动车产业园"): 0, named.get("大金属新能源装备制造基地"): 2}
+    per_event = [[], [], []]
+    for position, line in enumerate(lines):
+        per_event[home.get(line[0], position % 3)].append(line)
+    for index, (name, kind, (month, day), place, organiser) in enumerate(provincial):
+        event, created = SigningEvent.objects.get_or_create(
+            name=name, held_on=_event_day(builder, month, day),
+            defaults={"kind": kind, "place": place, "organiser": organiser, "notes": "省级招商活动"},
+        )  # fmt: skip
+        if created:
+            SigningEventProject.objects.bulk_create(
+                [SigningEventProject(event=event, project_id=pid, amount=amount) for pid, amount in per_event[index]],
+                ignore_conflicts=True,
+            )
+    rest = pool[PROVINCIAL_COUNT - len(named) :]
+    for name, kind, (month, day), place, organiser, count in own:
+        event, created = SigningEvent.objects.get_or_create(
+            name=name, held_on=_event_day(builder, month, day),
+            defaults={"kind": kind, "place": place, "organiser": organiser},
+        )  # fmt: skip
+        if created:
+            batch, rest = rest[:count], rest[count:]
+            SigningEventProject.objects.bulk_create(
+                [SigningEventProject(event=event, project_id=pid, amount=total) for pid, total in batch],
+                ignore_conflicts=True,
+            )
+
+
+def _start_events(builder):
+    started = list(
+        Project.objects.filter(stage__in=[Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING],
+                               actual_start__year=builder.year, start_type=StartType.NEW,
+                               total_investment__gte=5000)
+        .order_by("actual_start", "id").values_list("id", "total_investment", "actual_start")
+    )  # fmt: skip
+    if not started:
+        return
+    batches = [
+        ("全市首批项目集中开工", _event_day(builder, 2, 28)),
+        ("春季重点项目集中开工", _event_day(builder, 4, 28)),
+    ]
+    first = [row for row in started if row[2] <= batches[0][1]][:80]
+    second = [row for row in started if batches[0][1] < row[2] <= batches[1][1]][:120]
+    for (name, day), rows in zip(batches, (first, second), strict=True):
+        event, created = StartEvent.objects.get_or_create(
+            name=name, held_on=day, defaults={"place": "各县(市)区主会场", "organiser": "鞍山市人民政府"}
+        )
+        if created:
+            StartEventProject.objects.bulk_create(
+                [StartEventProject(event=event, project_id=pid, amount=total) for pid, total, _ in rows],
+                ignore_conflicts=True,
+            )
+
+
+def _capital(builder):
+    """Monthly capital in place per project, this year (January to now) and all of last year."""
+    rng, today, year = builder.rng, builder.today, builder.year
+    if CapitalInPlace.objects.filter(month__year=year).exists():
+        return
+    projects = _pipeline_projects([Stage.SIGNED, Stage.LANDED, Stage.CONSTRUCTION])
+    projects = sorted(projects, key=lambda p: -p[1])[:MAX_CAPITAL_PROJECTS]
+    if not projects:
+        return
+    region_keys = {r.pk: key for key, r in builder.regions.items()}
+    months_now = [datetime.date(year, m, 1) for m in range(1, today.month + 1)]
+    months_last = [datetime.date(year - 1, m, 1) for m in range(1, 13)]
+    # One region is new to attraction this year (nothing last year): its YoY is "新增".
+    no_base = "fengjingqu"
+    growth = {key: Decimal(str(rng.uniform(0.95, 1.75))) for key in region_keys.values()}
+
+    def spread(months, weight_of):
+        cells = []
+        for project_id, total, region_id in projects:
+            for month in months:
+                if rng.random() < 0.35:
+                    continue
+                weight = weight_of(region_keys[region_id]) * (total ** Decimal("0.7")) * Decimal(str(rng.uniform(0.3,
+                                                                                                            1.7)))  # fmt: skip
+                if weight > 0:
+                    cells.append((project_id, month, weight))
+        return cells
+
+    this_year = spread(months_now, lambda key: Decimal(REGION_WEIGHTS.get(key, 5)))
+    this_amounts = _scale([w for *_, w in this_year], CITY_CAPITAL_YTD)
+    last_year = spread(
+        months_last,
+        lambda key: Decimal(0) if key == no_base else Decimal(REGION_WEIGHTS.get(key, 5)) / growth[key],
+    )
+    # Scale last year so that its same months give exactly +30% at city level.
+    same_months = [i for i, (_, month, _) in enumerate(last_year) if month.month <= today.month]
+    base_total = _money(CITY_CAPITAL_YTD / CAPITAL_GROWTH)
+    same_amounts = _scale([last_year[i][2] for i in same_months], base_total)
+    factor = base_total / sum(last_year[i][2] for i in same_months) if same_months else 0
+    last_amounts = [_money(w * factor) for *_, w in last_year]
+    for i, amount in zip(same_months, same_amounts, strict=True):
+        last_amounts[i] = amount
+    rows = [CapitalInPlace(project_id=p, month=m, amount=a)
+            for (p, m, _), a in zip(this_year, this_amounts, strict=True)]  # fmt: skip
+    rows += [CapitalInPlace(project_id=p, month=m, amount=a)
+             for (p, m, _), a in zip(last_year, last_amounts, strict=True) if a > 0]  # fmt: skip
+    CapitalInPlace.objects.bulk_create(rows, batch_size=5000)

@@ -1,0 +1,69 @@
+from django import forms
+
+from projects.models import Region
+
+from .choices import CadenceLevel, LeadSource
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
+
+
+class MonthField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "month"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        from django.core.exceptions import ValidationError
+
+        from .selectors import parse_month
+
+        value = super().clean(value)
+        try:
+            return parse_month(value)
+        except ValidationError:
+            raise forms.ValidationError("月份格式应为 YYYY-MM。") from None
+
+
+class RecordForm(forms.Form):
+    lead_source = forms.ChoiceField(label="线索来源", choices=LeadSource.choices)
+    investor_region = forms.CharField(label="投资方所在地", max_length=100, required=False)
+    contacts_visited = forms.CharField(label="走访对接人", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(label="备注", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class FollowUpForm(forms.Form):
+    level = forms.ChoiceField(label="调度层级", choices=CadenceLevel.choices)
+    leader = forms.CharField(label="调度人", max_length=50)
+    followed_on = forms.DateField(label="调度日期", widget=forms.DateInput(attrs={"type": "date"}))
+    summary = forms.CharField(label="调度内容", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CapitalForm(forms.Form):
+    project = forms.TypedChoiceField(label="项目", coerce=int)
+    month = MonthField(label="月份")
+    amount = forms.DecimalField(label="实际到位资金(万元)", **MONEY)
+
+    def __init__(self, *args, projects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].choices = [(p.pk, f"{p.name}({p.region.name})") for p in projects]
+
+
+class LineForm(forms.Form):
+    project = forms.TypedChoiceField(label="项目", coerce=int)
+    amount = forms.DecimalField(label="金额(万元)", **MONEY)
+
+    def __init__(self, *args, projects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].choices = [(p.pk, f"{p.name}({p.region.name})") for p in projects]
+
+
+class TargetForm(forms.Form):
+    region = forms.ModelChoiceField(label="县区", queryset=Region.objects.all())
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    signed_amount = forms.DecimalField(label="签约额目标(万元)", **MONEY)
+    landed_count = forms.IntegerField(label="落地项目数目标", min_value=0)
+    capital_amount = forms.DecimalField(label="实际到位资金目标(万元)", **MONEY)
+
+
+class BulletinForm(forms.Form):
+    month = MonthField(label="月份")

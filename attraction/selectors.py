@@ -1,0 +1,583 @@
+"""Reads for investment attraction. Every read takes the user and is scoped through projects.access;
+system reports for the mayor pass ``CITY_WIDE`` explicitly (the bulletin is a city-wide document)."""
+
+import datetime
+import hashlib
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Count, DecimalField, Exists, Max, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from projects.access import Action, has_role, project_q, region_ids
+from projects.choices import Role, Stage
+from projects.models import Project, Region, StageChange
+
+from .choices import DEFAULT_CADENCE_DAYS, CadenceLevel
+from .models import (
+    AnnualTarget,
+    AttractionRecord,
+    BulletinRun,
+    CadenceRule,
+    CapitalInPlace,
+    FollowUp,
+    SigningEvent,
+    SigningEventProject,
+    StartEvent,
+    StartEventProject,
+)
+
+ZERO = Decimal("0.00")
+RATE = Decimal("0.0001")
+POOLS = Stage.pools()
+
+
+class _CityWide:
+    """Marker for reads on behalf of the system (scheduled city-wide reports), never a signed-in user."""
+
+    is_authenticated = True
+    is_active = True
+
+    def __repr__(self):
+        return "CITY_WIDE"
+
+
+CITY_WIDE = _CityWide()
+
+
+def scope_q(user, prefix="", action=Action.VIEW):
+    return Q() if user is CITY_WIDE else project_q(user, action, prefix)
+
+
+# --- periods ------------------------------------------------------------------------------
+def month_start(day):
+    return day.replace(day=1)
+
+
+def next_month(day):
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def previous_month(day):
+    return (day.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+def parse_month(value, *, field="month"):
+    """'YYYY-MM' -> the month's first day; a clear error naming the field otherwise."""
+    if isinstance(value, datetime.date):
+        return month_start(value)
+    try:
+        return datetime.datetime.strptime((value or "").strip(), "%Y-%m").date()
+    except ValueError:
+        raise ValidationError({field: "月份格式应为 YYYY-MM,如 2026-10。"}) from None
+
+
+def same_month_last_year(day):
+    return day.replace(year=day.year - 1)
+
+
+def yoy(current, base):
+    """Year-on-year change as a fraction; None when last year had nothing (no base, "新增")."""
+    if base is None or base == 0:
+        return None
+    return ((Decimal(current) - Decimal(base)) / Decimal(base)).quantize(RATE)
+
+
+def rate(done, target):
+    if target is None or target == 0:
+        return None
+    return (Decimal(done) / Decimal(target)).quantize(RATE)
+
+
+# --- regions and access ---------------------------------------------------------------------
+def visible_regions(*, user):
+    """Regions whose figures the user sees: all for city-wide roles, their own for county users."""
+    if user is CITY_WIDE:
+        return list(Region.objects.all())
+    ids = region_ids(user)
+    qs = Region.objects.all()
+    return list(qs if ids is None else qs.filter(pk__in=sorted(ids)))
+
+
+def region_get(*, user, key):
+    for region in visible_regions(user=user):
+        if key in (region.key, str(region.pk), region.division_code):
+            return region
+    raise Http404("县区不存在。")
+
+
+def can_use_bulletins(user):
+    """The bulletin is a city-wide document for the mayor: leadership, administrators, report managers."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or has_role(user, Role.ADMIN, Role.LEADERSHIP, Role.REPORT_MANAGER)
+
+
+def is_admin(user):
+    return bool(getattr(user, "is_authenticated", False) and (user.is_superuser or has_role(user, Role.ADMIN)))
+
+
+# --- the "四个一批" board ----------------------------------------------------------------------
+def _empty_pools():
+    return {stage: {"count": 0, "total": ZERO} for stage in POOLS}
+
+
+def pool_board(*, user, region=None):
+    """Counts and planned investment of the four pools, for the city (the user's scope) and per region.
+    One query."""
+    qs = Project.objects.filter(scope_q(user), stage__in=POOLS)
+    if region is not None:
+        qs = qs.filter(region=region)
+    rows = qs.values("region_id", "stage").annotate(
+        count=Count("id"), total=Coalesce(Sum("total_investment"), Value(ZERO), output_field=DecimalField())
+    )
+    city = _empty_pools()
+    by_region = {}
+    for row in rows:
+        pools = by_region.setdefault(row["region_id"], _empty_pools())
+        pools[row["stage"]] = {"count": row["count"], "total": row["total"]}
+        city[row["stage"]]["count"] += row["count"]
+        city[row["stage"]]["total"] += row["total"]
+    regions = [region] if region is not None else visible_regions(user=user)
+    return {
+        "city": city,
+        "regions": [{"region": r, "pools": by_region.get(r.pk, _empty_pools())} for r in regions],
+    }
+
+
+def _scoped_project_ids_sql(user, region=None):
+    qs = Project.objects.filter(scope_q(user))
+    if region is not None:
+        qs = qs.filter(region=region)
+    return qs.values("id").query.sql_with_params()
+
+
+def pool_durations(*, user, start, end, region=None, as_of=None):
+    """How long projects stay in each pool, from consecutive stage changes (a window function, one query).
+
+    ``exits``/``avg_days``/``median_days``: stays that ended (the project moved on) in [start, end);
+    ``current``/``current_avg_days``: projects still in the pool, aged at ``as_of``.
+    """
+    as_of = as_of or min(end - datetime.timedelta(days=1), timezone.localdate())
+    ids_sql, ids_params = _scoped_project_ids_sql(user, region)
+    table = StageChange._meta.db_table
+    sql = f"""
+        WITH stays AS (
+            SELECT sc.to_stage AS stage, sc.changed_on AS entered_on,
+                   LEAD(sc.changed_on) OVER (PARTITION BY sc.project_id ORDER BY sc.changed_on, sc.id) AS left_on
+            FROM {table} sc
+            WHERE sc.project_id IN ({ids_sql}) AND sc.changed_on <= %s
+        )
+        SELECT stage,
+               COUNT(*) FILTER (WHERE left_on >= %s AND left_on < %s),
+               AVG(left_on - entered_on) FILTER (WHERE left_on >= %s AND left_on < %s),
+               PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY left_on - entered_on)
+                   FILTER (WHERE left_on >= %s AND left_on < %s),
+               COUNT(*) FILTER (WHERE left_on IS NULL OR left_on > %s),
+               AVG(%s - entered_on) FILTER (WHERE left_on IS NULL OR left_on > %s)
+        FROM stays WHERE stage = ANY(%s) GROUP BY stage
+    """
+    params = [*ids_params, as_of, start, end, start, end, start, end, as_of, as_of, as_of, list(POOLS)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = {row[0]: row[1:] for row in cursor.fetchall()}
+    result = {}
+    for stage in POOLS:
+        exits, avg_days, median_days, current, current_avg = found.get(stage, (0, None, None, 0, None))
+        result[stage] = {
+            "exits": exits,
+            "avg_days": _days(avg_days),
+            "median_days": _days(median_days),
+            "current": current,
+            "current_avg_days": _days(current_avg),
+        }
+    return result
+
+
+def _days(value):
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"))
+
+
+def pool_flows(*, user, month, region=None):
+    """Moves between stages in one month: each transition with its count and planned investment, the
+    inflow and outflow of every pool, and how long projects stayed in each pool (last 12 months)."""
+    start, end = month, next_month(month)
+    qs = StageChange.objects.filter(scope_q(user, "project__"), changed_on__gte=start, changed_on__lt=end)
+    if region is not None:
+        qs = qs.filter(project__region=region)
+    transitions = list(
+        qs.values("from_stage", "to_stage")
+        .annotate(count=Count("project_id", distinct=True), total=Sum("project__total_investment"))
+        .order_by("from_stage", "to_stage")
+    )
+    pools = {stage: {"inflow": 0, "outflow": 0, "inflow_total": ZERO} for stage in POOLS}
+    for row in transitions:
+        row["total"] = row["total"] or ZERO
+        if row["to_stage"] in pools and row["from_stage"] != row["to_stage"]:
+            pools[row["to_stage"]]["inflow"] += row["count"]
+            pools[row["to_stage"]]["inflow_total"] += row["total"]
+        if row["from_stage"] in pools:
+            pools[row["from_stage"]]["outflow"] += row["count"]
+    durations = pool_durations(user=user, start=start.replace(year=start.year - 1), end=end, region=region)
+    for stage in POOLS:
+        pools[stage].update(durations[stage])
+    return {"month": month, "transitions": transitions, "pools": pools}
+
+
+# --- records and follow-ups ----------------------------------------------------------------------
+def attraction_projects(*, user, filters=None):
+    """Projects in the four pools (or with an attraction record) in the user's scope."""
+    qs = (
+        Project.objects.restrict(user)
+        .filter(Q(stage__in=POOLS) | Q(attraction_record__isnull=False))
+        .select_related("region", "attraction_record")
+        .order_by("-total_investment", "id")
+    )
+    if filters:
+        qs = qs.filter(**filters)
+    return qs
+
+
+def attraction_project_get(*, user, pk, action=Action.VIEW):
+    try:
+        return Project.objects.restrict(user, action).select_related("region").get(pk=pk)
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise Http404("项目不存在。") from None
+
+
+def changeable_projects(*, user, limit=2000):
+    """Projects the user may enter figures for (signed onwards), for the pickers of the entry forms."""
+    return list(
+        Project.objects.restrict(user, Action.CHANGE)
+        .exclude(stage__in=[Stage.PLANNING, Stage.NEGOTIATING])
+        .select_related("region")
+        .order_by("region__sort_order", "name")[:limit]
+    )
+
+
+def record_list(*, user):
+    return AttractionRecord.objects.restrict(user).select_related("project", "project__region")
+
+
+def record_for(*, user, project):
+    return AttractionRecord.objects.restrict(user).filter(project=project).first()
+
+
+def follow_up_list(*, user, project=None):
+    qs = FollowUp.objects.restrict(user).select_related("project", "recorded_by")
+    if project is not None:
+        qs = qs.filter(project=project)
+    return qs
+
+
+def cadence_days():
+    """{level: interval in days} from the editable table, defaults where a level has no row."""
+    values = dict(CadenceRule.objects.values_list("level", "interval_days"))
+    for level, days in DEFAULT_CADENCE_DAYS.items():
+        values.setdefault(level.value, days)
+    return values
+
+
+def cadence_status(*, user, project, today=None):
+    """Per "四调法" level: interval, last follow-up (when, by whom), next due date and whether it is overdue."""
+    today = today or timezone.localdate()
+    days = cadence_days()
+    latest = {}
+    for follow_up in follow_up_list(user=user, project=project).order_by("level", "-followed_on", "-id"):
+        latest.setdefault(follow_up.level, follow_up)
+    rows = []
+    for level in CadenceLevel:
+        last = latest.get(level.value)
+        due = (last.followed_on if last else None) and last.followed_on + datetime.timedelta(days=days[level.value])
+        rows.append(
+            {
+                "level": level.value,
+                "label": level.label,
+                "interval_days": days[level.value],
+                "last": last,
+                "due_on": due,
+                "overdue": last is None or due < today,
+            }
+        )
+    return rows
+
+
+def last_follow_ups(*, user, project_ids):
+    """{project_id: {level: last date}} for a page of projects (one query)."""
+    rows = (
+        FollowUp.objects.restrict(user)
+        .filter(project_id__in=project_ids)
+        .values("project_id", "level")
+        .annotate(last=Max("followed_on"))
+    )
+    result = {}
+    for row in rows:
+        result.setdefault(row["project_id"], {})[row["level"]] = row["last"]
+    return result
+
+
+# --- events ------------------------------------------------------------------------------------
+def _event_list(model, line_model, user):
+    lines = line_model.objects.filter(scope_q(user, "project__"), event=OuterRef("pk"))
+    return model.objects.restrict(user).annotate(
+        project_count=Coalesce(
+            line_model.objects.filter(scope_q(user, "project__"), event=OuterRef("pk"))
+            .values("event")
+            .annotate(n=Count("id"))
+            .values("n"),
+            Value(0),
+        ),
+        amount_total=Coalesce(
+            lines.values("event").annotate(s=Sum("amount")).values("s"),
+            Value(ZERO),
+            output_field=DecimalField(),
+        ),
+    )
+
+
+def signing_event_list(*, user):
+    """Signing events (city-wide facts) with the count and amount of their projects in the user's scope."""
+    return _event_list(SigningEvent, SigningEventProject, user)
+
+
+def start_event_list(*, user):
+    return _event_list(StartEvent, StartEventProject, user)
+
+
+def signing_event_get(*, user, pk):
+    try:
+        return signing_event_list(user=user).get(pk=pk)
+    except (SigningEvent.DoesNotExist, ValueError, TypeError):
+        raise Http404("签约活动不存在。") from None
+
+
+def start_event_get(*, user, pk):
+    try:
+        return start_event_list(user=user).get(pk=pk)
+    except (StartEvent.DoesNotExist, ValueError, TypeError):
+        raise Http404("集中开工活动不存在。") from None
+
+
+def signing_lines(*, user, event):
+    return SigningEventProject.objects.restrict(user).filter(event=event).select_related("project__region")
+
+
+def start_lines(*, user, event):
+    return StartEventProject.objects.restrict(user).filter(event=event).select_related("project__region")
+
+
+# --- capital in place ----------------------------------------------------------------------------
+def capital_list(*, user):
+    return CapitalInPlace.objects.restrict(user).select_related("project", "project__region", "recorded_by")
+
+
+def capital_monthly(*, user, year, region=None):
+    """Capital in place per month of ``year`` and the same month of last year, with YoY (one query)."""
+    qs = CapitalInPlace.objects.filter(
+        scope_q(user, "project__"), month__gte=datetime.date(year - 1, 1, 1), month__lt=datetime.date(year + 1, 1, 1)
+    )
+    if region is not None:
+        qs = qs.filter(project__region=region)
+    sums = {row["month"]: row["total"] for row in qs.values("month").annotate(total=Sum("amount"))}
+    rows = []
+    ytd = ytd_last = ZERO
+    for m in range(1, 13):
+        this, last = datetime.date(year, m, 1), datetime.date(year - 1, m, 1)
+        amount, base = sums.get(this, ZERO), sums.get(last, ZERO)
+        ytd += amount
+        ytd_last += base
+        rows.append(
+            {
+                "month": this,
+                "amount": amount,
+                "last_year": base,
+                "yoy": yoy(amount, base),
+                "ytd": ytd,
+                "ytd_last_year": ytd_last,
+                "ytd_yoy": yoy(ytd, ytd_last),
+            }
+        )
+    return rows
+
+
+# --- targets, completion and the bulletin ----------------------------------------------------------
+def target_list(*, user, year=None):
+    qs = AnnualTarget.objects.restrict(user).select_related("region")
+    return qs.filter(year=year) if year else qs
+
+
+def _stage_entered(stage, start, end):
+    return Exists(StageChange.objects.filter(project=OuterRef("pk"), to_stage=stage, changed_on__gte=start,
+                                             changed_on__lt=end))  # fmt: skip
+
+
+def _sum_if(field, q):
+    return Coalesce(Sum(field, filter=q), Value(ZERO), output_field=DecimalField())
+
+
+def region_figures(*, user, month, regions=None):
+    """Per region, for ``month`` (its first day): projects signed and landed this month and year to date,
+    capital in place this month and year to date, the same months of last year, YoY, targets, completion
+    rates and the rank on capital completion. Plus the total. Four queries."""
+    year = month.year
+    end = next_month(month)
+    year_start = datetime.date(year, 1, 1)
+    last_start, last_end = datetime.date(year - 1, 1, 1), same_month_last_year(end)
+    regions = regions if regions is not None else visible_regions(user=user)
+    region_pks = [r.pk for r in regions]
+
+    stage_rows = (
+        Project.objects.filter(scope_q(user), region_id__in=region_pks)
+        .annotate(
+            s_month=_stage_entered(Stage.SIGNED, month, end),
+            s_ytd=_stage_entered(Stage.SIGNED, year_start, end),
+            s_last=_stage_entered(Stage.SIGNED, last_start, last_end),
+            l_month=_stage_entered(Stage.LANDED, month, end),
+            l_ytd=_stage_entered(Stage.LANDED, year_start, end),
+            l_last=_stage_entered(Stage.LANDED, last_start, last_end),
+        )
+        .values("region_id")
+        .annotate(
+            signed_month=Count("id", filter=Q(s_month=True)),
+            signed_month_amount=_sum_if("total_investment", Q(s_month=True)),
+            signed_ytd=Count("id", filter=Q(s_ytd=True)),
+            signed_ytd_amount=_sum_if("total_investment", Q(s_ytd=True)),
+            signed_last_amount=_sum_if("total_investment", Q(s_last=True)),
+            landed_month=Count("id", filter=Q(l_month=True)),
+            landed_ytd=Count("id", filter=Q(l_ytd=True)),
+            landed_last=Count("id", filter=Q(l_last=True)),
+        )
+        .order_by()
+    )
+    stage_by_region = {row.pop("region_id"): row for row in stage_rows}
+
+    capital_rows = (
+        CapitalInPlace.objects.filter(
+            scope_q(user, "project__"), project__region_id__in=region_pks, month__gte=last_start, month__lt=end
+        )
+        .values("project__region_id")
+        .annotate(
+            capital_month=_sum_if("amount", Q(month=month)),
+            capital_ytd=_sum_if("amount", Q(month__gte=year_start)),
+            capital_last=_sum_if("amount", Q(month__lt=last_end)),
+        )
+        .order_by()
+    )
+    capital_by_region = {row.pop("project__region_id"): row for row in capital_rows}
+    targets = {t.region_id: t for t in AnnualTarget.objects.filter(year=year, region_id__in=region_pks)}
+
+    rows = []
+    for region in regions:
+        stage = stage_by_region.get(region.pk, {})
+        capital = capital_by_region.get(region.pk, {})
+        target = targets.get(region.pk)
+        rows.append(
+            _figures_row(
+                region=region,
+                stage=stage,
+                capital=capital,
+                target_signed=target.signed_amount if target else None,
+                target_landed=target.landed_count if target else None,
+                target_capital=target.capital_amount if target else None,
+            )
+        )
+    _rank(rows)
+    total = _total_row(rows)
+    return {"month": month, "rows": rows, "total": total}
+
+
+STAGE_KEYS = ["signed_month", "signed_month_amount", "signed_ytd", "signed_ytd_amount", "signed_last_amount",
+              "landed_month", "landed_ytd", "landed_last"]  # fmt: skip
+CAPITAL_KEYS = ["capital_month", "capital_ytd", "capital_last"]
+
+
+def _figures_row(*, region, stage, capital, target_signed, target_landed, target_capital):
+    row = {"region": region}
+    for key in STAGE_KEYS:
+        row[key] = stage.get(key, 0 if not key.endswith("amount") else ZERO)
+    for key in CAPITAL_KEYS:
+        row[key] = capital.get(key, ZERO)
+    row.update(target_signed=target_signed, target_landed=target_landed, target_capital=target_capital)
+    _derive(row)
+    return row
+
+
+def _derive(row):
+    row["signed_yoy"] = yoy(row["signed_ytd_amount"], row["signed_last_amount"])
+    row["landed_yoy"] = yoy(row["landed_ytd"], row["landed_last"])
+    row["capital_yoy"] = yoy(row["capital_ytd"], row["capital_last"])
+    row["signed_rate"] = rate(row["signed_ytd_amount"], row["target_signed"])
+    row["landed_rate"] = rate(row["landed_ytd"], row["target_landed"])
+    row["capital_rate"] = rate(row["capital_ytd"], row["target_capital"])
+
+
+def _rank(rows):
+    """Rank on completion of the capital target (no target: last), then on capital in place."""
+    ordered = sorted(
+        rows, key=lambda r: (r["capital_rate"] is None, -(r["capital_rate"] or 0), -r["capital_ytd"], r["region"].pk)
+    )
+    for position, row in enumerate(ordered, start=1):
+        row["rank"] = position
+
+
+def _total_row(rows):
+    total = {"region": None, "rank": None}
+    for key in [*STAGE_KEYS, *CAPITAL_KEYS]:
+        total[key] = sum((r[key] for r in rows), 0 if not (key.endswith("amount") or key in CAPITAL_KEYS) else ZERO)
+    for key in ("target_signed", "target_landed", "target_capital"):
+        values = [r[key] for r in rows if r[key] is not None]
+        total[key] = sum(values) if values else None
+    _derive(total)
+    return total
+
+
+def bulletin_figures(*, month):
+    """The bulletin's figures: every region, city-wide (a document for the mayor), plus the month's events."""
+    figures = region_figures(user=CITY_WIDE, month=month)
+    end = next_month(month)
+    figures["signing_events"] = list(
+        signing_event_list(user=CITY_WIDE).filter(held_on__gte=month, held_on__lt=end).order_by("held_on", "id")
+    )
+    figures["start_events"] = list(
+        start_event_list(user=CITY_WIDE).filter(held_on__gte=month, held_on__lt=end).order_by("held_on", "id")
+    )
+    figures["pools"] = pool_board(user=CITY_WIDE)["city"]
+    figures["monthly"] = capital_monthly(user=CITY_WIDE, year=month.year)[: month.month]
+    return figures
+
+
+def bulletin_data_version(*, month):
+    """A fingerprint of everything the bulletin for ``month`` reads (one query): same data, same version."""
+    sql = f"""
+        SELECT
+          (SELECT concat(count(*), ':', max(updated_at), ':', sum(total_investment)) FROM {Project._meta.db_table}),
+          (SELECT concat(count(*), ':', max(id), ':', max(created_at)) FROM {StageChange._meta.db_table}),
+          (SELECT concat(count(*), ':', max(updated_at), ':', sum(amount)) FROM {CapitalInPlace._meta.db_table}),
+          (SELECT concat(count(*), ':', max(updated_at)) FROM {AnnualTarget._meta.db_table}),
+          (SELECT concat(count(*), ':', sum(amount), ':', max(id)) FROM {SigningEventProject._meta.db_table}),
+          (SELECT concat(count(*), ':', sum(amount), ':', max(id)) FROM {StartEventProject._meta.db_table}),
+          (SELECT concat(count(*), ':', max(id)) FROM {SigningEvent._meta.db_table}),
+          (SELECT concat(count(*), ':', max(id)) FROM {StartEvent._meta.db_table}),
+          (SELECT concat(count(*), ':', string_agg(name || sort_order, ',')) FROM {Region._meta.db_table})
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        parts = [str(value) for value in cursor.fetchone()]
+    digest = hashlib.sha256("|".join([f"{month:%Y-%m}", *parts]).encode()).hexdigest()
+    return digest[:32]
+
+
+def bulletin_list(*, user):
+    if not can_use_bulletins(user):
+        return BulletinRun.objects.none()
+    return BulletinRun.objects.select_related("requested_by")
+
+
+def bulletin_get(*, user, pk):
+    try:
+        return bulletin_list(user=user).get(pk=pk)
+    except (BulletinRun.DoesNotExist, ValueError, TypeError):
+        raise Http404("月报不存在。") from None

@@ -1,0 +1,27 @@
+"""Celery interfaces for the bulletin: fetch by id, call a service."""
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from . import selectors, services
+
+
+@shared_task(
+    name="attraction.bulletin_generate",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+    ignore_result=True,
+)
+def bulletin_generate(run_id):
+    services.bulletin_build(run_id=run_id)
+
+
+@shared_task(name="attraction.bulletin_monthly", acks_late=True, ignore_result=True)
+def bulletin_monthly():
+    """On the 1st of each month: the bulletin of the month just ended (idempotent on data version)."""
+    run, _ = services.bulletin_request(user=None, month=selectors.previous_month(timezone.localdate()))
+    return run.pk

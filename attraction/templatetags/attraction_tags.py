@@ -1,0 +1,39 @@
+from decimal import Decimal
+
+from django import template
+
+from projects.choices import Stage
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def stage_label(value):
+    return Stage(value).label if value in Stage.values else ""
+
+
+@register.filter
+def percent(value):
+    """A fraction as a percentage, "—" when there is none."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value) * 100:.1f}%"
+
+
+@register.filter
+def yoy(value, current):
+    """Year-on-year change; no base last year reads "新增" when there is something this year."""
+    if value is None:
+        return "新增" if current else "—"
+    return f"{Decimal(value) * 100:+.1f}%"
+
+
+@register.filter
+def yi(value):
+    """万元 as 亿元."""
+    return f"{Decimal(value or 0) / Decimal(10000):,.2f}"

@@ -1,0 +1,1 @@
+"""The benchmark instrument (`make bench SCALE=city|province|national`): see bench/__main__.py."""

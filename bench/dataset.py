@@ -1,0 +1,90 @@
+"""The benchmark's own database on the embedded (or given) PostgreSQL, seeded with seed_demo."""
+
+import os
+import tempfile
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+SCALES = {"city": 5_000, "province": 100_000, "national": 1_000_000}
+
+
+def database_url(scale):
+    """The URL of anshan_bench_<scale> next to the configured database, created if missing."""
+    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if not base:
+        from anshan_projects.embedded import postgres_url
+
+        base = postgres_url()
+    parts = urlsplit(base)
+    name = f"anshan_bench_{scale}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(_libpq(admin), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def drop_and_create(url):
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(_libpq(urlunsplit(parts._replace(path="/postgres"))), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _libpq(url):
+    return url.replace("postgres://", "postgresql://", 1)
+
+
+def raw_connection():
+    """A psycopg connection to the bench database (for the hand-written references)."""
+    from django.db import connection
+
+    params = connection.settings_dict
+    options = params.get("OPTIONS", {})
+    return psycopg.connect(
+        dbname=params["NAME"],
+        host=params.get("HOST") or options.get("host"),
+        port=params.get("PORT") or None,
+        user=params.get("USER") or None,
+        password=params.get("PASSWORD") or None,
+        autocommit=True,
+    )
+
+
+def table_counts(cursor):
+    cursor.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+    )
+    counts = {}
+    for (name,) in cursor.fetchall():
+        cursor.execute(f'SELECT count(*) FROM "{name}"')
+        counts[name] = cursor.fetchone()[0]
+    return counts
+
+
+def copy_reference(tables):
+    """Time COPY FROM of the rows the seed wrote (same tables, same indexes and constraints, no
+    triggers) into a scratch schema. Returns seconds."""
+    with raw_connection() as conn, conn.cursor() as cursor, tempfile.TemporaryDirectory() as scratch:
+        files = {}
+        for table in tables:
+            path = os.path.join(scratch, table)
+            with open(path, "wb") as out, cursor.copy(f'COPY "{table}" TO STDOUT') as copy:
+                for chunk in copy:
+                    out.write(chunk)
+            files[table] = path
+        cursor.execute("DROP SCHEMA IF EXISTS bench_ref CASCADE; CREATE SCHEMA bench_ref")
+        for table in tables:
+            cursor.execute(f'CREATE TABLE bench_ref."{table}" (LIKE public."{table}" INCLUDING ALL)')
+        started = time.perf_counter()
+        with conn.transaction():
+            for table, path in files.items():
+                with open(path, "rb") as source, cursor.copy(f'COPY bench_ref."{table}" FROM STDIN') as copy:
+                    while block := source.read(1 << 20):
+                        copy.write(block)
+        seconds = time.perf_counter() - started
+        cursor.execute("DROP SCHEMA bench_ref CASCADE")
+    return seconds

@@ -1,0 +1,233 @@
+from rest_framework import serializers
+
+from ..choices import FundingKind, ProblemKind, ProblemStatus, ProcedureStatus
+from ..models import FundingSource, PhotoComment, Problem, ProcedureItem, ProgressAmendment, ProgressEntry, SitePhoto
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class ProgressEntrySerializer(serializers.ModelSerializer):
+    period = serializers.DateField(format="%Y-%m", read_only=True)
+    effective_amount = serializers.DecimalField(read_only=True, **MONEY)
+    is_amended = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ProgressEntry
+        fields = [
+            "id",
+            "project",
+            "period",
+            "amount_completed",
+            "amended_amount",
+            "effective_amount",
+            "is_amended",
+            "image_progress",
+            "next_steps",
+            "overrun_reason",
+            "status",
+            "version",
+            "return_reason",
+            "submitted_at",
+            "verified_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ProgressEntryWriteSerializer(serializers.Serializer):
+    period = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="YYYY-MM")
+    amount_completed = serializers.DecimalField(min_value=0, **MONEY)
+    image_progress = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    next_steps = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    overrun_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    version = serializers.IntegerField(required=False, allow_null=True, help_text="加载时的版本;新建时省略")
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ReturnSerializer(VersionSerializer):
+    reason = serializers.CharField()
+
+
+class AmendSerializer(VersionSerializer):
+    amount_completed = serializers.DecimalField(min_value=0, **MONEY)
+    image_progress = serializers.CharField(required=False, allow_blank=True)
+    reason = serializers.CharField()
+
+
+class AmendmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProgressAmendment
+        fields = ["id", "entry", "old_amount", "new_amount", "reason", "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class PhotoCommentSerializer(serializers.ModelSerializer):
+    author_name = serializers.CharField(source="author.__str__", read_only=True)
+
+    class Meta:
+        model = PhotoComment
+        fields = ["id", "author", "author_name", "text", "created_at"]
+        read_only_fields = ["id", "author", "author_name", "created_at"]
+
+
+class SitePhotoSerializer(serializers.ModelSerializer):
+    comments = PhotoCommentSerializer(many=True, read_only=True)
+    file_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SitePhoto
+        fields = [
+            "id",
+            "project",
+            "kind",
+            "content_type",
+            "size",
+            "caption",
+            "taken_on",
+            "taken_on_from_exif",
+            "uploaded_by",
+            "created_at",
+            "file_url",
+            "thumbnail_url",
+            "comments",
+        ]
+        read_only_fields = fields
+
+    def get_file_url(self, obj) -> str:
+        return f"/api/v1/photos/{obj.pk}/file/"
+
+    def get_thumbnail_url(self, obj) -> str:
+        return f"/api/v1/photos/{obj.pk}/thumbnail/" if obj.thumbnail else ""
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    file = serializers.FileField()
+    caption = serializers.CharField(max_length=200)
+    taken_on = serializers.DateField(required=False, allow_null=True)
+
+
+class CommentWriteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000)
+
+
+class ProblemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Problem
+        fields = [
+            "id",
+            "project",
+            "description",
+            "kind",
+            "responsible_unit",
+            "responsible_department",
+            "responsible_region",
+            "leader",
+            "deadline",
+            "status",
+            "resolution",
+            "tier",
+            "solved_on",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "tier", "solved_on", "version", "created_at", "updated_at"]
+
+
+class ProblemWriteSerializer(serializers.Serializer):
+    project = serializers.IntegerField(required=False)
+    description = serializers.CharField(required=False)
+    kind = serializers.ChoiceField(choices=ProblemKind.choices, required=False)
+    responsible_unit = serializers.CharField(required=False, max_length=100)
+    leader = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    deadline = serializers.DateField(required=False)
+    status = serializers.ChoiceField(choices=ProblemStatus.choices, required=False)
+    resolution = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ProcedureSerializer(serializers.ModelSerializer):
+    days_saved = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ProcedureItem
+        fields = [
+            "id",
+            "project",
+            "parent",
+            "name",
+            "responsible_unit",
+            "planned_date",
+            "actual_date",
+            "status",
+            "accepted_with_deficiency",
+            "deficiency_note",
+            "sort_order",
+            "days_saved",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "days_saved", "version", "updated_at"]
+
+
+class ProcedureWriteSerializer(serializers.Serializer):
+    project = serializers.IntegerField(required=False)
+    parent = serializers.IntegerField(required=False, allow_null=True)
+    name = serializers.CharField(required=False, max_length=200)
+    responsible_unit = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    planned_date = serializers.DateField(required=False, allow_null=True)
+    actual_date = serializers.DateField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=ProcedureStatus.choices, required=False)
+    accepted_with_deficiency = serializers.BooleanField(required=False)
+    deficiency_note = serializers.CharField(required=False, allow_blank=True)
+    sort_order = serializers.IntegerField(required=False, min_value=0)
+    version = serializers.IntegerField(required=False, allow_null=True)
+
+
+class FundingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FundingSource
+        fields = [
+            "id",
+            "project",
+            "kind",
+            "amount_applied",
+            "amount_approved",
+            "amount_in_place",
+            "note",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "version", "updated_at"]
+
+
+class FundingWriteSerializer(serializers.Serializer):
+    project = serializers.IntegerField(required=False)
+    kind = serializers.ChoiceField(choices=FundingKind.choices, required=False)
+    amount_applied = serializers.DecimalField(min_value=0, required=False, **MONEY)
+    amount_approved = serializers.DecimalField(min_value=0, required=False, **MONEY)
+    amount_in_place = serializers.DecimalField(min_value=0, required=False, **MONEY)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    version = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ImportSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ImportResultSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    valid = serializers.BooleanField()
+    written = serializers.BooleanField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    error_count = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField())
+    changes = serializers.ListField(child=serializers.DictField())
+    seconds = serializers.FloatField()

@@ -1,0 +1,347 @@
+"""Progress reporting API. Reads go through investment.selectors (scoped to the user), writes through
+investment.services; a stale ``version`` answers 409."""
+
+import io
+from contextlib import contextmanager
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from anshan_projects.api import Conflict, created
+from projects.access import Action
+from projects.selectors import project_get, regions_visible
+
+from .. import selectors, services
+from ..excel import export_progress, export_projects, progress_import, progress_template
+from . import serializers as s
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@contextmanager
+def conflict_as_409():
+    try:
+        yield
+    except services.ConflictError as exc:
+        raise Conflict() from exc
+
+
+def _xlsx_response(buffer, filename):
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+def _clean(data):
+    return {k: v for k, v in data.items() if k not in ("version", "project")}
+
+
+class ProjectProgressViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Monthly entries of one project: list, create or update (by month), submit, verify, return, amend."""
+
+    serializer_class = s.ProgressEntrySerializer
+
+    def get_project(self):
+        if not hasattr(self, "_project"):
+            self._project = project_get(user=self.request.user, pk=self.kwargs["project_pk"])
+        return self._project
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return selectors.entry_queryset(user=self.request.user).none()
+        return selectors.entry_queryset(user=self.request.user).filter(project=self.get_project()).order_by("-period")
+
+    @extend_schema(request=s.ProgressEntryWriteSerializer, responses={201: s.ProgressEntrySerializer})
+    def create(self, request, project_pk=None):
+        data = s.ProgressEntryWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        with conflict_as_409():
+            entry = services.progress_save(
+                user=request.user,
+                project=self.get_project(),
+                period=values.pop("period"),
+                version=values.pop("version", None),
+                **values,
+            )
+        return created(s.ProgressEntrySerializer(entry).data)
+
+    def _act(self, request, fn, serializer_class=s.VersionSerializer, **extra):
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = self.get_object()
+        with conflict_as_409():
+            result = fn(user=request.user, entry=entry, **dict(data.validated_data), **extra)
+        return result
+
+    @extend_schema(request=s.VersionSerializer, responses=s.ProgressEntrySerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, project_pk=None, pk=None):
+        return Response(s.ProgressEntrySerializer(self._act(request, services.progress_submit)).data)
+
+    @extend_schema(request=s.VersionSerializer, responses=s.ProgressEntrySerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request, project_pk=None, pk=None):
+        return Response(s.ProgressEntrySerializer(self._act(request, services.progress_verify)).data)
+
+    @extend_schema(request=s.ReturnSerializer, responses=s.ProgressEntrySerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, project_pk=None, pk=None):
+        return Response(
+            s.ProgressEntrySerializer(self._act(request, services.progress_return, s.ReturnSerializer)).data
+        )
+
+    @extend_schema(request=s.AmendSerializer, responses={201: s.AmendmentSerializer})
+    @action(detail=True, methods=["post"])
+    def amend(self, request, project_pk=None, pk=None):
+        amendment = self._act(request, services.progress_amend, s.AmendSerializer)
+        return created(s.AmendmentSerializer(amendment).data)
+
+
+class PhotoViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    serializer_class = s.SitePhotoSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        qs = selectors.photo_list(user=self.request.user)
+        project = self.request.query_params.get("project")
+        if project and project.isdigit():
+            qs = qs.filter(project_id=int(project))
+        return qs
+
+    @extend_schema(request={"multipart/form-data": s.PhotoUploadSerializer}, responses={201: s.SitePhotoSerializer})
+    def create(self, request):
+        data = s.PhotoUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        project = project_get(user=request.user, pk=values["project"])
+        photo = services.photo_upload(
+            user=request.user,
+            project=project,
+            upload=values["file"],
+            caption=values["caption"],
+            taken_on=values.get("taken_on"),
+        )
+        return created(s.SitePhotoSerializer(photo).data)
+
+    def _serve(self, path, content_type):
+        response = FileResponse(default_storage.open(path, "rb"), content_type=content_type)
+        response["Content-Disposition"] = "inline"
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def file(self, request, pk=None):
+        photo = selectors.photo_get(user=request.user, pk=pk)
+        return self._serve(photo.file, photo.content_type)
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def thumbnail(self, request, pk=None):
+        photo = selectors.photo_get(user=request.user, pk=pk)
+        if not photo.thumbnail:
+            return self._serve(photo.file, photo.content_type)
+        return self._serve(photo.thumbnail, "image/jpeg")
+
+    @extend_schema(request=s.CommentWriteSerializer, responses={201: s.PhotoCommentSerializer})
+    @action(detail=True, methods=["post"])
+    def comments(self, request, pk=None):
+        data = s.CommentWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        photo = selectors.photo_get(user=request.user, pk=pk)
+        comment = services.photo_comment_create(user=request.user, photo=photo, text=data.validated_data["text"])
+        return created(s.PhotoCommentSerializer(comment).data)
+
+
+class _ScopedCrud(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """List/create/update of a project's records through its selectors and services."""
+
+    write_serializer = None
+    list_selector = None
+    get_selector = None
+    create_service = None
+    update_service = None
+    object_kwarg = None
+
+    def get_queryset(self):
+        qs = type(self).list_selector(user=self.request.user)
+        project = self.request.query_params.get("project")
+        if project and project.isdigit():
+            qs = qs.filter(project_id=int(project))
+        return qs
+
+    def get_object(self):
+        return type(self).get_selector(user=self.request.user, pk=self.kwargs["pk"])
+
+    def create(self, request):
+        data = self.write_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if "project" not in values:
+            return Response({"project": ["必须指定项目。"]}, status=status.HTTP_400_BAD_REQUEST)
+        project = project_get(user=request.user, pk=values.pop("project"))
+        values.pop("version", None)
+        obj = type(self).create_service(user=request.user, project=project, **self._resolve(values))
+        return created(self.get_serializer(obj).data)
+
+    def partial_update(self, request, pk=None):
+        data = self.write_serializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values.pop("project", None)
+        version = values.pop("version", None)
+        obj = self.get_object()
+        with conflict_as_409():
+            obj = type(self).update_service(
+                user=request.user, version=version, **{self.object_kwarg: obj}, **self._resolve(values)
+            )
+        return Response(self.get_serializer(obj).data)
+
+    def _resolve(self, values):
+        return values
+
+
+class ProblemViewSet(_ScopedCrud):
+    serializer_class = s.ProblemSerializer
+    write_serializer = s.ProblemWriteSerializer
+    list_selector = staticmethod(selectors.problem_list)
+    get_selector = staticmethod(selectors.problem_get)
+    create_service = staticmethod(services.problem_create)
+    update_service = staticmethod(services.problem_update)
+    object_kwarg = "problem"
+
+    @extend_schema(request=s.ProblemWriteSerializer, responses={201: s.ProblemSerializer})
+    def create(self, request):
+        return super().create(request)
+
+    @extend_schema(request=s.ProblemWriteSerializer, responses=s.ProblemSerializer)
+    def partial_update(self, request, pk=None):
+        return super().partial_update(request, pk)
+
+
+class ProcedureViewSet(_ScopedCrud):
+    serializer_class = s.ProcedureSerializer
+    write_serializer = s.ProcedureWriteSerializer
+    list_selector = staticmethod(selectors.procedure_list)
+    get_selector = staticmethod(selectors.procedure_get)
+    create_service = staticmethod(services.procedure_create)
+    update_service = staticmethod(services.procedure_update)
+    object_kwarg = "item"
+
+    def _resolve(self, values):
+        if values.get("parent"):
+            values["parent"] = selectors.procedure_get(user=self.request.user, pk=values["parent"])
+        return values
+
+    @extend_schema(request=s.ProcedureWriteSerializer, responses={201: s.ProcedureSerializer})
+    def create(self, request):
+        return super().create(request)
+
+    @extend_schema(request=s.ProcedureWriteSerializer, responses=s.ProcedureSerializer)
+    def partial_update(self, request, pk=None):
+        return super().partial_update(request, pk)
+
+
+class FundingViewSet(_ScopedCrud):
+    serializer_class = s.FundingSerializer
+    write_serializer = s.FundingWriteSerializer
+    list_selector = staticmethod(selectors.funding_list)
+    get_selector = staticmethod(selectors.funding_get)
+    create_service = staticmethod(services.funding_create)
+    update_service = staticmethod(services.funding_update)
+    object_kwarg = "funding"
+
+    @extend_schema(request=s.FundingWriteSerializer, responses={201: s.FundingSerializer})
+    def create(self, request):
+        return super().create(request)
+
+    @extend_schema(request=s.FundingWriteSerializer, responses=s.FundingSerializer)
+    def partial_update(self, request, pk=None):
+        return super().partial_update(request, pk)
+
+
+def _region(user, value):
+    value = (value or "").strip()
+    for region in regions_visible(user=user):
+        if value in (region.key, region.division_code, str(region.pk)):
+            return region
+    return None
+
+
+class ProgressTemplateView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("region", str, required=True, description="县区标识、区划代码或ID"),
+            OpenApiParameter("period", str, required=True, description="YYYY-MM"),
+        ],
+        responses={(200, XLSX): OpenApiTypes.BINARY},
+    )
+    def get(self, request):
+        region = _region(request.user, request.query_params.get("region"))
+        if region is None:
+            return Response({"region": ["未知县区。"]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            period = selectors.month_start(request.query_params.get("period") or f"{timezone.localdate():%Y-%m}")
+        except ValueError as exc:
+            return Response({"period": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        buffer = io.BytesIO()
+        progress_template(user=request.user, region=region, period=period, target=buffer)
+        return _xlsx_response(buffer, f"progress-{region.key}-{period:%Y-%m}.xlsx")
+
+
+class ProgressImportView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("dry_run", bool, description="1: 只校验并返回预览,不写入")],
+        request={"multipart/form-data": s.ImportSerializer},
+        responses={200: s.ImportResultSerializer, 400: s.ImportResultSerializer},
+    )
+    def post(self, request):
+        from ..uploads import read_limited
+
+        data = s.ImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        dry_run = request.query_params.get("dry_run", "0").lower() in ("1", "true", "yes")
+        content = read_limited(data.validated_data["file"])
+        result = progress_import(user=request.user, data=content, dry_run=dry_run)
+        code = status.HTTP_200_OK if result.valid else status.HTTP_400_BAD_REQUEST
+        return Response(result.as_dict(), status=code)
+
+
+class ProgressExportView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, enum=["progress", "projects"], description="进度表或项目清单"),
+            OpenApiParameter("region", str),
+            OpenApiParameter("period", str, description="YYYY-MM"),
+            OpenApiParameter("project", int),
+        ],
+        responses={(200, XLSX): OpenApiTypes.BINARY},
+    )
+    def get(self, request):
+        params = request.query_params
+        buffer = io.BytesIO()
+        if params.get("kind") == "projects":
+            export_projects(user=request.user, target=buffer, params=params)
+            return _xlsx_response(buffer, "projects.xlsx")
+        region = _region(request.user, params.get("region")) if params.get("region") else None
+        try:
+            period = selectors.month_start(params["period"]) if params.get("period") else None
+        except ValueError as exc:
+            return Response({"period": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        project = project_get(user=request.user, pk=params["project"]) if params.get("project") else None
+        export_progress(user=request.user, target=buffer, region=region, period=period, project=project)
+        return _xlsx_response(buffer, "progress.xlsx")
+
+
+__all__ = ["Action"]

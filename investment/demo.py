@@ -1,0 +1,299 @@
+"""Demo data for progress reporting, registered with demo.extensions from InvestmentConfig.ready.
+
+For every seeded project under construction, completed or in operation: monthly entries for the
+last 24 months (verified and frozen for months already reported, last month submitted), some
+coordination problems (some overdue), the 16-item / 112-sub-item approval checklist of the West
+Anshan iron mine (start 870 days ahead of plan) and funding sources with the article's figures
+(special bonds 15.56 亿元 across 15 projects, central budget 6.64 亿元, policy instruments 6.1 亿元
+for 6 projects, revitalised assets 8,011 万元 for 3 projects, 3 PPP projects). Written with COPY.
+"""
+
+import datetime
+import time
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from projects.choices import Stage
+
+from .choices import EntryStatus, FundingKind, ProblemKind, ProblemStatus, ProcedureStatus
+from .models import FundingSource, PeriodFreeze, Problem, ProcedureItem, ProgressEntry
+
+MONTHS = 24
+CENT = Decimal("0.01")
+IMAGE_TEXTS = [
+    "场地平整完成,正在进行基础施工",
+    "主体结构施工中,完成至{n}层",
+    "1-{n}#厂房主体结构已完成,办公楼已封顶",
+    "钢结构吊装完成{p}%",
+    "设备基础施工完成,设备陆续进场",
+    "内部装修及设备安装调试中",
+    "室外管网及道路施工",
+    "单机调试完成,准备联动试车",
+]
+NEXT_STEPS = [
+    "加快主体施工,确保按期封顶",
+    "推进设备采购与安装",
+    "协调电力接入,完成外网施工",
+    "组织专项验收",
+    "抢抓施工黄金期,增加施工人员",
+]
+PROBLEMS = [
+    (ProblemKind.LAND, "项目用地指标尚未落实", "市自然资源局"),
+    (ProblemKind.FUNDING, "项目资本金到位不足,需协调银行贷款", "市金融发展局"),
+    (ProblemKind.APPROVALS, "施工许可办理进度滞后", "市住房城乡建设局"),
+    (ProblemKind.UTILITIES, "施工用电及天然气接入未完成", "国网鞍山供电公司"),
+    (ProblemKind.ENVIRONMENT, "环评批复待省厅审查", "市生态环境局"),
+    (ProblemKind.DEMOLITION, "红线内剩余3户未完成征收", "区征收办"),
+    (ProblemKind.OTHER, "周边道路施工影响材料运输", "市交通运输局"),
+]
+MINE_NAME = "鞍钢西鞍山铁矿项目"
+MINE_ITEMS = [
+    ("项目核准", "市发展改革委"),
+    ("用地预审与选址意见书", "市自然资源局"),
+    ("建设用地规划许可", "市自然资源局"),
+    ("环境影响评价批复", "市生态环境局"),
+    ("安全预评价与安全设施设计审查", "市应急管理局"),
+    ("水土保持方案批复", "市水利局"),
+    ("节能审查", "市发展改革委"),
+    ("采矿许可证变更", "省自然资源厅"),
+    ("社会稳定风险评估", "铁西区政府"),
+    ("地质灾害危险性评估", "市自然资源局"),
+    ("压覆矿产资源评估", "市自然资源局"),
+    ("文物勘探", "市文化旅游和广播电视局"),
+    ("使用林地审核", "市林业和草原局"),
+    ("取水许可", "市水利局"),
+    ("征地拆迁与补偿安置", "铁西区政府"),
+    ("建筑工程施工许可", "市住房城乡建设局"),
+]
+MINE_STEPS = ["材料准备", "申报受理", "技术审查", "专家评审", "公示", "批复下达", "资料归档"]
+
+ENTRY_COLUMNS = [
+    "project_id", "period", "amount_completed", "image_progress", "next_steps", "overrun_reason", "status",
+    "version", "submitted_at", "verified_at", "return_reason", "created_at", "updated_at",
+]  # fmt: skip
+PROBLEM_COLUMNS = [
+    "project_id", "description", "kind", "responsible_unit", "leader", "deadline", "status", "resolution",
+    "tier", "solved_on", "version", "created_at", "updated_at", "responsible_region_id",
+]  # fmt: skip
+
+
+def _month(d, back):
+    y, m = divmod(d.year * 12 + d.month - 1 - back, 12)
+    return datetime.date(y, m + 1, 1)
+
+
+def _months_between(a, b):
+    return (b.year - a.year) * 12 + b.month - a.month
+
+
+def _quiet_triggers(cursor, tables):
+    """Seeded rows are not user edits: keep the audit triggers quiet for this transaction."""
+    cursor.execute(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = ANY(%s::regclass[]) AND NOT tgisinternal", [list(tables)]
+    )
+    names = [name for (name,) in cursor.fetchall()]
+    if names:
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(names) + "}"])
+
+
+def _copy(cursor, table, columns, rows):
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _split(total, weights):
+    """Split a Decimal total into cent-exact parts proportional to weights (they sum to total)."""
+    s = sum(weights)
+    parts = [(total * Decimal(w) / Decimal(s)).quantize(CENT, rounding=ROUND_DOWN) for w in weights]
+    parts[0] += total - sum(parts)
+    return parts
+
+
+def seed_progress(builder):
+    """Add progress, problems, procedures and funding for the builder's projects (see module doc)."""
+    from projects.models import Project
+
+    started = time.monotonic()
+    rng = builder.rng
+    today = builder.today
+    this_month = today.replace(day=1)
+    first = _month(this_month, MONTHS - 1)
+    last_reported = _month(this_month, 1)
+    now = timezone.now()
+    projects = list(
+        Project.objects.filter(stage__in=[Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING])
+        .order_by("id")
+        .values_list("id", "name", "total_investment", "actual_start", "actual_completion", "region_id", "stage")
+    )
+    entries, problems = [], []
+    for pk, _name, total, start, completion, region_id, stage in projects:
+        start = (start or first).replace(day=1)
+        end = (completion or today).replace(day=1)
+        duration = max(_months_between(start, (completion or today + datetime.timedelta(days=540))), 6)
+        per_month = total / Decimal(duration)
+        spent = Decimal("0")
+        # Months before the window count towards since-start: approximate them as one earlier entry.
+        before = min(_months_between(start, first), duration)
+        if before > 0 and start < first:
+            amount = (per_month * before * Decimal(rng.uniform(0.7, 1.0))).quantize(CENT)
+            amount = min(amount, total * Decimal("0.9")).quantize(CENT)
+            spent += amount
+            entries.append(
+                (pk, _month(first, 1), amount, "前期累计完成", "", "", EntryStatus.VERIFIED, 1, now, now, "", now, now)
+            )
+        period = max(first, start)
+        while period <= min(end, this_month):
+            amount = (per_month * Decimal(rng.uniform(0.4, 1.5))).quantize(CENT)
+            amount = max(Decimal("0"), min(amount, total - spent))
+            spent += amount
+            if period < last_reported:
+                status = EntryStatus.VERIFIED
+            elif period == last_reported:
+                status = EntryStatus.SUBMITTED if rng.random() < 0.7 else EntryStatus.VERIFIED
+            else:
+                status = EntryStatus.DRAFT
+            text = rng.choice(IMAGE_TEXTS).format(n=rng.randrange(2, 12), p=rng.randrange(20, 95))
+            entries.append(
+                (pk, period, amount, text, rng.choice(NEXT_STEPS), "", status, 1,
+                 now if status != EntryStatus.DRAFT else None, now if status == EntryStatus.VERIFIED else None,
+                 "", now, now)
+            )  # fmt: skip
+            period = _month(period, -1)
+        if stage == Stage.CONSTRUCTION and rng.random() < 0.18:
+            for _ in range(rng.choice([1, 1, 2])):
+                kind, text, unit = rng.choice(PROBLEMS)
+                deadline = today + datetime.timedelta(days=rng.randrange(-90, 60))
+                solved = rng.random() < 0.35
+                status = ProblemStatus.SOLVED if solved else rng.choice([ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS])
+                problems.append(
+                    (pk, text, kind, unit, "", deadline, status, "已协调解决" if solved else "", "county",
+                     min(deadline, today) if solved else None, 1, now, now, region_id)
+                )  # fmt: skip
+    frozen = [_month(this_month, n) for n in range(2, MONTHS + 1)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        _quiet_triggers(
+            cursor,
+            [ProgressEntry._meta.db_table, Problem._meta.db_table, ProcedureItem._meta.db_table,
+             FundingSource._meta.db_table],
+        )  # fmt: skip
+        _copy(cursor, ProgressEntry._meta.db_table, ENTRY_COLUMNS, entries)
+        _copy(cursor, Problem._meta.db_table, PROBLEM_COLUMNS, problems)
+        PeriodFreeze.objects.bulk_create(
+            [PeriodFreeze(period=p, reason="演示数据:调度报告已印发") for p in frozen], ignore_conflicts=True
+        )
+        procedures = _mine_procedures(rng)
+        funding = _funding(rng)
+    builder.investment_seconds = time.monotonic() - started
+    return {"entries": len(entries), "problems": len(problems), "procedures": procedures, "funding": funding}
+
+
+def _mine_procedures(rng):
+    """The West Anshan iron mine's checklist: 16 items, 112 sub-items, run in parallel, start 870 days early."""
+    from projects.models import Project
+
+    mine = Project.objects.filter(name=MINE_NAME).first()
+    if mine is None or ProcedureItem.objects.filter(project=mine).exists():
+        return 0
+    actual_start = mine.actual_start or timezone.localdate()
+    planned_start = actual_start + datetime.timedelta(days=870)
+    tops = []
+    for order, (name, unit) in enumerate(MINE_ITEMS):
+        planned = planned_start - datetime.timedelta(days=30 + (15 - order) * 20)
+        actual = actual_start - datetime.timedelta(days=rng.randrange(5, 120))
+        tops.append(
+            ProcedureItem(
+                project=mine,
+                name=name,
+                responsible_unit=unit,
+                planned_date=planned,
+                actual_date=actual,
+                status=ProcedureStatus.DONE,
+                accepted_with_deficiency=order in (3, 5, 12),
+                deficiency_note="部分附件容缺受理,开工后补正" if order in (3, 5, 12) else "",
+                sort_order=order,
+            )
+        )
+    ProcedureItem.objects.bulk_create(tops)
+    subs = []
+    for top in tops:
+        for step, step_name in enumerate(MINE_STEPS):
+            subs.append(
+                ProcedureItem(
+                    project=mine,
+                    parent=top,
+                    name=f"{top.name}·{step_name}",
+                    responsible_unit=top.responsible_unit,
+                    planned_date=top.planned_date - datetime.timedelta(days=(6 - step) * 10),
+                    actual_date=top.actual_date - datetime.timedelta(days=(6 - step) * 3),
+                    status=ProcedureStatus.DONE,
+                    sort_order=step,
+                )
+            )
+    ProcedureItem.objects.bulk_create(subs)
+    return len(tops) + len(subs)
+
+
+def _funding(rng):
+    """Funding sources with the article's figures where it gives them."""
+    from projects.models import Project
+
+    if FundingSource.objects.exists():
+        return 0
+    building = list(
+        Project.objects.filter(stage__in=[Stage.CONSTRUCTION, Stage.COMPLETED])
+        .select_related("category")
+        .order_by("-total_investment", "id")
+    )
+    by_name = {p.name: p for p in building}
+    rows = []
+
+    def add(project, kind, approved, applied=None, in_place_share=None):
+        applied = applied if applied is not None else (approved * Decimal(rng.uniform(1.0, 1.3))).quantize(CENT)
+        share = in_place_share if in_place_share is not None else Decimal(rng.uniform(0.5, 1.0))
+        rows.append(
+            FundingSource(
+                project=project,
+                kind=kind,
+                amount_applied=applied,
+                amount_approved=approved,
+                amount_in_place=(approved * share).quantize(CENT),
+            )
+        )
+
+    def named(name):
+        return [by_name[name]] if name in by_name else []
+
+    # Special bonds: 15.56 亿元 issued, 15 projects, all started.
+    bond_projects = building[:15]
+    for project, amount in zip(
+        bond_projects, _split(Decimal("155600"), [rng.randrange(5, 20) for _ in range(15)]), strict=False
+    ):
+        add(project, FundingKind.SPECIAL_BONDS, amount, in_place_share=Decimal("1"))
+    # Central budget: 6.64 亿元, of which 4.37 亿元 for 12 old-estate and gas-network projects.
+    urban = [p for p in building if p.category.key == "urban" and p not in bond_projects]
+    old_estates = (named("铁东区银环小区老旧小区改造工程") + urban)[:12]
+    for project, amount in zip(old_estates, _split(Decimal("43700"), [1] * 12), strict=False):
+        add(project, FundingKind.CENTRAL_BUDGET, amount)
+    for project, amount in zip(building[20:25], _split(Decimal("22700"), [1] * 5), strict=False):
+        add(project, FundingKind.CENTRAL_BUDGET, amount)
+    # Policy and development financial instruments: 6 projects, 6.1 亿元.
+    for project, amount in zip(building[30:36], _split(Decimal("61000"), [3, 2, 1, 1, 1, 1]), strict=False):
+        add(project, FundingKind.POLICY_INSTRUMENTS, amount)
+    # PPP: 3 projects signed and disbursed, among them the city improvement PPP project.
+    ppp = named("鞍山市城市综合提升PPP项目") + building[40:42]
+    for project in ppp[:3]:
+        add(project, FundingKind.PPP, (project.total_investment * Decimal("0.6")).quantize(CENT))
+    # Revitalised assets: 3 projects, 8,011 万元, among them the Xiuyan logistics centre.
+    revit = named("岫岩满族自治县物流中心") + building[45:47]
+    for project, amount in zip(revit[:3], [Decimal("4011"), Decimal("2000"), Decimal("2000")], strict=False):
+        add(project, FundingKind.REVITALISED_ASSETS, amount, in_place_share=Decimal("1"))
+    # Bank loans and own funds for the largest projects.
+    for project in building[:40]:
+        add(project, FundingKind.OWN_FUNDS, (project.total_investment * Decimal("0.3")).quantize(CENT))
+    for project in building[:25]:
+        add(project, FundingKind.BANK_LOANS, (project.total_investment * Decimal("0.4")).quantize(CENT))
+    FundingSource.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)

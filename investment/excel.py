@@ -1,0 +1,561 @@
+"""Excel in and out of progress reporting: the county's monthly template, the import (validate,
+preview, then write all or nothing) and the xlsx exports.
+
+Imports parse with python-calamine (fast, Rust) after uploads.check_xlsx has looked inside the
+zip; writes go through anshan_projects.spreadsheets.StreamingWorkbook (formula-safe text).
+"""
+
+import datetime
+import io
+import time
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q, Sum, Value
+from django.utils import timezone
+from python_calamine import CalamineWorkbook
+
+from anshan_projects.spreadsheets import StreamingWorkbook, safe_text
+from projects.access import Action, project_q
+from projects.models import Project
+
+from .choices import EntryStatus
+from .models import ProgressEntry
+from .selectors import effective_amount, frozen_periods, month_sheet, month_start
+from .uploads import check_xlsx
+
+CENT = Decimal("0.01")
+
+COL_ID = "项目ID"
+COL_CODE = "项目代码"
+COL_NAME = "项目名称"
+COL_REGION = "县区"
+COL_PERIOD = "填报月份"
+COL_TOTAL = "计划总投资(万元)"
+COL_BEFORE = "此前累计完成(万元)"
+COL_AMOUNT = "本月完成投资(万元)"
+COL_IMAGE = "形象进度"
+COL_NEXT = "下步计划"
+COL_REASON = "超概算说明"
+COL_STATUS = "状态"
+TEMPLATE_HEADERS = [
+    COL_ID,
+    COL_CODE,
+    COL_NAME,
+    COL_REGION,
+    COL_PERIOD,
+    COL_TOTAL,
+    COL_BEFORE,
+    COL_AMOUNT,
+    COL_IMAGE,
+    COL_NEXT,
+    COL_REASON,
+    COL_STATUS,
+]
+TEXT_COLUMNS = {COL_IMAGE: "image_progress", COL_NEXT: "next_steps", COL_REASON: "overrun_reason"}
+MAX_TEXT = 2000
+
+
+# --- template ---------------------------------------------------------------------------------
+
+
+def progress_template(*, user, region, period, target):
+    """The county's monthly sheet: its projects pre-filled, lists and checks built into the sheet."""
+    period = month_start(period)
+    projects = month_sheet(user=user, region=region, period=period, action=Action.CHANGE)
+    if not projects and not project_q(user, Action.CHANGE):
+        raise PermissionDenied("无权填报该县区。")
+    book = StreamingWorkbook(target)
+    sheet = book.sheet(
+        f"{period:%Y-%m}进度",
+        TEMPLATE_HEADERS,
+        money_columns={5, 6, 7},
+        widths={1: 26, 2: 36, 8: 40, 9: 30, 10: 24},
+    )
+    ws = sheet.worksheet
+    for p in projects:
+        entry = p.entry
+        sheet.write(
+            [
+                p.pk,
+                p.code or "",
+                p.name,
+                p.region.name,
+                f"{period:%Y-%m}",
+                p.total_investment,
+                p.before_total,
+                entry.amount_completed if entry else None,
+                entry.image_progress if entry else "",
+                entry.next_steps if entry else "",
+                entry.overrun_reason if entry else "",
+                entry.get_status_display() if entry else "未填报",
+            ]
+        )
+    last = max(sheet.row, 2)
+    # A hidden list sheet feeds the project-code drop-down.
+    codes = book.book.add_worksheet("项目代码表")
+    for i, p in enumerate(projects):
+        codes.write_string(i, 0, safe_text(p.code or ""))
+    codes.hide()
+    if projects:
+        ws.data_validation(
+            1,
+            1,
+            last + 200,
+            1,
+            {
+                "validate": "list",
+                "source": f"='项目代码表'!$A$1:$A${len(projects)}",
+                "error_title": "项目代码",
+                "error_message": "请从下拉列表中选择本县区的项目代码。",
+            },
+        )
+    ws.data_validation(
+        1, 4, last + 200, 4, {"validate": "list", "source": [f"{period:%Y-%m}"], "error_message": "填报月份不可更改。"}
+    )
+    ws.data_validation(
+        1,
+        7,
+        last + 200,
+        7,
+        {
+            "validate": "decimal",
+            "criteria": ">=",
+            "value": 0,
+            "error_title": COL_AMOUNT,
+            "error_message": "请输入不小于0的数字(万元)。",
+            "input_title": COL_AMOUNT,
+            "input_message": "单位:万元,保留两位小数。",
+        },
+    )
+    book.close()
+    return len(projects)
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    errors: list = field(default_factory=list)
+    changes: list = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    written: bool = False
+
+    @property
+    def valid(self):
+        return not self.errors
+
+    def as_dict(self, preview_limit=500):
+        return {
+            "rows": self.rows,
+            "valid": self.valid,
+            "written": self.written,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": self.errors[:1000],
+            "error_count": len(self.errors),
+            "changes": self.changes[:preview_limit],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _error(result, row, column, message):
+    result.errors.append({"row": row, "column": column, "message": message})
+
+
+def _parse_amount(value):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, "必须填写。"
+    if isinstance(value, bool):
+        return None, "应为数字。"
+    if isinstance(value, int | float):
+        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    else:
+        try:
+            amount = Decimal(str(value).strip().replace(",", ""))
+        except InvalidOperation:
+            return None, f"“{str(value)[:20]}”不是数字。"
+    if not amount.is_finite():
+        return None, "应为数字。"
+    if amount < 0:
+        return None, "金额不能为负数。"
+    if amount >= Decimal("1e12"):
+        return None, "金额过大。"
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP), None
+
+
+def _parse_period(value):
+    if isinstance(value, datetime.datetime | datetime.date):
+        return month_start(value if isinstance(value, datetime.date) else value.date()), None
+    if isinstance(value, str) and value.strip():
+        text = value.strip().replace("/", "-").replace("年", "-").replace("月", "")
+        try:
+            return month_start(text), None
+        except ValueError:
+            pass
+    return None, "月份格式应为 YYYY-MM。"
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_rows(data: bytes):
+    """(headers, rows) of the first sheet, via calamine. Refuses malformed files with a message."""
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own and panics as several types
+        raise ValidationError({"file": f"文件无法解析:{type(exc).__name__}。"}) from None
+    if not rows:
+        raise ValidationError({"file": "工作表为空。"})
+    headers = [_text(h) for h in rows[0]]
+    return headers, rows[1:]
+
+
+def validate_progress_rows(*, user, headers, rows, max_rows=None):
+    """Check every row; return (ImportResult, planned writes). Writes nothing."""
+    from django.conf import settings
+
+    started = time.perf_counter()
+    result = ImportResult()
+    max_rows = max_rows or getattr(settings, "IMPORT_MAX_ROWS", 50_000)
+    index = {h: i for i, h in enumerate(headers) if h}
+    missing = [h for h in (COL_PERIOD, COL_AMOUNT) if h not in index]
+    if COL_CODE not in index and COL_ID not in index:
+        missing.insert(0, COL_CODE)
+    if missing:
+        raise ValidationError({"file": f"缺少列:{'、'.join(missing)}(请使用下载的模板)。"})
+    if len(rows) > max_rows:
+        raise ValidationError({"file": f"行数过多({len(rows)}),每次最多导入 {max_rows} 行。"})
+
+    def cell(row, name):
+        i = index.get(name)
+        return row[i] if i is not None and i < len(row) else None
+
+    today_month = timezone.localdate().replace(day=1)
+    parsed = []
+    codes, ids = set(), set()
+    for offset, row in enumerate(rows):
+        line = offset + 2  # Excel row number (header is row 1)
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            continue
+        amount_raw = cell(row, COL_AMOUNT)
+        texts = {attr: _text(cell(row, col)) for col, attr in TEXT_COLUMNS.items()}
+        if (amount_raw is None or _text(amount_raw) == "") and not any(texts.values()):
+            continue  # a pre-filled template row the county left empty
+        result.rows += 1
+        code = _text(cell(row, COL_CODE)).upper()
+        pid = _text(cell(row, COL_ID))
+        ref = None
+        if code:
+            ref = ("code", code)
+            codes.add(code)
+        elif pid:
+            if pid.isdigit():
+                ref = ("id", int(pid))
+                ids.add(int(pid))
+            else:
+                _error(result, line, COL_ID, f"项目ID“{pid[:20]}”无效。")
+        else:
+            _error(result, line, COL_CODE, "缺少项目代码。")
+        period, problem = _parse_period(cell(row, COL_PERIOD))
+        if problem:
+            _error(result, line, COL_PERIOD, problem)
+        elif period > today_month:
+            _error(result, line, COL_PERIOD, "不能填报未来月份。")
+            period = None
+        amount, problem = _parse_amount(amount_raw)
+        if problem:
+            _error(result, line, COL_AMOUNT, problem)
+        for col, attr in TEXT_COLUMNS.items():
+            if len(texts[attr]) > MAX_TEXT:
+                _error(result, line, col, f"内容过长(最多 {MAX_TEXT} 字)。")
+        parsed.append((line, ref, period, amount, texts))
+
+    # Projects: one query for all references, unrestricted, to tell "unknown" from "not yours".
+    projects_by_code, projects_by_id = {}, {}
+    if codes or ids:
+        allowed_q = project_q(user, Action.CHANGE)
+        allowed = Value(True) if not allowed_q else ExpressionWrapper(allowed_q, output_field=BooleanField())
+        for p in (
+            Project.objects.filter(Q(code__in=codes) | Q(pk__in=ids))
+            .annotate(allowed=allowed)
+            .only("id", "code", "name", "total_investment", "region_id")
+        ):
+            if p.code:
+                projects_by_code[p.code] = p
+            projects_by_id[p.pk] = p
+
+    resolved = []
+    for line, ref, period, amount, texts in parsed:
+        project = None
+        if ref is not None:
+            project = (projects_by_code if ref[0] == "code" else projects_by_id).get(ref[1])
+            column = COL_CODE if ref[0] == "code" else COL_ID
+            if project is None:
+                _error(
+                    result, line, column, f"未知项目代码“{ref[1]}”。" if ref[0] == "code" else f"未知项目ID {ref[1]}。"
+                )
+            elif not project.allowed:
+                _error(result, line, column, f"项目“{ref[1]}”不属于您负责的县区。")
+                project = None
+        resolved.append((line, project, period, amount, texts))
+
+    # Duplicates within the file.
+    seen = {}
+    for line, project, period, _amount, _texts in resolved:
+        if project is None or period is None:
+            continue
+        key = (project.pk, period)
+        if key in seen:
+            _error(result, line, COL_CODE, f"与第 {seen[key]} 行重复(同一项目同一月份)。")
+        else:
+            seen[key] = line
+
+    periods = {period for _, _, period, _, _ in resolved if period}
+    frozen = frozen_periods(periods=periods)
+    for line, project, period, _amount, _texts in resolved:
+        if period in frozen and project is not None:
+            _error(result, line, COL_PERIOD, f"{period:%Y-%m} 已冻结(调度报告已印发),不能导入;请在系统中提交修正。")
+
+    project_ids = {p.pk for _, p, _, _, _ in resolved if p is not None}
+    existing = {}
+    totals = {}
+    if project_ids:
+        for e in ProgressEntry.objects.filter(project_id__in=project_ids, period__in=periods).only(
+            "id",
+            "project_id",
+            "period",
+            "amount_completed",
+            "amended_amount",
+            "image_progress",
+            "next_steps",
+            "overrun_reason",
+            "status",
+        ):
+            existing[(e.project_id, e.period)] = e
+        totals = dict(
+            ProgressEntry.objects.filter(project_id__in=project_ids)
+            .values("project_id")
+            .annotate(total=Sum(effective_amount()))
+            .values_list("project_id", "total")
+        )
+    # Since-start after the import: existing total, less the months the file replaces, plus the file.
+    after = dict(totals)
+    for _line, project, period, amount, _texts in resolved:
+        if project is None or period is None or amount is None:
+            continue
+        old = existing.get((project.pk, period))
+        after[project.pk] = after.get(project.pk, Decimal("0")) - (old.effective_amount if old else 0) + amount
+
+    writes = []
+    for line, project, period, amount, texts in resolved:
+        if project is None or period is None or amount is None:
+            continue
+        old = existing.get((project.pk, period))
+        new_values = (amount, texts["image_progress"], texts["next_steps"], texts["overrun_reason"])
+        if old is not None:
+            old_values = (old.amount_completed, old.image_progress, old.next_steps, old.overrun_reason)
+            if old_values == new_values:
+                result.unchanged += 1
+                continue
+            if old.status in (EntryStatus.SUBMITTED, EntryStatus.VERIFIED):
+                _error(result, line, COL_STATUS, f"该月进度{old.get_status_display()},不能通过导入修改。")
+                continue
+        if after.get(project.pk, 0) > project.total_investment and not texts["overrun_reason"]:
+            _error(
+                result,
+                line,
+                COL_REASON,
+                f"累计完成 {after[project.pk]} 万元将超过计划总投资 {project.total_investment} 万元,请填写超概算说明。",
+            )
+            continue
+        result.changes.append(
+            {
+                "row": line,
+                "project_id": project.pk,
+                "code": project.code or "",
+                "name": project.name,
+                "period": f"{period:%Y-%m}",
+                "old_amount": str(old.amount_completed) if old else None,
+                "new_amount": str(amount),
+                "action": "update" if old else "create",
+            }
+        )
+        writes.append((project.pk, period, *new_values))
+    result.errors.sort(key=lambda e: (e["row"], e["column"]))
+    result.created = sum(1 for c in result.changes if c["action"] == "create")
+    result.updated = len(result.changes) - result.created
+    result.seconds = time.perf_counter() - started
+    return result, writes
+
+
+UPSERT_SQL = """
+INSERT INTO investment_progressentry
+    (project_id, period, amount_completed, image_progress, next_steps, overrun_reason,
+     status, version, created_by_id, return_reason, created_at, updated_at)
+SELECT r.project_id, r.period, r.amount, r.image, r.next, r.reason, 'draft', 1, %s, '', now(), now()
+FROM unnest(%s::bigint[], %s::date[], %s::numeric[], %s::text[], %s::text[], %s::text[])
+    AS r(project_id, period, amount, image, next, reason)
+ON CONFLICT (project_id, period) DO UPDATE SET
+    amount_completed = EXCLUDED.amount_completed,
+    image_progress = EXCLUDED.image_progress,
+    next_steps = EXCLUDED.next_steps,
+    overrun_reason = EXCLUDED.overrun_reason,
+    status = 'draft',
+    version = investment_progressentry.version + 1,
+    updated_at = now()
+WHERE investment_progressentry.status IN ('draft', 'returned')
+  AND (investment_progressentry.amount_completed, investment_progressentry.image_progress,
+       investment_progressentry.next_steps, investment_progressentry.overrun_reason)
+      IS DISTINCT FROM
+      (EXCLUDED.amount_completed, EXCLUDED.image_progress, EXCLUDED.next_steps, EXCLUDED.overrun_reason)
+"""
+
+
+def progress_import(*, user, data: bytes, dry_run=True):
+    """Validate an uploaded progress sheet; unless ``dry_run``, write it all or nothing.
+
+    Idempotent: a row equal to what is stored changes nothing, so importing the same file twice
+    (or two users at once: rows are upserted on the project+month unique constraint under a lock)
+    never doubles anything.
+    """
+    started = time.perf_counter()
+    check_xlsx(data)
+    headers, rows = read_rows(data)
+    if dry_run:
+        result, _ = validate_progress_rows(user=user, headers=headers, rows=rows)
+        result.seconds = time.perf_counter() - started
+        return result
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # One import at a time: validation and write see the same data.
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('investment.progress_import'))")
+        result, writes = validate_progress_rows(user=user, headers=headers, rows=rows)
+        if result.errors or not writes:
+            result.seconds = time.perf_counter() - started
+            return result
+        columns = list(zip(*writes, strict=True))
+        with pghistory.context(user=user.pk, source="xlsx_import"), connection.cursor() as cursor:
+            cursor.execute(
+                UPSERT_SQL,
+                [
+                    user.pk,
+                    list(columns[0]),
+                    list(columns[1]),
+                    list(columns[2]),
+                    list(columns[3]),
+                    list(columns[4]),
+                    list(columns[5]),
+                ],
+            )
+        result.written = True
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+PROGRESS_EXPORT_HEADERS = [
+    COL_CODE,
+    COL_NAME,
+    COL_REGION,
+    COL_PERIOD,
+    "本月完成投资(万元)",
+    "修正后(万元)",
+    "本年累计(万元)",
+    "开工累计(万元)",
+    COL_IMAGE,
+    COL_NEXT,
+    COL_STATUS,
+    "已修正",
+]
+
+
+def export_progress(*, user, target, region=None, period=None, project=None):
+    """The progress table (filtered) with year-to-date and since-start totals."""
+    from .selectors import entries_with_totals
+
+    book = StreamingWorkbook(target)
+    sheet = book.sheet("月度进度", PROGRESS_EXPORT_HEADERS, money_columns={4, 5, 6, 7}, widths={1: 36, 8: 40, 9: 30})
+    count = 0
+    for e in entries_with_totals(user=user, region=region, period=period, project=project):
+        sheet.write(
+            [
+                e.project.code or "",
+                e.project.name,
+                e.project.region.name,
+                f"{e.period:%Y-%m}",
+                e.amount_completed,
+                e.amended_amount,
+                e.ytd,
+                e.since_start,
+                e.image_progress,
+                e.next_steps,
+                e.get_status_display(),
+                e.is_amended,
+            ]
+        )
+        count += 1
+    book.close()
+    return count
+
+
+PROJECT_EXPORT_HEADERS = [
+    COL_CODE,
+    COL_NAME,
+    "投资主体",
+    COL_REGION,
+    "阶段",
+    COL_TOTAL,
+    "本年计划(万元)",
+    "本年累计完成(万元)",
+    "开工累计完成(万元)",
+    "超概算",
+]
+
+
+def export_projects(*, user, target, params, year=None):
+    """Any filtered project list (the project filterset's parameters) with completed totals."""
+    from projects.filters import ProjectFilterSet
+
+    from .selectors import project_totals
+
+    year = year or timezone.localdate().year
+    qs = project_totals(user=user, year=year).select_related("region")
+    qs = ProjectFilterSet(params, queryset=qs).qs
+    book = StreamingWorkbook(target)
+    sheet = book.sheet("项目", PROJECT_EXPORT_HEADERS, money_columns={5, 6, 7, 8}, widths={1: 40, 2: 30})
+    count = 0
+    for p in qs.iterator(chunk_size=2000):
+        sheet.write(
+            [
+                p.code or "",
+                p.name,
+                p.investor,
+                p.region.name,
+                p.get_stage_display(),
+                p.total_investment,
+                p.annual_plan,
+                p.ytd_completed,
+                p.since_start_completed,
+                p.overrun,
+            ]
+        )
+        count += 1
+    book.close()
+    return count

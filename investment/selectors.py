@@ -1,0 +1,322 @@
+"""Reads for progress reporting. Every read a user triggers passes the user: scope is applied here."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import BooleanField, Case, Count, DecimalField, F, Max, Prefetch, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from projects.access import Action
+from projects.models import Project
+from projects.selectors import project_queryset
+
+from .choices import EntryStatus, ProblemStatus, ProcedureStatus
+from .models import (
+    FundingSource,
+    PeriodFreeze,
+    PhotoComment,
+    Problem,
+    ProcedureItem,
+    ProgressAmendment,
+    ProgressEntry,
+    SitePhoto,
+)
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def month_start(value) -> datetime.date:
+    """The first day of the month of a date, or of a 'YYYY-MM' string."""
+    if isinstance(value, str):
+        try:
+            year, month = value.strip()[:7].split("-")
+            return datetime.date(int(year), int(month), 1)
+        except (ValueError, TypeError):
+            raise ValueError(f"月份格式应为 YYYY-MM:{value}") from None
+    return value.replace(day=1)
+
+
+def effective_amount(prefix=""):
+    """The amount reports use: the amended figure when an amendment exists, else the original."""
+    return Coalesce(F(f"{prefix}amended_amount"), F(f"{prefix}amount_completed"))
+
+
+def period_is_frozen(*, period) -> bool:
+    return PeriodFreeze.objects.filter(period=month_start(period)).exists()
+
+
+def frozen_periods(*, periods=None) -> set:
+    qs = PeriodFreeze.objects.all()
+    if periods is not None:
+        qs = qs.filter(period__in=list(periods))
+    return set(qs.values_list("period", flat=True))
+
+
+def project_totals(*, user, year, as_of=None, verified_only=False, projects=None):
+    """Per project in the user's scope: year-to-date and since-start completed investment (万元),
+    whether any month was amended, and whether since-start exceeds the planned total (overrun).
+
+    One query. ``as_of`` (a date) cuts off later months; default: through the end of ``year``.
+    ``projects`` narrows to a queryset or list of ids. Returns a Project queryset annotated with
+    ``ytd_completed``, ``since_start_completed``, ``has_amendment``, ``overrun``.
+    """
+    cutoff = month_start(as_of) if as_of else datetime.date(year, 12, 1)
+    entry_q = Q(progress_entries__period__lte=cutoff)
+    if verified_only:
+        entry_q &= Q(progress_entries__status=EntryStatus.VERIFIED)
+    year_q = entry_q & Q(progress_entries__period__gte=datetime.date(year, 1, 1))
+    amount = effective_amount("progress_entries__")
+    qs = Project.objects.restrict(user, Action.VIEW)
+    if projects is not None:
+        qs = qs.filter(pk__in=projects)
+    qs = qs.annotate(
+        ytd_completed=Coalesce(Sum(amount, filter=year_q), Value(ZERO), output_field=MONEY),
+        since_start_completed=Coalesce(Sum(amount, filter=entry_q), Value(ZERO), output_field=MONEY),
+        amended_months=Count("progress_entries", filter=entry_q & Q(progress_entries__amended_amount__isnull=False)),
+    ).annotate(
+        has_amendment=Case(
+            When(amended_months__gt=0, then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+        overrun=Case(
+            When(since_start_completed__gt=F("total_investment"), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+    return qs
+
+
+def entry_queryset(*, user, action=Action.VIEW):
+    return ProgressEntry.objects.restrict(user, action).select_related("project", "project__region")
+
+
+def entry_get(*, user, pk, action=Action.VIEW):
+    try:
+        return entry_queryset(user=user, action=action).get(pk=pk)
+    except (ProgressEntry.DoesNotExist, ValueError, TypeError):
+        raise Http404("进度记录不存在。") from None
+
+
+def entries_with_totals(*, user, project=None, period=None, region=None):
+    """Entries with running year-to-date and since-start totals (window sums, one query)."""
+    from django.db.models import Window
+    from django.db.models.functions import ExtractYear
+
+    qs = entry_queryset(user=user)
+    if period is not None:
+        qs = qs.filter(period__lte=month_start(period))  # earlier months suffice for the running sums
+    if project is not None:
+        qs = qs.filter(project=project)
+    if region is not None:
+        qs = qs.filter(project__region=region)
+    amount = effective_amount()
+    qs = qs.annotate(
+        effective=amount,
+        since_start=Window(Sum(amount), partition_by=[F("project_id")], order_by=F("period").asc()),
+        ytd=Window(Sum(amount), partition_by=[F("project_id"), ExtractYear("period")], order_by=F("period").asc()),
+    ).order_by("project_id", "-period")
+    if period is not None:
+        # WHERE runs before the window sums: keep the earlier months in SQL and pick the month here.
+        return [e for e in qs if e.period == month_start(period)]
+    return qs
+
+
+def amendments_for(*, user, entries):
+    return ProgressAmendment.objects.restrict(user).filter(entry__in=entries).select_related("created_by")
+
+
+def month_sheet(*, user, region, period, action=Action.VIEW):
+    """The county's projects for a month, each with its entry for that month (or None) and
+    its since-start total before that month. Three queries whatever the county's size."""
+    period = month_start(period)
+    projects = list(
+        project_queryset(user=user, action=action)
+        .filter(region=region, stage__in=["landed", "construction", "completed", "operating"])
+        .annotate(
+            before_total=Coalesce(
+                Sum(effective_amount("progress_entries__"), filter=Q(progress_entries__period__lt=period)),
+                Value(ZERO),
+                output_field=MONEY,
+            )
+        )
+        .order_by("-total_investment", "id")
+    )
+    entries = {
+        e.project_id: e
+        for e in ProgressEntry.objects.restrict(user, action).filter(
+            project__in=[p.pk for p in projects], period=period
+        )
+    }
+    for p in projects:
+        p.entry = entries.get(p.pk)
+    return projects
+
+
+def photo_list(*, user, project=None):
+    qs = (
+        SitePhoto.objects.restrict(user)
+        .select_related("uploaded_by", "project")
+        .prefetch_related(Prefetch("comments", queryset=PhotoComment.objects.select_related("author")))
+    )
+    if project is not None:
+        qs = qs.filter(project=project)
+    return qs
+
+
+def photo_get(*, user, pk, action=Action.VIEW):
+    try:
+        return SitePhoto.objects.restrict(user, action).select_related("project").get(pk=pk)
+    except (SitePhoto.DoesNotExist, ValueError, TypeError):
+        raise Http404("照片不存在。") from None
+
+
+def problem_list(*, user, project=None, status=None):
+    qs = Problem.objects.restrict(user).select_related("project", "responsible_department", "responsible_region")
+    if project is not None:
+        qs = qs.filter(project=project)
+    if status:
+        qs = qs.filter(status__in=status if isinstance(status, list | tuple) else [status])
+    return qs
+
+
+def problem_get(*, user, pk, action=Action.VIEW):
+    try:
+        return Problem.objects.restrict(user, action).select_related("project").get(pk=pk)
+    except (Problem.DoesNotExist, ValueError, TypeError):
+        raise Http404("问题不存在。") from None
+
+
+def problems_overdue(*, user, on):
+    return problem_list(user=user, status=ProblemStatus.unresolved()).filter(deadline__lt=on)
+
+
+def procedure_list(*, user, project=None):
+    qs = ProcedureItem.objects.restrict(user).select_related("project")
+    if project is not None:
+        qs = qs.filter(project=project)
+    return qs
+
+
+def procedure_get(*, user, pk, action=Action.VIEW):
+    try:
+        return ProcedureItem.objects.restrict(user, action).select_related("project").get(pk=pk)
+    except (ProcedureItem.DoesNotExist, ValueError, TypeError):
+        raise Http404("手续不存在。") from None
+
+
+def procedure_summary(*, items):
+    """Share done and days saved (+) or lost (-) against plan for a list of checklist items.
+
+    Items that do not apply are left out. Days saved compares the latest planned and actual
+    completion dates of the items done; ``finished`` says whether the whole checklist is done.
+    """
+    relevant = [i for i in items if i.status != ProcedureStatus.NOT_NEEDED]
+    done = [i for i in relevant if i.status == ProcedureStatus.DONE]
+    share = (Decimal(len(done)) / Decimal(len(relevant))).quantize(Decimal("0.0001")) if relevant else None
+    dated = [i for i in done if i.planned_date and i.actual_date]
+    days = (max(i.planned_date for i in dated) - max(i.actual_date for i in dated)).days if dated else None
+    return {
+        "total": len(relevant),
+        "done": len(done),
+        "share_done": share,
+        "days_saved": days,
+        "finished": bool(relevant) and len(done) == len(relevant),
+        "deficiencies": sum(1 for i in relevant if i.accepted_with_deficiency),
+    }
+
+
+def funding_list(*, user, project=None):
+    qs = FundingSource.objects.restrict(user).select_related("project")
+    if project is not None:
+        qs = qs.filter(project=project)
+    return qs
+
+
+def funding_get(*, user, pk, action=Action.VIEW):
+    try:
+        return FundingSource.objects.restrict(user, action).select_related("project").get(pk=pk)
+    except (FundingSource.DoesNotExist, ValueError, TypeError):
+        raise Http404("资金来源不存在。") from None
+
+
+def funding_totals(*, user, project=None):
+    qs = funding_list(user=user, project=project)
+    return (
+        qs.values("kind")
+        .annotate(
+            applied=Sum("amount_applied"),
+            approved=Sum("amount_approved"),
+            in_place=Sum("amount_in_place"),
+            projects=Count("project", distinct=True),
+        )
+        .order_by("kind")
+    )
+
+
+def latest_period(*, user):
+    return ProgressEntry.objects.restrict(user).aggregate(m=Max("period"))["m"]
+
+
+def project_audit(*, user, project, limit=200):
+    """Who changed what on the project and everything hanging off it (old and new values)."""
+    import pghistory.models
+
+    if not Project.objects.restrict(user).filter(pk=project.pk).exists():
+        raise Http404("项目不存在。")
+    return pghistory.models.Events.objects.references(project).order_by("-pgh_created_at")[:limit]
+
+
+def project_section(*, user, project):
+    """Everything the project page's progress section shows (a fixed number of queries)."""
+    from django.contrib.auth import get_user_model
+
+    entries = list(entries_with_totals(user=user, project=project))
+    amendments = {}
+    for a in amendments_for(user=user, entries=[e.pk for e in entries]):
+        amendments.setdefault(a.entry_id, []).append(a)
+    for e in entries:
+        e.amendment_list = amendments.get(e.pk, [])
+    procedures = list(procedure_list(user=user, project=project))
+    tops = [i for i in procedures if i.parent_id is None]
+    children = {}
+    for i in procedures:
+        if i.parent_id:
+            children.setdefault(i.parent_id, []).append(i)
+    for t in tops:
+        t.sub_items = children.get(t.pk, [])
+    audit = list(project_audit(user=user, project=project, limit=100))
+    user_ids = {e.pgh_context.get("user") for e in audit if e.pgh_context and e.pgh_context.get("user")}
+    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+    for e in audit:
+        e.who = names.get((e.pgh_context or {}).get("user"), "系统")
+    return {
+        "project": project,
+        "entries": entries,
+        "photos": list(photo_list(user=user, project=project)[:24]),
+        "problems": list(problem_list(user=user, project=project)),
+        "procedures": tops,
+        "procedure_summary": procedure_summary(items=procedures),
+        "funding": list(funding_list(user=user, project=project)),
+        "audit": audit,
+        "can_change": _can(user, Action.CHANGE, project),
+        "can_verify": _can(user, Action.VERIFY, project),
+        "can_comment": _can(user, Action.COMMENT, project) or _can(user, Action.CHANGE, project),
+        "frozen": frozen_periods(periods=[e.period for e in entries]),
+    }
+
+
+def _can(user, action, project):
+    from projects.access import can
+
+    return can(user, action, project)
+
+
+def regions_for_entry(*, user):
+    """Regions whose projects the user may see (for the month page's picker)."""
+    from projects.access import region_ids
+    from projects.models import Region
+
+    ids = region_ids(user, Action.VIEW)
+    return Region.objects.all() if ids is None else Region.objects.filter(pk__in=ids)

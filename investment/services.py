@@ -1,0 +1,428 @@
+"""Writes for progress reporting. Views, serializers, imports, commands and tasks call these."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from projects.access import Action, can
+from projects.models import Project
+
+from .choices import EntryStatus, ProblemStatus, ProcedureStatus
+from .models import (
+    FundingSource,
+    PeriodFreeze,
+    PhotoComment,
+    Problem,
+    ProcedureItem,
+    ProgressAmendment,
+    ProgressEntry,
+)
+from .selectors import effective_amount, month_start, period_is_frozen
+
+
+class ConflictError(Exception):
+    """Someone else saved the same record since the user loaded it (optimistic locking)."""
+
+    message = "该记录已被他人修改,请刷新后重试。"
+
+    def __str__(self):
+        return self.message
+
+
+def _require(user, action, project):
+    if user is not None and not can(user, action, project):
+        raise PermissionDenied("无权操作该项目。")
+
+
+def _audit(user):
+    return pghistory.context(user=user.pk if user is not None else None)
+
+
+def _check_version(obj, version):
+    if version is not None and int(version) != obj.version:
+        raise ConflictError()
+
+
+def _decimal(value, field):
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: "请输入数字。"}) from None
+
+
+# --- freeze -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def period_freeze(*, period, user=None, reason=""):
+    """Freeze a month (its dispatch report has been issued). Idempotent: freezing twice keeps the first."""
+    period = month_start(period)
+    freeze, _ = PeriodFreeze.objects.get_or_create(period=period, defaults={"frozen_by": user, "reason": reason})
+    return freeze
+
+
+# --- monthly entries --------------------------------------------------------------------------
+
+ENTRY_FIELDS = ("amount_completed", "image_progress", "next_steps", "overrun_reason")
+
+
+def _since_start_other(project, period):
+    """Since-start completed of the project's other months (amended figures count)."""
+    from django.db.models import Sum
+
+    return ProgressEntry.objects.filter(project=project).exclude(period=period).aggregate(
+        total=Sum(effective_amount())
+    )["total"] or Decimal("0")
+
+
+def _check_overrun(entry, amount):
+    """A since-start total above the planned total needs a stated reason (cost overrun)."""
+    total = _since_start_other(entry.project, entry.period) + amount
+    if total > entry.project.total_investment and not (entry.overrun_reason or "").strip():
+        raise ValidationError(
+            {
+                "overrun_reason": f"累计完成投资 {total} 万元超过计划总投资 {entry.project.total_investment} 万元,"
+                "请填写超概算说明。"
+            }
+        )
+
+
+@transaction.atomic
+def progress_save(*, user, project, period, version=None, **data):
+    """Create or update the project's entry for the month. ``version`` is what the user loaded:
+    if someone saved in between, ConflictError. A frozen month cannot change (see progress_amend)."""
+    unknown = set(data) - set(ENTRY_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此修改。"))
+    period = month_start(period)
+    _require(user, Action.CHANGE, project)
+    if period > timezone.localdate().replace(day=1):
+        raise ValidationError({"period": "不能填报未来月份。"})
+    if period_is_frozen(period=period):
+        raise ValidationError({"period": f"{period:%Y-%m} 已冻结(调度报告已印发),如需更正请提交修正并说明原因。"})
+    Project.objects.select_for_update().filter(pk=project.pk).first()  # one writer per project at a time
+    entry = ProgressEntry.objects.select_for_update().filter(project=project, period=period).first()
+    if entry is None:
+        if version not in (None, "", 0, "0"):
+            raise ConflictError()
+        entry = ProgressEntry(project=project, period=period, created_by=user)
+    else:
+        # Updating needs the version the user loaded: without it, a save could silently overwrite.
+        if version in (None, ""):
+            raise ConflictError()
+        _check_version(entry, version)
+        if entry.status in (EntryStatus.SUBMITTED, EntryStatus.VERIFIED):
+            raise ValidationError({"status": f"该月进度{entry.get_status_display()},不能修改;如需修改请先退回。"})
+        entry.version += 1
+    if "amount_completed" in data:
+        data["amount_completed"] = _decimal(data["amount_completed"], "amount_completed")
+    for field, value in data.items():
+        setattr(entry, field, value if value is not None else "")
+    if entry.status == EntryStatus.RETURNED:
+        entry.status = EntryStatus.DRAFT
+    entry.project = project
+    entry.full_clean()
+    _check_overrun(entry, entry.amount_completed)
+    with _audit(user):
+        entry.save()
+    return entry
+
+
+def _transition(entry, user, action, allowed_from, version):
+    entry = ProgressEntry.objects.select_for_update().select_related("project").get(pk=entry.pk)
+    _require(user, action, entry.project)
+    _check_version(entry, version)
+    if period_is_frozen(period=entry.period):
+        raise ValidationError({"period": f"{entry.period:%Y-%m} 已冻结。"})
+    if entry.status not in allowed_from:
+        raise ValidationError({"status": f"当前状态为{entry.get_status_display()},不能执行此操作。"})
+    entry.version += 1
+    return entry
+
+
+@transaction.atomic
+def progress_submit(*, user, entry, version=None):
+    entry = _transition(entry, user, Action.CHANGE, (EntryStatus.DRAFT, EntryStatus.RETURNED), version)
+    entry.status = EntryStatus.SUBMITTED
+    entry.submitted_at = timezone.now()
+    with _audit(user):
+        entry.save()
+    return entry
+
+
+@transaction.atomic
+def progress_verify(*, user, entry, version=None):
+    entry = _transition(entry, user, Action.VERIFY, (EntryStatus.SUBMITTED,), version)
+    entry.status = EntryStatus.VERIFIED
+    entry.verified_by = user
+    entry.verified_at = timezone.now()
+    with _audit(user):
+        entry.save()
+    return entry
+
+
+@transaction.atomic
+def progress_return(*, user, entry, reason, version=None):
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "退回须说明原因。"})
+    entry = _transition(entry, user, Action.VERIFY, (EntryStatus.SUBMITTED, EntryStatus.VERIFIED), version)
+    entry.status = EntryStatus.RETURNED
+    entry.return_reason = reason.strip()
+    entry.verified_by = None
+    entry.verified_at = None
+    with _audit(user):
+        entry.save()
+    return entry
+
+
+@transaction.atomic
+def progress_amend(*, user, entry, amount_completed, reason, image_progress=None, version=None):
+    """Correct an entry of a frozen month: the original stays, the amendment is kept beside it and
+    reports show the amended figure, flagged."""
+    entry = ProgressEntry.objects.select_for_update().select_related("project").get(pk=entry.pk)
+    _require(user, Action.CHANGE, entry.project)
+    _check_version(entry, version)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "修正须说明原因。"})
+    if not period_is_frozen(period=entry.period):
+        raise ValidationError({"period": "该月尚未冻结,请直接修改。"})
+    amount = _decimal(amount_completed, "amount_completed")
+    if amount < 0:
+        raise ValidationError({"amount_completed": "金额不能为负数。"})
+    amendment = ProgressAmendment(
+        entry=entry,
+        old_amount=entry.effective_amount,
+        new_amount=amount,
+        old_image_progress=entry.image_progress,
+        new_image_progress=image_progress if image_progress is not None else entry.image_progress,
+        reason=reason,
+        created_by=user,
+    )
+    amendment.full_clean()
+    _check_overrun(entry, amount)
+    entry.amended_amount = amount
+    entry.version += 1
+    with _audit(user):
+        amendment.save()
+        entry.save(update_fields=["amended_amount", "version", "updated_at"])
+    return amendment
+
+
+# --- problems ---------------------------------------------------------------------------------
+
+PROBLEM_FIELDS = (
+    "description",
+    "kind",
+    "responsible_unit",
+    "responsible_department",
+    "responsible_region",
+    "leader",
+    "deadline",
+    "status",
+    "resolution",
+)
+
+
+@transaction.atomic
+def problem_create(*, user, project, **data):
+    unknown = set(data) - set(PROBLEM_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此填写。"))
+    _require(user, Action.CHANGE, project)
+    problem = Problem(project=project, raised_by=user, **data)
+    _problem_clean(problem)
+    with _audit(user):
+        problem.save()
+    return problem
+
+
+@transaction.atomic
+def problem_update(*, user, problem, version=None, **data):
+    unknown = set(data) - set(PROBLEM_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此修改。"))
+    problem = Problem.objects.select_for_update().select_related("project").get(pk=problem.pk)
+    _require(user, Action.CHANGE, problem.project)
+    _check_version(problem, version)
+    for field, value in data.items():
+        setattr(problem, field, value)
+    problem.version += 1
+    _problem_clean(problem)
+    with _audit(user):
+        problem.save()
+    return problem
+
+
+def _problem_clean(problem):
+    if problem.status in (ProblemStatus.SOLVED, ProblemStatus.CLOSED):
+        if not (problem.resolution or "").strip():
+            raise ValidationError({"resolution": "问题解决或关闭时须填写解决情况。"})
+        problem.solved_on = problem.solved_on or timezone.localdate()
+    else:
+        problem.solved_on = None
+    problem.full_clean()
+
+
+# --- photos -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def photo_comment_create(*, user, photo, text):
+    if not can(user, Action.COMMENT, photo.project) and not can(user, Action.CHANGE, photo.project):
+        raise PermissionDenied("无权批示。")
+    comment = PhotoComment(photo=photo, author=user, text=(text or "").strip())
+    comment.full_clean(exclude=["photo", "author"])
+    comment.save()
+    return comment
+
+
+# --- procedures -------------------------------------------------------------------------------
+
+PROCEDURE_FIELDS = (
+    "parent",
+    "name",
+    "responsible_unit",
+    "planned_date",
+    "actual_date",
+    "status",
+    "accepted_with_deficiency",
+    "deficiency_note",
+    "sort_order",
+)
+
+
+def _procedure_clean(item):
+    errors = {}
+    if item.parent_id and item.parent.project_id != item.project_id:
+        errors["parent"] = "所属大项必须是同一项目的手续。"
+    if item.parent_id and item.parent.parent_id:
+        errors["parent"] = "子项下不能再设子项。"
+    if item.status == ProcedureStatus.DONE and not item.actual_date:
+        errors["actual_date"] = "已办结的手续须填写实际办结日期。"
+    if item.accepted_with_deficiency and not (item.deficiency_note or "").strip():
+        errors["deficiency_note"] = "容缺受理须写明待补正的材料。"
+    if errors:
+        raise ValidationError(errors)
+    item.full_clean()
+
+
+@transaction.atomic
+def procedure_create(*, user, project, **data):
+    unknown = set(data) - set(PROCEDURE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此填写。"))
+    _require(user, Action.CHANGE, project)
+    item = ProcedureItem(project=project, **data)
+    _procedure_clean(item)
+    with _audit(user):
+        item.save()
+    return item
+
+
+@transaction.atomic
+def procedure_update(*, user, item, version=None, **data):
+    unknown = set(data) - set(PROCEDURE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此修改。"))
+    item = ProcedureItem.objects.select_for_update().select_related("project").get(pk=item.pk)
+    _require(user, Action.CHANGE, item.project)
+    _check_version(item, version)
+    for field, value in data.items():
+        setattr(item, field, value)
+    item.version += 1
+    _procedure_clean(item)
+    with _audit(user):
+        item.save()
+    return item
+
+
+# --- funding ----------------------------------------------------------------------------------
+
+FUNDING_FIELDS = ("kind", "amount_applied", "amount_approved", "amount_in_place", "note")
+
+
+@transaction.atomic
+def funding_create(*, user, project, **data):
+    unknown = set(data) - set(FUNDING_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此填写。"))
+    _require(user, Action.CHANGE, project)
+    funding = FundingSource(project=project, **data)
+    funding.full_clean()
+    with _audit(user):
+        funding.save()
+    return funding
+
+
+@transaction.atomic
+def funding_update(*, user, funding, version=None, **data):
+    unknown = set(data) - set(FUNDING_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此修改。"))
+    funding = FundingSource.objects.select_for_update().select_related("project").get(pk=funding.pk)
+    _require(user, Action.CHANGE, funding.project)
+    _check_version(funding, version)
+    for field, value in data.items():
+        setattr(funding, field, value)
+    funding.version += 1
+    funding.full_clean()
+    with _audit(user):
+        funding.save()
+    return funding
+
+
+def today():
+    return timezone.localdate()
+
+
+def months_back(start: datetime.date, n: int) -> datetime.date:
+    y, m = divmod(start.year * 12 + start.month - 1 - n, 12)
+    return datetime.date(y, m + 1, 1)
+
+
+@transaction.atomic
+def photo_upload(*, user, project, upload, caption, taken_on=None):
+    """Check a site photo or video by content, read its EXIF date, store it with a thumbnail."""
+    from .models import SitePhoto
+    from .uploads import inspect_media, read_limited, store_media
+
+    _require(user, Action.CHANGE, project)
+    caption = (caption or "").strip()
+    if not caption:
+        raise ValidationError({"caption": "请填写照片说明。"})
+    data = read_limited(upload)
+    kind, content_type, extension, exif_date, image = inspect_media(data)
+    if isinstance(taken_on, str) and taken_on:
+        try:
+            taken_on = datetime.date.fromisoformat(taken_on)
+        except ValueError:
+            raise ValidationError({"taken_on": "日期格式应为 YYYY-MM-DD。"}) from None
+    taken = exif_date or taken_on
+    if taken is None:
+        raise ValidationError({"taken_on": "照片没有拍摄日期信息,请填写拍摄日期。"})
+    if taken > timezone.localdate():
+        raise ValidationError({"taken_on": "拍摄日期不能晚于今天。"})
+    path, thumbnail = store_media(data, extension, image)
+    photo = SitePhoto(
+        project=project,
+        kind=kind,
+        file=path,
+        thumbnail=thumbnail,
+        content_type=content_type,
+        size=len(data),
+        caption=caption,
+        taken_on=taken,
+        taken_on_from_exif=exif_date is not None,
+        uploaded_by=user,
+    )
+    photo.full_clean()
+    with _audit(user):
+        photo.save()
+    return photo

@@ -1,0 +1,116 @@
+"""Checks for uploaded files: size, real type by content (magic bytes), zip structure for xlsx,
+and the photo pipeline (Pillow verification, EXIF date taken, thumbnails, storage)."""
+
+import datetime
+import io
+import secrets
+import zipfile
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+VIDEO_TYPES = {"video/mp4": "mp4", "video/webm": "webm"}
+THUMBNAIL_SIZE = (480, 480)
+EXIF_IFD = 0x8769
+EXIF_DATETIME_ORIGINAL = 36867
+EXIF_DATETIME = 306
+
+
+def _limit(name, default):
+    return getattr(settings, name, default)
+
+
+def read_limited(upload, field="file", max_bytes=None):
+    """The upload's bytes, refusing anything above the size limit before reading it all."""
+    max_bytes = max_bytes or settings.UPLOAD_MAX_BYTES
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise ValidationError({field: f"文件过大({size // 1024} KB),上限为 {max_bytes // (1024 * 1024)} MB。"})
+    upload.seek(0)
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValidationError({field: f"文件过大,上限为 {max_bytes // (1024 * 1024)} MB。"})
+    if not data:
+        raise ValidationError({field: "文件为空。"})
+    return data
+
+
+def check_xlsx(data: bytes, field="file"):
+    """Refuse what is not a genuine, reasonably sized xlsx before any parser opens it (zip bombs included)."""
+    kind = filetype.guess(data[:8192])
+    if not data.startswith(b"PK\x03\x04") or (kind is not None and kind.extension not in ("xlsx", "zip")):
+        raise ValidationError({field: "文件不是 xlsx 格式(请使用下载的模板,另存为 .xlsx)。"})
+    max_members = _limit("XLSX_MAX_MEMBERS", 500)
+    max_uncompressed = _limit("XLSX_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+    max_ratio = _limit("XLSX_MAX_COMPRESSION_RATIO", 200)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise ValidationError({field: "文件已损坏,无法读取(不是有效的 xlsx)。"}) from None
+    if len(members) > max_members:
+        raise ValidationError({field: f"文件结构异常(包含 {len(members)} 个部件),已拒绝。"})
+    total = sum(m.file_size for m in members)
+    if total > max_uncompressed:
+        raise ValidationError({field: "文件解压后过大,疑似压缩炸弹,已拒绝。"})
+    for m in members:
+        if m.compress_size and m.file_size / m.compress_size > max_ratio and m.file_size > 1024 * 1024:
+            raise ValidationError({field: "文件压缩比异常,疑似压缩炸弹,已拒绝。"})
+    if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
+        raise ValidationError({field: "文件不是 xlsx 格式(缺少工作簿)。"})
+
+
+def _exif_date(image):
+    try:
+        exif = image.getexif()
+    except Exception:
+        return None
+    raw = exif.get_ifd(EXIF_IFD).get(EXIF_DATETIME_ORIGINAL) or exif.get(EXIF_DATETIME)
+    if not raw:
+        return None
+    try:
+        return datetime.datetime.strptime(str(raw).strip()[:19], "%Y:%m:%d %H:%M:%S").date()
+    except ValueError:
+        return None
+
+
+def inspect_media(data: bytes, field="file"):
+    """(kind, content_type, extension, exif_date, image) after checking the content, not the name."""
+    kind = filetype.guess(data[:8192])
+    mime = kind.mime if kind else None
+    if mime in IMAGE_TYPES:
+        Image.MAX_IMAGE_PIXELS = _limit("PHOTO_MAX_PIXELS", 60_000_000)
+        try:
+            with Image.open(io.BytesIO(data)) as probe:
+                probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.load()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            raise ValidationError({field: "图片已损坏或无法识别。"}) from None
+        return "image", mime, IMAGE_TYPES[mime], _exif_date(image), image
+    if mime in VIDEO_TYPES:
+        if len(data) > _limit("VIDEO_MAX_BYTES", settings.UPLOAD_MAX_BYTES):
+            raise ValidationError({field: "视频过大。"})
+        return "video", mime, VIDEO_TYPES[mime], None, None
+    raise ValidationError({field: "只接受 JPEG/PNG/WebP 照片或 MP4/WebM 视频(按文件内容识别)。"})
+
+
+def store_media(data: bytes, extension: str, image=None):
+    """Save the file (and a JPEG thumbnail for images) under random names; return (path, thumbnail path)."""
+    token = secrets.token_hex(16)
+    prefix = f"progress/media/{token[:2]}/{token}"
+    path = default_storage.save(f"{prefix}.{extension}", ContentFile(data))
+    thumbnail = ""
+    if image is not None:
+        thumb = ImageOps.exif_transpose(image).convert("RGB")
+        thumb.thumbnail(THUMBNAIL_SIZE)
+        buffer = io.BytesIO()
+        thumb.save(buffer, "JPEG", quality=80)
+        thumbnail = default_storage.save(f"{prefix}_thumb.jpg", ContentFile(buffer.getvalue()))
+    return path, thumbnail

@@ -1,0 +1,29 @@
+"""Reads for the inbox: a user only ever sees their own notifications."""
+
+from django.http import Http404
+
+from .models import ChannelPreference, Notification
+
+
+def inbox(*, user, unread_only=False):
+    qs = Notification.objects.filter(recipient=user)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs
+
+
+def unread_count(*, user):
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notification_get(*, user, pk):
+    try:
+        return Notification.objects.get(recipient=user, pk=pk)
+    except (Notification.DoesNotExist, ValueError, TypeError):
+        raise Http404("消息不存在。") from None
+
+
+def channel_preference(*, user):
+    return ChannelPreference.objects.filter(user=user).first() or ChannelPreference(user=user)

@@ -1,0 +1,227 @@
+"""Reads for the home page and the city dashboard. Every figure is computed in the user's scope.
+
+Investment figures count verified progress entries only: what a county reviewer has accepted.
+Each function runs a fixed number of queries, however many projects there are.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from investment.choices import EntryStatus, ProblemStatus
+from investment.models import Problem, ProgressEntry
+from projects import selectors as project_selectors
+from projects.access import Action
+from projects.choices import KeyLevel, Stage, StartType
+from projects.models import Project
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+# Open problems by age (days since raised): label, lower bound, upper bound (None: open-ended).
+PROBLEM_AGE_BUCKETS = [
+    (gettext_noop("30天内"), 0, 30),
+    (gettext_noop("31-90天"), 31, 90),
+    (gettext_noop("91-180天"), 91, 180),
+    (gettext_noop("180天以上"), 181, None),
+]
+
+
+def _money_sum(field, **filter_kwargs):
+    return Coalesce(Sum(field, filter=Q(**filter_kwargs) if filter_kwargs else None), Value(ZERO), output_field=MONEY)
+
+
+def _rate(done, plan):
+    """Completion rate as a Decimal fraction (4 places), or None without a plan."""
+    if not plan:
+        return None
+    return (Decimal(done) / Decimal(plan)).quantize(Decimal("0.0001"))
+
+
+def verified_entries(*, user):
+    return ProgressEntry.objects.restrict(user).filter(status=EntryStatus.VERIFIED)
+
+
+def headline(*, user, today=None):
+    """The article's headline figures, in the user's scope (two queries)."""
+    today = today or timezone.localdate()
+    thresholds = project_selectors.key_thresholds()
+    city = thresholds[KeyLevel.CITY]
+    started = Q(stage=Stage.CONSTRUCTION, start_type__in=[StartType.NEW, StartType.RESUMED], total_investment__gte=city)
+    aggregates = {
+        "started_count": Count("id", filter=started),
+        "started_total": Coalesce(Sum("total_investment", filter=started), Value(ZERO), output_field=MONEY),
+        "annual_plan": _money_sum("annual_plan", stage__in=[Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING]),
+        "project_count": Count("id"),
+    }
+    for stage in Stage.values:
+        aggregates[f"{stage}_count"] = Count("id", filter=Q(stage=stage))
+        aggregates[f"{stage}_total"] = _money_sum("total_investment", stage=stage)
+    figures = Project.objects.restrict(user).aggregate(**aggregates)
+    year = today.year
+    this_month = today.replace(day=1)
+    last_year_same = this_month.replace(year=year - 1)
+    done = verified_entries(user=user).aggregate(
+        ytd=_money_sum("amount_completed", period__year=year),
+        last_ytd=_money_sum("amount_completed", period__gte=datetime.date(year - 1, 1, 1), period__lte=last_year_same),
+    )
+    figures.update(done)
+    figures["city_threshold"] = city
+    figures["completion_rate"] = _rate(done["ytd"], figures["annual_plan"])
+    figures["time_elapsed"] = project_selectors.year_fraction_elapsed(today)
+    figures["yoy"] = _rate(done["ytd"] - done["last_ytd"], done["last_ytd"])
+    return figures
+
+
+def completion_by(*, user, field, today=None):
+    """Annual plan vs verified completion this year, grouped by a project field (region, sector, category).
+
+    Returns rows sorted by completion rate, best first: {id, name, key, plan, done, rate, count}.
+    Two queries.
+    """
+    today = today or timezone.localdate()
+    building = [Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING]
+    name_field = f"{field}__name"
+    extra = [f"{field}__key"] if field in ("region", "category") else []
+    plans = (
+        Project.objects.restrict(user)
+        .filter(stage__in=building, **{f"{field}__isnull": False})
+        .values(field, name_field, *extra, f"{field}__sort_order")
+        .annotate(plan=Sum("annual_plan"), count=Count("id"))
+    )
+    done = dict(
+        verified_entries(user=user)
+        .filter(period__year=today.year, **{f"project__{field}__isnull": False})
+        .values_list(f"project__{field}")
+        .annotate(done=Sum("amount_completed"))
+    )
+    rows = []
+    for row in plans:
+        ident = row[field]
+        completed = done.get(ident, ZERO)
+        rows.append(
+            {
+                "id": ident,
+                "name": row[name_field],
+                "key": row.get(f"{field}__key") or ident,
+                "plan": row["plan"] or ZERO,
+                "done": completed,
+                "rate": _rate(completed, row["plan"]),
+                "count": row["count"],
+                "sort_order": row[f"{field}__sort_order"],
+            }
+        )
+    rows.sort(key=lambda r: (-(r["rate"] or Decimal(-1)), r["sort_order"], r["id"]))
+    return rows
+
+
+def monthly_trend(*, user, today=None):
+    """Verified completed investment per month, this year and last year (one query)."""
+    today = today or timezone.localdate()
+    year = today.year
+    rows = (
+        verified_entries(user=user)
+        .filter(period__gte=datetime.date(year - 1, 1, 1), period__lt=datetime.date(year + 1, 1, 1))
+        .values_list("period")
+        .annotate(total=Sum("amount_completed"))
+    )
+    this_year, last_year = [ZERO] * 12, [ZERO] * 12
+    for period, total in rows:
+        (this_year if period.year == year else last_year)[period.month - 1] = total
+    # This year runs to the last reported month (the current month is usually still being entered).
+    reported = max([i + 1 for i, v in enumerate(this_year) if v] + [today.month - 1, 1])
+    return {"months": list(range(1, 13)), "this_year": this_year[: min(reported, today.month)], "last_year": last_year}
+
+
+def lagging_projects(*, user, today=None):
+    """Projects under construction whose verified completion this year trails the share of the year elapsed.
+
+    Annotated with ``done`` (this year) and ``expected`` (annual plan x share elapsed); worst gap first.
+    """
+    today = today or timezone.localdate()
+    elapsed = project_selectors.year_fraction_elapsed(today)
+    done = (
+        ProgressEntry.objects.filter(project=OuterRef("pk"), status=EntryStatus.VERIFIED, period__year=today.year)
+        .values("project")
+        .annotate(total=Sum("amount_completed"))
+        .values("total")
+    )
+    return (
+        project_selectors.project_queryset(user=user)
+        .filter(stage=Stage.CONSTRUCTION, annual_plan__gt=0)
+        .annotate(
+            done=Coalesce(Subquery(done, output_field=MONEY), Value(ZERO), output_field=MONEY),
+            expected=F("annual_plan") * Value(elapsed, output_field=MONEY),
+        )
+        .annotate(gap=F("expected") - F("done"))
+        .filter(done__lt=F("expected"))
+        .order_by("-gap", "id")
+    )
+
+
+def open_problems_by_age(*, user, today=None):
+    """Unresolved problems counted by age in days since they were raised (one query)."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    aggregates = {}
+    for index, (_, low, high) in enumerate(PROBLEM_AGE_BUCKETS):
+        q = Q(created_at__lte=now - datetime.timedelta(days=low))
+        if high is not None:
+            q &= Q(created_at__gt=now - datetime.timedelta(days=high + 1))
+        aggregates[f"b{index}"] = Count("id", filter=q)
+    counts = Problem.objects.restrict(user).filter(status__in=ProblemStatus.unresolved()).aggregate(**aggregates)
+    return [
+        {"label": label, "count": counts[f"b{index}"], "min_days": low, "max_days": high}
+        for index, (label, low, high) in enumerate(PROBLEM_AGE_BUCKETS)
+    ]
+
+
+def county_todo(*, user, today=None):
+    """What a county user has to do: entries due for last month, drafts, returned entries, open problems,
+    and (for reviewers) submitted entries waiting for verification. Five queries."""
+    today = today or timezone.localdate()
+    period = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    entered = ProgressEntry.objects.filter(project=OuterRef("pk"), period=period)
+    due = (
+        project_selectors.project_queryset(user=user, action=Action.CHANGE)
+        .filter(stage=Stage.CONSTRUCTION)
+        .exclude(Exists(entered))
+        .order_by("region__sort_order", "-total_investment", "id")
+    )
+    entries = ProgressEntry.objects.restrict(user).select_related("project", "project__region")
+    return {
+        "period": period,
+        "due": due,
+        "drafts": entries.filter(status=EntryStatus.DRAFT).order_by("-period", "id"),
+        "returned": entries.filter(status=EntryStatus.RETURNED).order_by("-period", "id"),
+        "to_verify": ProgressEntry.objects.restrict(user, Action.VERIFY)
+        .filter(status=EntryStatus.SUBMITTED)
+        .select_related("project", "project__region")
+        .order_by("period", "id"),
+        "problems": Problem.objects.restrict(user)
+        .filter(status__in=ProblemStatus.unresolved())
+        .select_related("project")
+        .order_by("deadline", "id"),
+    }
+
+
+def project_investment(*, user, project, today=None):
+    """Plan vs completion for one project, per month this year (one query after the project)."""
+    today = today or timezone.localdate()
+    rows = dict(
+        ProgressEntry.objects.restrict(user)
+        .filter(project=project, period__year=today.year, status=EntryStatus.VERIFIED)
+        .values_list("period__month", "amount_completed")
+    )
+    monthly_plan = (project.annual_plan / 12).quantize(Decimal("0.01"))
+    done, plan, cumulative, cumulative_plan = [], [], ZERO, ZERO
+    for month in range(1, 13):
+        cumulative_plan += monthly_plan
+        plan.append(min(cumulative_plan, project.annual_plan) if month < 12 else project.annual_plan)
+        if month <= today.month:
+            cumulative += rows.get(month, ZERO)
+            done.append(cumulative)
+    return {"months": list(range(1, 13)), "plan": plan, "done": done, "annual_plan": project.annual_plan}

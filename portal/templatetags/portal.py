@@ -1,0 +1,74 @@
+"""Navigation and small display helpers shared by every page."""
+
+import functools
+from decimal import Decimal
+
+from django import template
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+# (label, path, staff only). An area appears once its app serves a page at that path.
+NAV = [
+    (_("首页"), "/", False),
+    (_("驾驶舱"), "/dashboard/", False),
+    (_("项目库"), "/projects/", False),
+    (_("进度填报"), "/progress/", False),
+    (_("招商引资"), "/attraction/", False),
+    (_("预警督办"), "/supervision/", False),
+    (_("调度"), "/dispatch/", False),
+    (_("报表中心"), "/dispatch/reports/", False),
+    (_("消息"), "/inbox/", False),
+    (_("系统管理"), "/admin/", True),
+]
+
+
+@functools.cache
+def _served(path):
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+@register.inclusion_tag("portal/_nav.html", takes_context=True)
+def main_nav(context):
+    request = context["request"]
+    user = request.user
+    current = request.path
+    items = []
+    for label, path, staff_only in NAV:
+        if (staff_only and not user.is_staff) or not _served(path):
+            continue
+        items.append({"label": label, "path": path})
+    # The longest matching prefix is the current area.
+    active = max((i["path"] for i in items if current.startswith(i["path"])), key=len, default=None)
+    for item in items:
+        item["active"] = item["path"] == active
+    return {"items": items}
+
+
+@register.filter
+def yi(value):
+    """万元 -> 亿元 with two places, for large totals (Decimal, never float)."""
+    if value in (None, ""):
+        return "—"
+    return f"{(Decimal(value) / Decimal(10000)).quantize(Decimal('0.01')):,}"
+
+
+@register.filter
+def wan(value):
+    """万元 with thousands separators and two places."""
+    if value in (None, ""):
+        return "—"
+    return f"{Decimal(value).quantize(Decimal('0.01')):,}"
+
+
+@register.filter
+def percent(value):
+    """A Decimal fraction as a percentage with one place, or a dash."""
+    if value in (None, ""):
+        return "—"
+    return f"{(Decimal(value) * 100).quantize(Decimal('0.1'))}%"

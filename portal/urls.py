@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("lagging/", views.lagging_list, name="lagging"),
+    path("projects/<int:pk>/investment.json", views.project_investment, name="project-investment"),
+]

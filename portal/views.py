@@ -1,0 +1,167 @@
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from projects import selectors as project_selectors
+from projects.access import has_role
+from projects.choices import KeyLevel, Role, Stage, StartType
+from projects.views import month_names
+
+from . import selectors
+
+DASHBOARD_ROLES = (Role.ADMIN, Role.LEADERSHIP, Role.SPECIAL_GROUP, Role.DEPARTMENT, Role.REPORT_MANAGER)
+TODO_LIMIT = 20
+
+
+def _projects_url(**params):
+    query = urlencode(
+        [(k, v) for k, values in params.items() for v in (values if isinstance(values, list) else [values])]
+    )
+    return f"{reverse('projects:list')}?{query}"
+
+
+def is_county_user(user):
+    """County staff and reviewers land on their to-do; everybody else on the dashboard."""
+    return (
+        has_role(user, Role.COUNTY_STAFF, Role.COUNTY_REVIEWER)
+        and not user.is_superuser
+        and not has_role(user, *DASHBOARD_ROLES)
+    )
+
+
+@login_required
+def home(request):
+    if not is_county_user(request.user):
+        return redirect("portal:dashboard")
+    todo = selectors.county_todo(user=request.user)
+    lists = {}
+    for name in ("due", "drafts", "returned", "to_verify", "problems"):
+        rows = list(todo[name][: TODO_LIMIT + 1])
+        lists[name] = {"rows": rows[:TODO_LIMIT], "more": len(rows) > TODO_LIMIT}
+    return render(request, "portal/home.html", {"todo": lists, "period": todo["period"]})
+
+
+def chart_labels():
+    return {
+        "plan": gettext("年度计划"),
+        "done": gettext("已完成"),
+        "rate": gettext("完成率"),
+        "count": gettext("项目数"),
+        "unit": gettext("万元"),
+        "months": month_names(),
+        "this_year": gettext("%(year)s年") % {"year": timezone.localdate().year},
+        "last_year": gettext("%(year)s年") % {"year": timezone.localdate().year - 1},
+        "problems": gettext("未解决问题"),
+    }
+
+
+@login_required
+def dashboard(request):
+    user, today = request.user, timezone.localdate()
+    figures = selectors.headline(user=user, today=today)
+    by_region = selectors.completion_by(user=user, field="region", today=today)
+    by_sector = selectors.completion_by(user=user, field="sector", today=today)
+    by_category = selectors.completion_by(user=user, field="category", today=today)
+    trend = selectors.monthly_trend(user=user, today=today)
+    lagging = list(selectors.lagging_projects(user=user, today=today)[:10])
+    problems = selectors.open_problems_by_age(user=user, today=today)
+    building = [Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING]
+    for row in by_region:
+        row["url"] = _projects_url(region=row["key"], stage=building)
+    for row in by_sector:
+        row["url"] = _projects_url(sector=row["id"], stage=building)
+    for row in by_category:
+        row["url"] = _projects_url(category=row["id"], stage=building)
+    pools = [
+        {
+            "stage": stage,
+            "label": Stage(stage).label,
+            "count": figures[f"{stage}_count"],
+            "total": figures[f"{stage}_total"],
+            "url": _projects_url(stage=stage),
+        }
+        for stage in Stage.values
+    ]
+    links = {
+        "started": _projects_url(
+            stage=Stage.CONSTRUCTION, start_type=[StartType.NEW, StartType.RESUMED], key_level=KeyLevel.CITY
+        ),
+        "building": _projects_url(stage=building),
+        "all": reverse("projects:list"),
+        "lagging": reverse("portal:lagging"),
+    }
+
+    def chart_rows(rows):
+        return [
+            {
+                "name": r["name"],
+                "plan": str(r["plan"]),
+                "done": str(r["done"]),
+                "rate": str(r["rate"] or 0),
+                "url": r["url"],
+            }
+            for r in rows
+        ]
+
+    chart_data = {
+        "labels": chart_labels(),
+        "region": chart_rows(by_region),
+        "sector": chart_rows(by_sector),
+        "category": chart_rows(by_category),
+        "trend": {
+            "months": trend["months"],
+            "this_year": [str(v) for v in trend["this_year"]],
+            "last_year": [str(v) for v in trend["last_year"]],
+            "year": today.year,
+        },
+        "problems": [{"label": b["label"], "count": b["count"]} for b in problems],
+        "pools": [
+            {"label": p["label"], "count": p["count"], "total": str(p["total"]), "url": p["url"]}
+            for p in pools
+            if p["stage"] in Stage.pools()
+        ],
+    }
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "figures": figures,
+            "pools": pools,
+            "pool_cards": [p for p in pools if p["stage"] in Stage.pools()],
+            "by_region": by_region,
+            "by_sector": by_sector,
+            "by_category": by_category,
+            "lagging": lagging,
+            "problems": problems,
+            "links": links,
+            "chart_data": chart_data,
+            "today": today,
+        },
+    )
+
+
+@login_required
+def lagging_list(request):
+    page = Paginator(selectors.lagging_projects(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "portal/lagging_list.html", {"page": page})
+
+
+@login_required
+def project_investment(request, pk):
+    """Plan vs completion of one project this year, for the chart on the project page."""
+    project = project_selectors.project_get(user=request.user, pk=pk)
+    data = selectors.project_investment(user=request.user, project=project)
+    return JsonResponse(
+        {
+            "months": data["months"],
+            "plan": [str(v) for v in data["plan"]],
+            "done": [str(v) for v in data["done"]],
+            "annual_plan": str(data["annual_plan"]),
+        }
+    )

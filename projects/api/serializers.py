@@ -1,0 +1,164 @@
+"""API v1 serializers for the project registry. List serializers stay flat (no nested objects):
+the list queryset is pre-joined, so every field here is read from the row already loaded."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from .. import selectors
+from ..choices import KeyLevel, Stage, StartType
+from ..models import Category, Department, Project, Region, Sector, StageChange
+from ..services import PROJECT_EDITABLE_FIELDS
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Region
+        fields = ["id", "key", "name", "division_code", "kind", "kind_display", "sort_order"]
+
+
+class SectorSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Sector
+        fields = ["id", "name", "kind", "kind_display", "sort_order"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "key", "name", "sort_order"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "key", "name", "lead_department", "sort_order"]
+
+
+LIST_FIELDS = [
+    "id",
+    "code",
+    "name",
+    "investor",
+    "region",
+    "region_name",
+    "sector",
+    "sector_name",
+    "category",
+    "category_name",
+    "department",
+    "department_name",
+    "total_investment",
+    "annual_plan",
+    "stage",
+    "stage_display",
+    "start_type",
+    "key_level",
+    "planned_start",
+    "actual_start",
+    "planned_completion",
+    "actual_completion",
+    "updated_at",
+]
+
+
+class ProjectListSerializer(serializers.ModelSerializer):
+    """One flat row per project. Money in 万元 as decimal strings."""
+
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    sector_name = serializers.CharField(source="sector.name", read_only=True, allow_null=True, default=None)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True, allow_null=True, default=None)
+    stage_display = serializers.CharField(source="get_stage_display", read_only=True)
+    key_level = serializers.ChoiceField(
+        choices=[*KeyLevel.choices, ("", "")], read_only=True, help_text=_("city / county / '' (not a key project)")
+    )
+
+    class Meta:
+        model = Project
+        fields = LIST_FIELDS
+        read_only_fields = fields
+
+
+class ProjectDetailSerializer(ProjectListSerializer):
+    class Meta:
+        model = Project
+        fields = [
+            *LIST_FIELDS,
+            "description",
+            "address",
+            "longitude",
+            "latitude",
+            "city_leader",
+            "county_leader",
+            "steward",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ProjectWriteSerializer(serializers.ModelSerializer):
+    """Creates through projects.services.project_create, updates through project_update.
+
+    The stage is set only at creation; afterwards it moves through POST projects/{id}/stage/.
+    Regions offered are those in which the caller may change projects.
+    """
+
+    stage = serializers.ChoiceField(
+        choices=Stage.choices, required=False, help_text="仅创建时可设;此后通过 stage 接口变更"
+    )
+    start_type = serializers.ChoiceField(choices=StartType.choices, required=False, allow_blank=True)
+
+    class Meta:
+        model = Project
+        fields = [*PROJECT_EDITABLE_FIELDS, "stage", "start_type"]
+        extra_kwargs = {"code": {"validators": []}}  # uniqueness: the service's full_clean reports it
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        from ..access import Action
+
+        self.fields["region"].queryset = selectors.regions_for(user=user, action=Action.CHANGE)
+        self.fields["sector"].queryset = selectors.sectors_all()
+        self.fields["category"].queryset = selectors.categories_all()
+        self.fields["department"].queryset = selectors.departments_all()
+        for name in ("city_leader", "county_leader", "steward"):
+            self.fields[name].queryset = selectors.people_all()
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            for name in ("stage", "start_type"):
+                if name in attrs:
+                    raise serializers.ValidationError({name: "阶段只能通过阶段变更接口(stage/)修改。"})
+        return attrs
+
+    def create(self, validated_data):
+        from ..services import project_create
+
+        return project_create(user=self.context["request"].user, **validated_data)
+
+    def update(self, instance, validated_data):
+        from ..services import project_update
+
+        return project_update(project=instance, user=self.context["request"].user, **validated_data)
+
+
+class StageChangeSerializer(serializers.ModelSerializer):
+    changed_by = serializers.StringRelatedField(read_only=True)
+
+    class Meta:
+        model = StageChange
+        fields = ["id", "from_stage", "to_stage", "start_type", "changed_on", "changed_by", "reason", "is_backward"]
+        read_only_fields = fields
+
+
+class StageChangeRequestSerializer(serializers.Serializer):
+    to_stage = serializers.ChoiceField(choices=Stage.choices)
+    changed_on = serializers.DateField(required=False, help_text="默认今天;不能晚于今天")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="退回之前阶段时必填")
+    start_type = serializers.ChoiceField(choices=StartType.choices, required=False, allow_blank=True, default="")

@@ -1,0 +1,195 @@
+"""API v1 for the project registry: reference data, projects, stage changes, export, open data.
+
+Every read goes through projects.selectors with the caller; objects outside the caller's scope
+answer 404. A project the caller may see but not change answers 403 to a write.
+"""
+
+from django.http import JsonResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from anshan_projects.api import XlsxRenderer, xlsx_response
+
+from .. import opendata, selectors
+from ..access import Action, can, region_ids
+from ..filters import ProjectFilterSet
+from ..services import project_stage_change
+from .exports import write_projects_xlsx
+from .serializers import (
+    CategorySerializer,
+    DepartmentSerializer,
+    ProjectDetailSerializer,
+    ProjectListSerializer,
+    ProjectWriteSerializer,
+    RegionSerializer,
+    SectorSerializer,
+    StageChangeRequestSerializer,
+    StageChangeSerializer,
+)
+
+
+class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Reference lists are the same for every signed-in user; scope applies to the projects."""
+
+    pagination_class = None
+    selector = None
+
+    def get_queryset(self):
+        return type(self).selector()
+
+
+@extend_schema_view(list=extend_schema(tags=["reference"]), retrieve=extend_schema(tags=["reference"]))
+class RegionViewSet(ReferenceViewSet):
+    serializer_class = RegionSerializer
+    selector = staticmethod(lambda: selectors.regions_visible(user=None))
+
+
+@extend_schema_view(list=extend_schema(tags=["reference"]), retrieve=extend_schema(tags=["reference"]))
+class SectorViewSet(ReferenceViewSet):
+    serializer_class = SectorSerializer
+    selector = staticmethod(selectors.sectors_all)
+
+
+@extend_schema_view(list=extend_schema(tags=["reference"]), retrieve=extend_schema(tags=["reference"]))
+class DepartmentViewSet(ReferenceViewSet):
+    serializer_class = DepartmentSerializer
+    selector = staticmethod(selectors.departments_all)
+
+
+@extend_schema_view(list=extend_schema(tags=["reference"]), retrieve=extend_schema(tags=["reference"]))
+class CategoryViewSet(ReferenceViewSet):
+    serializer_class = CategorySerializer
+    selector = staticmethod(selectors.categories_all)
+
+
+class CanRegisterProjects(BasePermission):
+    """Creating needs the change right somewhere (administrators, county staff)."""
+
+    def has_permission(self, request, view):
+        if getattr(view, "action", None) != "create":
+            return True
+        ids = region_ids(request.user, Action.CHANGE)
+        return ids is None or bool(ids)
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["projects"], summary="项目列表(按调用者权限范围)"),
+    retrieve=extend_schema(tags=["projects"]),
+    create=extend_schema(tags=["projects"], request=ProjectWriteSerializer, responses={201: ProjectDetailSerializer}),
+    update=extend_schema(tags=["projects"], request=ProjectWriteSerializer, responses={200: ProjectDetailSerializer}),
+    partial_update=extend_schema(
+        tags=["projects"], request=ProjectWriteSerializer, responses={200: ProjectDetailSerializer}
+    ),
+)
+class ProjectViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    filterset_class = ProjectFilterSet
+    lookup_value_regex = r"\d+"
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, CanRegisterProjects]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return selectors.projects_none()
+        return selectors.project_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return ProjectListSerializer
+        if self.action in ("create", "update", "partial_update"):
+            return ProjectWriteSerializer
+        return ProjectDetailSerializer
+
+    def get_object(self):
+        project = selectors.project_get(user=self.request.user, pk=self.kwargs["pk"])
+        if self.request.method not in SAFE_METHODS and not can(self.request.user, Action.CHANGE, project):
+            # Visible, so its existence is no secret: say that changing it is not allowed.
+            raise exceptions.PermissionDenied("无权修改该项目。")
+        return project
+
+    def _detail(self, project, status_code=status.HTTP_200_OK):
+        fresh = selectors.project_get(user=self.request.user, pk=project.pk)
+        return Response(ProjectDetailSerializer(fresh, context=self.get_serializer_context()).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._detail(serializer.save(), status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return self._detail(serializer.save())
+
+    @extend_schema(
+        methods=["GET"],
+        tags=["projects"],
+        summary="阶段变更记录",
+        responses={200: StageChangeSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        tags=["projects"],
+        summary="变更项目阶段",
+        request=StageChangeRequestSerializer,
+        responses={201: StageChangeSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="stage", pagination_class=None, filterset_class=None)
+    def stage(self, request, pk=None):
+        project = self.get_object()
+        if request.method == "GET":
+            history = selectors.stage_history(user=request.user, project=project)
+            return Response(StageChangeSerializer(history, many=True).data)
+        payload = StageChangeRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        change = project_stage_change(project=project, user=request.user, **payload.validated_data)
+        return Response(StageChangeSerializer(change).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["projects"],
+        summary="导出项目清单(xlsx,筛选条件同列表)",
+        filters=True,
+        responses={
+            (200, XlsxRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="xlsx 文件"),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="export",
+        pagination_class=None,
+        renderer_classes=[JSONRenderer, XlsxRenderer],
+    )
+    def export(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        filename = f"projects-{timezone.localdate():%Y%m%d}.xlsx"
+        return xlsx_response(write_projects_xlsx(queryset), filename)
+
+
+class OpenDataProjectsView(APIView):
+    """The public fields of the key projects as an OC4IDS 0.9 project package (anonymous read)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        tags=["open-data"],
+        summary="OC4IDS 项目包(公开数据)",
+        auth=[],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="OC4IDS 0.9 project package")},
+    )
+    def get(self, request):
+        package = opendata.project_package(uri=request.build_absolute_uri(request.path))
+        return JsonResponse(package, json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,215 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from projects.selectors import project_get
+
+from . import selectors, services
+from .choices import FLAGS, OrderStatus
+from .forms import LightFilterForm, OrderIssueForm, OrderReplyForm, OrderReviewForm
+
+
+def _form_errors(form, error):
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@login_required
+def light_list(request):
+    period = selectors.parse_period(request.GET.get("period"))
+    filterset, qs = selectors.filtered_lights(user=request.user, params=request.GET, period=period)
+    page = Paginator(qs.order_by("-behind", "-total_investment", "id"), 50).get_page(request.GET.get("page"))
+    summary = selectors.light_summary(user=request.user, period=period)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "supervision/light_list.html",
+        {
+            "page": page,
+            "period": period,
+            "form": LightFilterForm(request.GET or None, initial={"period": f"{period:%Y-%m}"}),
+            "filterset": filterset,
+            "summary": summary,
+            "flags": FLAGS,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@login_required
+def project_light_history(request, pk):
+    project = project_get(user=request.user, pk=pk)
+    period = selectors.current_period()
+    current = selectors.project_lights(user=request.user, period=period, filters={"pk": project.pk}).first()
+    return render(
+        request,
+        "supervision/project_lights.html",
+        {
+            "project": project,
+            "current": current,
+            "history": selectors.light_history(user=request.user, project=project),
+            "orders": selectors.order_list(user=request.user, project=project),
+            "flags": FLAGS,
+            "can_issue": services.can_issue(request.user),
+        },
+    )
+
+
+@login_required
+def project_map(request):
+    from projects.filters import ProjectFilterSet
+
+    period = selectors.parse_period(request.GET.get("period"))
+    filterset = ProjectFilterSet(request.GET or None)
+    query = request.GET.urlencode()
+    config = {
+        "data_url": f"{reverse('project-map')}?{query}",
+        "geojson_url": static("vendor/geo/liao2_ning2_an1_shan1.geojson"),
+        "labels": {
+            "count": "项目数",
+            "investment": "计划总投资(万元)",
+            "projects": "项目",
+            "light": {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "none": "不亮灯"},
+        },
+    }
+    return render(
+        request,
+        "supervision/map.html",
+        {"filterset": filterset, "period": period, "query": query, "map_config": config},
+    )
+
+
+@login_required
+def order_list(request):
+    status = request.GET.get("status") or None
+    if status not in OrderStatus.values:
+        status = None
+    overdue = True if request.GET.get("overdue") == "1" else None
+    page = Paginator(selectors.order_list(user=request.user, status=status, overdue=overdue), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "supervision/order_list.html",
+        {"page": page, "status": status, "overdue": overdue, "statuses": OrderStatus.choices},
+    )
+
+
+@login_required
+def order_new(request, project_pk):
+    project = project_get(user=request.user, pk=project_pk)
+    if not services.can_issue(request.user):
+        raise Http404("无权下达督办单。")
+    problems = list(selectors.problems_for(user=request.user, project=project))
+    form = OrderIssueForm(request.POST or None, problems=problems)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.order_issue(
+                user=request.user,
+                project=project,
+                requirement=data["requirement"],
+                unit_kind=data["unit_kind"],
+                unit_region=data["unit_region"],
+                unit_department=data["unit_department"],
+                unit_contact=data["unit_contact"],
+                problem=data["problem"],
+                deadline=data["deadline"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        except PermissionDenied:
+            raise Http404("无权下达督办单。") from None
+        else:
+            messages.success(request, f"督办单 {order.number} 已下达。")
+            return redirect("supervision:order_detail", pk=order.pk)
+    return render(request, "supervision/order_form.html", {"form": form, "project": project})
+
+
+def _detail_context(request, order, reply_form=None, review_form=None):
+    events, replies = selectors.order_history(order=order)
+    can_reply = order.status in OrderStatus.awaiting_reply() and services.can_reply(request.user, order)
+    can_review = order.status == OrderStatus.REPLIED and services.can_review(request.user, order)
+    return {
+        "order": order,
+        "events": events,
+        "replies": replies,
+        "reply_form": reply_form or (OrderReplyForm() if can_reply else None),
+        "review_form": review_form or (OrderReviewForm() if can_review else None),
+    }
+
+
+@login_required
+def order_detail(request, pk):
+    order = selectors.order_get(user=request.user, pk=pk)
+    return render(request, "supervision/order_detail.html", _detail_context(request, order))
+
+
+@login_required
+@require_POST
+def order_reply(request, pk):
+    order = selectors.order_get(user=request.user, pk=pk)
+    form = OrderReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.order_reply(
+                user=request.user,
+                order=order,
+                text=form.cleaned_data["text"],
+                attachments=form.cleaned_data["attachments"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(request, "回复已提交。")
+            return redirect("supervision:order_detail", pk=order.pk)
+    return render(
+        request, "supervision/order_detail.html", _detail_context(request, order, reply_form=form), status=400
+    )
+
+
+@login_required
+@require_POST
+def order_review(request, pk):
+    order = selectors.order_get(user=request.user, pk=pk)
+    form = OrderReviewForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "accept":
+                services.order_accept(user=request.user, order=order, note=data["note"])
+                messages.success(request, "督办单已销号。")
+            else:
+                services.order_send_back(user=request.user, order=order, note=data["note"], deadline=data["deadline"])
+                messages.success(request, "已退回重办。")
+        except ValidationError as error:
+            _form_errors(form, error)
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            return redirect("supervision:order_detail", pk=order.pk)
+    return render(
+        request, "supervision/order_detail.html", _detail_context(request, order, review_form=form), status=400
+    )
+
+
+@login_required
+def attachment_download(request, pk):
+    attachment = selectors.attachment_get(user=request.user, pk=pk)
+    try:
+        handle = default_storage.open(attachment.file, "rb")
+    except FileNotFoundError:
+        raise Http404("附件文件不存在。") from None
+    return FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+    )

@@ -1,0 +1,76 @@
+"""Browser tests: Playwright's sync API driving Debian's Chromium against pytest-django's live server.
+
+`playwright install` cannot download browsers here; Debian's `chromium` package (scripts/system-deps.sh)
+is launched by path, headless. Playwright's sync API runs an event loop in the test thread, so
+Django's async-safety check is relaxed for the test process only.
+"""
+
+import os
+import pathlib
+import shutil
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+class _NoMediaHandler:
+    """Stands in for Django's live-server media handler: media is never served by URL here
+    (MEDIA_URL is None, downloads go through views that check access), so pass every request on."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        return self.application(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    from django.test import testcases
+    from pytest_django.live_server_helper import LiveServer
+
+    original = testcases._MediaFilesHandler
+    testcases._MediaFilesHandler = _NoMediaHandler
+    try:
+        server = LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost")
+    finally:
+        testcases._MediaFilesHandler = original
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {
+        **browser_context_args,
+        "locale": "zh-CN",
+        "viewport": {"width": 1366, "height": 900},
+        "accept_downloads": True,
+    }
+
+
+@pytest.fixture
+def screenshots():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

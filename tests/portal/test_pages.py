@@ -1,0 +1,187 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from investment.choices import EntryStatus, ProblemStatus
+from investment.models import Problem, ProgressEntry
+from projects.choices import Stage, StartType
+from tests.factories import ProjectFactory
+
+
+def _building(**kwargs):
+    kwargs.setdefault("stage", Stage.CONSTRUCTION)
+    kwargs.setdefault("start_type", StartType.NEW)
+    return ProjectFactory(**kwargs)
+
+
+def _entry(project, month, amount, status=EntryStatus.VERIFIED, year=None):
+    year = year or timezone.localdate().year
+    return ProgressEntry.objects.create(
+        project=project, period=datetime.date(year, month, 1), amount_completed=Decimal(amount), status=status
+    )
+
+
+def _problem(project, days_old=0, status=ProblemStatus.OPEN):
+    problem = Problem.objects.create(
+        project=project,
+        description="用地指标未落实",
+        kind="land",
+        responsible_unit="市自然资源局",
+        deadline=timezone.localdate(),
+        status=status,
+    )
+    Problem.objects.filter(pk=problem.pk).update(created_at=timezone.now() - datetime.timedelta(days=days_old))
+    return problem
+
+
+def test_home_sends_officials_to_the_dashboard(client, leader):
+    client.force_login(leader)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard/"
+
+
+def test_home_is_the_county_to_do(client, county_user, haicheng, django_assert_max_num_queries):
+    due = _building(name="待填报项目")
+    done = _building(name="已填报项目")
+    last_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    ProgressEntry.objects.create(project=done, period=last_month, amount_completed=1, status=EntryStatus.DRAFT)
+    returned = ProgressEntry.objects.create(
+        project=due, period=last_month.replace(year=last_month.year - 1), amount_completed=1,
+        status=EntryStatus.RETURNED, return_reason="金额有误",
+    )  # fmt: skip
+    _problem(due)
+    _building(name="海城的项目", region=haicheng)
+    for _ in range(25):
+        _building()
+    client.force_login(county_user)
+    with django_assert_max_num_queries(12):
+        response = client.get("/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "我的待办" in body
+    assert "待填报项目" in body
+    assert "海城的项目" not in body
+    todo = response.context["todo"]
+    assert done not in todo["due"]["rows"]
+    assert todo["due"]["more"] is True
+    assert [e.pk for e in todo["drafts"]["rows"]] == [done.progress_entries.get().pk]
+    assert [e.pk for e in todo["returned"]["rows"]] == [returned.pk]
+    assert "金额有误" in body
+    assert len(todo["problems"]["rows"]) == 1
+
+
+def test_reviewer_sees_entries_to_verify(client, county_reviewer):
+    project = _building(name="待审核项目")
+    _entry(project, 1, "100", status=EntryStatus.SUBMITTED)
+    client.force_login(county_reviewer)
+    response = client.get("/")
+    assert [e.project.name for e in response.context["todo"]["to_verify"]["rows"]] == ["待审核项目"]
+
+
+def _dashboard_data(rows):
+    today = timezone.localdate()
+    for i in range(rows):
+        project = _building(
+            total_investment=Decimal("60000"), annual_plan=Decimal("12000"), start_type=StartType.RESUMED
+        )
+        _entry(project, 1, "100")
+        _entry(project, 1, "50", year=today.year - 1)
+        _problem(project, days_old=i * 20)
+    ProjectFactory(stage=Stage.SIGNED, total_investment=Decimal("7000"), annual_plan=0)
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_dashboard_query_count_does_not_grow(client, leader, rows, django_assert_max_num_queries):
+    _dashboard_data(rows)
+    client.force_login(leader)
+    with django_assert_max_num_queries(16):
+        response = client.get("/dashboard/")
+    assert response.status_code == 200
+    figures = response.context["figures"]
+    assert figures["started_count"] == rows
+    assert figures["started_total"] == Decimal("60000") * rows
+    assert figures["signed_count"] == 1
+    assert figures["ytd"] == Decimal("100") * rows
+    assert sum(b["count"] for b in response.context["problems"]) == rows
+
+
+def test_dashboard_figures_link_to_their_lists(client, leader):
+    _dashboard_data(2)
+    client.force_login(leader)
+    response = client.get("/dashboard/")
+    body = response.content.decode()
+    started = response.context["links"]["started"]
+    assert started in body.replace("&amp;", "&")
+    listed = client.get(started).context["page"].paginator.count
+    assert listed == response.context["figures"]["started_count"]
+    region = response.context["by_region"][0]
+    assert region["name"] == "铁东区"
+    assert client.get(region["url"]).context["page"].paginator.count == 2
+    assert 'id="dashboard-data"' in body
+    assert "<script>" not in body  # CSP: data only, code in static files
+
+
+def test_dashboard_counts_only_verified_entries_and_ranks_counties(client, leader, haicheng):
+    tiedong_project = _building(annual_plan=Decimal("1000"))
+    haicheng_project = _building(region=haicheng, annual_plan=Decimal("1000"))
+    _entry(tiedong_project, 1, "100")
+    _entry(haicheng_project, 1, "500")
+    _entry(haicheng_project, 2, "400", status=EntryStatus.SUBMITTED)
+    client.force_login(leader)
+    response = client.get("/dashboard/")
+    ranking = response.context["by_region"]
+    assert [r["name"] for r in ranking[:2]] == ["海城市", "铁东区"]
+    assert ranking[0]["done"] == Decimal("500")
+    assert ranking[0]["rate"] == Decimal("0.5000")
+    assert response.context["figures"]["ytd"] == Decimal("600")
+
+
+def test_dashboard_is_scoped_for_a_county_user(client, county_user, haicheng):
+    _building(region=haicheng, total_investment=Decimal("90000"), annual_plan=Decimal("100"))
+    client.force_login(county_user)
+    response = client.get("/dashboard/")
+    assert response.context["figures"]["started_count"] == 0
+
+
+def test_lagging_projects_trail_the_share_of_the_year(client, leader, django_assert_max_num_queries):
+    behind = _building(name="滞后项目", annual_plan=Decimal("9000"))
+    ahead = _building(name="超前项目", annual_plan=Decimal("10"))
+    _entry(ahead, 1, "10")
+    for _ in range(20):
+        _building(annual_plan=Decimal("100"))
+    client.force_login(leader)
+    with django_assert_max_num_queries(10):
+        response = client.get("/dashboard/lagging/")
+    names = [p.name for p in response.context["page"]]
+    assert names[0] == "滞后项目"
+    assert "超前项目" not in names
+    assert behind.name in client.get("/dashboard/").content.decode()
+
+
+def test_project_investment_json_is_cumulative_and_scoped(client, county_user, other_county_user):
+    project = _building(annual_plan=Decimal("1200"))
+    _entry(project, 1, "100")
+    _entry(project, 2, "50", status=EntryStatus.DRAFT)
+    client.force_login(county_user)
+    data = client.get(f"/dashboard/projects/{project.pk}/investment.json").json()
+    assert data["plan"][0] == "100.00"
+    assert data["plan"][11] == "1200.00"
+    assert data["done"][0] == "100.00"
+    if len(data["done"]) > 1:
+        assert data["done"][1] == "100.00"  # drafts do not count
+    client.force_login(other_county_user)
+    assert client.get(f"/dashboard/projects/{project.pk}/investment.json").status_code == 404
+
+
+def test_navigation_shows_built_areas_and_admin_only_to_staff(client, leader, admin_user):
+    client.force_login(leader)
+    body = client.get("/dashboard/").content.decode()
+    assert 'href="/projects/"' in body
+    assert 'href="/admin/"' not in body
+    admin_user.is_staff = True
+    admin_user.save()
+    client.force_login(admin_user)
+    assert 'href="/admin/"' in client.get("/dashboard/").content.decode()
