@@ -224,6 +224,12 @@ SPECTACULAR_SETTINGS = {
         "StageEnum": "projects.choices.Stage",
         "StartTypeEnum": "projects.choices.StartType",
         "KeyLevelEnum": "projects.choices.KeyLevel",
+        "TierEnum": "projects.choices.Tier",
+        "ReportFormatEnum": "dispatch.choices.ReportFormat",
+        "ReportStatusEnum": "dispatch.choices.ReportStatus",
+        "ReportKindEnum": "dispatch.choices.ReportKind",
+        "RoundStatusEnum": "dispatch.choices.RoundStatus",
+        "EvaluationUnitKindEnum": "dispatch.choices.UnitKind",
     },
     "TAGS": [
         {"name": "auth", "description": "令牌 Token: POST username/password, then `Authorization: Token <token>`"},
