@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from investment.choices import ProblemStatus
 from investment.models import Problem
+from investment.services import period_freeze
 from projects.access import Action, can
 from projects.choices import KeyLevel, Tier
 from projects.models import Category, Department, Region
@@ -205,16 +206,6 @@ def rounds_catch_up(*, now=None):
     return created_rounds
 
 
-def _freeze_period(*, month, user, reason):
-    """Freeze one month of progress data (investment owns the freeze; we only ask for it)."""
-    try:
-        from investment.services import period_freeze
-    except ImportError:  # the progress app has not provided it yet
-        log.warning("period_freeze not available: %s not frozen", month)
-        return
-    period_freeze(period=month, user=user, reason=reason)
-
-
 @transaction.atomic
 def round_issue(*, user, round):
     """Issue (印发) the round: from now on its period's progress data is frozen (if the group freezes)."""
@@ -230,7 +221,7 @@ def round_issue(*, user, round):
         month = schedules.month_start(round.period_start)
         while month <= round.period_end:
             if schedules.month_end(month) <= round.period_end:
-                _freeze_period(month=month, user=user, reason=f"{round} 调度报告已印发")
+                period_freeze(period=month, user=user, reason=f"{round} 调度报告已印发")  # investment owns the freeze
             month = schedules.month_end(month) + datetime.timedelta(days=1)
     return round
 
@@ -418,8 +409,9 @@ def problem_escalate(*, problem, user=None, reason="", today=None):
     step.full_clean()
     step.save()
     problem.tier = to_tier
+    problem.version += 1  # an edit based on the pre-escalation row gets a conflict (409), not a silent overwrite
     with _audit(user):
-        problem.save(update_fields=["tier", "updated_at"])
+        problem.save(update_fields=["tier", "version", "updated_at"])
     return step
 
 

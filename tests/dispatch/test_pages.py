@@ -6,6 +6,7 @@ from django.test import Client
 from dispatch import services
 from dispatch.models import DispatchRound, Report, WarningNotice
 from dispatch.schedules import Period
+from investment.selectors import period_is_frozen
 
 from .conftest import project
 
@@ -81,6 +82,9 @@ def test_rounds_page_and_issuing_a_round(city_round, leader, county_user, django
     assert "2026-10-01" in html and "印发" in html
     assert client.post(f"/dispatch/rounds/{city_round.pk}/issue/").status_code == 302
     assert DispatchRound.objects.get(pk=city_round.pk).status == "issued"
+    # The city group's issued round freezes its month of progress data.
+    assert period_is_frozen(period=D(2026, 10, 1))
+    assert not period_is_frozen(period=D(2026, 11, 1))
     assert client_for(county_user).post(f"/dispatch/rounds/{city_round.pk}/issue/").status_code == 404
 
 

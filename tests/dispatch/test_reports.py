@@ -166,3 +166,12 @@ def test_an_unchanged_round_keeps_its_report_and_a_change_makes_a_new_version(oc
     entry(project(total_investment=9000, annual_plan=100, region=Region.objects.get(key="tiexi")), D(2026, 10, 1), "1")
     changed = services.report_request(round=october, formats=["xlsx"])[0]
     assert changed.pk != first.pk and changed.data_version != first.data_version
+
+
+def test_an_amended_month_counts_with_its_amended_figure(october):
+    from investment.models import ProgressEntry
+
+    ProgressEntry.objects.filter(project__name="甲", period=D(2026, 10, 1)).update(amended_amount=Decimal("50"))
+    report = build(october, "xlsx")
+    summary = {row[0]: row[1] for row in sheet(openpyxl.load_workbook(report.file.path, read_only=True), "汇总")[1:]}
+    assert summary["本年累计完成投资"] == 5200 - 250 + 50
