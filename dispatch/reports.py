@@ -241,7 +241,7 @@ class RoundFigures:
     def problems(self, sink):
         as_of = self.round.period_end
         rows = (
-            selectors.open_problems(self.group)
+            selectors.open_problems(self.group, as_of=as_of)
             .order_by("responsible_unit", "created_at", "id")
             .values_list("project_id", "project__name", "project__region__name", "description", "kind", "tier",
                          "status", "created_at", "deadline", "responsible_unit")

@@ -227,7 +227,7 @@ def round_issue(*, user, round):
 
 
 # --- reports -------------------------------------------------------------------------------------
-def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS):
+def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS, enqueue=True):
     """Ask for the subject's reports at its current data version. An unchanged subject gets the
     reports it already has (no rebuild); a failed or stale one is queued again. Returns the reports.
     Raises QueueUnavailable when the queue cannot be reached (the rows stay queued)."""
@@ -263,7 +263,7 @@ def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS):
                 report.refresh_from_db()
                 to_queue.append(report.pk)
             result.append(report)
-    for pk in to_queue:
+    for pk in to_queue if enqueue else ():
         transaction.on_commit(lambda pk=pk: report_enqueue(report_id=pk))
     return result
 

@@ -175,3 +175,18 @@ def test_an_amended_month_counts_with_its_amended_figure(october):
     report = build(october, "xlsx")
     summary = {row[0]: row[1] for row in sheet(openpyxl.load_workbook(report.file.path, read_only=True), "汇总")[1:]}
     assert summary["本年累计完成投资"] == 5200 - 250 + 50
+
+
+def test_problems_are_listed_as_they_stood_at_the_end_of_the_period(october):
+    from projects.models import Project
+
+    late = problem(Project.objects.get(name="乙"), deadline=D(2026, 12, 1), unit="市发展改革委")  # raised after October
+    solved_later = problem(Project.objects.get(name="丙"), deadline=D(2026, 10, 20), unit="市住房城乡建设局",
+                           status="solved")  # fmt: skip
+    Problem.objects.filter(pk=solved_later.pk).update(
+        created_at=timezone.make_aware(datetime.datetime(2026, 10, 1)), solved_on=D(2026, 11, 3)
+    )
+    report = build(october, "xlsx")
+    units = [row[0] for row in sheet(openpyxl.load_workbook(report.file.path, read_only=True), "未解决问题")[1:]]
+    assert sorted(units) == ["市住房城乡建设局", "市自然资源局"]
+    assert late.responsible_unit not in units
