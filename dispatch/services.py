@@ -6,6 +6,7 @@ Views, the API, tasks and commands call these; tasks only fetch ids and call a s
 import datetime
 import logging
 import os
+import socket
 import tempfile
 import time
 import uuid
@@ -43,9 +44,13 @@ from .models import (
 
 log = logging.getLogger(__name__)
 
-# A running report whose worker has not reported progress for this long is taken to be dead
-# (killed mid-report) and may be claimed again.
-STALE_AFTER = datetime.timedelta(minutes=10)
+
+def stale_after():
+    """A running report whose worker has not reported progress for this long is taken to be dead
+    (killed mid-report) and may be claimed again (setting DISPATCH_REPORT_STALE_SECONDS, default 600)."""
+    return datetime.timedelta(seconds=getattr(settings, "DISPATCH_REPORT_STALE_SECONDS", 600))
+
+
 FORMATS = (ReportFormat.XLSX, ReportFormat.PDF)
 
 
@@ -242,7 +247,7 @@ def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS, e
             {"evaluation": evaluation},
         )
     to_queue, result = [], []
-    stale = timezone.now() - STALE_AFTER
+    stale = timezone.now() - stale_after()
     with transaction.atomic():
         for fmt in formats:
             try:
@@ -287,10 +292,11 @@ def report_enqueue(*, report_id):
 
 def _claim(report_id):
     now = timezone.now()
-    token = uuid.uuid4().hex
+    # Who holds the claim (host and process), for operators and for tests that kill it.
+    token = f"{socket.gethostname()[:20]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     claimed = (
         Report.objects.filter(pk=report_id)
-        .filter(Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER))
+        .filter(Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, heartbeat_at__lt=now - stale_after()))
         .update(
             status=ReportStatus.RUNNING,
             claim_token=token,
@@ -340,7 +346,8 @@ def report_build(*, report_id):
         size = tmp_path.stat().st_size
         with tmp_path.open("rb") as data:
             stored = default_storage.save(
-                f"reports/{timezone.localdate():%Y/%m}/{report_id}-{token}.{report.format}", File(data)
+                f"reports/{timezone.localdate():%Y/%m}/{report_id}-{token.rsplit(':', 1)[-1]}.{report.format}",
+                File(data),
             )
         with transaction.atomic():
             finished = mine.update(

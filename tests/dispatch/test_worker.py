@@ -129,7 +129,7 @@ def test_a_report_whose_worker_died_is_taken_over(celery_worker, city_round):
         status="running",
         claim_token="dead-worker",
         attempts=1,
-        heartbeat_at=timezone.now() - services.STALE_AFTER - datetime.timedelta(seconds=1),
+        heartbeat_at=timezone.now() - services.stale_after() - datetime.timedelta(seconds=1),
     )
     tasks.build_report.apply_async(args=[report.pk], queue=services.tasks_queue())
     wait_for([report.pk])
