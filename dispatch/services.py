@@ -380,8 +380,10 @@ def report_build(*, report_id):
 
 
 def report_mark_failed(*, report_id, error):
-    """The task gave up: the row says so (a user can ask again)."""
-    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.DONE).update(
+    """The task gave up: the row says so (a user can ask again). A row another live worker is
+    building is left alone."""
+    live = Q(status=ReportStatus.RUNNING, heartbeat_at__gte=timezone.now() - stale_after())
+    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.DONE).exclude(live).update(
         status=ReportStatus.FAILED, error=str(error)[:2000], claim_token=""
     )
 

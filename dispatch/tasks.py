@@ -17,7 +17,7 @@ class ReportTask(Task):
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         report_id = kwargs.get("report_id", args[0] if args else None)
-        if report_id is not None:
+        if report_id is not None and not isinstance(exc, services.ReportBusy):
             services.report_mark_failed(report_id=report_id, error=repr(exc))
 
 
