@@ -72,7 +72,7 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     unchanged round keeps its reports. GET /reports/{id}/ is the status (progress) of one."""
 
     serializer_class = ReportSerializer
-    filterset_fields = ["round", "evaluation", "round__group", "status", "format", "kind"]
+    filterset_fields = ["round", "evaluation", "round__group", "round__period_start", "status", "format", "kind"]
 
     def get_queryset(self):
         return selectors.report_list(user=self.request.user)
