@@ -10,6 +10,7 @@ import socket
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -52,6 +53,7 @@ def stale_after():
 
 
 FORMATS = (ReportFormat.XLSX, ReportFormat.PDF)
+REPORT_STATEMENT_TIMEOUT = "15min"
 
 
 class QueueUnavailable(RuntimeError):
@@ -310,6 +312,21 @@ def _claim(report_id):
     return token if claimed == 1 else None
 
 
+@contextmanager
+def _long_statements():
+    """A report over a whole city reads more than a web request may: lift the statement timeout
+    (settings: 30 s) for this connection while it builds, and put it back afterwards."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        (previous,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('statement_timeout', %s, false)", [REPORT_STATEMENT_TIMEOUT])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [previous])
+
+
 def report_build(*, report_id):
     """Build one report under a claim (Healthchecks style). Returns "done" or "skipped".
 
@@ -337,12 +354,15 @@ def report_build(*, report_id):
     stored = None
     try:
         os.close(handle)
-        if report.kind == ReportKind.ROUND:
-            summary = reports.build_round_report(report.round, report.format, str(tmp_path), on_progress=on_progress)
-        else:
-            summary = reports.build_evaluation_report(
-                report.evaluation, report.format, str(tmp_path), on_progress=on_progress
-            )
+        with _long_statements():
+            if report.kind == ReportKind.ROUND:
+                summary = reports.build_round_report(
+                    report.round, report.format, str(tmp_path), on_progress=on_progress
+                )
+            else:
+                summary = reports.build_evaluation_report(
+                    report.evaluation, report.format, str(tmp_path), on_progress=on_progress
+                )
         size = tmp_path.stat().st_size
         with tmp_path.open("rb") as data:
             stored = default_storage.save(

@@ -190,3 +190,27 @@ def test_problems_are_listed_as_they_stood_at_the_end_of_the_period(october):
     units = [row[0] for row in sheet(openpyxl.load_workbook(report.file.path, read_only=True), "未解决问题")[1:]]
     assert sorted(units) == ["市住房城乡建设局", "市自然资源局"]
     assert late.responsible_unit not in units
+
+
+def test_a_report_lifts_the_statement_timeout_only_while_it_builds(october):
+    from django.db import connection
+
+    def timeout():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            return cursor.fetchone()[0]
+
+    before = timeout()
+    seen = []
+    real = services.reports.build_round_report
+
+    def spy(*args, **kwargs):
+        seen.append(timeout())
+        return real(*args, **kwargs)
+
+    services.reports.build_round_report = spy
+    try:
+        build(october, "xlsx")
+    finally:
+        services.reports.build_round_report = real
+    assert seen == ["15min"] and timeout() == before
