@@ -384,9 +384,14 @@ def capital_monthly(*, user, year, region=None):
     sums = {row["month"]: row["total"] for row in qs.values("month").annotate(total=Sum("amount"))}
     rows = []
     ytd = ytd_last = ZERO
+    current = month_start(timezone.localdate())
     for m in range(1, 13):
         this, last = datetime.date(year, m, 1), datetime.date(year - 1, m, 1)
         amount, base = sums.get(this, ZERO), sums.get(last, ZERO)
+        if this > current:  # months still to come: nothing to compare yet
+            rows.append({"month": this, "amount": None, "last_year": base, "yoy": None, "ytd": None,
+                         "ytd_last_year": None, "ytd_yoy": None})  # fmt: skip
+            continue
         ytd += amount
         ytd_last += base
         rows.append(

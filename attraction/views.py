@@ -170,7 +170,7 @@ def capital(request):
             try:
                 project = selectors.attraction_project_get(user=request.user, pk=form.cleaned_data["project"],
                                                            action=Action.CHANGE)  # fmt: skip
-                _, created = services.capital_record(user=request.user, project=project,
+                _row, created = services.capital_record(user=request.user, project=project,
                                                      month=form.cleaned_data["month"],
                                                      amount=form.cleaned_data["amount"])  # fmt: skip
                 messages.success(request, "到位资金已填报。" if created else "到位资金已更正。")
@@ -183,7 +183,7 @@ def capital(request):
     figures = selectors.region_figures(user=request.user, month=through) if through.year == year else None
     chart = {
         "months": [f"{m['month'].month}月" for m in monthly],
-        "this_year": [str(m["amount"]) for m in monthly],
+        "this_year": [None if m["amount"] is None else str(m["amount"]) for m in monthly],
         "last_year": [str(m["last_year"]) for m in monthly],
         "labels": [_("本年"), _("上年同月")],
     }

@@ -270,12 +270,7 @@ class DemoBuilder:
         now = timezone.now()
 
         with transaction.atomic(), connection.cursor() as cursor:
-            # Seeded rows are not user edits: keep the audit triggers quiet for this transaction.
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'projects_project'::regclass AND NOT tgisinternal"
-            )
-            triggers = [name for (name,) in cursor.fetchall()]
-            cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(triggers) + "}"])
+            quiet_audit_triggers(cursor)
             cursor.execute("SELECT nextval('projects_project_id_seq')")
             first_id = cursor.fetchone()[0]
             cursor.execute("SELECT setval('projects_project_id_seq', %s)", [first_id + total])
@@ -366,6 +361,14 @@ class DemoBuilder:
         with cursor.cursor.copy(sql) as copy:
             for row in rows:
                 copy.write_row(row)
+
+
+def quiet_audit_triggers(cursor):
+    """Seeded rows are not user edits: keep the audit (pghistory) triggers quiet until the
+    current transaction ends. Call inside transaction.atomic()."""
+    cursor.execute("SELECT array_agg(tgname) FROM pg_trigger WHERE tgname LIKE 'pgtrigger_%%' AND NOT tgisinternal")
+    names = cursor.fetchone()[0] or []
+    cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(names) + "}"])
 
 
 def demo_password():

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from investment.choices import EntryStatus
 from investment.models import ProgressEntry
+from investment.selectors import effective_amount
 from projects.access import Action, project_q
 from projects.choices import Stage
 from projects.models import Project
@@ -48,6 +49,12 @@ def _sum(field):
     return Coalesce(Sum(field), Value(ZERO), output_field=MONEY)
 
 
+def _completed():
+    """Completed investment as the reports count it: the amended figure where a frozen month
+    was corrected, else the entry's own."""
+    return _sum(effective_amount())
+
+
 def _rate(completed, plan):
     """Completed / plan as a ratio with four places, or None without a plan."""
     if not plan:
@@ -70,7 +77,8 @@ def summary(*, user, year=None, today=None):
     completion rate, with breakdowns by region, stage, sector and category, all in the user's scope.
 
     The year plan is the projects' current ``annual_plan`` (the plan of the current year);
-    completed year to date sums the reported monthly entries (submitted or verified) of ``year``.
+    completed year to date sums the reported monthly entries (submitted or verified) of ``year``,
+    with the amended figure where an entry was amended.
     """
     today = today or timezone.localdate()
     year = year or today.year
@@ -79,7 +87,7 @@ def summary(*, user, year=None, today=None):
         project_q(user, Action.VIEW, "project__"), period__year=year, status__in=REPORTED
     )
     totals = projects.aggregate(count=Count("id"), total=_sum("total_investment"), plan=_sum("annual_plan"))
-    completed = entries.aggregate(completed=_sum("amount_completed"))["completed"]
+    completed = entries.aggregate(completed=_completed())["completed"]
     result = {
         "year": year,
         "as_of": today if year == today.year else datetime.date(year, 12, 31),
@@ -98,10 +106,7 @@ def _breakdown(dimension, projects, entries):
     )
     rows = rows.order_by(*((dimension.order, dimension.key) if dimension.order else ()))
     path = f"project__{dimension.key}"
-    done = {
-        row[path]: row["completed"]
-        for row in entries.values(path).annotate(completed=_sum("amount_completed")).order_by()
-    }
+    done = {row[path]: row["completed"] for row in entries.values(path).annotate(completed=_completed()).order_by()}
     found = {}
     for row in rows:
         key = row[dimension.key]

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from projects.choices import Stage
+from projects.models import Project
 
 from .choices import EntryStatus, FundingKind, ProblemKind, ProblemStatus, ProcedureStatus
 from .models import FundingSource, PeriodFreeze, Problem, ProcedureItem, ProgressEntry
@@ -95,7 +96,14 @@ def _quiet_triggers(cursor, tables):
     )
     names = [name for (name,) in cursor.fetchall()]
     if names:
-        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(names) + "}"])
+        # Add to what the caller may already quiet (seed_demo quiets every audit trigger).
+        cursor.execute(
+            "SELECT set_config('pgtrigger.ignore', ("
+            " SELECT array_agg(DISTINCT n)::text FROM unnest("
+            "   COALESCE(NULLIF(current_setting('pgtrigger.ignore', true), '')::text[], '{}') || %s::text[]) AS n"
+            "), true)",
+            [names],
+        )
 
 
 def _copy(cursor, table, columns, rows):
@@ -114,8 +122,6 @@ def _split(total, weights):
 
 def seed_progress(builder):
     """Add progress, problems, procedures and funding for the builder's projects (see module doc)."""
-    from projects.models import Project
-
     started = time.monotonic()
     rng = builder.rng
     today = builder.today
@@ -192,8 +198,6 @@ def seed_progress(builder):
 
 def _mine_procedures(rng):
     """The West Anshan iron mine's checklist: 16 items, 112 sub-items, run in parallel, start 870 days early."""
-    from projects.models import Project
-
     mine = Project.objects.filter(name=MINE_NAME).first()
     if mine is None or ProcedureItem.objects.filter(project=mine).exists():
         return 0
@@ -238,8 +242,6 @@ def _mine_procedures(rng):
 
 def _funding(rng):
     """Funding sources with the article's figures where it gives them."""
-    from projects.models import Project
-
     if FundingSource.objects.exists():
         return 0
     building = list(

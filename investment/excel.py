@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import pghistory
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, Sum, Value
@@ -20,11 +21,12 @@ from python_calamine import CalamineWorkbook
 
 from anshan_projects.spreadsheets import StreamingWorkbook, safe_text
 from projects.access import Action, project_q
+from projects.filters import ProjectFilterSet
 from projects.models import Project
 
 from .choices import EntryStatus
 from .models import ProgressEntry
-from .selectors import effective_amount, frozen_periods, month_sheet, month_start
+from .selectors import effective_amount, entries_with_totals, frozen_periods, month_sheet, month_start, project_totals
 from .uploads import check_xlsx
 
 CENT = Decimal("0.01")
@@ -228,8 +230,6 @@ def read_rows(data: bytes):
 
 def validate_progress_rows(*, user, headers, rows, max_rows=None):
     """Check every row; return (ImportResult, planned writes). Writes nothing."""
-    from django.conf import settings
-
     started = time.perf_counter()
     result = ImportResult()
     max_rows = max_rows or getattr(settings, "IMPORT_MAX_ROWS", 50_000)
@@ -488,8 +488,6 @@ PROGRESS_EXPORT_HEADERS = [
 
 def export_progress(*, user, target, region=None, period=None, project=None):
     """The progress table (filtered) with year-to-date and since-start totals."""
-    from .selectors import entries_with_totals
-
     book = StreamingWorkbook(target)
     sheet = book.sheet("月度进度", PROGRESS_EXPORT_HEADERS, money_columns={4, 5, 6, 7}, widths={1: 36, 8: 40, 9: 30})
     count = 0
@@ -531,10 +529,6 @@ PROJECT_EXPORT_HEADERS = [
 
 def export_projects(*, user, target, params, year=None):
     """Any filtered project list (the project filterset's parameters) with completed totals."""
-    from projects.filters import ProjectFilterSet
-
-    from .selectors import project_totals
-
     year = year or timezone.localdate().year
     qs = project_totals(user=user, year=year).select_related("region")
     qs = ProjectFilterSet(params, queryset=qs).qs

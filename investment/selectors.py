@@ -3,12 +3,15 @@
 import datetime
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, Count, DecimalField, F, Max, Prefetch, Q, Sum, Value, When
-from django.db.models.functions import Coalesce
+import pghistory.models
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db.models import BooleanField, Case, Count, DecimalField, F, Max, Prefetch, Q, Sum, Value, When, Window
+from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404
 
-from projects.access import Action
-from projects.models import Project
+from projects.access import Action, can, region_ids
+from projects.models import Project, Region
 from projects.selectors import project_queryset
 
 from .choices import EntryStatus, ProblemStatus, ProcedureStatus
@@ -101,9 +104,6 @@ def entry_get(*, user, pk, action=Action.VIEW):
 
 def entries_with_totals(*, user, project=None, period=None, region=None):
     """Entries with running year-to-date and since-start totals (window sums, one query)."""
-    from django.db.models import Window
-    from django.db.models.functions import ExtractYear
-
     qs = entry_queryset(user=user)
     if period is not None:
         qs = qs.filter(period__lte=month_start(period))  # earlier months suffice for the running sums
@@ -261,8 +261,6 @@ def latest_period(*, user):
 
 def project_audit(*, user, project, limit=200):
     """Who changed what on the project and everything hanging off it (old and new values)."""
-    import pghistory.models
-
     if not Project.objects.restrict(user).filter(pk=project.pk).exists():
         raise Http404("项目不存在。")
     return pghistory.models.Events.objects.references(project).order_by("-pgh_created_at")[:limit]
@@ -270,8 +268,6 @@ def project_audit(*, user, project, limit=200):
 
 def project_section(*, user, project):
     """Everything the project page's progress section shows (a fixed number of queries)."""
-    from django.contrib.auth import get_user_model
-
     entries = list(entries_with_totals(user=user, project=project))
     amendments = {}
     for a in amendments_for(user=user, entries=[e.pk for e in entries]):
@@ -291,6 +287,7 @@ def project_section(*, user, project):
     names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
     for e in audit:
         e.who = names.get((e.pgh_context or {}).get("user"), "系统")
+        e.what, e.changes = _describe_event(e)
     return {
         "project": project,
         "entries": entries,
@@ -307,16 +304,34 @@ def project_section(*, user, project):
     }
 
 
-def _can(user, action, project):
-    from projects.access import can
+AUDIT_SKIP = {"updated_at", "version", "created_at"}
 
+
+def _describe_event(event):
+    """(model label, [(field label, old, new)]) of an audit event, in the models' own words."""
+    try:
+        tracked = apps.get_model(event.pgh_model).pgh_tracked_model
+    except (LookupError, AttributeError, ValueError):
+        return event.pgh_model, []
+    label = f"{tracked._meta.verbose_name}" + ("新建" if event.pgh_label == "insert" else "修改")
+    changes = []
+    for name, values in (event.pgh_diff or {}).items():
+        if name in AUDIT_SKIP:
+            continue
+        try:
+            field_label = str(tracked._meta.get_field(name.removesuffix("_id")).verbose_name)
+        except Exception:
+            field_label = name
+        old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
+        changes.append((field_label, old, new))
+    return label, changes
+
+
+def _can(user, action, project):
     return can(user, action, project)
 
 
 def regions_for_entry(*, user):
     """Regions whose projects the user may see (for the month page's picker)."""
-    from projects.access import region_ids
-    from projects.models import Region
-
     ids = region_ids(user, Action.VIEW)
     return Region.objects.all() if ids is None else Region.objects.filter(pk__in=ids)

@@ -5,7 +5,9 @@ from decimal import Decimal, InvalidOperation
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from projects.access import Action, can
@@ -20,8 +22,10 @@ from .models import (
     ProcedureItem,
     ProgressAmendment,
     ProgressEntry,
+    SitePhoto,
 )
 from .selectors import effective_amount, month_start, period_is_frozen
+from .uploads import inspect_media, read_limited, store_media
 
 
 class ConflictError(Exception):
@@ -74,8 +78,6 @@ ENTRY_FIELDS = ("amount_completed", "image_progress", "next_steps", "overrun_rea
 
 def _since_start_other(project, period):
     """Since-start completed of the project's other months (amended figures count)."""
-    from django.db.models import Sum
-
     return ProgressEntry.objects.filter(project=project).exclude(period=period).aggregate(
         total=Sum(effective_amount())
     )["total"] or Decimal("0")
@@ -390,9 +392,6 @@ def months_back(start: datetime.date, n: int) -> datetime.date:
 @transaction.atomic
 def photo_upload(*, user, project, upload, caption, taken_on=None):
     """Check a site photo or video by content, read its EXIF date, store it with a thumbnail."""
-    from .models import SitePhoto
-    from .uploads import inspect_media, read_limited, store_media
-
     _require(user, Action.CHANGE, project)
     caption = (caption or "").strip()
     if not caption:
@@ -410,6 +409,7 @@ def photo_upload(*, user, project, upload, caption, taken_on=None):
     if taken > timezone.localdate():
         raise ValidationError({"taken_on": "拍摄日期不能晚于今天。"})
     path, thumbnail = store_media(data, extension, image)
+    # Files are not transactional: they are removed again if the row cannot be saved.
     photo = SitePhoto(
         project=project,
         kind=kind,
@@ -422,7 +422,17 @@ def photo_upload(*, user, project, upload, caption, taken_on=None):
         taken_on_from_exif=exif_date is not None,
         uploaded_by=user,
     )
-    photo.full_clean()
-    with _audit(user):
-        photo.save()
+    try:
+        photo.full_clean()
+        with _audit(user):
+            photo.save()
+    except Exception:
+        _delete_files(path, thumbnail)
+        raise
     return photo
+
+
+def _delete_files(*paths):
+    for path in paths:
+        if path:
+            default_storage.delete(path)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("photos/<int:pk>/file/", views.photo_file, name="photo-file"),
     path("photos/<int:pk>/thumbnail/", views.photo_file, {"thumb": True}, name="photo-thumbnail"),
     path("photos/<int:pk>/comment/", views.photo_comment, name="photo-comment"),
+    path("problems/", views.problem_list, name="problems"),
     path("problems/<int:pk>/", views.problem_edit, name="problem-edit"),
     path("procedures/<int:pk>/", views.procedure_edit, name="procedure-edit"),
     path("funding/<int:pk>/", views.funding_edit, name="funding-edit"),

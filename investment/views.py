@@ -8,15 +8,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from projects.access import Action, can
 from projects.selectors import project_get
 
 from . import forms, selectors, services
+from .choices import ProblemStatus
 from .excel import export_progress, export_projects, progress_import, progress_template
 from .uploads import read_limited
 
@@ -54,6 +57,8 @@ def month(request):
     period = _period(request)
     rows = selectors.month_sheet(user=request.user, region=region, period=period) if region else []
     frozen = selectors.period_is_frozen(period=period)
+    can_change = bool(rows) and can(request.user, Action.CHANGE, rows[0])
+    can_verify = bool(rows) and can(request.user, Action.VERIFY, rows[0])
     for p in rows:
         e = p.entry
         p.form = forms.EntryForm(
@@ -69,7 +74,15 @@ def month(request):
     return render(
         request,
         "investment/month.html",
-        {"regions": regions, "region": region, "period": period, "rows": rows, "frozen": frozen},
+        {
+            "regions": regions,
+            "region": region,
+            "period": period,
+            "rows": rows,
+            "frozen": frozen,
+            "can_change": can_change,
+            "can_verify": can_verify,
+        },
     )
 
 
@@ -389,3 +402,29 @@ def import_upload(request):
                         f"progress/imports/{secrets.token_hex(16)}.xlsx", ContentFile(data)
                     )
     return render(request, "investment/import.html", {"form": form, "result": result})
+
+
+@login_required
+def problem_list(request):
+    """Problems in the user's scope, filterable by status and county; overdue ones flagged."""
+    statuses = request.GET.getlist("status") or None
+    qs = selectors.problem_list(user=request.user, status=statuses).select_related("project__region")
+    regions = list(selectors.regions_for_entry(user=request.user))
+    region = _region(request, regions) if request.GET.get("region") else None
+    if region is not None:
+        qs = qs.filter(project__region=region)
+    if request.GET.get("overdue"):
+        qs = qs.filter(deadline__lt=timezone.localdate(), status__in=ProblemStatus.unresolved())
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "investment/problem_list.html",
+        {
+            "page": page,
+            "regions": regions,
+            "region": region,
+            "statuses": ProblemStatus.choices,
+            "selected": statuses or [],
+            "today": timezone.localdate(),
+        },
+    )

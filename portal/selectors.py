@@ -1,7 +1,8 @@
 """Reads for the home page and the city dashboard. Every figure is computed in the user's scope.
 
-Investment figures count verified progress entries only: what a county reviewer has accepted.
-Each function runs a fixed number of queries, however many projects there are.
+Investment figures count verified progress entries only (what a county reviewer has accepted),
+at their effective amount (the amended figure where a frozen month was corrected). Each function
+runs a fixed number of queries, however many projects there are.
 """
 
 import datetime
@@ -12,8 +13,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from attraction import selectors as attraction_selectors
+from investment import selectors as investment_selectors
 from investment.choices import EntryStatus, ProblemStatus
-from investment.models import Problem, ProgressEntry
+from investment.models import ProgressEntry
 from projects import selectors as project_selectors
 from projects.access import Action
 from projects.choices import KeyLevel, Stage, StartType
@@ -42,7 +45,12 @@ def _rate(done, plan):
 
 
 def verified_entries(*, user):
-    return ProgressEntry.objects.restrict(user).filter(status=EntryStatus.VERIFIED)
+    return investment_selectors.entry_queryset(user=user).filter(status=EntryStatus.VERIFIED)
+
+
+def amount():
+    """The figure reports use for an entry: amended amount if any, else the original."""
+    return investment_selectors.effective_amount()
 
 
 def headline(*, user, today=None):
@@ -96,7 +104,8 @@ def completion_by(*, user, field, today=None):
         verified_entries(user=user)
         .filter(period__year=today.year, **{f"project__{field}__isnull": False})
         .values_list(f"project__{field}")
-        .annotate(done=Sum("amount_completed"))
+        .annotate(done=Sum(amount()))
+        .order_by()
     )
     rows = []
     for row in plans:
@@ -126,14 +135,14 @@ def monthly_trend(*, user, today=None):
         verified_entries(user=user)
         .filter(period__gte=datetime.date(year - 1, 1, 1), period__lt=datetime.date(year + 1, 1, 1))
         .values_list("period")
-        .annotate(total=Sum("amount_completed"))
+        .annotate(total=Sum(amount()))
+        .order_by()
     )
     this_year, last_year = [ZERO] * 12, [ZERO] * 12
     for period, total in rows:
         (this_year if period.year == year else last_year)[period.month - 1] = total
-    # This year runs to the last reported month (the current month is usually still being entered).
-    reported = max([i + 1 for i, v in enumerate(this_year) if v] + [today.month - 1, 1])
-    return {"months": list(range(1, 13)), "this_year": this_year[: min(reported, today.month)], "last_year": last_year}
+    # This year runs to the reporting month (the previous one): the current month is still being entered.
+    return {"months": list(range(1, 13)), "this_year": this_year[: max(today.month - 1, 1)], "last_year": last_year}
 
 
 def lagging_projects(*, user, today=None):
@@ -146,7 +155,7 @@ def lagging_projects(*, user, today=None):
     done = (
         ProgressEntry.objects.filter(project=OuterRef("pk"), status=EntryStatus.VERIFIED, period__year=today.year)
         .values("project")
-        .annotate(total=Sum("amount_completed"))
+        .annotate(total=Sum(amount()))
         .values("total")
     )
     return (
@@ -172,7 +181,11 @@ def open_problems_by_age(*, user, today=None):
         if high is not None:
             q &= Q(created_at__gt=now - datetime.timedelta(days=high + 1))
         aggregates[f"b{index}"] = Count("id", filter=q)
-    counts = Problem.objects.restrict(user).filter(status__in=ProblemStatus.unresolved()).aggregate(**aggregates)
+    counts = (
+        investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved())
+        .order_by()
+        .aggregate(**aggregates)
+    )
     return [
         {"label": label, "count": counts[f"b{index}"], "min_days": low, "max_days": high}
         for index, (label, low, high) in enumerate(PROBLEM_AGE_BUCKETS)
@@ -201,10 +214,9 @@ def county_todo(*, user, today=None):
         .filter(status=EntryStatus.SUBMITTED)
         .select_related("project", "project__region")
         .order_by("period", "id"),
-        "problems": Problem.objects.restrict(user)
-        .filter(status__in=ProblemStatus.unresolved())
-        .select_related("project")
-        .order_by("deadline", "id"),
+        "problems": investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved()).order_by(
+            "deadline", "id"
+        ),
     }
 
 
@@ -214,7 +226,8 @@ def project_investment(*, user, project, today=None):
     rows = dict(
         ProgressEntry.objects.restrict(user)
         .filter(project=project, period__year=today.year, status=EntryStatus.VERIFIED)
-        .values_list("period__month", "amount_completed")
+        .annotate(effective=amount())
+        .values_list("period__month", "effective")
     )
     monthly_plan = (project.annual_plan / 12).quantize(Decimal("0.01"))
     done, plan, cumulative, cumulative_plan = [], [], ZERO, ZERO
@@ -225,3 +238,32 @@ def project_investment(*, user, project, today=None):
             cumulative += rows.get(month, ZERO)
             done.append(cumulative)
     return {"months": list(range(1, 13)), "plan": plan, "done": done, "annual_plan": project.annual_plan}
+
+
+def problems_by_age(*, user, min_days=0, max_days=None):
+    """Unresolved problems raised between ``min_days`` and ``max_days`` days ago, oldest first."""
+    now = timezone.now()
+    qs = investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved()).filter(
+        created_at__lte=now - datetime.timedelta(days=min_days)
+    )
+    if max_days is not None:
+        qs = qs.filter(created_at__gt=now - datetime.timedelta(days=max_days + 1))
+    return qs.select_related("project__region").order_by("created_at", "id")
+
+
+def recent_photos(*, user, limit=8):
+    """The latest site photos in scope (images only), newest first."""
+    return list(
+        investment_selectors.photo_list(user=user)
+        .filter(kind="image")
+        .select_related("project__region")
+        .order_by("-taken_on", "-id")[:limit]
+    )
+
+
+def capital_in_place(*, user, today=None):
+    """Domestic capital actually in place this year to date and its year-on-year change."""
+    today = today or timezone.localdate()
+    rows = attraction_selectors.capital_monthly(user=user, year=today.year)
+    row = rows[today.month - 1]
+    return {"ytd": row["ytd"], "ytd_last_year": row["ytd_last_year"], "yoy": row["ytd_yoy"]}

@@ -26,6 +26,20 @@ def _projects_url(**params):
     return f"{reverse('projects:list')}?{query}"
 
 
+def _problems_url(bucket):
+    params = {"min_days": bucket["min_days"]}
+    if bucket["max_days"] is not None:
+        params["max_days"] = bucket["max_days"]
+    return f"{reverse('portal:problems')}?{urlencode(params)}"
+
+
+def _int_param(request, name, default=None):
+    try:
+        return max(0, int(request.GET.get(name, "")))
+    except ValueError:
+        return default
+
+
 def is_county_user(user):
     """County staff and reviewers land on their to-do; everybody else on the dashboard."""
     return (
@@ -35,8 +49,20 @@ def is_county_user(user):
     )
 
 
+def is_report_manager_only(user):
+    """Report managers who read no projects land on the report centre."""
+    return (
+        has_role(user, Role.REPORT_MANAGER)
+        and not user.is_superuser
+        and not has_role(user, Role.ADMIN, Role.LEADERSHIP, Role.SPECIAL_GROUP, Role.DEPARTMENT)
+        and not has_role(user, Role.COUNTY_STAFF, Role.COUNTY_REVIEWER)
+    )
+
+
 @login_required
 def home(request):
+    if is_report_manager_only(request.user):
+        return redirect("dispatch:reports")
     if not is_county_user(request.user):
         return redirect("portal:dashboard")
     todo = selectors.county_todo(user=request.user)
@@ -71,6 +97,10 @@ def dashboard(request):
     trend = selectors.monthly_trend(user=user, today=today)
     lagging = list(selectors.lagging_projects(user=user, today=today)[:10])
     problems = selectors.open_problems_by_age(user=user, today=today)
+    for bucket in problems:
+        bucket["url"] = _problems_url(bucket)
+    capital = selectors.capital_in_place(user=user, today=today)
+    photos = selectors.recent_photos(user=user)
     building = [Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING]
     for row in by_region:
         row["url"] = _projects_url(region=row["key"], stage=building)
@@ -95,6 +125,7 @@ def dashboard(request):
         "building": _projects_url(stage=building),
         "all": reverse("projects:list"),
         "lagging": reverse("portal:lagging"),
+        "capital": reverse("attraction:capital"),
     }
 
     def chart_rows(rows):
@@ -120,7 +151,7 @@ def dashboard(request):
             "last_year": [str(v) for v in trend["last_year"]],
             "year": today.year,
         },
-        "problems": [{"label": b["label"], "count": b["count"]} for b in problems],
+        "problems": [{"label": gettext(b["label"]), "count": b["count"], "url": b["url"]} for b in problems],
         "pools": [
             {"label": p["label"], "count": p["count"], "total": str(p["total"]), "url": p["url"]}
             for p in pools
@@ -139,6 +170,8 @@ def dashboard(request):
             "by_category": by_category,
             "lagging": lagging,
             "problems": problems,
+            "capital": capital,
+            "photos": photos,
             "links": links,
             "chart_data": chart_data,
             "today": today,
@@ -164,4 +197,19 @@ def project_investment(request, pk):
             "done": [str(v) for v in data["done"]],
             "annual_plan": str(data["annual_plan"]),
         }
+    )
+
+
+@login_required
+def problem_list(request):
+    """Open problems by age: the list behind the dashboard's age chart."""
+    min_days = _int_param(request, "min_days", 0)
+    max_days = _int_param(request, "max_days")
+    qs = selectors.problems_by_age(user=request.user, min_days=min_days, max_days=max_days)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in (("min_days", min_days), ("max_days", max_days)) if v is not None})
+    return render(
+        request,
+        "portal/problem_list.html",
+        {"page": page, "min_days": min_days, "max_days": max_days, "querystring": query, "today": timezone.localdate()},
     )

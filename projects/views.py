@@ -72,9 +72,10 @@ def project_list(request):
             "state": "asc" if current == key else "desc" if current == f"-{key}" else "",
         }
     data = filterset.data if filterset.is_bound else {}
+    partial = bool(request.htmx) and request.htmx.target == "results" and not request.htmx.history_restore_request
     return render(
         request,
-        "projects/project_list.html",
+        "projects/_project_results.html" if partial else "projects/project_list.html",
         {
             "page": page,
             "filterset": filterset,
@@ -146,6 +147,9 @@ def project_export(request):
 
 def _detail_context(request, project, *, stage_form=None):
     may_change = can(request.user, Action.CHANGE, project)
+    days_vs_plan = (
+        (project.planned_start - project.actual_start).days if project.planned_start and project.actual_start else None
+    )
     history = list(selectors.stage_history(user=request.user, project=project))
     reached = {c.to_stage for c in history}
     timeline = [
@@ -172,9 +176,9 @@ def _detail_context(request, project, *, stage_form=None):
             ensure_ascii=False,
         ),
         "key_label": dict(KeyLevel.choices).get(project.key_level, ""),
-        "days_vs_plan": (project.planned_start - project.actual_start).days
-        if project.planned_start and project.actual_start
-        else None,
+        # Days the actual start came before (+) or after (-) the planned start.
+        "days_vs_plan": days_vs_plan,
+        "days_vs_plan_abs": abs(days_vs_plan) if days_vs_plan is not None else None,
     }
 
 

@@ -17,3 +17,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# pytest-xdist runs two test processes against one Redis: give each its own database number so
+# that a Celery worker started by one process never takes a task queued by the other.
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist_worker.startswith("gw"):
+    REDIS_URL = redis_url_with_db(REDIS_URL, 1 + int(_xdist_worker[2:]))  # noqa: F405
+    CELERY_BROKER_URL = celery_broker_url(REDIS_URL)  # noqa: F405

@@ -37,3 +37,24 @@ def yoy(value, current):
 def yi(value):
     """万元 as 亿元."""
     return f"{Decimal(value or 0) / Decimal(10000):,.2f}"
+
+
+@register.filter
+def money(value):
+    """万元 with thousands separators and two places (humanize's intcomma does not group for zh-hans)."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):,.2f}"
+
+
+@register.inclusion_tag("attraction/_target_summary.html", takes_context=True)
+def attraction_target_summary(context):
+    """Completion of this year's attraction targets in the user's scope, for dashboards:
+    {% load attraction_tags %}{% attraction_target_summary %}"""
+    from django.utils import timezone
+
+    from attraction import selectors
+
+    user = context["request"].user
+    figures = selectors.region_figures(user=user, month=selectors.month_start(timezone.localdate()))
+    return {"total": figures["total"], "month": figures["month"]}

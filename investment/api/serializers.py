@@ -144,6 +144,8 @@ class ProblemWriteSerializer(serializers.Serializer):
     description = serializers.CharField(required=False)
     kind = serializers.ChoiceField(choices=ProblemKind.choices, required=False)
     responsible_unit = serializers.CharField(required=False, max_length=100)
+    responsible_department = serializers.IntegerField(required=False, allow_null=True, help_text="市直部门ID")
+    responsible_region = serializers.IntegerField(required=False, allow_null=True, help_text="县区ID")
     leader = serializers.CharField(required=False, allow_blank=True, max_length=50)
     deadline = serializers.DateField(required=False)
     status = serializers.ChoiceField(choices=ProblemStatus.choices, required=False)

@@ -4,6 +4,7 @@ investment.services; a stale ``version`` answers 409."""
 import io
 from contextlib import contextmanager
 
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
@@ -16,11 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from anshan_projects.api import Conflict, created
-from projects.access import Action
-from projects.selectors import project_get, regions_visible
+from projects.selectors import departments_all, project_get, regions_visible
 
 from .. import selectors, services
 from ..excel import export_progress, export_projects, progress_import, progress_template
+from ..uploads import read_limited
 from . import serializers as s
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -219,6 +220,18 @@ class ProblemViewSet(_ScopedCrud):
     update_service = staticmethod(services.problem_update)
     object_kwarg = "problem"
 
+    def _resolve(self, values):
+        for field, choices in (
+            ("responsible_department", departments_all()),
+            ("responsible_region", regions_visible(user=self.request.user)),
+        ):
+            if values.get(field) is not None:
+                found = choices.filter(pk=values[field]).first()
+                if found is None:
+                    raise ValidationError({field: "不存在。"})
+                values[field] = found
+        return values
+
     @extend_schema(request=s.ProblemWriteSerializer, responses={201: s.ProblemSerializer})
     def create(self, request):
         return super().create(request)
@@ -307,8 +320,6 @@ class ProgressImportView(APIView):
         responses={200: s.ImportResultSerializer, 400: s.ImportResultSerializer},
     )
     def post(self, request):
-        from ..uploads import read_limited
-
         data = s.ImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         dry_run = request.query_params.get("dry_run", "0").lower() in ("1", "true", "yes")
@@ -342,6 +353,3 @@ class ProgressExportView(APIView):
         project = project_get(user=request.user, pk=params["project"]) if params.get("project") else None
         export_progress(user=request.user, target=buffer, region=region, period=period, project=project)
         return _xlsx_response(buffer, "progress.xlsx")
-
-
-__all__ = ["Action"]

@@ -73,6 +73,7 @@ class ProjectListSerializer(serializers.ModelSerializer):
     category_name = serializers.CharField(source="category.name", read_only=True)
     department_name = serializers.CharField(source="department.name", read_only=True, allow_null=True, default=None)
     stage_display = serializers.CharField(source="get_stage_display", read_only=True)
+    start_type = serializers.ChoiceField(choices=StartType.choices, allow_blank=True, read_only=True)
     key_level = serializers.ChoiceField(
         choices=[*KeyLevel.choices, ("", "")], read_only=True, help_text=_("city / county / '' (not a key project)")
     )
@@ -149,7 +150,9 @@ class ProjectWriteSerializer(serializers.ModelSerializer):
 
 
 class StageChangeSerializer(serializers.ModelSerializer):
-    changed_by = serializers.StringRelatedField(read_only=True)
+    changed_by = serializers.StringRelatedField(read_only=True, allow_null=True)
+    from_stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
+    start_type = serializers.ChoiceField(choices=StartType.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = StageChange

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -96,7 +97,7 @@ class ProjectViewSet(
     viewsets.GenericViewSet,
 ):
     filterset_class = ProjectFilterSet
-    lookup_value_regex = r"\d+"
+    parser_classes = [JSONParser]  # integrations send JSON; one request format, one schema
     permission_classes = [*viewsets.GenericViewSet.permission_classes, CanRegisterProjects]
 
     def get_queryset(self):
@@ -117,6 +118,12 @@ class ProjectViewSet(
             # Visible, so its existence is no secret: say that changing it is not allowed.
             raise exceptions.PermissionDenied("无权修改该项目。")
         return project
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # A client asking for xlsx still gets its errors (400 on a bad filter) as JSON.
+        if isinstance(response, Response) and isinstance(getattr(request, "accepted_renderer", None), XlsxRenderer):
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def _detail(self, project, status_code=status.HTTP_200_OK):
         fresh = selectors.project_get(user=self.request.user, pk=project.pk)

@@ -88,7 +88,7 @@
       color: ["#d97706"],
       series: [{ name: L.problems, type: "bar", barWidth: "45%", data: problems.map(function (p) { return p.count; }),
                  label: { show: true, position: "top" } }]
-    });
+    }, problems);
   }
 
   function project(el) {

@@ -284,6 +284,11 @@ def test_export_bad_filter_is_a_json_400(leader):
     response = client_for(leader).get(f"{URL}export/", {"min_investment": "lots"})
     assert response.status_code == 400
     assert "min_investment" in response.json()
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = client_for(leader).get(f"{URL}export/", {"min_investment": "lots"}, HTTP_ACCEPT=xlsx)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "min_investment" in response.json()
 
 
 def _bulk_projects(count):

@@ -88,6 +88,15 @@ def test_scope_of_a_county_user(data, county_user, other_county_user):
     assert theirs["project_count"] == 1 and theirs["completed_ytd"] == Decimal("250.00")
 
 
+def test_amended_figure_counts(data, leader):
+    entry = ProgressEntry.objects.get(project=data[2], period=datetime.date(2026, 1, 1))
+    entry.amended_amount = Decimal("300.00")
+    entry.save()
+    result = summary(user=leader, today=TODAY)
+    assert result["completed_ytd"] == Decimal("1950.50")  # 250 corrected to 300
+    assert {r["name"]: r["completed_ytd"] for r in result["by_region"]}["海城市"] == Decimal("300.00")
+
+
 def test_past_year(data, leader):
     result = summary(user=leader, year=2025, today=TODAY)
     assert result["completed_ytd"] == Decimal("3333.00")

@@ -13,7 +13,12 @@ def bulk_projects(n, region_key="tiedong", prefix="T"):
     category = Category.objects.get(key="industrial")
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{pgtrigger_insert_insert_" + "*}"])
+        # Seeded rows are not user edits: keep the project audit triggers quiet (as demo/builders.py does).
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'projects_project'::regclass AND NOT tgisinternal"
+        )
+        names = ",".join(name for (name,) in cursor.fetchall())
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + names + "}"])
         sql = (
             "COPY projects_project (code, name, investor, description, region_id, category_id, total_investment,"
             " annual_plan, stage, start_type, address, created_at, updated_at, actual_start) FROM STDIN"

@@ -248,3 +248,65 @@ def test_dates_and_money_are_exact(county_user, project):
 
     assert project_totals(user=county_user, year=2026).get(pk=project.pk).since_start_completed == Decimal("0.30")
     assert region("tiedong").pk == project.region_id
+
+
+def test_problem_with_responsible_department_and_project_audit_includes_project_edits(county_user, project):
+    from projects.models import Department
+    from projects.services import project_update
+
+    department = Department.objects.get(key="gxj")
+    response = client_for(county_user).post(
+        "/api/v1/problems/",
+        {"project": project.pk, "description": "设备进口报关", "kind": "other", "responsible_unit": "市工信局",
+         "responsible_department": department.pk, "deadline": "2026-02-01"},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201 and response.json()["responsible_department"] == department.pk
+    bad = client_for(county_user).post(
+        "/api/v1/problems/",
+        {"project": project.pk, "description": "x", "kind": "other", "responsible_unit": "u",
+         "responsible_department": 999999, "deadline": "2026-02-01"},
+        format="json",
+    )  # fmt: skip
+    assert bad.status_code == 400 and "responsible_department" in bad.json()
+    project_update(project=project, user=county_user, annual_plan=Decimal("4000"))
+    from investment.selectors import project_audit
+
+    models = {e.pgh_model for e in project_audit(user=county_user, project=project)}
+    assert "projects.ProjectEvent" in models and "investment.ProblemEvent" in models
+
+
+def test_project_export_follows_filters_and_scope(leader, county_user):
+    from python_calamine import CalamineWorkbook
+
+    ProjectFactory(name="铁东项目", code="2026-210302-04-01-EXP001", stage="construction", start_type="new")
+    ProjectFactory(name="海城项目", code="2026-210381-04-01-EXP002", region=region("haicheng"), investor="\tcmd")
+    ProjectFactory(name="铁东储备", code="2026-210302-04-01-EXP003", stage="planning")
+
+    def names(user, query):
+        content = client_for(user).get(f"/api/v1/progress/export/?kind=projects&{query}").content
+        rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+        return {r[1] for r in rows[1:]}, rows
+
+    assert names(leader, "region=haicheng")[0] == {"海城项目"}
+    assert names(leader, "stage=construction")[0] == {"铁东项目"}
+    assert names(county_user, "")[0] == {"铁东项目", "铁东储备"}  # never another county's
+    _, rows = names(leader, "region=haicheng")
+    assert rows[1][2] == "'\tcmd"  # a leading tab is written as text
+
+
+def test_return_action_and_photo_list_query_count(county_user, county_reviewer, project, django_assert_max_num_queries):
+    entry = services.progress_save(user=county_user, project=project, period="2026-01", amount_completed="1")
+    services.progress_submit(user=county_user, entry=entry)
+    url = f"/api/v1/projects/{project.pk}/progress/{entry.pk}/return/"
+    assert client_for(county_reviewer).post(url, {}, format="json").status_code == 400  # a reason is required
+    returned = client_for(county_reviewer).post(url, {"reason": "形象进度描述不清"}, format="json")
+    assert returned.status_code == 200 and returned.json()["status"] == "returned"
+    for i in range(4):
+        services.photo_upload(
+            user=county_user, project=project, upload=SimpleUploadedFile("a.jpg", jpeg_bytes()), caption=f"第{i}周"
+        )
+    api = client_for(county_user)
+    with django_assert_max_num_queries(6):
+        body = api.get("/api/v1/photos/").json()
+    assert body["count"] == 4

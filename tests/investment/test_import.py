@@ -191,3 +191,48 @@ def test_import_query_count_does_not_grow_with_rows(county_user, django_assert_m
     assert result.updated == 60
     assert {e.amount_completed for e in ProgressEntry.objects.all()} == {Decimal("2.00")}
     assert {e.version for e in ProgressEntry.objects.all()} == {2}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_imports_of_the_same_file_double_nothing(county_user, county_colleague):
+    import threading
+
+    from django.db import connection
+
+    projects = [ProjectFactory(code=f"2026-210302-04-01-CONC0{i}") for i in range(5)]
+    data = xlsx_bytes([row(p, PERIOD, 7) for p in projects])
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run(user):
+        try:
+            barrier.wait(timeout=5)
+            results.append(progress_import(user=user, data=data, dry_run=False))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(u,)) for u in (county_user, county_colleague)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert len(results) == 2 and all(r.valid for r in results)
+    assert sorted((r.created, r.unchanged) for r in results) == [(0, 5), (5, 0)]
+    assert ProgressEntry.objects.count() == 5
+    assert {e.version for e in ProgressEntry.objects.all()} == {1}
+
+
+def test_too_large_file_and_missing_columns_are_refused(county_user, projects, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(county_user)
+    data = xlsx_bytes([row(p, PERIOD, 1) for p in projects])
+    settings.UPLOAD_MAX_BYTES = 1024
+    response = api.post("/api/v1/progress/import/?dry_run=1", {"file": SimpleUploadedFile("p.xlsx", data)})
+    assert response.status_code == 400 and "文件过大" in str(response.json()["file"])
+    settings.UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+    wrong = xlsx_bytes([["x", "y"]], headers=["名称", "金额"])
+    response = api.post("/api/v1/progress/import/?dry_run=1", {"file": SimpleUploadedFile("p.xlsx", wrong)})
+    assert response.status_code == 400 and "缺少列" in str(response.json()["file"])

@@ -86,6 +86,7 @@ def test_project_progress_page_shows_everything(client, county_user, project, dj
     ):
         assert text in html, text
     assert "35.00" in html  # since-start with the amended figure
+    assert "月度进度修改" in html and "修正后本月完成投资(万元):— → 25" in html
 
 
 def test_other_county_gets_404_on_pages_and_files(client, county_user, other_county_user, project):
@@ -139,3 +140,56 @@ def test_progress_section_tag_renders_for_project_page(rf, county_user, project)
         Context({"project": project, "request": request})
     )
     assert "月度进度" in html and "8.00" in html
+
+
+def test_problem_list_page_flags_overdue_and_is_scoped(
+    client, county_user, other_county_user, project, django_assert_max_num_queries
+):
+    for i in range(4):
+        services.problem_create(
+            user=county_user, project=project, description=f"问题{i}", kind="land", responsible_unit="自然资源局",
+            deadline=datetime.date(2020, 1, 1 + i),
+        )  # fmt: skip
+    client.force_login(county_user)
+    with django_assert_max_num_queries(10):
+        response = client.get("/progress/problems/?overdue=1&status=open")
+    html = response.content.decode()
+    assert response.status_code == 200 and html.count("<mark>超期</mark>") == 4
+    client.force_login(other_county_user)
+    assert "问题0" not in client.get("/progress/problems/").content.decode()
+
+
+def test_failed_photo_save_leaves_no_file(county_user, project, settings, monkeypatch, tmp_path):
+    import os
+
+    from investment.models import SitePhoto
+
+    def boom(self, *args, **kwargs):
+        raise RuntimeError("database down")
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    monkeypatch.setattr(SitePhoto, "save", boom)
+    with pytest.raises(RuntimeError):
+        services.photo_upload(
+            user=county_user, project=project, upload=SimpleUploadedFile("a.jpg", jpeg_bytes()), caption="x"
+        )
+    stored = [f for _, _, files in os.walk(settings.MEDIA_ROOT) for f in files]
+    assert stored == []
+    monkeypatch.undo()
+    services.photo_upload(
+        user=county_user, project=project, upload=SimpleUploadedFile("a.jpg", jpeg_bytes()), caption="x"
+    )
+    assert len([f for _, _, files in os.walk(tmp_path) for f in files]) == 2  # the photo and its thumbnail
+
+
+def test_month_page_shows_verify_only_to_reviewers(client, county_user, county_reviewer, leader, project):
+    entry = services.progress_save(user=county_user, project=project, period="2026-01", amount_completed="5")
+    services.progress_submit(user=county_user, entry=entry)
+    client.force_login(county_reviewer)
+    assert "审核通过" in client.get("/progress/?region=tiedong&period=2026-01").content.decode()
+    client.force_login(county_user)
+    html = client.get("/progress/?region=tiedong&period=2026-01").content.decode()
+    assert "审核通过" not in html and "已提交" in html
+    client.force_login(leader)
+    html = client.get("/progress/?region=tiedong&period=2026-01").content.decode()
+    assert "entry-form" not in html and "5.00" in html

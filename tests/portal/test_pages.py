@@ -97,7 +97,7 @@ def _dashboard_data(rows):
 def test_dashboard_query_count_does_not_grow(client, leader, rows, django_assert_max_num_queries):
     _dashboard_data(rows)
     client.force_login(leader)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):
         response = client.get("/dashboard/")
     assert response.status_code == 200
     figures = response.context["figures"]
@@ -185,3 +185,84 @@ def test_navigation_shows_built_areas_and_admin_only_to_staff(client, leader, ad
     admin_user.save()
     client.force_login(admin_user)
     assert 'href="/admin/"' in client.get("/dashboard/").content.decode()
+
+
+def test_dashboard_shows_capital_in_place_and_its_year_on_year_change(client, leader):
+    from attraction.models import CapitalInPlace
+
+    project = _building()
+    today = timezone.localdate()
+    CapitalInPlace.objects.create(project=project, month=today.replace(day=1), amount=Decimal("1300"))
+    CapitalInPlace.objects.create(
+        project=project, month=today.replace(day=1, year=today.year - 1), amount=Decimal("1000")
+    )
+    client.force_login(leader)
+    response = client.get("/dashboard/")
+    capital = response.context["capital"]
+    assert capital["ytd"] == Decimal("1300")
+    assert capital["yoy"] == Decimal("0.3")
+    assert 'href="/attraction/capital/"' in response.content.decode()
+
+
+def test_problem_age_buckets_link_to_their_problems(client, leader, other_county_user, django_assert_max_num_queries):
+    project = _building(name="问题项目")
+    _problem(project, days_old=5)
+    _problem(project, days_old=45)
+    _problem(project, days_old=200)
+    _problem(project, days_old=200, status=ProblemStatus.SOLVED)
+    client.force_login(leader)
+    buckets = client.get("/dashboard/").context["problems"]
+    assert [b["count"] for b in buckets] == [1, 1, 0, 1]
+    with django_assert_max_num_queries(10):
+        response = client.get(buckets[1]["url"])
+    assert response.status_code == 200
+    assert len(response.context["page"]) == 1
+    assert len(client.get(buckets[3]["url"]).context["page"]) == 1
+    assert len(client.get("/dashboard/problems/").context["page"]) == 3
+    client.force_login(other_county_user)
+    assert len(client.get("/dashboard/problems/").context["page"]) == 0
+
+
+def test_dashboard_shows_recent_site_photos_in_scope(client, county_user, haicheng):
+    from investment.models import SitePhoto
+
+    mine, theirs = _building(name="铁东照片项目"), _building(name="海城照片项目", region=haicheng)
+    for project in (mine, theirs):
+        SitePhoto.objects.create(
+            project=project, file="photos/x.jpg", thumbnail="photos/x-thumb.jpg", content_type="image/jpeg",
+            size=100, caption="主体结构封顶", taken_on=timezone.localdate(),
+        )  # fmt: skip
+    client.force_login(county_user)
+    response = client.get("/dashboard/")
+    assert [p.project.name for p in response.context["photos"]] == ["铁东照片项目"]
+    assert "/progress/photos/" in response.content.decode()
+
+
+def test_a_report_manager_lands_on_the_report_centre(client):
+    from tests.factories import Role, user_with_role
+
+    client.force_login(user_with_role("manager", Role.REPORT_MANAGER))
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/dispatch/reports/"
+
+
+def test_project_investment_json_query_count(client, leader, django_assert_max_num_queries):
+    project = _building(annual_plan=Decimal("1200"))
+    for month in range(1, timezone.localdate().month + 1):
+        _entry(project, month, "10")
+    client.force_login(leader)
+    with django_assert_max_num_queries(6):
+        response = client.get(f"/dashboard/projects/{project.pk}/investment.json")
+    assert response.json()["done"][-1] == f"{10 * timezone.localdate().month}.00"
+
+
+def test_dashboard_in_english(client, leader):
+    _building()
+    client.force_login(leader)
+    client.cookies["django_language"] = "en"
+    response = client.get("/dashboard/")
+    body = response.content.decode()
+    assert "City key-project dashboard" in body
+    assert "Completion by county (ranking)" in body
+    assert response.context["chart_data"]["labels"]["months"][0] == "Jan"

@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
+from investment.models import Problem, ProgressEntry
 from projects.choices import Stage, StartType
 from projects.models import Project, StageChange
 from tests.factories import ProjectFactory
@@ -142,19 +143,26 @@ def test_export_is_scoped_to_the_user(client, county_user, haicheng):
 # --- detail, stage change, edit -------------------------------------------------------------
 
 
-def test_detail_query_count_is_fixed(client, leader, django_assert_max_num_queries):
+@pytest.mark.parametrize("rows", [2, 24])
+def test_detail_query_count_is_fixed(client, leader, rows, django_assert_max_num_queries):
     project = ProjectFactory()
-    for i in range(30):
-        StageChange.objects.create(
-            project=project, to_stage=Stage.PLANNING, changed_on=datetime.date(2024, 1, 1 + i % 28)
+    for i in range(rows):
+        StageChange.objects.create(project=project, to_stage=Stage.PLANNING, changed_on=datetime.date(2024, 1, 1 + i))
+        ProgressEntry.objects.create(
+            project=project, period=datetime.date(2024 + i // 12, i % 12 + 1, 1), amount_completed=Decimal("10")
         )
+        Problem.objects.create(
+            project=project, description=f"问题{i}", kind="land", responsible_unit="市自然资源局",
+            deadline=datetime.date(2026, 1, 1),
+        )  # fmt: skip
     client.force_login(leader)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(16):
         response = client.get(f"/projects/{project.pk}/")
     assert response.status_code == 200
     body = response.content.decode()
     assert "变更阶段" not in body  # a leader reads, does not change
     assert f"/dashboard/projects/{project.pk}/investment.json" in body
+    assert f"问题{rows - 1}" in body  # the progress section: entries, photos, problems, procedures, funding
 
 
 def test_county_user_changes_stage_from_the_page(client, county_user):
@@ -253,3 +261,31 @@ def test_edit_is_404_for_a_leader(client, leader):
     project = ProjectFactory()
     client.force_login(leader)
     assert client.get(f"/projects/{project.pk}/edit/").status_code == 404
+
+
+def test_htmx_filter_returns_only_the_results(client, leader):
+    ProjectFactory(name="甲项目")
+    client.force_login(leader)
+    response = client.get("/projects/?search=甲&ordering=name", headers={"HX-Request": "true", "HX-Target": "results"})
+    body = response.content.decode()
+    assert "甲项目" in body
+    assert "<html" not in body
+    assert 'id="f-ordering" value="name" hx-swap-oob="true"' in body
+    assert "/projects/export.xlsx?search=" in body
+    full = client.get("/projects/?search=甲").content.decode()
+    assert "<html" in full
+    assert "django_htmx/htmx-2.min.js" in full
+
+
+def test_project_page_shows_days_gained_or_lost_against_the_planned_start(client, leader):
+    early = ProjectFactory(
+        stage=Stage.CONSTRUCTION, start_type=StartType.NEW,
+        planned_start=datetime.date(2026, 3, 1), actual_start=datetime.date(2026, 1, 1),
+    )  # fmt: skip
+    late = ProjectFactory(
+        stage=Stage.CONSTRUCTION, start_type=StartType.NEW,
+        planned_start=datetime.date(2026, 1, 1), actual_start=datetime.date(2026, 1, 11),
+    )  # fmt: skip
+    client.force_login(leader)
+    assert "提前 59 天" in client.get(f"/projects/{early.pk}/").content.decode()
+    assert "推迟 10 天" in client.get(f"/projects/{late.pk}/").content.decode()

@@ -34,6 +34,8 @@ print(json.dumps({name: getattr(settings, name) for name in (
 def test_check_deploy_is_clean_under_production_settings_and_cookies_are_secure():
     env = {**os.environ, **PRODUCTION_ENV}
     env.pop("DEBUG", None)
+    # Browser tests in the same process allow async-unsafe calls; a deployment never does.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     done = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "System check identified no issues" in done.stdout

@@ -9,6 +9,7 @@
     var node = document.getElementById(id);
     if (!node || typeof echarts === "undefined") { return; }
     echarts.init(node).setOption(option);
+    node.setAttribute("data-rendered", "true");
   }
   var board = data("board-data");
   if (board) {
@@ -29,7 +30,7 @@
       xAxis: { type: "category", data: capital.months },
       yAxis: { type: "value", name: "万元" },
       series: [
-        { name: capital.labels[0], type: "bar", data: capital.this_year.map(Number) },
+        { name: capital.labels[0], type: "bar", data: capital.this_year.map(function (v) { return v === null ? null : Number(v); }) },
         { name: capital.labels[1], type: "bar", data: capital.last_year.map(Number) }
       ]
     });

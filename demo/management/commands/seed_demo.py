@@ -3,9 +3,10 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
 from tqdm import tqdm
 
-from demo.builders import DEFAULT_PROJECTS, DemoBuilder, demo_password
+from demo.builders import DEFAULT_PROJECTS, DemoBuilder, demo_password, quiet_audit_triggers
 from projects.models import Project
 from projects.services import reference_data_load
 
@@ -29,15 +30,22 @@ class Command(BaseCommand):
             self.stdout.write("projects exist already: demo data not loaded")
             return
         started = time.monotonic()
+        with connection.cursor() as cursor:
+            # Bulk loading is not a web request: the request statement timeout does not apply.
+            cursor.execute("SET statement_timeout = 0")
         reference_data_load()
         bar = tqdm(total=projects, unit="项目", disable=no_progress_bar or not sys.stderr.isatty(), file=sys.stderr)
         builder = DemoBuilder(seed=seed, progress=bar.update)
-        people = builder.leaders()
-        builder.projects(projects, people)
-        if not no_accounts:
-            builder.accounts(demo_password())  # before the extensions, which may give accounts roles
-        for extend in _extensions():
-            extend(builder)
+        # All or nothing, and without audit events: seeded rows are not user edits.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                quiet_audit_triggers(cursor)
+            people = builder.leaders()
+            builder.projects(projects, people)
+            if not no_accounts:
+                builder.accounts(demo_password())  # before the extensions, which may give accounts roles
+            for extend in _extensions():
+                extend(builder)
         bar.close()
         self.stdout.write(f"demo data: {projects} projects in {time.monotonic() - started:.1f} s")
 
