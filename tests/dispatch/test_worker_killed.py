@@ -18,6 +18,7 @@ from dispatch.models import Report
 from dispatch.schedules import Period
 from projects.models import Category, Project, Region
 
+from .conftest import use_configured_broker
 from .test_worker import D
 
 pytestmark = pytest.mark.slow
@@ -31,6 +32,7 @@ def database_url():
 
 @pytest.fixture
 def worker_process(transactional_db, tmp_path):
+    use_configured_broker()
     name = uuid.uuid4().hex[:10]
     queue = f"test-dispatch-kill-{name}"
     env = dict(
