@@ -52,10 +52,10 @@ def use_configured_broker():
     Put it back on the configured one (the real embedded Redis)."""
     from django.conf import settings
 
-    if app.conf.broker_url != settings.CELERY_BROKER_URL:
-        app.conf.broker_url = settings.CELERY_BROKER_URL
-        app._pool = None
-        app.amqp._producer_pool = None
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    # The connection and producer pools may have been made for the dead broker: make new ones.
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture
