@@ -51,8 +51,10 @@ def worker_process(transactional_db, tmp_path):
 
     try:
         deadline = time.monotonic() + 90
-        while not app.control.ping(timeout=0.5, destination=None) or not any(
-            f"kill-{name}@" in host for reply in app.control.ping(timeout=0.5) for host in reply
+        while not any(
+            f"kill-{name}@" in host
+            for reply in app.control.ping(timeout=0.5, connection=app.connection_for_write(settings.CELERY_BROKER_URL))
+            for host in reply
         ):
             assert process.poll() is None, (tmp_path / "worker.log").read_text()
             assert time.monotonic() < deadline, "the worker did not start"
@@ -63,7 +65,7 @@ def worker_process(transactional_db, tmp_path):
             process.wait(20)
         except subprocess.TimeoutExpired:
             process.kill()
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.default_channel.queue_delete(queue)
 
 
@@ -78,9 +80,12 @@ def test_a_worker_killed_mid_report_leaves_it_retryable(worker_process, groups):
     report = Report.objects.create(
         kind="round", round=round, data_version=selectors.round_data_version(round), format="xlsx"
     )
+    from anshan_projects.celery import app
     from dispatch.tasks import build_report
 
-    build_report.apply_async(args=[report.pk], queue=queue)
+    # An explicit connection to the configured broker: independent of whatever the shared app's pools hold.
+    with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
+        build_report.apply_async(args=[report.pk], queue=queue, connection=conn)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         report.refresh_from_db()
