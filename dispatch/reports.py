@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from anshan_projects import pdf
 from anshan_projects.spreadsheets import StreamingWorkbook
+from investment.selectors import effective_amount
 from projects.choices import Stage, StartType, Tier
 from projects.selectors import year_fraction_elapsed
 
@@ -125,9 +126,10 @@ def progress_annotations(month):
     this_year = counted & Q(progress_entries__period__year=month.year, progress_entries__period__lte=month)
     recent = counted & Q(progress_entries__period__gte=previous_month_start(month), progress_entries__period__lte=month)
     money = DecimalField(max_digits=16, decimal_places=2)
+    amount = effective_amount("progress_entries__")  # an amended month counts with its amended figure
     return {
-        "ytd": Coalesce(Sum("progress_entries__amount_completed", filter=this_year), Value(ZERO), output_field=money),
-        "recent": Coalesce(Sum("progress_entries__amount_completed", filter=recent), Value(ZERO), output_field=money),
+        "ytd": Coalesce(Sum(amount, filter=this_year), Value(ZERO), output_field=money),
+        "recent": Coalesce(Sum(amount, filter=recent), Value(ZERO), output_field=money),
     }
 
 
@@ -239,7 +241,7 @@ class RoundFigures:
     def problems(self, sink):
         as_of = self.round.period_end
         rows = (
-            selectors.open_problems(self.group)
+            selectors.open_problems(self.group, as_of=as_of)
             .order_by("responsible_unit", "created_at", "id")
             .values_list("project_id", "project__name", "project__region__name", "description", "kind", "tier",
                          "status", "created_at", "deadline", "responsible_unit")

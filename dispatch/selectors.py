@@ -237,8 +237,11 @@ def evaluation_data_version(evaluation):
     return _digest(BUILDER_VERSION, "evaluation", evaluation.pk, entries)
 
 
-def open_problems(group):
-    return Problem.objects.filter(group.scope_q("project__"), status__in=ProblemStatus.unresolved())
+def open_problems(group, *, as_of):
+    """The group's problems that were open at the end of ``as_of``: raised by then, not solved by then."""
+    return Problem.objects.filter(group.scope_q("project__"), created_at__date__lte=as_of).filter(
+        Q(status__in=ProblemStatus.unresolved()) | Q(solved_on__gt=as_of)
+    )
 
 
 def stage_changes_between(group, *, after, through):

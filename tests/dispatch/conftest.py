@@ -46,10 +46,23 @@ def at(year, month, day, hour=12):
     return timezone.make_aware(datetime.datetime(year, month, day, hour))
 
 
+def use_configured_broker():
+    """The shared Celery app reads its settings once, lazily: a test elsewhere that pointed
+    CELERY_BROKER_URL at a private Redis it then stopped can leave the app on that dead broker.
+    Put it back on the configured one (the real embedded Redis)."""
+    from django.conf import settings
+
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    # The connection and producer pools may have been made for the dead broker: make new ones.
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def celery_worker(transactional_db):
     """A real Celery worker (a thread of this process) consuming from the real embedded Redis,
     on a queue of its own so that parallel test processes never take each other's tasks."""
+    use_configured_broker()
     queue = f"test-dispatch-{uuid.uuid4().hex[:10]}"
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue
