@@ -8,8 +8,9 @@ import hashlib
 from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404
 
-from investment.choices import EntryStatus, ProblemStatus
+from investment.choices import ProblemStatus
 from investment.models import Problem, ProgressEntry
+from investment.selectors import COUNTED_STATUSES  # which entries count: one rule, kept by investment
 from projects.access import NOTHING, has_role, user_roles
 from projects.choices import Role
 from projects.models import Project, StageChange
@@ -27,7 +28,6 @@ from .models import (
 from .schedules import month_end, month_start, previous_month_start
 
 # Progress that counts in reports: what counties submitted and what reviewers verified.
-COUNTED_STATUSES = [EntryStatus.SUBMITTED, EntryStatus.VERIFIED]
 # Bump when the report layout or its figures change, so that unchanged data is rebuilt once.
 BUILDER_VERSION = "3"
 

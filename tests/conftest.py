@@ -1,4 +1,11 @@
+import os
+
 import pytest
+
+# Playwright's sync API runs an event loop in the test thread, after which Django's async-safety
+# guard refuses ORM calls in that thread for the rest of the process. Tests are not a deployment
+# (the check --deploy test removes this variable for its subprocess).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from projects.choices import Role
 from projects.models import Category, Department, Region
@@ -62,3 +69,14 @@ def department_user():
 @pytest.fixture
 def special_group_user():
     return user_with_role("social", Role.SPECIAL_GROUP, category=Category.objects.get(key="social"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def celery_configured_from_real_settings():
+    """Load the shared Celery app's configuration once, from the real settings, before any test
+    overrides REDIS_URL/CELERY_BROKER_URL (Celery copies settings when it first reads them; a test
+    pointing at a stopped private Redis must not leave the app talking to it for later tests)."""
+    from anshan_projects.celery import app
+
+    assert app.conf.broker_url
+    yield

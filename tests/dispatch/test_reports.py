@@ -42,7 +42,7 @@ def october(groups, tiedong, haicheng):
         if month <= 8:
             entry(c, D(2026, month, 1), "150")
     entry(a, D(2025, 12, 1), "777")  # last year: not in the year-to-date figure
-    entry(b, D(2026, 10, 1), "500", status="submitted")
+    entry(b, D(2026, 10, 1), "500", status="verified")
     entry(b, D(2026, 9, 1), "999", status="draft")  # a draft does not count
     StageChange.objects.create(project=b, from_stage="landed", to_stage="construction", start_type="new",
                                changed_on=D(2026, 10, 10))  # fmt: skip
