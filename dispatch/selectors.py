@@ -5,7 +5,7 @@ members, and to the users whose county / department / category the group covers)
 import datetime
 import hashlib
 
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.http import Http404
 
 from investment.choices import ProblemStatus
@@ -14,6 +14,7 @@ from investment.selectors import COUNTED_STATUSES  # which entries count: one ru
 from projects.access import NOTHING, has_role, user_roles
 from projects.choices import Role
 from projects.models import Project, StageChange
+from supervision.models import LightRule, MonthlyPlan, SupervisionOrder
 
 from .choices import ReportKind
 from .models import (
@@ -29,7 +30,7 @@ from .schedules import month_end, month_start, previous_month_start
 
 # Progress that counts in reports: what counties submitted and what reviewers verified.
 # Bump when the report layout or its figures change, so that unchanged data is rebuilt once.
-BUILDER_VERSION = "3"
+BUILDER_VERSION = "4"  # 4: traffic lights and supervision orders
 
 
 # --- access ---------------------------------------------------------------------------------------
@@ -229,7 +230,20 @@ def round_data_version(round):
         n=Count("id"), t=Max("created_at")
     )
     scope = (group.min_total_investment, group.category_id, group.department_id, group.region_id, group.lag_margin)
-    return _digest(BUILDER_VERSION, round.period_start, round.period_end, scope, projects, progress, problems, changes)
+    # The lights and orders sections (supervision's data): the orders issued in the period, the
+    # projects' monthly plans for the year and the light thresholds. Not covered: progress of earlier
+    # years (the cost-overrun flag sums since the start), and edits of a monthly plan's percentage
+    # that keep the plan's row count and ids (MonthlyPlan has no updated time).
+    orders = SupervisionOrder.objects.filter(
+        group.scope_q("project__"), issued_on__gte=round.period_start, issued_on__lte=round.period_end
+    ).aggregate(n=Count("id"), t=Max("updated_at"))
+    plans = MonthlyPlan.objects.filter(group.scope_q("project__"), year=month.year).aggregate(
+        n=Count("id"), m=Max("id"), s=Sum("cumulative_percent")
+    )
+    rule = LightRule.current()
+    lights = (rule.yellow_behind, rule.red_behind, rule.stale_periods, plans, orders)
+    return _digest(BUILDER_VERSION, round.period_start, round.period_end, scope, projects, progress, problems, changes,
+                   lights)  # fmt: skip
 
 
 def evaluation_data_version(evaluation):
