@@ -222,18 +222,19 @@ def round_data_version(round):
     group = round.group
     month = reporting_month(round.period_end)
     projects = scope_projects(group).aggregate(n=Count("id"), t=Max("updated_at"))
-    progress = ProgressEntry.objects.filter(
-        group.scope_q("project__"), period__year=month.year, period__lte=month
-    ).aggregate(n=Count("id"), t=Max("updated_at"))
+    # Every period up to the month: the lights' cost-overrun flag sums since the start, the stale flag
+    # looks back across the new year.
+    progress = ProgressEntry.objects.filter(group.scope_q("project__"), period__lte=month).aggregate(
+        n=Count("id"), t=Max("updated_at")
+    )
     problems = Problem.objects.filter(group.scope_q("project__")).aggregate(n=Count("id"), t=Max("updated_at"))
     changes = StageChange.objects.filter(group.scope_q("project__"), changed_on__lte=round.period_end).aggregate(
         n=Count("id"), t=Max("created_at")
     )
     scope = (group.min_total_investment, group.category_id, group.department_id, group.region_id, group.lag_margin)
     # The lights and orders sections (supervision's data): the orders issued in the period, the
-    # projects' monthly plans for the year and the light thresholds. Not covered: progress of earlier
-    # years (the cost-overrun flag sums since the start), and edits of a monthly plan's percentage
-    # that keep the plan's row count and ids (MonthlyPlan has no updated time).
+    # projects' monthly plans for the year (MonthlyPlan has no updated time: count, max id and the sum
+    # of percentages) and the light thresholds.
     orders = SupervisionOrder.objects.filter(
         group.scope_q("project__"), issued_on__gte=round.period_start, issued_on__lte=round.period_end
     ).aggregate(n=Count("id"), t=Max("updated_at"))

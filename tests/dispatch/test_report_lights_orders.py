@@ -141,3 +141,14 @@ def test_a_new_order_in_the_period_changes_the_data_version(scope, tiedong):
     again = selectors.round_data_version(round)
     MonthlyPlan.objects.filter(project=projects["green"]).update(cumulative_percent=Decimal("90"))
     assert selectors.round_data_version(round) != again
+
+
+def test_last_years_progress_is_in_the_data_version_because_the_overrun_flag_reads_it(scope):
+    round, projects = scope
+    before = selectors.round_data_version(round)
+    entry(projects["red"], D(2025, 6, 1), "9900")  # since-start total now above the planned total
+    assert selectors.round_data_version(round) != before
+    book = openpyxl.load_workbook(build(round, "xlsx").file.path, read_only=True)
+    header, *lights = rows(book, "预警红黄绿灯")
+    red = next(row for row in lights if row[1] == "红灯项目")
+    assert red[header.index("投资超概算")] == "是"
