@@ -1,13 +1,16 @@
 """Dispatch demo data (registered with demo.extensions): the default 1+3+N+10 groups, report
-managers and members, and the tier-1 rounds of the last two months (reports are built by the
-worker when it starts, or on request in the report centre)."""
+managers and members, and the tier-1 rounds of the last two months with the latest one's reports."""
 
 from django.contrib.auth import get_user_model
 
 from projects.choices import Role
+from projects.models import Project
 
 from . import schedules, services
 from .models import DispatchGroup
+
+# Larger demo sets leave the reports to the worker (asked for in the report centre).
+INLINE_REPORT_LIMIT = 20_000
 
 
 def seed_dispatch(builder):
@@ -23,5 +26,10 @@ def seed_dispatch(builder):
             group.members.add(*users.filter(roles__role=Role.DEPARTMENT, roles__department=group.department_id))
     city = DispatchGroup.objects.get(key="city")
     first_of_month = builder.today.replace(day=1)
+    latest = None
     for run_day in (schedules.previous_month_start(first_of_month), first_of_month):
-        services.round_run(group=city, period=schedules.period_for(city.cadence, run_day), queue=False)
+        latest, _ = services.round_run(group=city, period=schedules.period_for(city.cadence, run_day), queue=False)
+    if Project.objects.count() <= INLINE_REPORT_LIMIT:
+        # Build the latest round's reports here, so that the report centre has files to download.
+        for report in services.report_request(round=latest, enqueue=False):
+            services.report_build(report_id=report.pk)

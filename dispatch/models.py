@@ -303,6 +303,7 @@ class WarningNotice(models.Model):
                 condition=Q(region__isnull=False, department__isnull=True)
                 | Q(region__isnull=True, department__isnull=False),
                 name="warning_notice_one_recipient",
+                violation_error_message="提示单须发给一个县区或一个市直部门(二选一)。",
             ),
             models.UniqueConstraint(
                 fields=["evaluation", "region", "department"],

@@ -16,8 +16,11 @@ from django.utils import timezone
 
 from anshan_projects import pdf
 from anshan_projects.spreadsheets import StreamingWorkbook
+from investment.selectors import effective_amount
 from projects.choices import Stage, StartType, Tier
 from projects.selectors import year_fraction_elapsed
+from supervision.choices import FLAGS, Light
+from supervision.selectors import annotate_lights, order_stats
 
 from . import selectors
 from .schedules import month_end, previous_month_start
@@ -103,6 +106,12 @@ UNIT_HEADERS = [
     "平均历时(天)",
 ]
 CHANGE_HEADERS = ["项目ID", "项目名称", "原阶段", "新阶段", "变更日期", "原因"]
+LIGHT_LABELS = dict(Light.choices)
+LIGHT_HEADERS = [
+    "项目ID", "项目名称", "县区", "牵头部门", "阶段", "序时进度(%)", "年度计划完成率(%)", "落后(百分点)",
+    "序时进度灯", "综合灯", *FLAGS.values(),
+]  # fmt: skip
+ORDER_HEADERS = ["责任单位类型", "责任单位", "下达", "应回复", "按时回复", "逾期未回复", "已销号", "按时回复率"]
 
 
 def lag_reason(stage, actual_start, plan, ytd, recent, *, elapsed, margin, month):
@@ -125,9 +134,10 @@ def progress_annotations(month):
     this_year = counted & Q(progress_entries__period__year=month.year, progress_entries__period__lte=month)
     recent = counted & Q(progress_entries__period__gte=previous_month_start(month), progress_entries__period__lte=month)
     money = DecimalField(max_digits=16, decimal_places=2)
+    amount = effective_amount("progress_entries__")  # an amended month counts with its amended figure
     return {
-        "ytd": Coalesce(Sum("progress_entries__amount_completed", filter=this_year), Value(ZERO), output_field=money),
-        "recent": Coalesce(Sum("progress_entries__amount_completed", filter=recent), Value(ZERO), output_field=money),
+        "ytd": Coalesce(Sum(amount, filter=this_year), Value(ZERO), output_field=money),
+        "recent": Coalesce(Sum(amount, filter=recent), Value(ZERO), output_field=money),
     }
 
 
@@ -149,6 +159,8 @@ class RoundFigures:
         self.units = {}
         self.previous = selectors.previous_round(round)
         self.changes_count = 0
+        self.top_red = TopList()  # red (overall) projects, most behind first
+        self.orders = {}
 
     # --- the project pass -----------------------------------------------------------------
     def project_rows(self):
@@ -216,6 +228,8 @@ class RoundFigures:
         problems = self.problems(sink)
         self.on_progress(90)
         self.changes(sink)
+        lights = self.lights(sink)
+        self.orders = self.order_figures()
         self.summary = {
             "as_of": self.as_of.isoformat(),
             "reporting_month": self.month.isoformat(),
@@ -232,14 +246,73 @@ class RoundFigures:
             "open_problems": problems["open"],
             "overdue_problems": problems["overdue"],
             "stages": dict(stages),
+            "lights": lights,
+            "orders": {
+                key: self.orders[key]
+                for key in ("issued", "answered_on_time", "answered_late", "overdue", "closed", "due")
+            },
+            "order_on_time_rate": None if self.orders["on_time_rate"] is None else str(self.orders["on_time_rate"]),
         }
         return self.summary
+
+    # --- traffic lights and supervision orders (supervision's rules, one query each) --------------
+    def lights(self, sink):
+        """Stream the scope's projects with the reporting month's lights; returns the counts."""
+        counts = {f"light_{light}": 0 for light in Light.values}
+        counts.update({f"overall_{light}": 0 for light in Light.values})
+        counts.update(dict.fromkeys(FLAGS, 0))
+        rows = (
+            annotate_lights(selectors.scope_projects(self.group), period=self.month, as_of=self.as_of)
+            .order_by("region__sort_order", "region_id", "-total_investment", "id")
+            .values_list("id", "name", "region__name", "department__name", "stage", "expected_percent",
+                         "completion_percent", "behind", "light", "overall", *FLAGS)
+        )  # fmt: skip
+        for pk, name, region, department, stage, expected, completion, behind, light, overall, *flags in rows.iterator(
+            chunk_size=CHUNK
+        ):
+            counts[f"light_{light}"] += 1
+            counts[f"overall_{overall}"] += 1
+            for flag, on in zip(FLAGS, flags, strict=True):
+                counts[flag] += bool(on)
+            pct = [None if v is None else Decimal(v).quantize(Decimal("0.01")) for v in (expected, completion)]
+            # "behind" only means something for a measured project (one with a completion rate).
+            behind = None if pct[1] is None else Decimal(behind).quantize(Decimal("0.01"))
+            row = [pk, name, region, department, STAGE_LABELS.get(stage, stage), *pct, behind,
+                   LIGHT_LABELS[light], LIGHT_LABELS[overall], *("是" if on else "" for on in flags)]  # fmt: skip
+            sink.light(row)
+            if overall == Light.RED:
+                self.top_red.add((light == Light.RED, behind if behind is not None else Decimal(-1000)), row)
+        counts["total"] = sum(counts[f"light_{light}"] for light in Light.values)
+        return counts
+
+    def order_figures(self):
+        """Orders issued in the round's period on the scope's projects; overdue judged at the period end
+        (or today while the period is running); replies and closing as recorded when the report is built."""
+        today = min(timezone.localdate(), self.round.period_end)
+        return order_stats(
+            projects=selectors.scope_projects(self.group).values("pk"),
+            start=self.round.period_start,
+            end=self.round.period_end,
+            today=today,
+        )
+
+    def order_rows(self):
+        """Per unit, then the total: [kind, unit, issued, due, on time, overdue, closed, on-time rate (fraction)]."""
+        rows = [
+            [u["unit_kind_display"], u["unit_name"], u["issued"], u["due"], u["on_time"], u["overdue"], u["closed"],
+             None if u["on_time_rate"] is None else u["on_time_rate"] / 100]
+            for u in self.orders["units"]
+        ]  # fmt: skip
+        o = self.orders
+        rate_ = None if o["on_time_rate"] is None else o["on_time_rate"] / 100
+        rows.append(["合计", "", o["issued"], o["due"], o["answered_on_time"], o["overdue"], o["closed"], rate_])
+        return rows
 
     # --- problems and changes -----------------------------------------------------------------
     def problems(self, sink):
         as_of = self.round.period_end
         rows = (
-            selectors.open_problems(self.group)
+            selectors.open_problems(self.group, as_of=as_of)
             .order_by("responsible_unit", "created_at", "id")
             .values_list("project_id", "project__name", "project__region__name", "description", "kind", "tier",
                          "status", "created_at", "deadline", "responsible_unit")
@@ -308,7 +381,18 @@ class RoundFigures:
             ["滞后项目", s["lagging"], "个"],
             ["未解决问题", s["open_problems"], "个"],
             ["其中逾期问题", s["overdue_problems"], "个"],
-        ]
+            ["绿灯项目(序时进度灯)", s["lights"]["light_green"], "个"],
+            ["黄灯项目(序时进度灯)", s["lights"]["light_yellow"], "个"],
+            ["红灯项目(序时进度灯)", s["lights"]["light_red"], "个"],
+            ["未亮灯项目", s["lights"]["light_none"], "个"],
+            ["综合红灯项目(含预警标志)", s["lights"]["overall_red"], "个"],
+            ["本期下达督办单", s["orders"]["issued"], "份"],
+            ["其中按时回复", s["orders"]["answered_on_time"], "份"],
+            ["其中逾期未回复", s["orders"]["overdue"], "份"],
+            ["其中已销号", s["orders"]["closed"], "份"],
+            ["督办单按时回复率", None if s["order_on_time_rate"] is None else Decimal(s["order_on_time_rate"]) / 100,
+             "比率"],
+        ]  # fmt: skip
 
     def comparison_rows(self):
         previous = self.previous.summary if self.previous else {}
@@ -344,7 +428,7 @@ class NullSink:
     def project(self, row):
         pass
 
-    lagging = start = completion = problem = change = project
+    lagging = start = completion = problem = change = light = project
 
 
 class XlsxSink:
@@ -369,6 +453,8 @@ class XlsxSink:
         self.problems = book.sheet("未解决问题", PROBLEM_HEADERS, widths={1: 30, 3: 40})
         self.units = book.sheet("问题按责任单位", UNIT_HEADERS, widths={0: 24})
         self.changes = book.sheet("阶段变化", CHANGE_HEADERS, widths={1: 40})
+        self.lights = book.sheet("预警红黄绿灯", LIGHT_HEADERS, widths={1: 40})
+        self.orders = book.sheet("督办单", ORDER_HEADERS, percent_columns={7}, widths={1: 24})
         self.projects = book.sheet("项目清单", PROJECT_HEADERS, money_columns={9, 10, 11, 15},
                                    percent_columns={12}, widths={2: 40})  # fmt: skip
 
@@ -390,6 +476,9 @@ class XlsxSink:
     def change(self, row):
         self.changes.write(row)
 
+    def light(self, row):
+        self.lights.write(row)
+
     def finish(self, figures):
         for row in figures.summary_rows():
             self.summary.write(row)
@@ -407,6 +496,8 @@ class XlsxSink:
                 sheet.write(row)
         for row in figures.unit_rows():
             self.units.write(row)
+        for row in figures.order_rows():
+            self.orders.write(row)
 
 
 def _fmt(value, kind="money"):
@@ -494,7 +585,45 @@ def write_round_pdf(figures, target):
         [[r[0], r[1], r[3][:60], r[5], _fmt(r[8]), r[9], r[10]] for r in figures.oldest_problems.items()],
         numeric_columns=(5, 6),
     )
+    _lights_and_orders(doc, figures)
     doc.write(target)
+
+
+def _lights_and_orders(doc, figures):
+    lights, o = figures.summary["lights"], figures.orders
+    doc.heading("预警红黄绿灯")
+    doc.paragraph(
+        f"按{figures.month:%Y年%m月}序时进度:绿灯 {lights['light_green']} 个,黄灯 {lights['light_yellow']} 个,"
+        f"红灯 {lights['light_red']} 个,未亮灯 {lights['light_none']} 个;计入逾期未开工、连续未报进度、"
+        f"问题超期、投资超概算、工期超期等预警后,综合红灯 {lights['overall_red']} 个。"
+    )
+    doc.table(
+        ["", *[LIGHT_LABELS[light] for light in Light.values]],
+        [["序时进度灯", *[lights[f"light_{light}"] for light in Light.values]],
+         ["综合灯", *[lights[f"overall_{light}"] for light in Light.values]]],
+        numeric_columns=(1, 2, 3, 4),
+    )  # fmt: skip
+    doc.table(list(FLAGS.values()), [[lights[flag] for flag in FLAGS]], numeric_columns=tuple(range(len(FLAGS))))
+    red = figures.top_red.items()
+    doc.heading(f"红灯项目(落后最多的 {len(red)} 个,共 {lights['overall_red']} 个)")
+    doc.table(
+        ["项目名称", "县区", "牵头部门", "序时进度(%)", "完成率(%)", "落后(百分点)", "序时进度灯", "预警"],
+        [[r[1], r[2], r[3] or "", _fmt(r[5]), _fmt(r[6]), _fmt(r[7]), r[8],
+          "、".join(label for label, on in zip(FLAGS.values(), r[10:], strict=True) if on)] for r in red],
+        numeric_columns=(3, 4, 5),
+    )  # fmt: skip
+    doc.heading("督办单")
+    units = figures.order_rows()  # per unit, then the total
+    rate_ = "—" if o["on_time_rate"] is None else f"{o['on_time_rate']}%"
+    doc.paragraph(
+        f"本期下达督办单 {o['issued']} 份,按时回复 {o['answered_on_time']} 份,逾期回复 {o['answered_late']} 份,"
+        f"逾期未回复 {o['overdue']} 份,已销号 {o['closed']} 份;按时回复率 {rate_}。"
+    )
+    doc.table(
+        ORDER_HEADERS,
+        [[*r[:7], _fmt(r[7], "percent")] for r in [*units[:-1][:TOP], units[-1]]],
+        numeric_columns=(2, 3, 4, 5, 6, 7),
+    )
 
 
 def build_round_report(round, fmt, target, *, on_progress=None):

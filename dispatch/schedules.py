@@ -156,8 +156,9 @@ SYSTEM_TASKS = [
 
 
 def ensure_default_schedules():
-    """Default groups (if none), one PeriodicTask per group, and the app's system tasks.
-    Idempotent: a schedule an administrator edited is left as it is. Returns how many were created."""
+    """The default groups that are missing (by key; deactivate a group rather than delete it), one
+    PeriodicTask per group, and the app's system tasks. Idempotent: a group or schedule an administrator
+    edited is left as it is. Returns how many periodic tasks were created."""
     from .services import groups_load_defaults
 
     created = 0

@@ -5,14 +5,16 @@ members, and to the users whose county / department / category the group covers)
 import datetime
 import hashlib
 
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.http import Http404
 
-from investment.choices import EntryStatus, ProblemStatus
+from investment.choices import ProblemStatus
 from investment.models import Problem, ProgressEntry
+from investment.selectors import COUNTED_STATUSES  # which entries count: one rule, kept by investment
 from projects.access import NOTHING, has_role, user_roles
 from projects.choices import Role
 from projects.models import Project, StageChange
+from supervision.models import LightRule, MonthlyPlan, SupervisionOrder
 
 from .choices import ReportKind
 from .models import (
@@ -27,9 +29,8 @@ from .models import (
 from .schedules import month_end, month_start, previous_month_start
 
 # Progress that counts in reports: what counties submitted and what reviewers verified.
-COUNTED_STATUSES = [EntryStatus.SUBMITTED, EntryStatus.VERIFIED]
 # Bump when the report layout or its figures change, so that unchanged data is rebuilt once.
-BUILDER_VERSION = "3"
+BUILDER_VERSION = "4"  # 4: traffic lights and supervision orders
 
 
 # --- access ---------------------------------------------------------------------------------------
@@ -221,15 +222,29 @@ def round_data_version(round):
     group = round.group
     month = reporting_month(round.period_end)
     projects = scope_projects(group).aggregate(n=Count("id"), t=Max("updated_at"))
-    progress = ProgressEntry.objects.filter(
-        group.scope_q("project__"), period__year=month.year, period__lte=month
-    ).aggregate(n=Count("id"), t=Max("updated_at"))
+    # Every period up to the month: the lights' cost-overrun flag sums since the start, the stale flag
+    # looks back across the new year.
+    progress = ProgressEntry.objects.filter(group.scope_q("project__"), period__lte=month).aggregate(
+        n=Count("id"), t=Max("updated_at")
+    )
     problems = Problem.objects.filter(group.scope_q("project__")).aggregate(n=Count("id"), t=Max("updated_at"))
     changes = StageChange.objects.filter(group.scope_q("project__"), changed_on__lte=round.period_end).aggregate(
         n=Count("id"), t=Max("created_at")
     )
     scope = (group.min_total_investment, group.category_id, group.department_id, group.region_id, group.lag_margin)
-    return _digest(BUILDER_VERSION, round.period_start, round.period_end, scope, projects, progress, problems, changes)
+    # The lights and orders sections (supervision's data): the orders issued in the period, the
+    # projects' monthly plans for the year (MonthlyPlan has no updated time: count, max id and the sum
+    # of percentages) and the light thresholds.
+    orders = SupervisionOrder.objects.filter(
+        group.scope_q("project__"), issued_on__gte=round.period_start, issued_on__lte=round.period_end
+    ).aggregate(n=Count("id"), t=Max("updated_at"))
+    plans = MonthlyPlan.objects.filter(group.scope_q("project__"), year=month.year).aggregate(
+        n=Count("id"), m=Max("id"), s=Sum("cumulative_percent")
+    )
+    rule = LightRule.current()
+    lights = (rule.yellow_behind, rule.red_behind, rule.stale_periods, plans, orders)
+    return _digest(BUILDER_VERSION, round.period_start, round.period_end, scope, projects, progress, problems, changes,
+                   lights)  # fmt: skip
 
 
 def evaluation_data_version(evaluation):
@@ -237,8 +252,11 @@ def evaluation_data_version(evaluation):
     return _digest(BUILDER_VERSION, "evaluation", evaluation.pk, entries)
 
 
-def open_problems(group):
-    return Problem.objects.filter(group.scope_q("project__"), status__in=ProblemStatus.unresolved())
+def open_problems(group, *, as_of):
+    """The group's problems that were open at the end of ``as_of``: raised by then, not solved by then."""
+    return Problem.objects.filter(group.scope_q("project__"), created_at__date__lte=as_of).filter(
+        Q(status__in=ProblemStatus.unresolved()) | Q(solved_on__gt=as_of)
+    )
 
 
 def stage_changes_between(group, *, after, through):

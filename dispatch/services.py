@@ -6,9 +6,11 @@ Views, the API, tasks and commands call these; tasks only fetch ids and call a s
 import datetime
 import logging
 import os
+import socket
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -17,12 +19,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from investment.choices import ProblemStatus
 from investment.models import Problem
+from investment.services import period_freeze
 from projects.access import Action, can
 from projects.choices import KeyLevel, Tier
 from projects.models import Category, Department, Region
@@ -42,10 +45,15 @@ from .models import (
 
 log = logging.getLogger(__name__)
 
-# A running report whose worker has not reported progress for this long is taken to be dead
-# (killed mid-report) and may be claimed again.
-STALE_AFTER = datetime.timedelta(minutes=10)
+
+def stale_after():
+    """A running report whose worker has not reported progress for this long is taken to be dead
+    (killed mid-report) and may be claimed again (setting DISPATCH_REPORT_STALE_SECONDS, default 600)."""
+    return datetime.timedelta(seconds=getattr(settings, "DISPATCH_REPORT_STALE_SECONDS", 600))
+
+
 FORMATS = (ReportFormat.XLSX, ReportFormat.PDF)
+REPORT_STATEMENT_TIMEOUT = "15min"
 
 
 class QueueUnavailable(RuntimeError):
@@ -205,17 +213,6 @@ def rounds_catch_up(*, now=None):
     return created_rounds
 
 
-def _freeze_period(*, month, user, reason):
-    """Freeze one month of progress data (investment owns the freeze; we only ask for it)."""
-    from investment import services as investment_services
-
-    freeze = getattr(investment_services, "period_freeze", None)
-    if freeze is None:  # the progress app has not provided it yet
-        log.warning("period_freeze not available: %s not frozen", month)
-        return
-    freeze(period=month, user=user, reason=reason)
-
-
 @transaction.atomic
 def round_issue(*, user, round):
     """Issue (印发) the round: from now on its period's progress data is frozen (if the group freezes)."""
@@ -231,13 +228,13 @@ def round_issue(*, user, round):
         month = schedules.month_start(round.period_start)
         while month <= round.period_end:
             if schedules.month_end(month) <= round.period_end:
-                _freeze_period(month=month, user=user, reason=f"{round} 调度报告已印发")
+                period_freeze(period=month, user=user, reason=f"{round} 调度报告已印发")  # investment owns the freeze
             month = schedules.month_end(month) + datetime.timedelta(days=1)
     return round
 
 
 # --- reports -------------------------------------------------------------------------------------
-def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS):
+def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS, enqueue=True):
     """Ask for the subject's reports at its current data version. An unchanged subject gets the
     reports it already has (no rebuild); a failed or stale one is queued again. Returns the reports.
     Raises QueueUnavailable when the queue cannot be reached (the rows stay queued)."""
@@ -252,7 +249,7 @@ def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS):
             {"evaluation": evaluation},
         )
     to_queue, result = [], []
-    stale = timezone.now() - STALE_AFTER
+    stale = timezone.now() - stale_after()
     with transaction.atomic():
         for fmt in formats:
             try:
@@ -273,7 +270,7 @@ def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS):
                 report.refresh_from_db()
                 to_queue.append(report.pk)
             result.append(report)
-    for pk in to_queue:
+    for pk in to_queue if enqueue else ():
         transaction.on_commit(lambda pk=pk: report_enqueue(report_id=pk))
     return result
 
@@ -297,10 +294,11 @@ def report_enqueue(*, report_id):
 
 def _claim(report_id):
     now = timezone.now()
-    token = uuid.uuid4().hex
+    # Who holds the claim (host and process), for operators and for tests that kill it.
+    token = f"{socket.gethostname()[:20]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     claimed = (
         Report.objects.filter(pk=report_id)
-        .filter(Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER))
+        .filter(Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, heartbeat_at__lt=now - stale_after()))
         .update(
             status=ReportStatus.RUNNING,
             claim_token=token,
@@ -312,6 +310,21 @@ def _claim(report_id):
         )
     )
     return token if claimed == 1 else None
+
+
+@contextmanager
+def _long_statements():
+    """A report over a whole city reads more than a web request may: lift the statement timeout
+    (settings: 30 s) for this connection while it builds, and put it back afterwards."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        (previous,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('statement_timeout', %s, false)", [REPORT_STATEMENT_TIMEOUT])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [previous])
 
 
 def report_build(*, report_id):
@@ -341,16 +354,20 @@ def report_build(*, report_id):
     stored = None
     try:
         os.close(handle)
-        if report.kind == ReportKind.ROUND:
-            summary = reports.build_round_report(report.round, report.format, str(tmp_path), on_progress=on_progress)
-        else:
-            summary = reports.build_evaluation_report(
-                report.evaluation, report.format, str(tmp_path), on_progress=on_progress
-            )
+        with _long_statements():
+            if report.kind == ReportKind.ROUND:
+                summary = reports.build_round_report(
+                    report.round, report.format, str(tmp_path), on_progress=on_progress
+                )
+            else:
+                summary = reports.build_evaluation_report(
+                    report.evaluation, report.format, str(tmp_path), on_progress=on_progress
+                )
         size = tmp_path.stat().st_size
         with tmp_path.open("rb") as data:
             stored = default_storage.save(
-                f"reports/{timezone.localdate():%Y/%m}/{report_id}-{token}.{report.format}", File(data)
+                f"reports/{timezone.localdate():%Y/%m}/{report_id}-{token.rsplit(':', 1)[-1]}.{report.format}",
+                File(data),
             )
         with transaction.atomic():
             finished = mine.update(
@@ -383,8 +400,10 @@ def report_build(*, report_id):
 
 
 def report_mark_failed(*, report_id, error):
-    """The task gave up: the row says so (a user can ask again)."""
-    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.DONE).update(
+    """The task gave up: the row says so (a user can ask again). A row another live worker is
+    building is left alone."""
+    live = Q(status=ReportStatus.RUNNING, heartbeat_at__gte=timezone.now() - stale_after())
+    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.DONE).exclude(live).update(
         status=ReportStatus.FAILED, error=str(error)[:2000], claim_token=""
     )
 
@@ -419,8 +438,9 @@ def problem_escalate(*, problem, user=None, reason="", today=None):
     step.full_clean()
     step.save()
     problem.tier = to_tier
+    problem.version += 1  # an edit based on the pre-escalation row gets a conflict (409), not a silent overwrite
     with _audit(user):
-        problem.save(update_fields=["tier", "updated_at"])
+        problem.save(update_fields=["tier", "version", "updated_at"])
     return step
 
 

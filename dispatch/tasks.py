@@ -17,7 +17,7 @@ class ReportTask(Task):
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         report_id = kwargs.get("report_id", args[0] if args else None)
-        if report_id is not None:
+        if report_id is not None and not isinstance(exc, services.ReportBusy):
             services.report_mark_failed(report_id=report_id, error=repr(exc))
 
 
@@ -39,7 +39,7 @@ def build_report(self, report_id):
         return services.report_build(report_id=report_id)
     except services.ReportBusy as exc:
         # Another worker is building it (or was, and died): look again once its claim may be stale.
-        raise self.retry(exc=exc, countdown=services.STALE_AFTER.total_seconds() + 5, max_retries=3) from exc
+        raise self.retry(exc=exc, countdown=services.stale_after().total_seconds() + 5, max_retries=3) from exc
 
 
 @shared_task(name="dispatch.run_scheduled_round", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True,

@@ -35,7 +35,12 @@ def round_list(request):
     return render(
         request,
         "dispatch/round_list.html",
-        {"page": page, "group": group, "can_issue": selectors.sees_everything(request.user)},
+        {
+            "page": page,
+            "group": group,
+            "querystring": f"group={group.pk}" if group else "",
+            "can_issue": selectors.sees_everything(request.user),
+        },
     )
 
 
@@ -73,6 +78,7 @@ def report_centre(request):
             "page": page,
             "rows": rows,
             "group": group,
+            "querystring": f"group={group.pk}" if group else "",
             "groups": selectors.group_list(user=request.user),
             "busy": (ReportStatus.QUEUED, ReportStatus.RUNNING),
         },

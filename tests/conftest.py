@@ -1,5 +1,18 @@
+import os
+import uuid
+
 import pytest
 
+# Playwright's sync API runs an event loop in the test thread, after which Django's async-safety
+# guard refuses ORM calls in that thread for the rest of the process. Tests are not a deployment
+# (the check --deploy test removes this variable for its subprocess).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import connections
+
+from anshan_projects.celery import app
 from projects.choices import Role
 from projects.models import Category, Department, Region
 from projects.services import reference_data_load
@@ -62,3 +75,52 @@ def department_user():
 @pytest.fixture
 def special_group_user():
     return user_with_role("social", Role.SPECIAL_GROUP, category=Category.objects.get(key="social"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def celery_configured_from_real_settings():
+    """Load the shared Celery app's configuration once, from the real settings, before any test
+    overrides REDIS_URL/CELERY_BROKER_URL (Celery copies settings when it first reads them; a test
+    pointing at a stopped private Redis must not leave the app talking to it for later tests)."""
+    from anshan_projects.celery import app
+
+    assert app.conf.broker_url
+    # Redis keeps its data between runs: drop tasks an earlier run left on this process's queue.
+    app.control.purge()
+    yield
+
+
+def use_configured_broker():
+    """The shared Celery app reads its settings once, lazily: a test elsewhere that pointed
+    CELERY_BROKER_URL at a private Redis it then stopped can leave the app on that dead broker.
+    Put it back on the configured one (the real embedded Redis)."""
+    from django.conf import settings
+
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    # The connection and producer pools may have been made for the dead broker: make new ones.
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (a thread of this process) consuming from the real embedded Redis,
+    on a queue of its own, so that it never takes a task another test (or test process) left queued."""
+    use_configured_broker()
+    queue = f"test-worker-{uuid.uuid4().hex[:10]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+
+    def close_connections(**kwargs):
+        # The worker thread's own database connection must not outlive the test (DROP DATABASE).
+        connections.close_all()
+
+    task_postrun.connect(close_connections, weak=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(close_connections)
+        app.conf.task_default_queue = previous
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_delete(queue)

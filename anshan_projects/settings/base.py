@@ -206,6 +206,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# A report whose worker sent no progress for this long is presumed dead and built again elsewhere.
+DISPATCH_REPORT_STALE_SECONDS = env.int("DISPATCH_REPORT_STALE_SECONDS", default=600)
+# Days an escalated problem has at its new tier before it escalates again.
+DISPATCH_ESCALATION_INTERVAL_DAYS = env.int("DISPATCH_ESCALATION_INTERVAL_DAYS", default=7)
 
 # --- API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

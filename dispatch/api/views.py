@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from anshan_projects.api import ServiceUnavailable, created
@@ -58,13 +59,20 @@ class DispatchRoundViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(DispatchRoundSerializer(round).data)
 
 
+class FileFormatNegotiation(DefaultContentNegotiation):
+    """``?format=xlsx|pdf`` names the file's format here, not an API renderer (DRF's default reading)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 @extend_schema_view(list=extend_schema(tags=["dispatch"]), retrieve=extend_schema(tags=["dispatch"]))
 class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Reports kept per group and period. POST asks for a fresh one (202 with status URLs); an
     unchanged round keeps its reports. GET /reports/{id}/ is the status (progress) of one."""
 
     serializer_class = ReportSerializer
-    filterset_fields = ["round", "evaluation", "round__group", "status", "format", "kind"]
+    filterset_fields = ["round", "evaluation", "round__group", "round__period_start", "status", "format", "kind"]
 
     def get_queryset(self):
         return selectors.report_list(user=self.request.user)
@@ -96,7 +104,7 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         parameters=[OpenApiParameter("format", str, enum=ReportFormat.values, required=False)],
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY), 404: None},
     )
-    @action(detail=True, methods=["get"], url_path="download")
+    @action(detail=True, methods=["get"], url_path="download", content_negotiation_class=FileFormatNegotiation)
     def download(self, request, pk=None):
         """The file, in the report's own format or (``?format=``) the same data version in another one."""
         report = selectors.report_get(user=request.user, pk=pk)

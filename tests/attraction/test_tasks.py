@@ -2,10 +2,8 @@ import os
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django_celery_beat.models import PeriodicTask
 
-from anshan_projects.celery import app
 from attraction import schedules
 from attraction.choices import BulletinStatus
 from attraction.models import BulletinRun
@@ -15,10 +13,10 @@ from tests.factories import ProjectFactory
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_monthly_job_builds_the_bulletin_once_on_a_real_worker(manager):
+def test_monthly_job_builds_the_bulletin_once_on_a_real_worker(manager, celery_worker):
     """The beat job on a real Celery worker over the real embedded Redis; a second run adds nothing."""
     ProjectFactory()
-    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=30):
+    if True:  # the worker runs for the whole test (fixture)
         bulletin_monthly.delay()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -1,17 +1,13 @@
 import datetime
-import uuid
 from decimal import Decimal
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
-from django.db import connections
 from django.utils import timezone
 
-from anshan_projects.celery import app
 from dispatch import services
 from dispatch.models import DispatchGroup
 from investment.models import Problem, ProgressEntry
+from tests.conftest import celery_worker, use_configured_broker  # noqa: F401 - shared by the dispatch tests
 from tests.factories import ProjectFactory
 
 
@@ -44,26 +40,3 @@ def project(**kwargs):
 def at(year, month, day, hour=12):
     """An aware local datetime (Asia/Shanghai), for a frozen "now"."""
     return timezone.make_aware(datetime.datetime(year, month, day, hour))
-
-
-@pytest.fixture
-def celery_worker(transactional_db):
-    """A real Celery worker (a thread of this process) consuming from the real embedded Redis,
-    on a queue of its own so that parallel test processes never take each other's tasks."""
-    queue = f"test-dispatch-{uuid.uuid4().hex[:10]}"
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-
-    def close_connections(**kwargs):
-        # The worker thread's own database connection must not outlive the test (DROP DATABASE).
-        connections.close_all()
-
-    task_postrun.connect(close_connections, weak=False)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30) as worker:
-            yield worker
-    finally:
-        task_postrun.disconnect(close_connections)
-        app.conf.task_default_queue = previous
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(queue)

@@ -42,7 +42,7 @@ def october(groups, tiedong, haicheng):
         if month <= 8:
             entry(c, D(2026, month, 1), "150")
     entry(a, D(2025, 12, 1), "777")  # last year: not in the year-to-date figure
-    entry(b, D(2026, 10, 1), "500", status="submitted")
+    entry(b, D(2026, 10, 1), "500", status="verified")
     entry(b, D(2026, 9, 1), "999", status="draft")  # a draft does not count
     StageChange.objects.create(project=b, from_stage="landed", to_stage="construction", start_type="new",
                                changed_on=D(2026, 10, 10))  # fmt: skip
@@ -166,3 +166,48 @@ def test_an_unchanged_round_keeps_its_report_and_a_change_makes_a_new_version(oc
     entry(project(total_investment=9000, annual_plan=100, region=Region.objects.get(key="tiexi")), D(2026, 10, 1), "1")
     changed = services.report_request(round=october, formats=["xlsx"])[0]
     assert changed.pk != first.pk and changed.data_version != first.data_version
+
+
+def test_an_amended_month_counts_with_its_amended_figure(october):
+    from investment.models import ProgressEntry
+
+    ProgressEntry.objects.filter(project__name="甲", period=D(2026, 10, 1)).update(amended_amount=Decimal("50"))
+    report = build(october, "xlsx")
+    summary = {row[0]: row[1] for row in sheet(openpyxl.load_workbook(report.file.path, read_only=True), "汇总")[1:]}
+    assert summary["本年累计完成投资"] == 5200 - 250 + 50
+
+
+def test_problems_are_listed_as_they_stood_at_the_end_of_the_period(october):
+    from projects.models import Project
+
+    late = problem(Project.objects.get(name="乙"), deadline=D(2026, 12, 1), unit="市发展改革委")  # raised after October
+    solved_later = problem(Project.objects.get(name="丙"), deadline=D(2026, 10, 20), unit="市住房城乡建设局",
+                           status="solved")  # fmt: skip
+    Problem.objects.filter(pk=solved_later.pk).update(
+        created_at=timezone.make_aware(datetime.datetime(2026, 10, 1)), solved_on=D(2026, 11, 3)
+    )
+    report = build(october, "xlsx")
+    units = [row[0] for row in sheet(openpyxl.load_workbook(report.file.path, read_only=True), "未解决问题")[1:]]
+    assert sorted(units) == ["市住房城乡建设局", "市自然资源局"]
+    assert late.responsible_unit not in units
+
+
+def test_a_report_lifts_the_statement_timeout_only_while_it_builds(october, monkeypatch):
+    from django.db import connection
+
+    def timeout():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            return cursor.fetchone()[0]
+
+    before = timeout()
+    seen = []
+    real = services.reports.build_round_report
+
+    def spy(*args, **kwargs):
+        seen.append(timeout())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services.reports, "build_round_report", spy)
+    build(october, "xlsx")
+    assert seen == ["15min"] and timeout() == before

@@ -129,7 +129,7 @@ def test_a_report_whose_worker_died_is_taken_over(celery_worker, city_round):
         status="running",
         claim_token="dead-worker",
         attempts=1,
-        heartbeat_at=timezone.now() - services.STALE_AFTER - datetime.timedelta(seconds=1),
+        heartbeat_at=timezone.now() - services.stale_after() - datetime.timedelta(seconds=1),
     )
     tasks.build_report.apply_async(args=[report.pk], queue=services.tasks_queue())
     wait_for([report.pk])
@@ -162,3 +162,17 @@ def test_a_worker_that_lost_its_claim_discards_its_file(city_round, monkeypatch)
     assert report.status == "running" and not report.file
     assert files_of(report.pk) == []
     assert Decimal(report.progress) < 100
+
+
+def test_giving_up_never_fails_a_report_another_worker_is_building(city_round):
+    report = Report.objects.create(
+        kind="round", round=city_round, data_version="v", format="pdf", status="running", claim_token="alive",
+        heartbeat_at=timezone.now(),
+    )  # fmt: skip
+    services.report_mark_failed(report_id=report.pk, error="ReportBusy")
+    report.refresh_from_db()
+    assert report.status == "running"
+    Report.objects.filter(pk=report.pk).update(status="queued")
+    services.report_mark_failed(report_id=report.pk, error="OperationalError('gone')")
+    report.refresh_from_db()
+    assert report.status == "failed" and "gone" in report.error

@@ -2,11 +2,10 @@
 reported) and waits to be killed; later builds run normally. Test-only, started by
 tests/reliability/test_worker_killed.py as ``python -m tests.reliability.slow_worker worker ...``.
 
-A dead worker's claim is taken over once it is older than dispatch.services.STALE_AFTER (10 minutes
-in production); here it is TEST_STALE_AFTER seconds so that the test runs in seconds.
+A dead worker's claim is taken over once it is older than DISPATCH_REPORT_STALE_SECONDS (10 minutes
+in production); worker_settings makes it TEST_STALE_AFTER seconds so that the test runs in seconds.
 """
 
-import datetime
 import os
 import sys
 import time
@@ -18,9 +17,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.reliability.worker_settin
 django.setup()
 
 from anshan_projects.celery import app  # noqa: E402
-from dispatch import reports, services  # noqa: E402
+from dispatch import reports  # noqa: E402
 
-services.STALE_AFTER = datetime.timedelta(seconds=float(os.environ.get("TEST_STALE_AFTER", "2")))
 _build = reports.build_round_report
 
 

@@ -14,3 +14,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
 }
+
+# A dead worker's claim on a report is taken over after this many seconds (600 in production).
+DISPATCH_REPORT_STALE_SECONDS = int(os.environ.get("TEST_STALE_AFTER", "2"))

