@@ -42,12 +42,21 @@ class Command(BaseCommand):
                 quiet_audit_triggers(cursor)
             people = builder.leaders()
             builder.projects(projects, people)
+            _analyze()
             if not no_accounts:
                 builder.accounts(demo_password())  # before the extensions, which may give accounts roles
             for extend in _extensions():
                 extend(builder)
+                _analyze()
         bar.close()
         self.stdout.write(f"demo data: {projects} projects in {time.monotonic() - started:.1f} s")
+
+
+def _analyze():
+    """Fresh COPY-loaded tables have no planner statistics; later extensions (reports, lights)
+    query them, and without statistics PostgreSQL picks nested loops that take minutes."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _extensions():
