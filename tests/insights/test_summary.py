@@ -8,7 +8,7 @@ from investment.choices import EntryStatus
 from investment.models import ProgressEntry
 from projects.choices import Stage
 from projects.models import Category, Department, Project, Region
-from tests.api.conftest import client_for
+from tests.api_v1.conftest import client_for
 from tests.factories import ProjectFactory
 
 TODAY = datetime.date(2026, 7, 1)

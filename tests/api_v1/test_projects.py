@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from projects.choices import Stage
 from projects.models import Category, Department, Project, Region, Sector, StageChange
-from tests.api.conftest import client_for
+from tests.api_v1.conftest import client_for
 from tests.factories import ProjectFactory
 
 URL = "/api/v1/projects/"

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from projects.api.serializers import ProjectDetailSerializer, ProjectListSerializer
 from projects.choices import Stage, StartType
 from projects.selectors import project_list
-from tests.api.conftest import client_for
+from tests.api_v1.conftest import client_for
 from tests.factories import ProjectFactory
 
 
