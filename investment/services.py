@@ -251,21 +251,29 @@ def problem_create(*, user, project, **data):
     return problem
 
 
-@transaction.atomic
-def problem_update(*, user, problem, version=None, **data):
-    unknown = set(data) - set(PROBLEM_FIELDS)
+def _versioned_update(*, user, obj, fields, version, data, clean):
+    """The one path for editing a project's record: only known fields, the row locked, the editor's
+    right checked, the version the editor loaded compared (a stale one is a conflict), then audited."""
+    unknown = set(data) - set(fields)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "该字段不能在此修改。"))
-    problem = Problem.objects.select_for_update().select_related("project").get(pk=problem.pk)
-    _require(user, Action.CHANGE, problem.project)
-    _check_version(problem, version)
+    obj = type(obj).objects.select_for_update().select_related("project").get(pk=obj.pk)
+    _require(user, Action.CHANGE, obj.project)
+    _check_version(obj, version)
     for field, value in data.items():
-        setattr(problem, field, value)
-    problem.version += 1
-    _problem_clean(problem)
+        setattr(obj, field, value)
+    obj.version += 1
+    clean(obj)
     with _audit(user):
-        problem.save()
-    return problem
+        obj.save()
+    return obj
+
+
+@transaction.atomic
+def problem_update(*, user, problem, version=None, **data):
+    return _versioned_update(
+        user=user, obj=problem, fields=PROBLEM_FIELDS, version=version, data=data, clean=_problem_clean
+    )
 
 
 def _problem_clean(problem):
@@ -336,19 +344,9 @@ def procedure_create(*, user, project, **data):
 
 @transaction.atomic
 def procedure_update(*, user, item, version=None, **data):
-    unknown = set(data) - set(PROCEDURE_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此修改。"))
-    item = ProcedureItem.objects.select_for_update().select_related("project").get(pk=item.pk)
-    _require(user, Action.CHANGE, item.project)
-    _check_version(item, version)
-    for field, value in data.items():
-        setattr(item, field, value)
-    item.version += 1
-    _procedure_clean(item)
-    with _audit(user):
-        item.save()
-    return item
+    return _versioned_update(
+        user=user, obj=item, fields=PROCEDURE_FIELDS, version=version, data=data, clean=_procedure_clean
+    )
 
 
 # --- funding ----------------------------------------------------------------------------------
@@ -371,19 +369,9 @@ def funding_create(*, user, project, **data):
 
 @transaction.atomic
 def funding_update(*, user, funding, version=None, **data):
-    unknown = set(data) - set(FUNDING_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此修改。"))
-    funding = FundingSource.objects.select_for_update().select_related("project").get(pk=funding.pk)
-    _require(user, Action.CHANGE, funding.project)
-    _check_version(funding, version)
-    for field, value in data.items():
-        setattr(funding, field, value)
-    funding.version += 1
-    funding.full_clean()
-    with _audit(user):
-        funding.save()
-    return funding
+    return _versioned_update(
+        user=user, obj=funding, fields=FUNDING_FIELDS, version=version, data=data, clean=lambda obj: obj.full_clean()
+    )
 
 
 def today():
