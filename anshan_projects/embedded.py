@@ -76,8 +76,10 @@ def _start_postgres():
     from pgserver.postgres_server import PostgresServer
 
     PostgresServer._instances.pop(PG_DATA.resolve(), None)  # a stopped server's stale handle
+    # pgserver's per-process bookkeeping is not needed (the server outlives this process), and a
+    # write torn by a crash or reboot leaves its file empty, which pgserver then fails to parse.
+    (PG_DATA / ".handle_pids.json").unlink(missing_ok=True)
     server = pgserver.get_server(PG_DATA, cleanup_mode=None)
-    # The server outlives this process; pgserver's per-process bookkeeping is not needed.
     atexit.unregister(server._cleanup)
     tuned = PG_DATA / "anshan-tuned"
     if not tuned.exists():

@@ -35,3 +35,25 @@ def test_embedded_redis_answers_on_its_socket():
         sock.connect(str(embedded.REDIS_SOCKET))
         sock.sendall(b"PING\r\n")
         assert sock.recv(16) == b"+PONG\r\n"
+
+
+def test_embedded_postgres_starts_after_a_crash_left_pgservers_bookkeeping_empty(tmp_path):
+    """A reboot mid-write left var/pgdata/.handle_pids.json empty once; starting must not trip on it."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"ANSHAN_VAR_DIR": str(tmp_path)}
+
+    def run(code):
+        return subprocess.run([sys.executable, "-c", f"from anshan_projects import embedded; {code}"], env=env,
+                              cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=180)  # fmt: skip
+
+    try:
+        assert run("embedded.postgres_url(); embedded.postgres_stop()").returncode == 0
+        (tmp_path / "pgdata" / ".handle_pids.json").write_text("")
+        started = run("print(embedded.postgres_url())")
+        assert started.returncode == 0, started.stderr[-2000:]
+        assert f"host={tmp_path}" in started.stdout
+    finally:
+        run("embedded.postgres_stop()")
