@@ -10,8 +10,10 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from demo.builders import NULL, copy_lines
 from projects.choices import Stage, StartType
 from projects.models import Project, StageChange
 
@@ -71,9 +73,9 @@ def _copy(model, columns, rows):
         cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal", [table])
         triggers = [name for (name,) in cursor.fetchall()]
         cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(triggers) + "}"])
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        # Plain text lines in big blocks (the values are generated: numbers, dates and tab-free text).
+        copy_lines(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN",
+                   ("\t".join(NULL if v is None else str(v) for v in row) + "\n" for row in rows))  # fmt: skip
         cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
 
 
@@ -106,16 +108,21 @@ def _targets(builder):
             )
 
 
-def _pipeline_projects(stages):
-    return list(Project.objects.filter(stage__in=stages).order_by("id").values_list("id", "total_investment",
-                                                                                     "region_id"))  # fmt: skip
+def _pipeline_projects(stages, order=("id",), limit=None):
+    """(id, total_investment, region_id) of the projects in ``stages``; only the first ``limit``
+    in ``order`` (read in SQL, so that a million projects never come into memory at once)."""
+    rows = Project.objects.filter(stage__in=stages).order_by(*order).values_list("id", "total_investment", "region_id")
+    return list(rows[:limit] if limit is not None else rows)
 
 
 def _records_and_follow_ups(builder):
     rng, today = builder.rng, builder.today
-    projects = _pipeline_projects([Stage.NEGOTIATING, Stage.SIGNED, Stage.LANDED, Stage.CONSTRUCTION])
-    existing = set(AttractionRecord.objects.values_list("project_id", flat=True))
-    projects = [p for p in projects if p[0] not in existing][:MAX_RECORDS]
+    projects = list(
+        Project.objects.filter(stage__in=[Stage.NEGOTIATING, Stage.SIGNED, Stage.LANDED, Stage.CONSTRUCTION])
+        .exclude(Exists(AttractionRecord.objects.filter(project_id=OuterRef("pk"))))
+        .order_by("id")
+        .values_list("id", "total_investment", "region_id")[:MAX_RECORDS]
+    )
     sources = [LeadSource.EVENT, LeadSource.VISIT, LeadSource.ONLINE, LeadSource.EXPANSION, LeadSource.OTHER]
     records, follow_ups = [], []
     now = timezone.now()
@@ -135,42 +142,51 @@ def _records_and_follow_ups(builder):
     _copy(FollowUp, ["project_id", "level", "leader", "followed_on", "summary", "created_at"], follow_ups)
 
 
+OWN_EVENTS = [
+    ("{year}年重点项目集中签约仪式", SigningEventKind.CEREMONY, (3, 18), "鞍山市政府", "鞍山市人民政府", 25),
+    ("菱镁产业推介会", SigningEventKind.PROMOTION, (4, 26), "海城市", "鞍山市商务局", 12),
+    ("鞍山数字经济产业项目对接会", SigningEventKind.PROMOTION, (7, 9), "高新区", "鞍山市商务局", 8),
+    ("食品调味品洽谈对接会", SigningEventKind.PROMOTION, (8, 12), "台安县", "鞍山市商务局", 6),
+]
+
+
 def _event_day(builder, month, day):
     candidate = datetime.date(builder.year, month, day)
     return min(candidate, builder.today)
 
 
-def _signed_this_year(builder):
+def _signed_this_year(builder, limit=None, project_ids=None):
+    """(project id, investment) of the projects signed this year, largest first: the first
+    ``limit`` of them, or those among ``project_ids``."""
     rows = (
         StageChange.objects.filter(to_stage=Stage.SIGNED, changed_on__year=builder.year)
         .order_by("-project__total_investment", "project_id")
         .values_list("project_id", "project__total_investment")
         .distinct()
     )
-    return list(rows)
+    if project_ids is not None:
+        rows = rows.filter(project_id__in=project_ids)
+    return list(rows[:limit] if limit is not None else rows)
 
 
 def _signing_events(builder):
-    signed = _signed_this_year(builder)
-    if not signed:
-        return
+    own_total = sum(spec[-1] for spec in OWN_EVENTS)
     year = builder.year
     provincial = [
         ("长三角招商引资促进周", SigningEventKind.INVESTMENT_WEEK, (5, 20), "上海", "辽宁省人民政府"),
         ("京津冀招商引资促进周", SigningEventKind.INVESTMENT_WEEK, (6, 15), "北京", "辽宁省人民政府"),
         ("辽洽会", SigningEventKind.FAIR, (9, 6), "沈阳", "辽宁省人民政府"),
     ]
-    own = [
-        (f"{year}年重点项目集中签约仪式", SigningEventKind.CEREMONY, (3, 18), "鞍山市政府", "鞍山市人民政府", 25),
-        ("菱镁产业推介会", SigningEventKind.PROMOTION, (4, 26), "海城市", "鞍山市商务局", 12),
-        ("鞍山数字经济产业项目对接会", SigningEventKind.PROMOTION, (7, 9), "高新区", "鞍山市商务局", 8),
-        ("食品调味品洽谈对接会", SigningEventKind.PROMOTION, (8, 12), "台安县", "鞍山市商务局", 6),
-    ]
+    own = [(name.format(year=year), *rest) for name, *rest in OWN_EVENTS]
     # The article's two provincial-event projects lead the 60.
     named = dict(Project.objects.filter(name__in=["大金属新能源装备制造基地", "江苏飞来小型新能源电动车产业园"])
                  .values_list("name", "id"))  # fmt: skip
+    # Only the largest signed projects take part: read as many as the events can hold, plus the named two.
+    signed = _signed_this_year(builder, limit=PROVINCIAL_COUNT + own_total + len(named))
+    if not signed:
+        return
     pool = [row for row in signed if row[0] not in named.values()]
-    chosen = [(pid, total) for pid, total in signed if pid in named.values()] + pool[: PROVINCIAL_COUNT - len(named)]
+    chosen = _signed_this_year(builder, project_ids=list(named.values())) + pool[: PROVINCIAL_COUNT - len(named)]
     amounts = _scale([total for _, total in chosen], PROVINCIAL_TOTAL)
     lines = list(zip((pid for pid, _ in chosen), amounts, strict=True))
     # 江苏飞来 was signed at the Yangtze River Delta week, 大金属 at the Liaoning fair; the rest in turn.
@@ -203,20 +219,21 @@ def _signing_events(builder):
 
 
 def _start_events(builder):
-    started = list(
+    started = (
         Project.objects.filter(stage__in=[Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING],
                                actual_start__year=builder.year, start_type=StartType.NEW,
                                total_investment__gte=5000)
         .order_by("actual_start", "id").values_list("id", "total_investment", "actual_start")
     )  # fmt: skip
-    if not started:
+    if not started.exists():
         return
     batches = [
         ("全市首批项目集中开工", _event_day(builder, 2, 28)),
         ("春季重点项目集中开工", _event_day(builder, 4, 28)),
     ]
-    first = [row for row in started if row[2] <= batches[0][1]][:80]
-    second = [row for row in started if batches[0][1] < row[2] <= batches[1][1]][:120]
+    # Each event takes the earliest starts of its window (read in SQL, not the whole list).
+    first = list(started.filter(actual_start__lte=batches[0][1])[:80])
+    second = list(started.filter(actual_start__gt=batches[0][1], actual_start__lte=batches[1][1])[:120])
     for (name, day), rows in zip(batches, (first, second), strict=True):
         event, created = StartEvent.objects.get_or_create(
             name=name, held_on=day, defaults={"place": "各县(市)区主会场", "organiser": "鞍山市人民政府"}
@@ -233,8 +250,10 @@ def _capital(builder):
     rng, today, year = builder.rng, builder.today, builder.year
     if CapitalInPlace.objects.filter(month__year=year).exists():
         return
-    projects = _pipeline_projects([Stage.SIGNED, Stage.LANDED, Stage.CONSTRUCTION])
-    projects = sorted(projects, key=lambda p: -p[1])[:MAX_CAPITAL_PROJECTS]
+    # The largest projects, ties in id order (as a stable sort of the id-ordered list would give).
+    projects = _pipeline_projects(
+        [Stage.SIGNED, Stage.LANDED, Stage.CONSTRUCTION], order=("-total_investment", "id"), limit=MAX_CAPITAL_PROJECTS
+    )
     if not projects:
         return
     region_keys = {r.pk: key for key, r in builder.regions.items()}

@@ -7,6 +7,7 @@ negotiating / signed / landed pools.
 """
 
 import datetime
+import itertools
 import random
 import string
 from decimal import ROUND_HALF_UP, Decimal
@@ -245,29 +246,54 @@ class DemoBuilder:
         return rows
 
     def projects(self, total, people, chunk=CHUNK):
-        """Insert ``total`` projects (the article's first) and their stage history. Returns the count."""
+        """Insert ``total`` projects (the article's first) and their stage history. Returns the count.
+
+        Rows go to COPY as text lines built with plain string joins, one block per chunk of
+        projects: nothing is kept for more than ``chunk`` projects at a time."""
         rng = self.rng
         regions = list(self.regions.values())
         region_weights = [14, 12, 9, 10, 16, 8, 7, 10, 10, 4][: len(regions)] + [5] * max(0, len(regions) - 10)
+        # Cumulative weights once: rng.choices(weights=...) would rebuild them on every call (same draws).
+        region_cum = list(itertools.accumulate(region_weights))
         sectors = list(self.sectors.values())
         categories = self.categories
         category_keys = [k for k in ("social", "urban", "industrial", "other") if k in categories]
+        category_cum = list(itertools.accumulate([40, 20, 35, 5][: len(category_keys)]))
         category_departments = {
             "social": ["fgw", "swj", "wlj", "nyj", "sjj"],
             "urban": ["zjj", "jtj", "slj", "zrzyj"],
             "industrial": ["gxj", "kjj", "sthjj"],
             "other": ["fgw", "nyj", "wlj"],
         }
+        department_ids = {key: [self.departments[d].pk for d in keys] for key, keys in category_departments.items()}
         article = self._article_rows(people)[:total]
         plan = []
         remaining = dict(stage_plan(total))
         for row in article:
             remaining[row["stage"]] = max(0, remaining[row["stage"]] - 1)
         for stage, n in remaining.items():
-            plan.extend([stage] * n)
+            plan.extend([str(stage)] * n)
         plan = plan[: total - len(article)]
         rng.shuffle(plan)
-        now = timezone.now()
+        now = _text(timezone.now())
+        key_share = float(KEY_STARTED_SHARE)
+        construction, signed = str(Stage.CONSTRUCTION), str(Stage.SIGNED)
+        no_plan = {str(s) for s in (Stage.PLANNING, Stage.NEGOTIATING, Stage.SIGNED, Stage.COMPLETED, Stage.OPERATING)}
+        zero = Decimal("0.00")
+        city, county, steward = people["city"], people["county"], people["steward"]
+        random_, choice, randrange, uniform, choices = rng.random, rng.choice, rng.randrange, rng.uniform, rng.choices
+        names0, names1, names2 = NAME_PARTS
+        investors0, investors1, investors2 = INVESTOR_PARTS
+        region_info = {
+            r.pk: (r.name, str(r.pk), r.division_code or "210300", REGION_CENTRES.get(r.key, (123.0, 41.1)))
+            for r in regions
+        }
+        sector_ids = [str(s.pk) for s in sectors]
+        project_copy = f"COPY {Project._meta.db_table} (id, {', '.join(PROJECT_COLUMNS)}) FROM STDIN"
+        change_copy = f"COPY {StageChange._meta.db_table} ({', '.join(STAGE_CHANGE_COLUMNS)}) FROM STDIN"
+        change_tail = f"\t\\N\t{{}}\tf\t{now}\n"
+        first_reason, other_reason = change_tail.format("登记入库"), change_tail.format("")
+        history = self._history
 
         with transaction.atomic(), connection.cursor() as cursor:
             quiet_audit_triggers(cursor)
@@ -277,90 +303,97 @@ class DemoBuilder:
             done = 0
             index = len(ARTICLE_PROJECTS)
             while done < total:
-                project_rows, change_rows = [], []
+                project_lines, change_lines = [], []
                 for offset in range(done, min(done + chunk, total)):
                     project_id = first_id + offset
                     if offset < len(article):
                         spec = article[offset]
                         region = self.regions[spec["region"]]
-                        sector_id = self.sectors[spec["sector"]].pk if spec["sector"] else None
-                        category = categories[spec["category"]]
+                        region_name, region_id, _, centre = region_info[region.pk]
+                        sector_id = str(self.sectors[spec["sector"]].pk) if spec["sector"] else NULL
+                        category_id = categories[spec["category"]].pk
                         department_id = self.departments[spec["department"]].pk
                         total_investment = spec["total_investment"]
-                        stage = spec["stage"]
+                        stage = str(spec["stage"])
                         start_type = spec["start_type"]
-                        dates = (spec["planned_start"], spec["actual_start"], spec["planned_completion"],
-                                 spec["actual_completion"])  # fmt: skip
-                        name, investor, description, code = (
-                            spec["name"],
-                            spec["investor"],
-                            spec["description"],
-                            spec["code"],
+                        planned_start, actual_start, planned_completion, actual_completion = (
+                            spec["planned_start"], spec["actual_start"], spec["planned_completion"],
+                            spec["actual_completion"],
+                        )  # fmt: skip
+                        name, investor, description = (
+                            _text(spec["name"]),
+                            _text(spec["investor"]),
+                            _text(spec["description"]),
                         )
+                        code = _text(spec["code"])
                     else:
                         stage = plan[offset - len(article)]
-                        key_started = stage == Stage.CONSTRUCTION and rng.random() < float(KEY_STARTED_SHARE)
-                        region = rng.choices(regions, weights=region_weights)[0]
-                        sector = rng.choice(sectors)
-                        sector_id = sector.pk
-                        category_key = rng.choices(category_keys, weights=[40, 20, 35, 5][: len(category_keys)])[0]
-                        category = categories[category_key]
-                        department_id = self.departments[rng.choice(category_departments[category_key])].pk
+                        key_started = stage == construction and random_() < key_share
+                        region = choices(regions, cum_weights=region_cum)[0]
+                        region_name, region_id, division, centre = region_info[region.pk]
+                        sector_id = choice(sector_ids)
+                        category_key = choices(category_keys, cum_weights=category_cum)[0]
+                        category_id = categories[category_key].pk
+                        department_id = choice(department_ids[category_key])
                         total_investment = self._amount(stage, key_started)
-                        start_type, *date_parts = self._dates(stage, key_started)
-                        dates = tuple(date_parts)
-                        name = f"{region.name}{rng.choice(NAME_PARTS[0])}{rng.choice(NAME_PARTS[1])}{rng.choice(NAME_PARTS[2])}"
-                        investor = "".join(rng.choice(part) for part in INVESTOR_PARTS)
+                        start_type, planned_start, actual_start, planned_completion, actual_completion = self._dates(
+                            stage, key_started
+                        )
+                        name = f"{region_name}{choice(names0)}{choice(names1)}{choice(names2)}"
+                        investor = f"{choice(investors0)}{choice(investors1)}{choice(investors2)}"
                         description = ""
-                        code = (
-                            project_code(self.year, region.division_code or "210300", index)
-                            if rng.random() < 0.9
-                            else None
-                        )
+                        code = project_code(self.year, division, index) if random_() < 0.9 else NULL
                         index += 1
-                    planned_start, actual_start, planned_completion, actual_completion = dates
-                    annual_plan = _money(total_investment * Decimal(rng.uniform(0.15, 0.6)))
-                    if stage in (Stage.PLANNING, Stage.NEGOTIATING, Stage.SIGNED, Stage.COMPLETED, Stage.OPERATING):
-                        annual_plan = Decimal("0.00") if stage != Stage.SIGNED else _money(annual_plan / 4)
-                    lon, lat = REGION_CENTRES.get(region.key, (123.0, 41.1))
-                    project_rows.append((
-                        code, name, investor, description, region.pk, sector_id, category.pk, department_id,
-                        total_investment, annual_plan, stage, start_type, planned_start, actual_start,
-                        planned_completion, actual_completion, f"{region.name}{rng.randrange(1, 300)}号地块",
-                        _money(lon + rng.uniform(-0.08, 0.08)).quantize(Decimal("0.000001")),
-                        _money(lat + rng.uniform(-0.06, 0.06)).quantize(Decimal("0.000001")),
-                        rng.choice(people["city"]) if total_investment >= 5000 else None,
-                        rng.choice(people["county"]), rng.choice(people["steward"]), now, now,
-                    ))  # fmt: skip
-                    for from_stage, to_stage, st, on in self._history(
-                        stage, actual_start, actual_completion, start_type
-                    ):
-                        change_rows.append(
-                            (
-                                project_id,
-                                from_stage,
-                                to_stage,
-                                st,
-                                on,
-                                None,
-                                "登记入库" if not from_stage else "",
-                                False,
-                                now,
-                            )
+                    annual_plan = _money(total_investment * Decimal(uniform(0.15, 0.6)))
+                    if stage in no_plan:
+                        annual_plan = zero if stage != signed else _money(annual_plan / 4)
+                    lon, lat = centre
+                    address = f"{region_name}{randrange(1, 300)}号地块"
+                    longitude = _money(lon + uniform(-0.08, 0.08))
+                    latitude = _money(lat + uniform(-0.06, 0.06))
+                    city_leader = choice(city) if total_investment >= 5000 else NULL
+                    project_lines.append(
+                        f"{project_id}\t{code}\t{name}\t{investor}\t{description}\t{region_id}\t{sector_id}\t"
+                        f"{category_id}\t{department_id}\t{total_investment}\t{annual_plan}\t{stage}\t{start_type}\t"
+                        f"{planned_start or NULL}\t{actual_start or NULL}\t{planned_completion or NULL}\t"
+                        f"{actual_completion or NULL}\t{address}\t{longitude}0000\t{latitude}0000\t{city_leader}\t"
+                        f"{choice(county)}\t{choice(steward)}\t{now}\t{now}\n"
+                    )
+                    for from_stage, to_stage, st, on in history(stage, actual_start, actual_completion, start_type):
+                        change_lines.append(
+                            f"{project_id}\t{from_stage}\t{to_stage}\t{st}\t{on}"
+                            + (other_reason if from_stage else first_reason)
                         )
-                self._copy(cursor, Project._meta.db_table, ["id", *PROJECT_COLUMNS],
-                           [(first_id + done + i, *row) for i, row in enumerate(project_rows)])  # fmt: skip
-                self._copy(cursor, StageChange._meta.db_table, STAGE_CHANGE_COLUMNS, change_rows)
-                done += len(project_rows)
-                self.progress(len(project_rows))
+                copy_lines(cursor, project_copy, project_lines)
+                copy_lines(cursor, change_copy, change_lines)
+                done += len(project_lines)
+                self.progress(len(project_lines))
         return total
 
-    @staticmethod
-    def _copy(cursor, table, columns, rows):
-        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
+
+NULL = "\\N"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value):
+    """A value as a COPY text field (escaped; None is NULL). Generated names need no escaping."""
+    if value is None:
+        return NULL
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def copy_lines(cursor, sql, lines, block=1 << 20):
+    """COPY ready-made text lines (each ending in a newline), written in big blocks."""
+    with cursor.cursor.copy(sql) as copy:
+        buffer, size = [], 0
+        for line in lines:
+            buffer.append(line)
+            size += len(line)
+            if size >= block:
+                copy.write("".join(buffer))
+                buffer, size = [], 0
+        if buffer:
+            copy.write("".join(buffer))
 
 
 def quiet_audit_triggers(cursor):

@@ -15,6 +15,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from demo.builders import NULL, _text, copy_lines
 from projects.choices import Stage
 from projects.models import Project
 
@@ -22,6 +23,8 @@ from .choices import EntryStatus, FundingKind, ProblemKind, ProblemStatus, Proce
 from .models import FundingSource, PeriodFreeze, Problem, ProcedureItem, ProgressEntry
 
 MONTHS = 24
+CHUNK = 5_000  # projects read and written at a time
+FUNDING_TOP = 47  # _funding uses the largest 47 projects under way (building[:47])
 CENT = Decimal("0.01")
 IMAGE_TEXTS = [
     "场地平整完成,正在进行基础施工",
@@ -106,12 +109,6 @@ def _quiet_triggers(cursor, tables):
         )
 
 
-def _copy(cursor, table, columns, rows):
-    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 def _split(total, weights):
     """Split a Decimal total into cent-exact parts proportional to weights (they sum to total)."""
     s = sum(weights)
@@ -120,64 +117,37 @@ def _split(total, weights):
     return parts
 
 
-def seed_progress(builder):
-    """Add progress, problems, procedures and funding for the builder's projects (see module doc)."""
+def seed_progress(builder, chunk=CHUNK):
+    """Add progress, problems, procedures and funding for the builder's projects (see module doc).
+
+    Streams: one chunk of projects at a time is read, turned into COPY text lines and written,
+    so memory stays bounded whatever the number of projects."""
     started = time.monotonic()
     rng = builder.rng
     today = builder.today
     this_month = today.replace(day=1)
     first = _month(this_month, MONTHS - 1)
-    last_reported = _month(this_month, 1)
-    now = timezone.now()
-    projects = list(
-        Project.objects.filter(stage__in=[Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING])
-        .order_by("id")
-        .values_list("id", "name", "total_investment", "actual_start", "actual_completion", "region_id", "stage")
-    )
-    entries, problems = [], []
-    for pk, _name, total, start, completion, region_id, stage in projects:
-        start = (start or first).replace(day=1)
-        end = (completion or today).replace(day=1)
-        duration = max(_months_between(start, (completion or today + datetime.timedelta(days=540))), 6)
-        per_month = total / Decimal(duration)
-        spent = Decimal("0")
-        # Months before the window count towards since-start: approximate them as one earlier entry.
-        before = min(_months_between(start, first), duration)
-        if before > 0 and start < first:
-            amount = (per_month * before * Decimal(rng.uniform(0.7, 1.0))).quantize(CENT)
-            amount = min(amount, total * Decimal("0.9")).quantize(CENT)
-            spent += amount
-            entries.append(
-                (pk, _month(first, 1), amount, "前期累计完成", "", "", EntryStatus.VERIFIED, 1, now, now, "", now, now)
-            )
-        period = max(first, start)
-        while period <= min(end, this_month):
-            amount = (per_month * Decimal(rng.uniform(0.4, 1.5))).quantize(CENT)
-            amount = max(Decimal("0"), min(amount, total - spent))
-            spent += amount
-            if period < last_reported:
-                status = EntryStatus.VERIFIED
-            elif period == last_reported:
-                status = EntryStatus.SUBMITTED if rng.random() < 0.7 else EntryStatus.VERIFIED
-            else:
-                status = EntryStatus.DRAFT
-            text = rng.choice(IMAGE_TEXTS).format(n=rng.randrange(2, 12), p=rng.randrange(20, 95))
-            entries.append(
-                (pk, period, amount, text, rng.choice(NEXT_STEPS), "", status, 1,
-                 now if status != EntryStatus.DRAFT else None, now if status == EntryStatus.VERIFIED else None,
-                 "", now, now)
-            )  # fmt: skip
-            period = _month(period, -1)
-        if stage == Stage.CONSTRUCTION and rng.random() < 0.18:
-            for _ in range(rng.choice([1, 1, 2])):
-                kind, text, unit = rng.choice(PROBLEMS)
-                deadline = today + datetime.timedelta(days=rng.randrange(-90, 60))
-                solved = rng.random() < 0.35
-                status = ProblemStatus.SOLVED if solved else rng.choice([ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS])
-                problems.append(
-                    (pk, text, kind, unit, "", deadline, status, "已协调解决" if solved else "", "county",
-                     min(deadline, today) if solved else None, 1, now, now, region_id)
-                )  # fmt: skip
+    before_first = _month(first, 1)
+    months = [_month(this_month, back) for back in range(MONTHS - 1, -1, -1)]  # first .. this month
+    last_reported_index = MONTHS - 2
+    now = _text(timezone.now())
+    random_, choice, randrange, uniform = rng.random, rng.choice, rng.randrange, rng.uniform
+    zero, cap = Decimal("0"), Decimal("0.9")
+    verified, submitted, draft = str(EntryStatus.VERIFIED), str(EntryStatus.SUBMITTED), str(EntryStatus.DRAFT)
+    construction = str(Stage.CONSTRUCTION)
+    solved_status, unsolved = str(ProblemStatus.SOLVED), [str(ProblemStatus.OPEN), str(ProblemStatus.IN_PROGRESS)]
+    problem_specs = [(str(kind), text, unit) for kind, text, unit in PROBLEMS]
+    horizon = today + datetime.timedelta(days=540)
+    verified_tail = f"\t\t{verified}\t1\t{now}\t{now}\t\t{now}\t{now}\n"
+    status_tail = {
+        verified: verified_tail,
+        submitted: f"\t\t{submitted}\t1\t{now}\t{NULL}\t\t{now}\t{now}\n",
+        draft: f"\t\t{draft}\t1\t{NULL}\t{NULL}\t\t{now}\t{now}\n",
+    }
+    entry_copy = f"COPY {ProgressEntry._meta.db_table} ({', '.join(ENTRY_COLUMNS)}) FROM STDIN"
+    problem_copy = f"COPY {Problem._meta.db_table} ({', '.join(PROBLEM_COLUMNS)}) FROM STDIN"
+    entry_count = problem_count = 0
+    building = Project.objects.filter(stage__in=[Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING]).order_by("id")
     frozen = [_month(this_month, n) for n in range(2, MONTHS + 1)]
     with transaction.atomic(), connection.cursor() as cursor:
         _quiet_triggers(
@@ -185,15 +155,68 @@ def seed_progress(builder):
             [ProgressEntry._meta.db_table, Problem._meta.db_table, ProcedureItem._meta.db_table,
              FundingSource._meta.db_table],
         )  # fmt: skip
-        _copy(cursor, ProgressEntry._meta.db_table, ENTRY_COLUMNS, entries)
-        _copy(cursor, Problem._meta.db_table, PROBLEM_COLUMNS, problems)
+        last_id = 0
+        while True:
+            projects = list(
+                building.filter(id__gt=last_id).values_list(
+                    "id", "total_investment", "actual_start", "actual_completion", "region_id", "stage"
+                )[:chunk]
+            )
+            if not projects:
+                break
+            last_id = projects[-1][0]
+            entries, problems = [], []
+            for pk, total, start, completion, region_id, stage in projects:
+                start = (start or first).replace(day=1)
+                end = (completion or today).replace(day=1)
+                duration = max(_months_between(start, (completion or horizon)), 6)
+                per_month = total / Decimal(duration)
+                spent = zero
+                # Months before the window count towards since-start: approximate them as one earlier entry.
+                before = min(_months_between(start, first), duration)
+                if before > 0 and start < first:
+                    amount = (per_month * before * Decimal(uniform(0.7, 1.0))).quantize(CENT)
+                    amount = min(amount, total * cap).quantize(CENT)
+                    spent += amount
+                    entries.append(f"{pk}\t{before_first}\t{amount}\t前期累计完成\t" + verified_tail)
+                index = _months_between(first, start) if start > first else 0
+                stop = _months_between(first, min(end, this_month))
+                while index <= stop:
+                    amount = (per_month * Decimal(uniform(0.4, 1.5))).quantize(CENT)
+                    amount = max(zero, min(amount, total - spent))
+                    spent += amount
+                    if index < last_reported_index:
+                        status = verified
+                    elif index == last_reported_index:
+                        status = submitted if random_() < 0.7 else verified
+                    else:
+                        status = draft
+                    text = choice(IMAGE_TEXTS).format(n=randrange(2, 12), p=randrange(20, 95))
+                    entries.append(
+                        f"{pk}\t{months[index]}\t{amount}\t{text}\t{choice(NEXT_STEPS)}" + status_tail[status]
+                    )
+                    index += 1
+                if stage == construction and random_() < 0.18:
+                    for _ in range(choice([1, 1, 2])):
+                        kind, text, unit = choice(problem_specs)
+                        deadline = today + datetime.timedelta(days=randrange(-90, 60))
+                        solved = random_() < 0.35
+                        status = solved_status if solved else choice(unsolved)
+                        problems.append(
+                            f"{pk}\t{text}\t{kind}\t{unit}\t\t{deadline}\t{status}\t{'已协调解决' if solved else ''}\t"
+                            f"county\t{min(deadline, today) if solved else NULL}\t1\t{now}\t{now}\t{region_id}\n"
+                        )
+            copy_lines(cursor, entry_copy, entries)
+            copy_lines(cursor, problem_copy, problems)
+            entry_count += len(entries)
+            problem_count += len(problems)
         PeriodFreeze.objects.bulk_create(
             [PeriodFreeze(period=p, reason="演示数据:调度报告已印发") for p in frozen], ignore_conflicts=True
         )
         procedures = _mine_procedures(rng)
         funding = _funding(rng)
     builder.investment_seconds = time.monotonic() - started
-    return {"entries": len(entries), "problems": len(problems), "procedures": procedures, "funding": funding}
+    return {"entries": entry_count, "problems": problem_count, "procedures": procedures, "funding": funding}
 
 
 def _mine_procedures(rng):
@@ -244,12 +267,15 @@ def _funding(rng):
     """Funding sources with the article's figures where it gives them."""
     if FundingSource.objects.exists():
         return 0
-    building = list(
+    # Only the largest few projects and three named ones get funding: read just those, not every
+    # project under way (same picks as ranking them all by investment, then id).
+    building_qs = (
         Project.objects.filter(stage__in=[Stage.CONSTRUCTION, Stage.COMPLETED])
         .select_related("category")
         .order_by("-total_investment", "id")
     )
-    by_name = {p.name: p for p in building}
+    building = list(building_qs[:FUNDING_TOP])
+
     rows = []
 
     def add(project, kind, approved, applied=None, in_place_share=None):
@@ -266,7 +292,9 @@ def _funding(rng):
         )
 
     def named(name):
-        return [by_name[name]] if name in by_name else []
+        # The last of that name in investment order (as a name -> project map over them all would keep).
+        project = building_qs.filter(name=name).order_by("total_investment", "-id").first()
+        return [project] if project else []
 
     # Special bonds: 15.56 亿元 issued, 15 projects, all started.
     bond_projects = building[:15]
@@ -275,7 +303,7 @@ def _funding(rng):
     ):
         add(project, FundingKind.SPECIAL_BONDS, amount, in_place_share=Decimal("1"))
     # Central budget: 6.64 亿元, of which 4.37 亿元 for 12 old-estate and gas-network projects.
-    urban = [p for p in building if p.category.key == "urban" and p not in bond_projects]
+    urban = list(building_qs.filter(category__key="urban").exclude(pk__in=[p.pk for p in bond_projects])[:12])
     old_estates = (named("铁东区银环小区老旧小区改造工程") + urban)[:12]
     for project, amount in zip(old_estates, _split(Decimal("43700"), [1] * 12), strict=False):
         add(project, FundingKind.CENTRAL_BUDGET, amount)
