@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from demo.builders import NULL, copy_lines
+from demo.builders import NULL, bulk_load, copy_lines
 from projects.choices import Stage, StartType
 from projects.models import Project, StageChange
 
@@ -74,8 +74,9 @@ def _copy(model, columns, rows):
         triggers = [name for (name,) in cursor.fetchall()]
         cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(triggers) + "}"])
         # Plain text lines in big blocks (the values are generated: numbers, dates and tab-free text).
-        copy_lines(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN",
-                   ("\t".join(NULL if v is None else str(v) for v in row) + "\n" for row in rows))  # fmt: skip
+        with bulk_load(cursor, [table]):
+            copy_lines(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN",
+                       ("\t".join(NULL if v is None else str(v) for v in row) + "\n" for row in rows))  # fmt: skip
         cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
 
 

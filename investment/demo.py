@@ -15,7 +15,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from demo.builders import NULL, _text, copy_lines
+from demo.builders import NULL, _text, bulk_load, copy_lines
 from projects.choices import Stage
 from projects.models import Project
 
@@ -155,61 +155,62 @@ def seed_progress(builder, chunk=CHUNK):
             [ProgressEntry._meta.db_table, Problem._meta.db_table, ProcedureItem._meta.db_table,
              FundingSource._meta.db_table],
         )  # fmt: skip
-        last_id = 0
-        while True:
-            projects = list(
-                building.filter(id__gt=last_id).values_list(
-                    "id", "total_investment", "actual_start", "actual_completion", "region_id", "stage"
-                )[:chunk]
-            )
-            if not projects:
-                break
-            last_id = projects[-1][0]
-            entries, problems = [], []
-            for pk, total, start, completion, region_id, stage in projects:
-                start = (start or first).replace(day=1)
-                end = (completion or today).replace(day=1)
-                duration = max(_months_between(start, (completion or horizon)), 6)
-                per_month = total / Decimal(duration)
-                spent = zero
-                # Months before the window count towards since-start: approximate them as one earlier entry.
-                before = min(_months_between(start, first), duration)
-                if before > 0 and start < first:
-                    amount = (per_month * before * Decimal(uniform(0.7, 1.0))).quantize(CENT)
-                    amount = min(amount, total * cap).quantize(CENT)
-                    spent += amount
-                    entries.append(f"{pk}\t{before_first}\t{amount}\t前期累计完成\t" + verified_tail)
-                index = _months_between(first, start) if start > first else 0
-                stop = _months_between(first, min(end, this_month))
-                while index <= stop:
-                    amount = (per_month * Decimal(uniform(0.4, 1.5))).quantize(CENT)
-                    amount = max(zero, min(amount, total - spent))
-                    spent += amount
-                    if index < last_reported_index:
-                        status = verified
-                    elif index == last_reported_index:
-                        status = submitted if random_() < 0.7 else verified
-                    else:
-                        status = draft
-                    text = choice(IMAGE_TEXTS).format(n=randrange(2, 12), p=randrange(20, 95))
-                    entries.append(
-                        f"{pk}\t{months[index]}\t{amount}\t{text}\t{choice(NEXT_STEPS)}" + status_tail[status]
-                    )
-                    index += 1
-                if stage == construction and random_() < 0.18:
-                    for _ in range(choice([1, 1, 2])):
-                        kind, text, unit = choice(problem_specs)
-                        deadline = today + datetime.timedelta(days=randrange(-90, 60))
-                        solved = random_() < 0.35
-                        status = solved_status if solved else choice(unsolved)
-                        problems.append(
-                            f"{pk}\t{text}\t{kind}\t{unit}\t\t{deadline}\t{status}\t{'已协调解决' if solved else ''}\t"
-                            f"county\t{min(deadline, today) if solved else NULL}\t1\t{now}\t{now}\t{region_id}\n"
+        with bulk_load(cursor, [ProgressEntry._meta.db_table, Problem._meta.db_table]):
+            last_id = 0
+            while True:
+                projects = list(
+                    building.filter(id__gt=last_id).values_list(
+                        "id", "total_investment", "actual_start", "actual_completion", "region_id", "stage"
+                    )[:chunk]
+                )
+                if not projects:
+                    break
+                last_id = projects[-1][0]
+                entries, problems = [], []
+                for pk, total, start, completion, region_id, stage in projects:
+                    start = (start or first).replace(day=1)
+                    end = (completion or today).replace(day=1)
+                    duration = max(_months_between(start, (completion or horizon)), 6)
+                    per_month = total / Decimal(duration)
+                    spent = zero
+                    # Months before the window count towards since-start: approximate them as one earlier entry.
+                    before = min(_months_between(start, first), duration)
+                    if before > 0 and start < first:
+                        amount = (per_month * before * Decimal(uniform(0.7, 1.0))).quantize(CENT)
+                        amount = min(amount, total * cap).quantize(CENT)
+                        spent += amount
+                        entries.append(f"{pk}\t{before_first}\t{amount}\t前期累计完成\t" + verified_tail)
+                    index = _months_between(first, start) if start > first else 0
+                    stop = _months_between(first, min(end, this_month))
+                    while index <= stop:
+                        amount = (per_month * Decimal(uniform(0.4, 1.5))).quantize(CENT)
+                        amount = max(zero, min(amount, total - spent))
+                        spent += amount
+                        if index < last_reported_index:
+                            status = verified
+                        elif index == last_reported_index:
+                            status = submitted if random_() < 0.7 else verified
+                        else:
+                            status = draft
+                        text = choice(IMAGE_TEXTS).format(n=randrange(2, 12), p=randrange(20, 95))
+                        entries.append(
+                            f"{pk}\t{months[index]}\t{amount}\t{text}\t{choice(NEXT_STEPS)}" + status_tail[status]
                         )
-            copy_lines(cursor, entry_copy, entries)
-            copy_lines(cursor, problem_copy, problems)
-            entry_count += len(entries)
-            problem_count += len(problems)
+                        index += 1
+                    if stage == construction and random_() < 0.18:
+                        for _ in range(choice([1, 1, 2])):
+                            kind, text, unit = choice(problem_specs)
+                            deadline = today + datetime.timedelta(days=randrange(-90, 60))
+                            solved = random_() < 0.35
+                            status = solved_status if solved else choice(unsolved)
+                            problems.append(
+                                f"{pk}\t{text}\t{kind}\t{unit}\t\t{deadline}\t{status}\t{'已协调解决' if solved else ''}\t"
+                                f"county\t{min(deadline, today) if solved else NULL}\t1\t{now}\t{now}\t{region_id}\n"
+                            )
+                copy_lines(cursor, entry_copy, entries)
+                copy_lines(cursor, problem_copy, problems)
+                entry_count += len(entries)
+                problem_count += len(problems)
         PeriodFreeze.objects.bulk_create(
             [PeriodFreeze(period=p, reason="演示数据:调度报告已印发") for p in frozen], ignore_conflicts=True
         )

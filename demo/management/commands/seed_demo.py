@@ -42,21 +42,31 @@ class Command(BaseCommand):
                 quiet_audit_triggers(cursor)
             people = builder.leaders()
             builder.projects(projects, people)
-            _analyze()
+            analyzed = {}
+            _analyze(analyzed)
             if not no_accounts:
                 builder.accounts(demo_password())  # before the extensions, which may give accounts roles
             for extend in _extensions():
                 extend(builder)
-                _analyze()
+                _analyze(analyzed)
         bar.close()
         self.stdout.write(f"demo data: {projects} projects in {time.monotonic() - started:.1f} s")
 
 
-def _analyze():
+def _analyze(analyzed):
     """Fresh COPY-loaded tables have no planner statistics; later extensions (reports, lights)
-    query them, and without statistics PostgreSQL picks nested loops that take minutes."""
+    query them, and without statistics PostgreSQL picks nested loops that take minutes. Only the
+    tables written to since the last call (``analyzed``: table -> rows inserted by then)."""
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("SELECT relid::regclass::text, n_tup_ins FROM pg_stat_xact_user_tables WHERE n_tup_ins > 0")
+        changed = [table for table, inserted in cursor.fetchall() if analyzed.get(table) != inserted]
+        for table in changed:
+            cursor.execute(f"ANALYZE {table}")
+        cursor.execute(
+            "SELECT relid::regclass::text, n_tup_ins FROM pg_stat_xact_user_tables WHERE relid::regclass::text = ANY(%s)",
+            [changed],
+        )
+        analyzed.update(cursor.fetchall())
 
 
 def _extensions():
