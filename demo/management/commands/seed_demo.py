@@ -36,21 +36,38 @@ class Command(BaseCommand):
         reference_data_load()
         bar = tqdm(total=projects, unit="项目", disable=no_progress_bar or not sys.stderr.isatty(), file=sys.stderr)
         builder = DemoBuilder(seed=seed, progress=bar.update)
+        steps = []  # (step, seconds), shown with -v 2
+
+        def step(name, since):
+            steps.append((name, time.monotonic() - since))
+            return time.monotonic()
+
         # All or nothing, and without audit events: seeded rows are not user edits.
         with transaction.atomic():
             with connection.cursor() as cursor:
                 quiet_audit_triggers(cursor)
+            since = time.monotonic()
             people = builder.leaders()
             builder.projects(projects, people)
+            since = step("projects", since)
             analyzed = {}
             _analyze(analyzed)
+            since = step("analyze", since)
             if not no_accounts:
                 builder.accounts(demo_password())  # before the extensions, which may give accounts roles
+                since = step("accounts", since)
             for extend in _extensions():
                 extend(builder)
+                since = step(f"{extend.__module__}.{extend.__name__}", since)
                 _analyze(analyzed)
+                since = step("analyze", since)
+            commit_started = time.monotonic()
+        step("commit", commit_started)
         bar.close()
         self.stdout.write(f"demo data: {projects} projects in {time.monotonic() - started:.1f} s")
+        if options["verbosity"] >= 2:
+            for name, seconds in steps:
+                self.stdout.write(f"  {name}: {seconds:.2f} s")
 
 
 def _analyze(analyzed):
