@@ -88,3 +88,48 @@ def copy_reference(tables):
         seconds = time.perf_counter() - started
         cursor.execute("DROP SCHEMA bench_ref CASCADE")
     return seconds
+
+
+def seed_growth(sizes, keep=False):
+    """Time seed_demo at each size on a fresh database of its own (anshan_bench_seed_<n>), in a
+    process of its own so that its peak memory is its own. Returns one dict per size."""
+    import re
+    import subprocess
+    import sys
+
+    manage = [sys.executable, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "manage.py")]
+    results = []
+    for n in sizes:
+        url = database_url(f"seed_{n}")
+        drop_and_create(url)
+        env = dict(os.environ, DATABASE_URL=url, DEBUG="false", LOG_LEVEL="WARNING")
+        for step in (["migrate", "-v0"], ["load_reference", "-v0"]):
+            subprocess.run([*manage, *step], env=env, check=True)  # noqa: S603 (our own manage.py)
+        process = subprocess.Popen(  # noqa: S603 (our own manage.py)
+            [*manage, "seed_demo", "--projects", str(n), "--no-accounts", "--no-progress-bar"],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        output = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        if status:
+            raise RuntimeError(f"seed_demo --projects {n} failed: {output}")
+        seconds = float(re.search(r"in ([0-9.]+) s", output).group(1))
+        with psycopg.connect(_libpq(url)) as conn, conn.cursor() as cursor:
+            rows = sum(table_counts(cursor).values())
+        results.append({"projects": n, "seconds": seconds, "ms_per_project": seconds * 1000 / n, "rows": rows,
+                        "peak_rss_mb": round(usage.ru_maxrss / 1024)})  # fmt: skip
+        print(results[-1], flush=True)
+        if not keep:
+            parts = urlsplit(url)
+            with psycopg.connect(_libpq(urlunsplit(parts._replace(path="/postgres"))), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
+    return results
+
+
+if __name__ == "__main__":
+    # python -m bench.dataset 5000 50000 200000 [--keep]: does seed_demo grow linearly, in bounded memory?
+    import sys
+
+    seed_growth([int(a) for a in sys.argv[1:] if a.isdigit()], keep="--keep" in sys.argv)
