@@ -305,79 +305,86 @@ class DemoBuilder:
         first_reason, other_reason = change_tail.format("登记入库"), change_tail.format("")
         history = self._history
 
+        index = len(ARTICLE_PROJECTS)
+
+        def chunk_lines(start, stop, change_lines):
+            """Yield the project lines of offsets start..stop-1 (the COPY sends each block while the next
+            is built, so the server works in parallel); collect their stage changes."""
+            nonlocal index
+            for offset in range(start, stop):
+                project_id = first_id + offset
+                if offset < len(article):
+                    spec = article[offset]
+                    region = self.regions[spec["region"]]
+                    region_name, region_id, _, centre = region_info[region.pk]
+                    sector_id = str(self.sectors[spec["sector"]].pk) if spec["sector"] else NULL
+                    category_id = categories[spec["category"]].pk
+                    department_id = self.departments[spec["department"]].pk
+                    total_investment = spec["total_investment"]
+                    stage = str(spec["stage"])
+                    start_type = spec["start_type"]
+                    planned_start, actual_start, planned_completion, actual_completion = (
+                        spec["planned_start"], spec["actual_start"], spec["planned_completion"],
+                        spec["actual_completion"],
+                    )  # fmt: skip
+                    name, investor, description = (
+                        _text(spec["name"]),
+                        _text(spec["investor"]),
+                        _text(spec["description"]),
+                    )
+                    code = _text(spec["code"])
+                else:
+                    stage = plan[offset - len(article)]
+                    key_started = stage == construction and random_() < key_share
+                    region = choices(regions, cum_weights=region_cum)[0]
+                    region_name, region_id, division, centre = region_info[region.pk]
+                    sector_id = choice(sector_ids)
+                    category_key = choices(category_keys, cum_weights=category_cum)[0]
+                    category_id = categories[category_key].pk
+                    department_id = choice(department_ids[category_key])
+                    total_investment = self._amount(stage, key_started)
+                    start_type, planned_start, actual_start, planned_completion, actual_completion = self._dates(
+                        stage, key_started
+                    )
+                    name = f"{region_name}{names0[below(n0)]}{names1[below(n1)]}{names2[below(n2)]}"
+                    investor = f"{investors0[below(i0)]}{investors1[below(i1)]}{investors2[below(i2)]}"
+                    description = ""
+                    code = project_code(self.year, division, index) if random_() < 0.9 else NULL
+                    index += 1
+                annual_plan = _money(total_investment * Decimal(uniform(0.15, 0.6)))
+                if stage in no_plan:
+                    annual_plan = zero if stage != signed else _money(annual_plan / 4)
+                lon, lat = centre
+                address = f"{region_name}{randrange(1, 300)}号地块"
+                longitude = _money(lon + uniform(-0.08, 0.08))
+                latitude = _money(lat + uniform(-0.06, 0.06))
+                city_leader = city[below(len(city))] if total_investment >= 5000 else NULL
+                yield (
+                    f"{project_id}\t{code}\t{name}\t{investor}\t{description}\t{region_id}\t{sector_id}\t"
+                    f"{category_id}\t{department_id}\t{total_investment}\t{annual_plan}\t{stage}\t{start_type}\t"
+                    f"{planned_start or NULL}\t{actual_start or NULL}\t{planned_completion or NULL}\t"
+                    f"{actual_completion or NULL}\t{address}\t{longitude}0000\t{latitude}0000\t{city_leader}\t"
+                    f"{county[below(len(county))]}\t{steward[below(len(steward))]}\t{now}\t{now}\n"
+                )
+                for from_stage, to_stage, st, on in history(stage, actual_start, actual_completion, start_type):
+                    change_lines.append(
+                        f"{project_id}\t{from_stage}\t{to_stage}\t{st}\t{on}"
+                        + (other_reason if from_stage else first_reason)
+                    )
+
         with transaction.atomic(), connection.cursor() as cursor, bulk_load(cursor, BULK_TABLES):
             quiet_audit_triggers(cursor)
             cursor.execute("SELECT nextval('projects_project_id_seq')")
             first_id = cursor.fetchone()[0]
             cursor.execute("SELECT setval('projects_project_id_seq', %s)", [first_id + total])
             done = 0
-            index = len(ARTICLE_PROJECTS)
             while done < total:
-                project_lines, change_lines = [], []
-                for offset in range(done, min(done + chunk, total)):
-                    project_id = first_id + offset
-                    if offset < len(article):
-                        spec = article[offset]
-                        region = self.regions[spec["region"]]
-                        region_name, region_id, _, centre = region_info[region.pk]
-                        sector_id = str(self.sectors[spec["sector"]].pk) if spec["sector"] else NULL
-                        category_id = categories[spec["category"]].pk
-                        department_id = self.departments[spec["department"]].pk
-                        total_investment = spec["total_investment"]
-                        stage = str(spec["stage"])
-                        start_type = spec["start_type"]
-                        planned_start, actual_start, planned_completion, actual_completion = (
-                            spec["planned_start"], spec["actual_start"], spec["planned_completion"],
-                            spec["actual_completion"],
-                        )  # fmt: skip
-                        name, investor, description = (
-                            _text(spec["name"]),
-                            _text(spec["investor"]),
-                            _text(spec["description"]),
-                        )
-                        code = _text(spec["code"])
-                    else:
-                        stage = plan[offset - len(article)]
-                        key_started = stage == construction and random_() < key_share
-                        region = choices(regions, cum_weights=region_cum)[0]
-                        region_name, region_id, division, centre = region_info[region.pk]
-                        sector_id = choice(sector_ids)
-                        category_key = choices(category_keys, cum_weights=category_cum)[0]
-                        category_id = categories[category_key].pk
-                        department_id = choice(department_ids[category_key])
-                        total_investment = self._amount(stage, key_started)
-                        start_type, planned_start, actual_start, planned_completion, actual_completion = self._dates(
-                            stage, key_started
-                        )
-                        name = f"{region_name}{names0[below(n0)]}{names1[below(n1)]}{names2[below(n2)]}"
-                        investor = f"{investors0[below(i0)]}{investors1[below(i1)]}{investors2[below(i2)]}"
-                        description = ""
-                        code = project_code(self.year, division, index) if random_() < 0.9 else NULL
-                        index += 1
-                    annual_plan = _money(total_investment * Decimal(uniform(0.15, 0.6)))
-                    if stage in no_plan:
-                        annual_plan = zero if stage != signed else _money(annual_plan / 4)
-                    lon, lat = centre
-                    address = f"{region_name}{randrange(1, 300)}号地块"
-                    longitude = _money(lon + uniform(-0.08, 0.08))
-                    latitude = _money(lat + uniform(-0.06, 0.06))
-                    city_leader = city[below(len(city))] if total_investment >= 5000 else NULL
-                    project_lines.append(
-                        f"{project_id}\t{code}\t{name}\t{investor}\t{description}\t{region_id}\t{sector_id}\t"
-                        f"{category_id}\t{department_id}\t{total_investment}\t{annual_plan}\t{stage}\t{start_type}\t"
-                        f"{planned_start or NULL}\t{actual_start or NULL}\t{planned_completion or NULL}\t"
-                        f"{actual_completion or NULL}\t{address}\t{longitude}0000\t{latitude}0000\t{city_leader}\t"
-                        f"{county[below(len(county))]}\t{steward[below(len(steward))]}\t{now}\t{now}\n"
-                    )
-                    for from_stage, to_stage, st, on in history(stage, actual_start, actual_completion, start_type):
-                        change_lines.append(
-                            f"{project_id}\t{from_stage}\t{to_stage}\t{st}\t{on}"
-                            + (other_reason if from_stage else first_reason)
-                        )
-                copy_lines(cursor, project_copy, project_lines)
+                stop = min(done + chunk, total)
+                change_lines = []
+                copy_lines(cursor, project_copy, chunk_lines(done, stop, change_lines))
                 copy_lines(cursor, change_copy, change_lines)
-                done += len(project_lines)
-                self.progress(len(project_lines))
+                self.progress(stop - done)
+                done = stop
         return total
 
 
@@ -393,7 +400,9 @@ def _text(value):
 
 
 def copy_lines(cursor, sql, lines, block=1 << 20):
-    """COPY ready-made text lines (each ending in a newline), written in big blocks."""
+    """COPY text lines (each ending in a newline) in big blocks; ``lines`` may be a generator, so
+    the server inserts one block while the next is built. Returns the number of lines."""
+    count = 0
     with cursor.cursor.copy(sql) as copy:
         buffer, size = [], 0
         for line in lines:
@@ -401,9 +410,12 @@ def copy_lines(cursor, sql, lines, block=1 << 20):
             size += len(line)
             if size >= block:
                 copy.write("".join(buffer))
+                count += len(buffer)
                 buffer, size = [], 0
         if buffer:
             copy.write("".join(buffer))
+            count += len(buffer)
+    return count
 
 
 BULK_TABLES = [Project._meta.db_table, StageChange._meta.db_table]

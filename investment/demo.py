@@ -154,6 +154,52 @@ def seed_progress(builder, chunk=CHUNK):
     entry_count = problem_count = 0
     building = Project.objects.filter(stage__in=[Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING]).order_by("id")
     frozen = [_month(this_month, n) for n in range(2, MONTHS + 1)]
+
+    def entry_lines(projects, problems):
+        """Yield the progress entries of ``projects`` (the COPY sends each block while the next is
+        built, so the server works in parallel); collect their problems."""
+        for pk, total, start, completion, region_id, stage in projects:
+            start = (start or first).replace(day=1)
+            end = (completion or today).replace(day=1)
+            duration = max(_months_between(start, (completion or horizon)), 6)
+            per_month = total / Decimal(duration)
+            spent = zero
+            # Months before the window count towards since-start: approximate them as one earlier entry.
+            before = min(_months_between(start, first), duration)
+            if before > 0 and start < first:
+                amount = (per_month * before * Decimal(uniform(0.7, 1.0))).quantize(CENT)
+                amount = min(amount, total * cap).quantize(CENT)
+                spent += amount
+                yield f"{pk}\t{before_first}\t{amount}\t前期累计完成\t" + verified_tail
+            index = _months_between(first, start) if start > first else 0
+            stop = _months_between(first, min(end, this_month))
+            while index <= stop:
+                amount = (per_month * Decimal(0.4 + month_width * random_())).quantize(CENT)
+                amount = max(zero, min(amount, total - spent))
+                spent += amount
+                if index < last_reported_index:
+                    status = verified
+                elif index == last_reported_index:
+                    status = submitted if random_() < 0.7 else verified
+                else:
+                    status = draft
+                text = IMAGE_TEXTS[randbelow(image_count)].format(n=2 + randbelow(10), p=20 + randbelow(75))
+                yield (
+                    f"{pk}\t{months[index]}\t{amount}\t{text}\t{NEXT_STEPS[randbelow(step_count)]}"
+                    + status_tail[status]
+                )
+                index += 1
+            if stage == construction and random_() < 0.18:
+                for _ in range(choice([1, 1, 2])):
+                    kind, text, unit = choice(problem_specs)
+                    deadline = today + datetime.timedelta(days=randrange(-90, 60))
+                    solved = random_() < 0.35
+                    status = solved_status if solved else choice(unsolved)
+                    problems.append(
+                        f"{pk}\t{text}\t{kind}\t{unit}\t\t{deadline}\t{status}\t{'已协调解决' if solved else ''}\t"
+                        f"county\t{min(deadline, today) if solved else NULL}\t1\t{now}\t{now}\t{region_id}\n"
+                    )
+
     with transaction.atomic(), connection.cursor() as cursor:
         _quiet_triggers(
             cursor,
@@ -171,52 +217,9 @@ def seed_progress(builder, chunk=CHUNK):
                 if not projects:
                     break
                 last_id = projects[-1][0]
-                entries, problems = [], []
-                for pk, total, start, completion, region_id, stage in projects:
-                    start = (start or first).replace(day=1)
-                    end = (completion or today).replace(day=1)
-                    duration = max(_months_between(start, (completion or horizon)), 6)
-                    per_month = total / Decimal(duration)
-                    spent = zero
-                    # Months before the window count towards since-start: approximate them as one earlier entry.
-                    before = min(_months_between(start, first), duration)
-                    if before > 0 and start < first:
-                        amount = (per_month * before * Decimal(uniform(0.7, 1.0))).quantize(CENT)
-                        amount = min(amount, total * cap).quantize(CENT)
-                        spent += amount
-                        entries.append(f"{pk}\t{before_first}\t{amount}\t前期累计完成\t" + verified_tail)
-                    index = _months_between(first, start) if start > first else 0
-                    stop = _months_between(first, min(end, this_month))
-                    while index <= stop:
-                        amount = (per_month * Decimal(0.4 + month_width * random_())).quantize(CENT)
-                        amount = max(zero, min(amount, total - spent))
-                        spent += amount
-                        if index < last_reported_index:
-                            status = verified
-                        elif index == last_reported_index:
-                            status = submitted if random_() < 0.7 else verified
-                        else:
-                            status = draft
-                        text = IMAGE_TEXTS[randbelow(image_count)].format(n=2 + randbelow(10), p=20 + randbelow(75))
-                        entries.append(
-                            f"{pk}\t{months[index]}\t{amount}\t{text}\t{NEXT_STEPS[randbelow(step_count)]}"
-                            + status_tail[status]
-                        )
-                        index += 1
-                    if stage == construction and random_() < 0.18:
-                        for _ in range(choice([1, 1, 2])):
-                            kind, text, unit = choice(problem_specs)
-                            deadline = today + datetime.timedelta(days=randrange(-90, 60))
-                            solved = random_() < 0.35
-                            status = solved_status if solved else choice(unsolved)
-                            problems.append(
-                                f"{pk}\t{text}\t{kind}\t{unit}\t\t{deadline}\t{status}\t{'已协调解决' if solved else ''}\t"
-                                f"county\t{min(deadline, today) if solved else NULL}\t1\t{now}\t{now}\t{region_id}\n"
-                            )
-                copy_lines(cursor, entry_copy, entries)
-                copy_lines(cursor, problem_copy, problems)
-                entry_count += len(entries)
-                problem_count += len(problems)
+                problems = []
+                entry_count += copy_lines(cursor, entry_copy, entry_lines(projects, problems))
+                problem_count += copy_lines(cursor, problem_copy, problems)
         PeriodFreeze.objects.bulk_create(
             [PeriodFreeze(period=p, reason="演示数据:调度报告已印发") for p in frozen], ignore_conflicts=True
         )
