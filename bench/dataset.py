@@ -118,7 +118,7 @@ def seed_growth(sizes, keep=False):
         seconds = float(re.search(r"in ([0-9.]+) s", output).group(1))
         with psycopg.connect(_libpq(url)) as conn, conn.cursor() as cursor:
             rows = sum(table_counts(cursor).values())
-        results.append({"projects": n, "seconds": seconds, "ms_per_project": seconds * 1000 / n, "rows": rows,
+        results.append({"projects": n, "seconds": seconds, "ms_per_project": round(seconds * 1000 / n, 3), "rows": rows,
                         "peak_rss_mb": round(usage.ru_maxrss / 1024)})  # fmt: skip
         print(results[-1], flush=True)
         if not keep:
