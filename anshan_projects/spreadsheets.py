@@ -14,6 +14,7 @@ constant_memory mode (inline strings, numbers with a style index), so the file i
 import datetime
 import functools
 import math
+import os
 import re
 from decimal import Decimal
 from itertools import count
@@ -42,10 +43,11 @@ class StreamingWorkbook:
     """
 
     def __init__(self, target):
-        self.book = xlsxwriter.Workbook(
-            target,
-            {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "in_memory": False},
-        )
+        options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "in_memory": False}
+        if isinstance(target, (str, os.PathLike)):
+            # The row files go beside the target, where whoever owns it can clean up after a crash.
+            options["tmpdir"] = os.path.dirname(os.path.abspath(target))
+        self.book = xlsxwriter.Workbook(target, options)
         self.header = self.book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True})
         self.money = self.book.add_format({"num_format": "#,##0.00"})
         self.percent = self.book.add_format({"num_format": "0.0%"})
