@@ -101,6 +101,37 @@ def categories_all():
     return Category.objects.all()
 
 
+def filter_choices(*, user):
+    """The list filters' reference lists in one query (UNION ALL) instead of four: {"region": [...],
+    "sector": [...], "category": [...], "department": [...]}, each a list of (id, key, name) in the
+    models' own order. Reference lists are public within the system (see ``regions_visible``)."""
+    from django.db.models import F
+
+    def part(model, name, key, order_text):
+        return (
+            model.objects.order_by()
+            .annotate(
+                _list=Value(name, output_field=CharField()),
+                _key=key,
+                _o1=order_text,
+                _o2=F("sort_order"),
+            )
+            .values_list("_list", "id", "_key", "name", "_o1", "_o2")
+        )
+
+    blank = Value("", output_field=CharField())
+    union = part(Region, "region", F("key"), blank).union(
+        part(Sector, "sector", blank, F("kind")),
+        part(Category, "category", F("key"), blank),
+        part(Department, "department", F("key"), blank),
+        all=True,
+    )
+    result = {"region": [], "sector": [], "category": [], "department": []}
+    for list_name, pk, key, name, _o1, _o2 in sorted(union, key=lambda r: (r[0], r[4], r[5], r[1])):
+        result[list_name].append((pk, key, name))
+    return result
+
+
 def year_fraction_elapsed(on: datetime.date) -> Decimal:
     """Share of the calendar year elapsed at the end of the given day (time-proportional target)."""
     start = datetime.date(on.year, 1, 1)
