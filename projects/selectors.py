@@ -75,7 +75,7 @@ def project_list(*, user, filters=None, action=Action.VIEW, thresholds_in_query=
 def project_get(*, user, pk, action=Action.VIEW):
     """One project in the user's scope; outside scope it does not exist (404)."""
     try:
-        return project_queryset(user=user, action=action).get(pk=pk)
+        return project_queryset(user=user, action=action, thresholds_in_query=True).get(pk=pk)
     except (Project.DoesNotExist, ValueError, TypeError):
         raise Http404("项目不存在。") from None
 
