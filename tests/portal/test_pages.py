@@ -315,3 +315,20 @@ def test_breakdowns_in_two_queries_add_up_as_one_field_at_a_time(leader, haichen
     assert by_region["海城市"]["plan"] == Decimal("500") and by_region["海城市"]["done"] == Decimal("50")
     assert by_region["海城市"]["count"] == 2 and by_region["海城市"]["rate"] == Decimal("0.1000")
     assert sum(row["count"] for row in together["sector"]) == 2  # the project without a sector is left out
+
+
+def test_dashboard_figures_cached_by_one_worker_never_reach_another_county(
+    client, county_user, other_county_user, haicheng
+):
+    """The cache is shared by every worker: its key holds the scope, so each county gets its own."""
+    from django.core.cache import cache
+
+    cache.clear()
+    _entry(_building(annual_plan=Decimal("1000")), 1, "100")  # 铁东区
+    _entry(_building(region=haicheng, annual_plan=Decimal("1000")), 1, "7")
+    client.force_login(county_user)
+    assert client.get("/dashboard/").context["figures"]["ytd"] == Decimal("100")
+    client.force_login(other_county_user)
+    assert client.get("/dashboard/").context["figures"]["ytd"] == Decimal("7")
+    client.force_login(county_user)
+    assert client.get("/dashboard/").context["figures"]["ytd"] == Decimal("100")
