@@ -144,13 +144,12 @@ def pool_summary(*, user, region=None):
     qs = Project.objects.restrict(user)
     if region is not None:
         qs = qs.filter(region=region)
-    rows = qs.values("stage").annotate(
-        count=Count("id"),
-        total=Coalesce(Sum("total_investment"), Value(ZERO), output_field=DecimalField()),
-    )
+    # total_investment is NOT NULL, so a stage's sum (a group has at least one row) is never NULL:
+    # no COALESCE needed; stages without projects get their zeros here.
+    rows = qs.values_list("stage").annotate(count=Count("id"), total=Sum("total_investment"))
     result = {stage: {"count": 0, "total": ZERO} for stage in Stage.values}
-    for row in rows:
-        result[row["stage"]] = {"count": row["count"], "total": row["total"]}
+    for stage, count, total in rows:
+        result[stage] = {"count": count, "total": total}
     return result
 
 
