@@ -3,6 +3,7 @@
 import gc
 import json
 import os
+import re
 import statistics
 import time
 from dataclasses import asdict, dataclass, field
@@ -120,7 +121,7 @@ def table(rows, scale, previous=None):
     if previous:
         head.append(f"growth vs {previous['scale']}")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    before = {(r["operation"]): r for r in (previous or {}).get("rows", [])}
+    before = {_key(r["operation"]): r for r in (previous or {}).get("rows", [])}
     for row in rows:
         refs = list(row.references.items()) or [(None, None)]
         for index, (name, ref) in enumerate(refs):
@@ -139,7 +140,7 @@ def table(rows, scale, previous=None):
                 row.verdict if first else "",
             ]
             if previous:
-                old = before.get(row.operation)
+                old = before.get(_key(row.operation))
                 growth = ""
                 if first and old and old.get("ours") and row.ours:
                     growth = f"{row.ours.median / old['ours']['median']:.1f}x"
@@ -148,6 +149,12 @@ def table(rows, scale, previous=None):
                 cells.append(growth)
             lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
+
+
+def _key(operation):
+    """Rows match across scales by their operation with the sizes in it left out
+    ("tier-1 report ..., xlsx: 3,643 projects" and "...: 72,861 projects" are the same row)."""
+    return re.sub(r"\d[\d,.]*", "N", operation)
 
 
 def write_json(path, payload):

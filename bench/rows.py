@@ -397,8 +397,9 @@ IMPORT_PREFIX = "2026-210302-04-01-B"
 
 
 def remove_import_projects():
-    """The import row's own projects must not change what the other rows measure."""
-    with raw().transaction(), raw().cursor() as cursor:
+    """The import row's own projects must not change what the other rows measure. Runs before a
+    possible rebuild (DROP DATABASE ... WITH (FORCE)), so on a connection of its own."""
+    with raw_connection() as conn, conn.transaction(), conn.cursor() as cursor:
         cursor.execute(
             "DELETE FROM investment_progressentry WHERE project_id IN"
             " (SELECT id FROM projects_project WHERE code LIKE %s)",

@@ -327,6 +327,18 @@ def _long_statements():
             cursor.execute("SELECT set_config('statement_timeout', %s, false)", [previous])
 
 
+def _sweep_abandoned(tmp_dir):
+    """Remove what killed builds left in the report temp dir (their file and XlsxWriter's row
+    files): untouched for longer than a claim stays valid, so no live build owns them."""
+    cutoff = time.time() - stale_after().total_seconds()
+    for path in tmp_dir.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:
+            pass  # another worker swept it first
+
+
 def report_build(*, report_id):
     """Build one report under a claim (Healthchecks style). Returns "done" or "skipped".
 
@@ -349,6 +361,7 @@ def report_build(*, report_id):
     started = time.monotonic()
     tmp_dir = Path(settings.MEDIA_ROOT) / "reports" / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
+    _sweep_abandoned(tmp_dir)
     handle, tmp_name = tempfile.mkstemp(dir=tmp_dir, suffix=f".{report.format}.part")
     tmp_path = Path(tmp_name)
     stored = None

@@ -221,6 +221,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 # A report whose worker sent no progress for this long is presumed dead and built again elsewhere.
 DISPATCH_REPORT_STALE_SECONDS = env.int("DISPATCH_REPORT_STALE_SECONDS", default=600)
+# Where users reach the site: links in e-mails and robot messages are made absolute with it.
+SITE_URL = env("SITE_URL", default="")
 # Days an escalated problem has at its new tier before it escalates again.
 DISPATCH_ESCALATION_INTERVAL_DAYS = env.int("DISPATCH_ESCALATION_INTERVAL_DAYS", default=7)
 

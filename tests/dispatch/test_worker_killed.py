@@ -107,3 +107,5 @@ def test_a_worker_killed_mid_report_leaves_it_retryable(worker_process, groups):
     assert int(report.claim_token.split(":")[1]) != child_pid
     # One finished file, no half-written one left behind where users could reach it.
     assert [p.name for p in media.rglob("reports/*/*/*.xlsx")] == [os.path.basename(report.file.name)]
+    # The killed attempt's temporary files (its .part and XlsxWriter's row files) were swept.
+    assert [p.name for p in media.rglob("reports/tmp/*")] == []

@@ -188,3 +188,13 @@ def test_preferences_page_saves_choices(client, county_user):
     client.post("/inbox/preferences/", {"webhook": "on"})
     pref = ChannelPreference.objects.get(user=county_user)
     assert (pref.email, pref.webhook) == (False, True)
+
+
+def test_links_in_emails_are_absolute_with_the_site_url(county_user, django_capture_on_commit_callbacks, settings):
+    settings.SITE_URL = "https://projects.anshan.gov.cn/"
+    county_user.email = "alice@example.cn"
+    county_user.save()
+    with django_capture_on_commit_callbacks(execute=False):
+        notify_once([county_user], body="请于三日内回复", link="/supervision/orders/1/")
+    assert services.delivery_send(delivery_id=Delivery.objects.get().pk) is True
+    assert "https://projects.anshan.gov.cn/supervision/orders/1/" in mail.outbox[0].body
