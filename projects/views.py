@@ -121,7 +121,9 @@ def _wan(value):
 @login_required
 def project_list(request):
     filterset, qs = _filtered(request, thresholds_in_query=True)
-    page = Paginator(qs.values(*LIST_ROW_VALUES), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = qs.values(*LIST_ROW_VALUES)
+    rows.count = qs.count  # the page count without the joins the row columns need (as the API list)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _list_rows(page.object_list)
     current = request.GET.get("ordering", "")
     base = _querystring(request, drop=("page", "ordering"))
