@@ -1,4 +1,8 @@
-"""Database sessions that ignore malformed session cookies.
+"""Database sessions, read through the cache, that ignore malformed session cookies.
+
+Sessions live in PostgreSQL (the record of who is signed in survives a Redis outage); a copy is
+kept in the shared cache (``cached_db``), so a signed-in request usually reads its session without
+a database query. When Redis is down, reads fall back to PostgreSQL (anshan_projects.cache).
 
 Django's database backend looks any cookie value up in PostgreSQL; a value holding a NUL byte
 makes psycopg raise DataError, so a forged cookie turned every page into a 500 (found by the
@@ -6,9 +10,9 @@ schemathesis run). Django's own keys are 32 lowercase letters and digits: anythi
 treated as no session at all.
 """
 
-from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDatabaseSessionStore
 
 
-class SessionStore(DatabaseSessionStore):
+class SessionStore(CachedDatabaseSessionStore):
     def _validate_session_key(self, key):
         return bool(super()._validate_session_key(key)) and key.isascii() and key.isalnum()

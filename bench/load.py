@@ -85,6 +85,7 @@ def run(*, database_url, users, concurrency=50, seconds=60, think=(0.5, 1.5), wo
 
 def _drive(port, sessions, seconds, think):
     latencies, errors, lock = [], [], threading.Lock()
+    by_page = {}  # page kind -> latencies, to see which page holds the p95
     stop_at = time.monotonic() + seconds
     pages = ["/", "/projects/?page={page}", "/projects/{pk}/"]
 
@@ -93,7 +94,8 @@ def _drive(port, sessions, seconds, think):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         time.sleep(rng.uniform(0, think[1]))  # users do not all arrive in the same millisecond
         while time.monotonic() < stop_at:
-            path = rng.choice(pages).format(page=rng.randint(1, 20), pk=rng.choice(project_ids))
+            kind = rng.choice(pages)
+            path = kind.format(page=rng.randint(1, 20), pk=rng.choice(project_ids))
             started = time.perf_counter()
             try:
                 try:
@@ -122,6 +124,7 @@ def _drive(port, sessions, seconds, think):
             elapsed = time.perf_counter() - started
             with lock:
                 latencies.append(elapsed)
+                by_page.setdefault(kind, []).append(elapsed)
                 if not ok:
                     errors.append((path, status))
             time.sleep(rng.uniform(*think))
@@ -143,4 +146,9 @@ def _drive(port, sessions, seconds, think):
         "median": statistics.median(latencies) if latencies else None,
         "p95": p95,
         "rps": len(latencies) / seconds,
-    }
+        "by_page": {
+            kind: {"requests": len(values), "median": statistics.median(values),
+                   "p95": sorted(values)[int(0.95 * (len(values) - 1))]}
+            for kind, values in by_page.items()
+        },
+    }  # fmt: skip

@@ -277,6 +277,46 @@ def project_audit(*, user, project, limit=200):
     return pghistory.models.Events.objects.references(project).order_by("-pgh_created_at")[:limit]
 
 
+AUDIT_CACHE_SECONDS = 300
+
+
+def _audit_version():
+    """The latest event id of every audit table, in one cheap query (each a max over a primary key).
+    pghistory records inserts and updates as new events, so a project's audit list changes only when
+    one of these moves."""
+    import pghistory.models
+    from django.apps import apps
+    from django.db import connection
+
+    tables = sorted(
+        m._meta.db_table
+        for m in apps.get_models()
+        if issubclass(m, pghistory.models.Event) and m._meta.managed and not m._meta.proxy
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f'(SELECT max(pgh_id) FROM "{table}")' for table in tables))
+        return "|".join(str(value) for value in cursor.fetchone())
+
+
+def project_audit_cached(*, user, project, limit=100):
+    """``project_audit`` (the access check included, every time), its events kept in the shared cache
+    until any audit event is recorded: pghistory's aggregate query over every audit table costs about
+    10 ms to plan alone, and the list is the same for everyone who may see the project."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    if not Project.objects.restrict(user).filter(pk=project.pk).exists():
+        raise Http404("项目不存在。")
+    version = hashlib.sha256(_audit_version().encode()).hexdigest()[:16]
+    key = f"investment:audit:{project.pk}:{limit}:{version}"
+    events = cache.get(key)
+    if events is None:
+        events = list(pghistory.models.Events.objects.references(project).order_by("-pgh_created_at")[:limit])
+        cache.set(key, events, AUDIT_CACHE_SECONDS)
+    return events
+
+
 def project_section(*, user, project):
     """Everything the project page's progress section shows (a fixed number of queries)."""
     entries = list(entries_with_totals(user=user, project=project))
@@ -293,7 +333,7 @@ def project_section(*, user, project):
             children.setdefault(i.parent_id, []).append(i)
     for t in tops:
         t.sub_items = children.get(t.pk, [])
-    audit = list(project_audit(user=user, project=project, limit=100))
+    audit = project_audit_cached(user=user, project=project, limit=100)
     user_ids = {e.pgh_context.get("user") for e in audit if e.pgh_context and e.pgh_context.get("user")}
     names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
     for e in audit:

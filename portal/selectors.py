@@ -239,13 +239,20 @@ def county_todo(*, user, today=None):
     today = today or timezone.localdate()
     period = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     entered = ProgressEntry.objects.filter(project=OuterRef("pk"), period=period)
+    # Each list reads only the columns the to-do page shows (not every project column, description
+    # included, for each of up to 21 rows of five lists); anything else still loads on access.
     due = (
-        project_selectors.project_queryset(user=user, action=Action.CHANGE)
+        project_selectors.project_queryset(user=user, action=Action.CHANGE, thresholds_in_query=True)
         .filter(stage=Stage.CONSTRUCTION)
         .exclude(Exists(entered))
+        .select_related(None)
+        .select_related("region")
+        .only("id", "name", "total_investment", "stage", "region__id", "region__name", "region__key")
         .order_by("region__sort_order", "-total_investment", "id")
     )
-    entries = ProgressEntry.objects.restrict(user).select_related("project", "project__region")
+    entry_fields = ("id", "period", "status", "amount_completed", "return_reason", "project__id", "project__name",
+                    "project__region__id", "project__region__key", "project__region__name")  # fmt: skip
+    entries = ProgressEntry.objects.restrict(user).select_related("project", "project__region").only(*entry_fields)
     return {
         "period": period,
         "due": due,
@@ -254,10 +261,13 @@ def county_todo(*, user, today=None):
         "to_verify": ProgressEntry.objects.restrict(user, Action.VERIFY)
         .filter(status=EntryStatus.SUBMITTED)
         .select_related("project", "project__region")
+        .only(*entry_fields)
         .order_by("period", "id"),
-        "problems": investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved()).order_by(
-            "deadline", "id"
-        ),
+        "problems": investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved())
+        .select_related(None)
+        .select_related("project")
+        .only("id", "description", "deadline", "status", "project__id", "project__name")
+        .order_by("deadline", "id"),
     }
 
 

@@ -75,7 +75,7 @@ def project_list(*, user, filters=None, action=Action.VIEW, thresholds_in_query=
 def project_get(*, user, pk, action=Action.VIEW):
     """One project in the user's scope; outside scope it does not exist (404)."""
     try:
-        return project_queryset(user=user, action=action).get(pk=pk)
+        return project_queryset(user=user, action=action, thresholds_in_query=True).get(pk=pk)
     except (Project.DoesNotExist, ValueError, TypeError):
         raise Http404("项目不存在。") from None
 
@@ -101,6 +101,37 @@ def categories_all():
     return Category.objects.all()
 
 
+def filter_choices(*, user):
+    """The list filters' reference lists in one query (UNION ALL) instead of four: {"region": [...],
+    "sector": [...], "category": [...], "department": [...]}, each a list of (id, key, name) in the
+    models' own order. Reference lists are public within the system (see ``regions_visible``)."""
+    from django.db.models import F
+
+    def part(model, name, key, order_text):
+        return (
+            model.objects.order_by()
+            .annotate(
+                _list=Value(name, output_field=CharField()),
+                _key=key,
+                _o1=order_text,
+                _o2=F("sort_order"),
+            )
+            .values_list("_list", "id", "_key", "name", "_o1", "_o2")
+        )
+
+    blank = Value("", output_field=CharField())
+    union = part(Region, "region", F("key"), blank).union(
+        part(Sector, "sector", blank, F("kind")),
+        part(Category, "category", F("key"), blank),
+        part(Department, "department", F("key"), blank),
+        all=True,
+    )
+    result = {"region": [], "sector": [], "category": [], "department": []}
+    for list_name, pk, key, name, _o1, _o2 in sorted(union, key=lambda r: (r[0], r[4], r[5], r[1])):
+        result[list_name].append((pk, key, name))
+    return result
+
+
 def year_fraction_elapsed(on: datetime.date) -> Decimal:
     """Share of the calendar year elapsed at the end of the given day (time-proportional target)."""
     start = datetime.date(on.year, 1, 1)
@@ -113,13 +144,12 @@ def pool_summary(*, user, region=None):
     qs = Project.objects.restrict(user)
     if region is not None:
         qs = qs.filter(region=region)
-    rows = qs.values("stage").annotate(
-        count=Count("id"),
-        total=Coalesce(Sum("total_investment"), Value(ZERO), output_field=DecimalField()),
-    )
+    # total_investment is NOT NULL, so a stage's sum (a group has at least one row) is never NULL:
+    # no COALESCE needed; stages without projects get their zeros here.
+    rows = qs.values_list("stage").annotate(count=Count("id"), total=Sum("total_investment"))
     result = {stage: {"count": 0, "total": ZERO} for stage in Stage.values}
-    for row in rows:
-        result[row["stage"]] = {"count": row["count"], "total": row["total"]}
+    for stage, count, total in rows:
+        result[stage] = {"count": count, "total": total}
     return result
 
 

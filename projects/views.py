@@ -1,6 +1,7 @@
 import datetime
 import json
 import tempfile
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +23,7 @@ from .choices import KeyLevel, Stage, StartType
 from .forms import ProjectForm, ProjectPageFilterSet, StageChangeForm
 
 PAGE_SIZE = 50
+CENTS = Decimal("0.01")
 SORTABLE = [
     ("name", "项目名称"),
     ("total_investment", "计划总投资(万元)"),
@@ -43,8 +45,11 @@ def month_names():
     return [date_format(datetime.date(2000, m, 1), "M") for m in range(1, 13)]
 
 
-def _filtered(request):
-    filterset = ProjectPageFilterSet(request.GET or None, queryset=selectors.project_list(user=request.user))
+def _filtered(request, *, thresholds_in_query=False):
+    filterset = ProjectPageFilterSet(
+        request.GET or None,
+        queryset=selectors.project_list(user=request.user, thresholds_in_query=thresholds_in_query),
+    )
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     if not request.GET.get("ordering"):
         qs = qs.order_by("-total_investment", "id")
@@ -58,10 +63,68 @@ def _querystring(request, drop=("page",)):
     return params.urlencode()
 
 
+# What a list row shows, read with ``.values()`` (no model instance, no description text per row).
+LIST_ROW_VALUES = ["id", "name", "key_level", "region__name", "sector__name", "category__name", "stage",
+                   "total_investment", "annual_plan", "planned_start"]  # fmt: skip
+
+
+class ListRow(dict):
+    """A list row: a dict for the template (its fastest lookup), attributes for Python callers."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _list_rows(values):
+    """Display-ready rows: every per-row formatting (link, labels, money, dates) done here in one pass
+    rather than by template tags and filters cell by cell."""
+    from django.urls import reverse
+
+    placeholder = 2147483647
+    detail = reverse("projects:detail", args=[placeholder]).split(str(placeholder))
+    stages = {value: str(label) for value, label in Stage.choices}
+    key_tags = {KeyLevel.CITY.value: (_("市重点"), "tag"), KeyLevel.COUNTY.value: (_("县重点"), "tag muted")}
+    rows = []
+    for v in values:
+        key_label, key_class = key_tags.get(v["key_level"], ("", ""))
+        rows.append(
+            ListRow(
+                pk=v["id"],
+                name=v["name"],
+                url=f"{detail[0]}{v['id']}{detail[1]}",
+                key_level=v["key_level"],
+                key_label=key_label,
+                key_class=key_class,
+                region=v["region__name"],
+                sector=v["sector__name"] or "—",
+                category=v["category__name"],
+                stage=v["stage"],
+                stage_label=stages.get(v["stage"], v["stage"]),
+                total_investment=_wan(v["total_investment"]),
+                annual_plan=_wan(v["annual_plan"]),
+                planned_start=v["planned_start"].isoformat() if v["planned_start"] else "—",
+            )
+        )
+    return rows
+
+
+def _wan(value):
+    """万元 with thousands separators and two places (as the ``wan`` template filter)."""
+    return "—" if value is None else f"{value.quantize(CENTS):,}"
+
+
 @login_required
 def project_list(request):
-    filterset, qs = _filtered(request)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset, qs = _filtered(request, thresholds_in_query=True)
+    rows = qs.values(*LIST_ROW_VALUES)
+    rows.count = qs.count  # the page count without the joins the row columns need (as the API list)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _list_rows(page.object_list)
     current = request.GET.get("ordering", "")
     base = _querystring(request, drop=("page", "ordering"))
     sort_links = {}
@@ -73,36 +136,39 @@ def project_list(request):
         }
     data = filterset.data if filterset.is_bound else {}
     partial = bool(request.htmx) and request.htmx.target == "results" and not request.htmx.history_restore_request
-    return render(
-        request,
-        "projects/_project_results.html" if partial else "projects/project_list.html",
-        {
-            "page": page,
-            "filterset": filterset,
-            "selected": {
-                "region": data.get("region", ""),
-                "sector": data.get("sector", ""),
-                "category": data.get("category", ""),
-                "department": data.get("department", ""),
-                "stage": data.getlist("stage") if hasattr(data, "getlist") else [],
-                "start_type": data.getlist("start_type") if hasattr(data, "getlist") else [],
-                "key_level": data.get("key_level", ""),
-                "min_investment": data.get("min_investment", ""),
-                "max_investment": data.get("max_investment", ""),
-                "search": data.get("search", ""),
+    selected = {
+        "region": data.get("region", ""),
+        "sector": data.get("sector", ""),
+        "category": data.get("category", ""),
+        "department": data.get("department", ""),
+        "stage": data.getlist("stage") if hasattr(data, "getlist") else [],
+        "start_type": data.getlist("start_type") if hasattr(data, "getlist") else [],
+        "key_level": data.get("key_level", ""),
+        "min_investment": data.get("min_investment", ""),
+        "max_investment": data.get("max_investment", ""),
+        "search": data.get("search", ""),
+    }
+    context = {
+        "page": page,
+        "filterset": filterset,
+        "selected": selected,
+        "sort_links": sort_links,
+        "querystring": _querystring(request),
+        "export_query": _querystring(request),
+    }
+    if not partial:  # the filter form's choices: only the full page shows them
+        choices = selectors.filter_choices(user=request.user)
+        context["options"] = {
+            "region": [(key, name, key == selected["region"]) for _pk, key, name in choices["region"]],
+            **{
+                field: [(str(pk), name, str(pk) == selected[field]) for pk, _key, name in choices[field]]
+                for field in ("sector", "category", "department")
             },
-            "regions": selectors.regions_visible(user=request.user),
-            "sectors": selectors.sectors_all(),
-            "categories": selectors.categories_all(),
-            "departments": selectors.departments_all(),
-            "stages": Stage.choices,
-            "start_types": StartType.choices,
-            "key_levels": KeyLevel.choices,
-            "sort_links": sort_links,
-            "querystring": _querystring(request),
-            "export_query": _querystring(request),
-        },
-    )
+            "key_level": [(v, label, v == selected["key_level"]) for v, label in KeyLevel.choices],
+            "stage": [(v, label, v in selected["stage"]) for v, label in Stage.choices],
+            "start_type": [(v, label, v in selected["start_type"]) for v, label in StartType.choices],
+        }
+    return render(request, "projects/_project_results.html" if partial else "projects/project_list.html", context)
 
 
 @login_required

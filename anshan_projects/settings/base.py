@@ -133,8 +133,21 @@ def celery_broker_url(redis_url):
     return redis_url
 
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Sessions live in PostgreSQL so that pages keep working while Redis is down.
+# One cache for every gunicorn worker (the dashboard's figures are computed once, not once per
+# worker), on the same Redis in its own database number, its keys prefixed with the database name
+# (the development and benchmark databases share the embedded Redis). Only data that can be
+# recomputed or reread lives there: when Redis is down a read is a miss (anshan_projects.cache).
+CACHE_REDIS_DB = env.int("CACHE_REDIS_DB", default=15)
+CACHES = {
+    "default": {
+        "BACKEND": "anshan_projects.cache.TolerantRedisCache",
+        "LOCATION": redis_url_with_db(REDIS_URL, CACHE_REDIS_DB),
+        "KEY_PREFIX": f"anshan:{DATABASES['default'].get('NAME', '')}",
+        "TIMEOUT": 300,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+# Sessions live in PostgreSQL (pages keep working while Redis is down), read through the cache.
 SESSION_ENGINE = "anshan_projects.sessions"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,6 +1,8 @@
 """API v1 serializers for the project registry. List serializers stay flat (no nested objects):
 the list queryset is pre-joined, so every field here is read from the row already loaded."""
 
+import functools
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -127,10 +129,18 @@ LIST_VALUES = [
 ]  # fmt: skip
 
 
+@functools.cache
+def _list_formatters():
+    """The serializer's own fields that format money and times (built once: a ModelSerializer builds
+    all its fields on each instantiation; these keep no per-request state, the time zone is read at
+    each call)."""
+    fields = ProjectListSerializer().fields
+    return fields["total_investment"], fields["annual_plan"], fields["updated_at"]
+
+
 def project_rows(rows):
     """ProjectListSerializer's rows (same keys, order and formats; tests compare) from LIST_VALUES dicts."""
-    fields = ProjectListSerializer().fields
-    total, plan, updated = fields["total_investment"], fields["annual_plan"], fields["updated_at"]
+    total, plan, updated = _list_formatters()
     stages = dict(Project._meta.get_field("stage").flatchoices)
     return [
         {

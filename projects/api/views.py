@@ -117,7 +117,11 @@ class ProjectViewSet(
     def list(self, request, *args, **kwargs):
         """Rows read with ``.values()`` and built by ``project_rows``: the shape ProjectListSerializer
         documents (and the schema shows), without a model instance per row."""
-        queryset = self.filter_queryset(self.get_queryset()).values(*LIST_VALUES)
+        filtered = self.filter_queryset(self.get_queryset())
+        queryset = filtered.values(*LIST_VALUES)
+        # The page count comes from the filtered projects alone: the joins the row columns need (region,
+        # sector, category, department: many-to-one, so they neither add nor drop rows) stay out of it.
+        queryset.count = filtered.count
         page = self.paginate_queryset(queryset)
         if page is None:
             return Response(project_rows(queryset))

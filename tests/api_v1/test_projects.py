@@ -328,3 +328,18 @@ def test_export_query_count_is_fixed(county_user, rows, django_assert_max_num_qu
     with django_assert_max_num_queries(4):
         response = client.get(f"{URL}export/", {"region": "tiedong"})
         assert len(_sheet_rows(response)) == rows + 1
+
+
+def test_list_count_is_a_bare_count_over_projects_and_matches_the_rows(county_user, haicheng):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _bulk_projects(60)
+    ProjectFactory(region=haicheng)  # another county: never counted
+    client = client_for(county_user)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(URL, {"page_size": 25, "ordering": "-total_investment"}).json()
+    assert body["count"] == 60 and len(body["results"]) == 25
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 1 and "JOIN" not in counts[0]
+    assert client.get(URL, {"page_size": 25, "page": 3}).json()["count"] == 60

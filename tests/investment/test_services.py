@@ -253,3 +253,23 @@ def test_month_sheet_lists_county_projects_with_entries(county_user, project, dj
         sheet = selectors.month_sheet(user=county_user, region=region("tiedong"), period=JAN)
     assert [p.pk for p in sheet] == [project.pk]
     assert sheet[0].entry.amount_completed == Decimal("3.00") and sheet[0].before_total == Decimal("7.00")
+
+
+def test_cached_audit_shows_a_new_event_at_once_and_checks_scope_every_time(
+    county_user, other_county_user, project, django_assert_max_num_queries
+):
+    from django.http import Http404
+
+    services.progress_save(user=county_user, project=project, period=JAN, amount_completed="10")
+    first = selectors.project_audit_cached(user=county_user, project=project)
+    assert [e.pgh_slug for e in first] == [
+        e.pgh_slug for e in selectors.project_audit(user=county_user, project=project)
+    ]
+    with django_assert_max_num_queries(2):  # the scope check and the audit version, not the aggregate
+        assert len(selectors.project_audit_cached(user=county_user, project=project)) == len(first)
+    services.problem_create(user=county_user, project=project, description="拆迁", kind="demolition",
+                            responsible_unit="区征收办", deadline=JAN)  # fmt: skip
+    models = {e.pgh_model for e in selectors.project_audit_cached(user=county_user, project=project)}
+    assert "investment.ProblemEvent" in models
+    with pytest.raises(Http404):
+        selectors.project_audit_cached(user=other_county_user, project=project)

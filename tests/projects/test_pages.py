@@ -289,3 +289,47 @@ def test_project_page_shows_days_gained_or_lost_against_the_planned_start(client
     client.force_login(leader)
     assert "提前 59 天" in client.get(f"/projects/{early.pk}/").content.decode()
     assert "推迟 10 天" in client.get(f"/projects/{late.pk}/").content.decode()
+
+
+def test_list_page_in_six_queries_whatever_the_rows(client, leader, django_assert_max_num_queries):
+    """user, roles, the page count, the unread badge, the filter choices (one query for the four
+    lists), the rows (key level computed inside the query)."""
+    ProjectFactory.create_batch(60)
+    client.force_login(leader)
+    client.get("/projects/")  # the session is now in the cache
+    with django_assert_max_num_queries(6):
+        response = client.get("/projects/?page=2")
+    assert response.status_code == 200
+    assert len(response.context["page"]) == 10
+
+
+def test_list_rows_and_filter_choices_render_as_before(client, leader, haicheng):
+    from projects.models import Sector
+
+    sector = Sector.objects.order_by("-id").first()
+    big = ProjectFactory(name="市重点<项目>", region=haicheng, sector=sector, total_investment=Decimal("123456.5"),
+                         annual_plan=Decimal("1000"), stage=Stage.CONSTRUCTION, planned_start=datetime.date(2026, 3, 9))  # fmt: skip
+    ProjectFactory(name="小项目", sector=None, total_investment=Decimal("100"), annual_plan=Decimal("10"))
+    client.force_login(leader)
+    body = client.get(f"/projects/?region=haicheng&sector={sector.pk}&stage=construction").content.decode()
+    assert f'<a href="/projects/{big.pk}/">市重点&lt;项目&gt;</a> <span class="tag">市重点</span>' in body
+    assert '<td class="num">123,456.50</td><td class="num hide-sm">1,000.00</td>' in body
+    assert '<td class="hide-sm">2026-03-09</td>' in body
+    assert '<span class="stage stage-construction">在建</span>' in body
+    assert '<option value="haicheng" selected>' in body
+    assert f'<option value="{sector.pk}" selected>{sector.name}</option>' in body
+    assert 'value="construction" checked>' in body
+    assert "小项目" not in body
+    body = client.get("/projects/?search=小项目").content.decode()
+    assert '<td class="hide-sm">—</td>' in body  # no sector, no planned start
+    assert "tag" not in body.split(">小项目</a>")[1].split("</td>")[0]  # under the key thresholds
+
+
+def test_filter_choices_keep_each_lists_own_order():
+    from projects import selectors
+
+    choices = selectors.filter_choices(user=None)
+    assert [pk for pk, _k, _n in choices["region"]] == [r.pk for r in selectors.regions_visible(user=None)]
+    assert [pk for pk, _k, _n in choices["sector"]] == [s.pk for s in selectors.sectors_all()]
+    assert [pk for pk, _k, _n in choices["category"]] == [c.pk for c in selectors.categories_all()]
+    assert [pk for pk, _k, _n in choices["department"]] == [d.pk for d in selectors.departments_all()]
