@@ -2,7 +2,7 @@
 
 Sessions live in PostgreSQL (the record of who is signed in survives a Redis outage); a copy is
 kept in the shared cache (``cached_db``), so a signed-in request usually reads its session without
-a database query. When Redis is down, reads fall back to PostgreSQL (anshan_projects.cache).
+a database query. When Redis is down, reads fall back to PostgreSQL (the cache ignores the errors).
 
 Django's database backend looks any cookie value up in PostgreSQL; a value holding a NUL byte
 makes psycopg raise DataError, so a forged cookie turned every page into a 500 (found by the

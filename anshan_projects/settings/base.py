@@ -134,19 +134,21 @@ def celery_broker_url(redis_url):
 
 
 # One cache for every gunicorn worker (the dashboard's figures are computed once, not once per
-# worker), on the same Redis in its own database number, its keys prefixed with the database name
-# (the development and benchmark databases share the embedded Redis). Only data that can be
-# recomputed or reread lives there: when Redis is down a read is a miss (anshan_projects.cache).
+# worker), on the same Redis in its own database number (Celery's queues are in another), its keys
+# prefixed with the database name (the development and benchmark databases share the embedded
+# Redis). Only data that can be recomputed or reread lives there, so while Redis is down a read is
+# a miss and a write is skipped (django-redis IGNORE_EXCEPTIONS) and the pages keep working.
 CACHE_REDIS_DB = env.int("CACHE_REDIS_DB", default=15)
 CACHES = {
     "default": {
-        "BACKEND": "anshan_projects.cache.TolerantRedisCache",
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": redis_url_with_db(REDIS_URL, CACHE_REDIS_DB),
         "KEY_PREFIX": f"anshan:{DATABASES['default'].get('NAME', '')}",
         "TIMEOUT": 300,
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5, "IGNORE_EXCEPTIONS": True},
     }
 }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # Sessions live in PostgreSQL (pages keep working while Redis is down), read through the cache.
 SESSION_ENGINE = "anshan_projects.sessions"
 

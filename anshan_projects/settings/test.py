@@ -26,6 +26,10 @@ if _xdist_worker.startswith("gw"):
     CELERY_BROKER_URL = celery_broker_url(REDIS_URL)  # noqa: F405
 
 # The cache outlives a test run's database (sequences, and so the dashboard's data version, start
-# again at 1 in a new test database): each test process keys its entries apart from every other run.
-CACHES["default"]["LOCATION"] = redis_url_with_db(REDIS_URL, CACHE_REDIS_DB)  # noqa: F405
+# again at 1 in a new test database): each test process keys its entries apart from every other run,
+# in a database number of its own (cache.clear() empties only that one).
+CACHES["default"]["LOCATION"] = redis_url_with_db(  # noqa: F405
+    REDIS_URL,
+    CACHE_REDIS_DB - (int(_xdist_worker[2:]) if _xdist_worker.startswith("gw") else 0),  # noqa: F405
+)
 CACHES["default"]["KEY_PREFIX"] = f"anshan-test:{os.getpid()}:{_xdist_worker or 'main'}"  # noqa: F405

@@ -1,4 +1,4 @@
-"""The shared Redis cache (anshan_projects.cache) and the sessions kept in it."""
+"""The shared Redis cache (django-redis) and the sessions kept in it."""
 
 import time
 
@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
+from django_redis.cache import RedisCache
 
-from anshan_projects.cache import TolerantRedisCache
 from tests.factories import ProjectFactory
 from tests.reliability.servers import PrivateRedis
 
@@ -18,7 +18,7 @@ from tests.reliability.servers import PrivateRedis
 def another_worker_cache(**params):
     """The same cache as another gunicorn worker builds it (own client, own connection pool)."""
     config = settings.CACHES["default"]
-    return TolerantRedisCache(config["LOCATION"], {**config, **params})
+    return RedisCache(config["LOCATION"], {**config, **params})
 
 
 def test_a_value_one_worker_caches_is_read_by_another():
@@ -26,14 +26,14 @@ def test_a_value_one_worker_caches_is_read_by_another():
     assert another_worker_cache().get("shared-probe") == {"n": 1}
 
 
-def test_clear_deletes_only_this_caches_keys(settings):
-    raw = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
-    raw.set("not-ours:probe", b"kept", ex=30)
+def test_clearing_the_cache_leaves_celerys_queues_alone(settings):
+    broker = redis.Redis.from_url(settings.REDIS_URL)  # Celery's database number
+    broker.set("queue-probe", b"kept", ex=30)
     cache.set("ours", 1, 30)
     cache.clear()
     assert cache.get("ours") is None
-    assert raw.get("not-ours:probe") == b"kept"
-    raw.delete("not-ours:probe")
+    assert broker.get("queue-probe") == b"kept"
+    broker.delete("queue-probe")
 
 
 @pytest.fixture
@@ -45,12 +45,14 @@ def dead_redis():
 
 
 def test_a_dead_redis_is_a_miss_and_a_skipped_write_quickly(dead_redis):
-    dead = TolerantRedisCache(dead_redis.url, {"KEY_PREFIX": "probe", "OPTIONS": {"socket_connect_timeout": 0.5}})
+    assert settings.CACHES["default"]["OPTIONS"]["IGNORE_EXCEPTIONS"] is True
+    options = {**settings.CACHES["default"]["OPTIONS"]}
+    dead = RedisCache(dead_redis.url, {"KEY_PREFIX": "probe", "OPTIONS": options})
     started = time.monotonic()
     assert dead.get("anything", "default") == "default"
     dead.set("anything", 1, 30)
     assert dead.get_many(["a", "b"]) == {}
-    assert dead.add("x", 1) is False
+    assert not dead.add("x", 1)
     dead.delete("anything")
     assert time.monotonic() - started < 2
 
