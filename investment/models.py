@@ -60,6 +60,17 @@ class ProgressEntry(models.Model):
             # The to-do lists (drafts, returned, waiting for verification), newest first: without it
             # each scans every entry of the city (portal.selectors.county_todo; bench "county to-do").
             models.Index(fields=["status", "-period"], name="progress_status_period_idx"),
+            # The county to-do page's lists in their exact order (period, then id), so that LIMIT 21 stops
+            # after a few index entries even when a whole month's entries share one period (national bench:
+            # 380,000 drafts of one month sorted for 21 rows took 0.6 s). Partial: only entries not yet verified.
+            models.Index(
+                fields=["status", "-period", "id"],
+                name="progress_todo_order_idx",
+                condition=Q(status__in=[EntryStatus.DRAFT, EntryStatus.RETURNED]),
+            ),
+            models.Index(
+                fields=["period", "id"], name="progress_verify_queue_idx", condition=Q(status=EntryStatus.SUBMITTED)
+            ),
         ]
 
     def __str__(self):
@@ -121,7 +132,17 @@ class Problem(models.Model):
         verbose_name = "协调问题"
         verbose_name_plural = "协调问题"
         ordering = ["deadline", "id"]
-        indexes = [models.Index(fields=["status", "deadline"]), models.Index(fields=["project", "status"])]
+        indexes = [
+            models.Index(fields=["status", "deadline"]),
+            models.Index(fields=["project", "status"]),
+            # Unresolved problems by deadline, in the to-do page's exact order (portal.selectors.county_todo):
+            # read in order and stopped after 21 rows instead of sorting all 54,000 open ones (national bench).
+            models.Index(
+                fields=["deadline", "id"],
+                name="problem_unresolved_deadline",
+                condition=Q(status__in=ProblemStatus.unresolved()),
+            ),
+        ]
 
     def __str__(self):
         return self.description[:40]

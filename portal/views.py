@@ -65,7 +65,7 @@ def home(request):
         return redirect("dispatch:reports")
     if not is_county_user(request.user):
         return redirect("portal:dashboard")
-    todo = selectors.county_todo(user=request.user)
+    todo = selectors.county_todo(user=request.user, limit=TODO_LIMIT + 1)
     lists = {}
     for name in ("due", "drafts", "returned", "to_verify", "problems"):
         rows = list(todo[name][: TODO_LIMIT + 1])

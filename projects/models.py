@@ -203,6 +203,9 @@ class Project(models.Model):
             models.Index(fields=["department", "stage"]),
             models.Index(fields=["sector", "stage"]),
             models.Index(fields=["-total_investment", "id"], name="project_invest_order"),
+            # A county's projects of one stage, largest first (portal.selectors.county_todo "due"): read in
+            # order and stopped after a few rows instead of sorting the county's whole stage.
+            models.Index(fields=["region", "stage", "-total_investment", "id"], name="project_region_stage_invest"),
         ]
         constraints = [
             models.CheckConstraint(
