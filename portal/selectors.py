@@ -373,19 +373,36 @@ def scope_signature(user):
     return repr(project_q(user, Action.VIEW))
 
 
+# While one request computes a scope's figures (seconds at a million projects), others in that scope
+# are shown the last figures computed for it instead of computing them all at once.
+DASHBOARD_COMPUTE_SECONDS = 300  # the lock's lifetime, should its holder die
+DASHBOARD_LAST_SECONDS = 24 * 3600
+
+
 def dashboard_figures(*, user, today=None):
     """Everything the leader dashboard shows, computed once per scope and data version and kept for
     at most ``DASHBOARD_CACHE_SECONDS`` (Django's cache), so that many users opening the dashboard at
-    once do not each recompute it. One query when cached (the data version)."""
+    once do not each recompute it. One query when cached (the data version).
+
+    Only one request per scope computes at a time (a lock in the cache); meanwhile the others get the
+    scope's last computed figures, marked ``stale`` with their ``computed_at``. With no earlier figures
+    (or no cache at all: Redis down) a request computes them itself."""
     import hashlib
 
     from django.core.cache import cache
 
     today = today or timezone.localdate()
-    raw = f"{scope_signature(user)}|{today.isoformat()}|{data_version()}"
-    key = "portal:dashboard:" + hashlib.sha256(raw.encode()).hexdigest()
+    scope = "portal:dashboard:" + hashlib.sha256(scope_signature(user).encode()).hexdigest()
+    key = f"{scope}:" + hashlib.sha256(f"{today.isoformat()}|{data_version()}".encode()).hexdigest()
     figures = cache.get(key)
-    if figures is None:
+    if figures is not None:
+        return figures
+    computing = cache.add(f"{scope}:computing", 1, DASHBOARD_COMPUTE_SECONDS)
+    if not computing:
+        last = cache.get(f"{scope}:last")
+        if last is not None:
+            return {**last, "stale": True}
+    try:
         figures = {
             "figures": headline(user=user, today=today),
             **{f"by_{field}": rows for field, rows in completion_breakdowns(user=user, today=today).items()},
@@ -394,6 +411,12 @@ def dashboard_figures(*, user, today=None):
             "problems": open_problems_by_age(user=user, today=today),
             "capital": capital_in_place(user=user, today=today),
             "photos": recent_photos(user=user),
+            "computed_at": timezone.now(),
+            "stale": False,
         }
         cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
+        cache.set(f"{scope}:last", figures, DASHBOARD_LAST_SECONDS)
+    finally:
+        if computing:
+            cache.delete(f"{scope}:computing")
     return figures  # the cache hands out a fresh copy (pickled), so callers may add to it

@@ -170,6 +170,7 @@ def dashboard(request):
             "links": links,
             "chart_data": chart_data,
             "today": today,
+            "stale_since": cached["computed_at"] if cached.get("stale") else None,
         },
     )
 

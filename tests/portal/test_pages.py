@@ -338,3 +338,50 @@ def test_dashboard_figures_cached_by_one_worker_never_reach_another_county(
     assert client.get("/dashboard/").context["figures"]["ytd"] == Decimal("7")
     client.force_login(county_user)
     assert client.get("/dashboard/").context["figures"]["ytd"] == Decimal("100")
+
+
+def test_while_one_request_computes_the_figures_the_others_see_the_last_ones(
+    client, leader, django_assert_max_num_queries
+):
+    """A million projects take seconds to sum: one request per scope computes, the rest are not
+    queued behind it (nor all computing at once) but shown the scope's last figures, marked as such."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    from portal.selectors import scope_signature
+
+    cache.clear()
+    project = _building(annual_plan=Decimal("1000"))
+    _entry(project, 1, "100")
+    client.force_login(leader)
+    assert client.get("/dashboard/").context["figures"]["ytd"] == Decimal("100")
+    _entry(project, 2, "50")  # new data: the figures must be computed again...
+    scope = "portal:dashboard:" + hashlib.sha256(scope_signature(leader).encode()).hexdigest()
+    assert cache.add(f"{scope}:computing", 1, 60)  # ...but another request is already doing it
+    with django_assert_max_num_queries(6):  # session, user, roles, data version: none of the aggregates
+        response = client.get("/dashboard/")
+    assert response.context["figures"]["ytd"] == Decimal("100")
+    assert "数据正在更新" in response.content.decode()
+    cache.delete(f"{scope}:computing")  # that request finished (or its lock expired)
+    response = client.get("/dashboard/")
+    assert response.context["figures"]["ytd"] == Decimal("150")
+    assert "数据正在更新" not in response.content.decode()
+    assert cache.get(f"{scope}:computing") is None  # the lock is given back after computing
+
+
+def test_with_no_earlier_figures_a_request_computes_them_even_while_another_does(client, leader):
+    import hashlib
+
+    from django.core.cache import cache
+
+    from portal.selectors import scope_signature
+
+    cache.clear()
+    _entry(_building(annual_plan=Decimal("1000")), 1, "100")
+    scope = "portal:dashboard:" + hashlib.sha256(scope_signature(leader).encode()).hexdigest()
+    cache.add(f"{scope}:computing", 1, 60)
+    client.force_login(leader)
+    response = client.get("/dashboard/")
+    assert response.context["figures"]["ytd"] == Decimal("100")
+    assert cache.get(f"{scope}:computing") == 1  # not ours: left for its holder

@@ -78,3 +78,24 @@ def test_a_sheet_holding_only_its_header_is_valid(tmp_path):
         book.sheet("空", ["项目名称", "金额"])
     ws = openpyxl.load_workbook(path)["空"]
     assert [c.value for c in ws[1]] == ["项目名称", "金额"] and ws.max_row == 1
+
+
+def test_rows_beyond_a_sheets_capacity_go_on_to_a_second_sheet(tmp_path, monkeypatch):
+    from anshan_projects import spreadsheets
+
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS_PER_SHEET", 3)  # an xlsx sheet holds 1,048,575 data rows
+    path = tmp_path / "long.xlsx"
+    with StreamingWorkbook(str(path)) as book:
+        sheet = book.sheet("项目", ["序号", "金额"], money_columns={1})
+        for n in range(1, 6):
+            sheet.write([n, Decimal(n) * 100])
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["项目", "项目2"]
+    assert [[c.value for c in row] for row in wb["项目"].iter_rows()] == [
+        ["序号", "金额"],
+        [1, 100],
+        [2, 200],
+        [3, 300],
+    ]
+    assert [[c.value for c in row] for row in wb["项目2"].iter_rows()] == [["序号", "金额"], [4, 400], [5, 500]]
+    assert wb["项目2"]["B2"].number_format == "#,##0.00"
