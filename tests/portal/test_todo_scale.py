@@ -2,6 +2,7 @@
 rows, in the user's scope only, and each list can be read in its order from an index (no sort of all rows)."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -86,6 +87,7 @@ def _plan(queryset):
         # The tables are tiny here: make the planner show whether an ordered index path exists at all.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_incremental_sort = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         return queryset.explain()
 
@@ -98,15 +100,18 @@ def test_each_list_reads_an_index_in_its_order(county_user, county_reviewer):
     )
     staff = selectors.county_todo(user=county_user, limit=21)
     reviewer = selectors.county_todo(user=county_reviewer, limit=21)
-    for todo, name, index in [
-        (staff, "due", "project_region_stage_invest"),
-        (staff, "drafts", "progress_todo_order_idx"),
-        (staff, "returned", "progress_todo_order_idx"),
-        (staff, "problems", "problem_unresolved_deadline"),
-        (reviewer, "to_verify", "progress_verify_queue_idx"),
+    # Whichever index the planner picks (other tests' rows and statistics vary), each list must come out
+    # of one in its order: the entry and problem lists without any sort, the due list's per-region
+    # subquery likewise (the outer sort only orders the few rows it returns).
+    for todo, name in [
+        (staff, "due"),
+        (staff, "drafts"),
+        (staff, "returned"),
+        (staff, "problems"),
+        (reviewer, "to_verify"),
     ]:
         plan = _plan(todo[name][:21])
-        assert index in plan, (name, plan)
-        # the entry and problem lists come out of the index in order; the due list sorts only the few
-        # rows its per-region subquery read in order
-        assert name == "due" or "Sort" not in plan, (name, plan)
+        ordered_part = plan.split("SubPlan")[-1] if name == "due" else plan
+        assert "Sort" not in ordered_part, (name, plan)
+        if name == "due":  # and it reads only its region's projects under construction, not every project
+            assert re.search(r"Index Cond: \(\(region_id = \d+\) AND \(stage = ", ordered_part), plan
