@@ -164,6 +164,9 @@ def _zip(members):
         (_zip({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"not xml"}), "无法解析"),
         (b"PK\x03\x04" + b"\x00" * 200, "损坏"),
     ],
+    # Named ids: the zips hold their build time, so ids made from the bytes differed between the two
+    # xdist workers' collections when the clock ticked in between (collection error).
+    ids=["csv", "pdf", "empty", "zip-without-workbook", "unparsable-workbook", "broken-zip"],
 )
 def test_import_answers_json_400_for_a_file_that_is_not_a_workbook(county_user, content, message):
     upload = SimpleUploadedFile("p.xlsx", content)
