@@ -1,7 +1,6 @@
 import datetime
 import json
 import tempfile
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from anshan_projects.formats import wan
 from anshan_projects.spreadsheets import StreamingWorkbook
 
 from . import selectors, services
@@ -23,7 +23,6 @@ from .choices import KeyLevel, Stage, StartType
 from .forms import ProjectForm, ProjectPageFilterSet, StageChangeForm
 
 PAGE_SIZE = 50
-CENTS = Decimal("0.01")
 SORTABLE = [
     ("name", "项目名称"),
     ("total_investment", "计划总投资(万元)"),
@@ -105,17 +104,12 @@ def _list_rows(values):
                 category=v["category__name"],
                 stage=v["stage"],
                 stage_label=stages.get(v["stage"], v["stage"]),
-                total_investment=_wan(v["total_investment"]),
-                annual_plan=_wan(v["annual_plan"]),
+                total_investment=wan(v["total_investment"]),
+                annual_plan=wan(v["annual_plan"]),
                 planned_start=v["planned_start"].isoformat() if v["planned_start"] else "—",
             )
         )
     return rows
-
-
-def _wan(value):
-    """万元 with thousands separators and two places (as the ``wan`` template filter)."""
-    return "—" if value is None else f"{value.quantize(CENTS):,}"
 
 
 @login_required

@@ -7,6 +7,8 @@ from django import template
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 
+from anshan_projects import formats
+
 register = template.Library()
 
 # (label, path, staff only). An area appears once its app serves a page at that path.
@@ -60,12 +62,7 @@ def yi(value):
     return f"{(Decimal(value) / Decimal(10000)).quantize(Decimal('0.01')):,}"
 
 
-@register.filter
-def wan(value):
-    """万元 with thousands separators and two places."""
-    if value in (None, ""):
-        return "—"
-    return f"{Decimal(value).quantize(Decimal('0.01')):,}"
+register.filter("wan", formats.wan)  # 万元 with thousands separators and two places
 
 
 @register.filter
