@@ -12,7 +12,14 @@ import shutil
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's screenshots are refreshed on request (UPDATE_SCREENSHOTS=1 make test); an ordinary run
+# writes its own under tests/artifacts/ so that a test run never changes the working tree.
+_ROOT = pathlib.Path(__file__).resolve().parents[2]
+SCREENSHOTS = (
+    _ROOT / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else _ROOT / "tests" / "artifacts" / "screenshots"
+)
 
 
 @pytest.fixture(scope="package", autouse=True)

@@ -3,7 +3,7 @@ construction, enters the month's progress, uploads a site photo and submits; the
 verifies; the leader sees the dashboard figures change, filters the project list, downloads exactly
 what is shown, asks for a fresh dispatch report (built by a real Celery worker) and downloads it.
 
-Screenshots for the README are written to docs/screenshots/.
+Screenshots for the README: UPDATE_SCREENSHOTS=1 writes them to docs/screenshots/ (conftest.SCREENSHOTS).
 """
 
 import datetime

