@@ -78,13 +78,23 @@ def stats_summary(ctx):
         if not available(STATS_PATH):
             rows.append(Row(operation, ctx.size, note="not available yet (API issue)", target="≤1.5x SQL; <150 ms"))
             continue
-        ours = measure(lambda c=client: _ok(c.get(STATS_PATH, HTTP_HOST="localhost")))
         where = "WHERE p.region_id = %(region)s" if region else ""
         params = {"region": region.pk if region else None, "start": f"{ctx.year}-01-01", "end": f"{ctx.year + 1}-01-01"}
         reference = measure(lambda w=where, p=params: sql_json(SUMMARY_SQL.format(where=w), p))
-        ok = ours.median <= 1.5 * reference.median and ours.p95 < 0.150
-        rows.append(Row(operation, ctx.size, ours, {"SQL": reference}, "≤1.5x SQL; <150 ms",
-                        verdict(ok, _why(ours, reference, 1.5, 0.150)), rows_read=ctx.n))  # fmt: skip
+        # As users meet it (kept per scope and data version, insights.selectors.summary_cached), then
+        # computed on every call (the cache emptied first), which is what the SQL reference does.
+        from django.core.cache import cache
+
+        def uncached(c=client):
+            cache.delete_pattern("insights:summary:*")
+            return _ok(c.get(STATS_PATH, HTTP_HOST="localhost"))
+
+        for suffix, call in (("", lambda c=client: _ok(c.get(STATS_PATH, HTTP_HOST="localhost"))),
+                             (", not cached", uncached)):  # fmt: skip
+            ours = measure(call)
+            ok = ours.median <= 1.5 * reference.median and ours.p95 < 0.150
+            rows.append(Row(operation + suffix, ctx.size, ours, {"SQL": reference}, "≤1.5x SQL; <150 ms",
+                            verdict(ok, _why(ours, reference, 1.5, 0.150)), rows_read=ctx.n))  # fmt: skip
     return rows
 
 

@@ -19,9 +19,9 @@ from investment import selectors as investment_selectors
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import ProgressEntry
 from projects import selectors as project_selectors
-from projects.access import Action, project_q
+from projects.access import Action
 from projects.choices import KeyLevel, Stage, StartType
-from projects.models import KeyProjectThreshold, Project, Region
+from projects.models import Project, Region
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -351,26 +351,13 @@ _VERSION_TABLES = [
 
 
 def data_version():
-    """One cheap query naming the state of the data the dashboard reads: the latest audit event id of
-    projects, progress entries, amendments, problems, photos and capital in place (pghistory's triggers
-    record every insert and update, whoever writes), plus the key-project thresholds. Deletions are not
-    audited: they show within ``DASHBOARD_CACHE_SECONDS``."""
-    from django.apps import apps
-    from django.db import connection
-
-    parts = [f"(SELECT max(pgh_id) FROM {apps.get_model(label)._meta.db_table})" for label in _VERSION_TABLES]
-    thresholds = KeyProjectThreshold._meta.db_table
-    parts.append(
-        f"(SELECT string_agg(level || ':' || min_total_investment::text, ',' ORDER BY level) FROM {thresholds})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts))
-        return "|".join(str(value) for value in cursor.fetchone())
+    """The state of the data the dashboard reads: projects, progress entries, amendments, problems,
+    photos and capital in place, plus the thresholds (``projects.selectors.audit_version``). Deletions
+    show within ``DASHBOARD_CACHE_SECONDS``."""
+    return project_selectors.audit_version(*_VERSION_TABLES)
 
 
-def scope_signature(user):
-    """Users with the same view scope see the same dashboard figures."""
-    return repr(project_q(user, Action.VIEW))
+scope_signature = project_selectors.scope_signature
 
 
 # While one request computes a scope's figures (seconds at a million projects), others in that scope

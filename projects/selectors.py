@@ -187,3 +187,28 @@ def projects_public():
 def projects_none():
     """An empty project queryset (for API schema generation, which has no user)."""
     return Project.objects.none()
+
+
+# --- what cached figures are keyed by ------------------------------------------------------------
+def scope_signature(user):
+    """Users with the same view scope see the same figures (a cache key part)."""
+    from .access import project_q
+
+    return repr(project_q(user, Action.VIEW))
+
+
+def audit_version(*labels):
+    """One cheap query naming the state of the given audited models ("app.ModelEvent" labels: the
+    latest pghistory event id of each; their triggers record every insert and update, whoever writes)
+    and of the key-project thresholds. Deletions are not audited: caches keyed by it expire anyway."""
+    from django.apps import apps
+    from django.db import connection
+
+    parts = [f"(SELECT max(pgh_id) FROM {apps.get_model(label)._meta.db_table})" for label in labels]
+    thresholds = KeyProjectThreshold._meta.db_table
+    parts.append(
+        f"(SELECT string_agg(level || ':' || min_total_investment::text, ',' ORDER BY level) FROM {thresholds})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        return "|".join(str(value) for value in cursor.fetchone())

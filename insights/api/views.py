@@ -13,5 +13,5 @@ class SummaryView(APIView):
     def get(self, request):
         query = SummaryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        data = selectors.summary(user=request.user, year=query.validated_data.get("year"))
+        data = selectors.summary_cached(user=request.user, year=query.validated_data.get("year"))
         return Response(SummarySerializer(data).data)

@@ -172,3 +172,41 @@ def test_department_scope_matches_a_per_project_sum(data, django_user_model):
     assert [row["name"] for row in result["by_region"]] == ["海城市"]
     assert result["completed_ytd"] == Decimal("250.00")
     assert result["by_category"][0]["total_investment"] == Decimal("2000.00")
+
+
+def test_api_figures_are_cached_per_scope_and_change_with_the_data(data, county_user, other_county_user, leader):
+    """The API keeps the summary per scope, year and data version: a county never gets another's
+    (or the city's) cached figures, and a newly verified month shows on the next call."""
+    from django.core.cache import cache
+
+    cache.clear()
+    tiedong_project, _, _ = data
+    url = "/api/v1/stats/summary/"
+
+    def completed(user):
+        return client_for(user).get(url, {"year": 2026}).json()["completed_ytd"]
+
+    assert completed(leader) == "1900.50"
+    assert completed(county_user) == "1650.50"  # 铁东区 only, though the city's figures are cached
+    assert completed(other_county_user) == "250.00"  # 海城市 only
+    assert completed(county_user) == "1650.50"  # from the cache now
+    ProgressEntry.objects.filter(project=tiedong_project, status=EntryStatus.SUBMITTED).update(
+        status=EntryStatus.VERIFIED
+    )
+    assert completed(county_user) == "10538.50"  # + 8,888.00, verified since the figures were cached
+    assert completed(leader) == "10788.50"
+    assert completed(other_county_user) == "250.00"
+
+
+def test_a_cached_summary_costs_one_query_for_the_data_version(data, leader, django_assert_num_queries):
+    from django.core.cache import cache
+
+    from insights.selectors import summary_cached
+    from projects.access import user_roles
+
+    cache.clear()
+    user_roles(leader)
+    first = summary_cached(user=leader, today=TODAY)
+    with django_assert_num_queries(1):
+        again = summary_cached(user=leader, today=TODAY)
+    assert again == first == summary(user=leader, today=TODAY)
