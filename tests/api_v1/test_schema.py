@@ -5,10 +5,6 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
-from django.core import signals
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
-from hypothesis import HealthCheck, Phase, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi import checks
@@ -16,6 +12,7 @@ from schemathesis.specs.openapi import checks
 from projects.choices import Role
 from projects.models import Category
 from tests.factories import ProjectFactory, user_with_role
+from tests.schema_run import api_schema, bounded, wsgi_app  # noqa: F401 (fixtures)
 
 
 def test_schema_is_served_as_openapi_3(client):
@@ -80,22 +77,6 @@ def token(db):
     return Token.objects.create(user=admin).key
 
 
-@pytest.fixture
-def wsgi_app(db):
-    """The real WSGI application, inside the test's transaction: like Django's test client, keep
-    the end of each request from closing the connection that holds that transaction."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield get_wsgi_application()
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def api_schema(wsgi_app, token):
-    return schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
-
-
 CHECKS = [
     not_a_server_error,
     checks.status_code_conformance,
@@ -119,13 +100,6 @@ schema = schemathesis.pytest.from_fixture("api_schema").include(
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(
-    max_examples=12,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    phases=[Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@bounded(max_examples=12)
 def test_api_conforms_to_its_schema(case, token):
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)

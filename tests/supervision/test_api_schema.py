@@ -3,16 +3,13 @@ responses as the schema says, invalid input refused."""
 
 import pytest
 import schemathesis
-from django.core import signals
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
-from hypothesis import HealthCheck, Phase, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi import checks
 
 from projects.choices import Role
 from tests.factories import ProjectFactory, user_with_role
+from tests.schema_run import api_schema, bounded, wsgi_app  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
@@ -22,21 +19,6 @@ def token(db):
     admin.save()
     ProjectFactory(name="模式测试项目")
     return Token.objects.create(user=admin).key
-
-
-@pytest.fixture
-def wsgi_app(db):
-    """The real WSGI application inside the test's transaction (see tests/api)."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield get_wsgi_application()
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def api_schema(wsgi_app, token):
-    return schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
 
 
 CHECKS = [
@@ -60,13 +42,6 @@ schema = (
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(
-    max_examples=8,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    phases=[Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@bounded(max_examples=8)
 def test_supervision_api_conforms_to_its_schema(case, token):
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
