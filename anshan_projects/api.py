@@ -42,6 +42,17 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
 
+class StrictPagination(Pagination):
+    """The shared pagination, refusing a page_size that is not a positive whole number (400)
+    instead of silently falling back to the default."""
+
+    def get_page_size(self, request):
+        raw = request.query_params.getlist(self.page_size_query_param)
+        if raw and (len(raw) > 1 or not raw[0].isdigit() or int(raw[0]) < 1):
+            raise exceptions.ValidationError({self.page_size_query_param: ["应为正整数。"]})
+        return super().get_page_size(request)
+
+
 def created(data):
     return Response(data, status=status.HTTP_201_CREATED)
 

@@ -4,22 +4,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from anshan_projects.api import Pagination
+from anshan_projects.api import StrictPagination
 
 from .. import selectors, services
 from .serializers import MarkedSerializer, NotificationSerializer
-
-
-class StrictPagination(Pagination):
-    """The shared pagination, refusing a page_size that is not a positive whole number (400)
-    instead of silently falling back to the default."""
-
-    def get_page_size(self, request):
-        raw = request.query_params.getlist(self.page_size_query_param)
-        if raw and (len(raw) > 1 or not raw[0].isdigit() or int(raw[0]) < 1):
-            raise ValidationError({self.page_size_query_param: ["应为正整数。"]})
-        return super().get_page_size(request)
-
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
 

@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from anshan_projects.api import Pagination
+from anshan_projects.api import StrictPagination
 from projects.access import Action
 from projects.filters import ProjectFilterSet
 from projects.selectors import project_get, project_queryset
@@ -27,18 +27,6 @@ from .serializers import (
     OrderSerializer,
     ProjectLightSerializer,
 )
-
-
-class StrictPagination(Pagination):
-    """The shared pagination, refusing a page_size that is not a positive whole number (400)
-    instead of silently falling back to the default."""
-
-    def get_page_size(self, request):
-        raw = request.query_params.getlist(self.page_size_query_param)
-        if raw and (len(raw) > 1 or not raw[0].isdigit() or int(raw[0]) < 1):
-            raise ValidationError({self.page_size_query_param: ["应为正整数。"]})
-        return super().get_page_size(request)
-
 
 BOOLEAN_VALUES = ("true", "false", "1", "0")
 
