@@ -43,6 +43,13 @@ REFUSALS = {
 }
 
 
+def _refuse_unknown(data, fields, verb):
+    """Only the named fields may be written here: any other is a clear error naming it."""
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, f"该字段不能在此{verb}。"))
+
+
 def _require(user, action, project):
     if user is not None and not can(user, action, project):
         raise PermissionDenied(REFUSALS.get(action, "无权操作该项目。"))
@@ -105,9 +112,7 @@ def _check_overrun(entry, amount):
 def progress_save(*, user, project, period, version=None, **data):
     """Create or update the project's entry for the month. ``version`` is what the user loaded:
     if someone saved in between, ConflictError. A frozen month cannot change (see progress_amend)."""
-    unknown = set(data) - set(ENTRY_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此修改。"))
+    _refuse_unknown(data, ENTRY_FIELDS, "修改")
     period = month_start(period)
     _require(user, Action.CHANGE, project)
     if period > timezone.localdate().replace(day=1):
@@ -240,9 +245,7 @@ PROBLEM_FIELDS = (
 
 @transaction.atomic
 def problem_create(*, user, project, **data):
-    unknown = set(data) - set(PROBLEM_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此填写。"))
+    _refuse_unknown(data, PROBLEM_FIELDS, "填写")
     _require(user, Action.CHANGE, project)
     problem = Problem(project=project, raised_by=user, **data)
     _problem_clean(problem)
@@ -254,9 +257,7 @@ def problem_create(*, user, project, **data):
 def _versioned_update(*, user, obj, fields, version, data, clean):
     """The one path for editing a project's record: only known fields, the row locked, the editor's
     right checked, the version the editor loaded compared (a stale one is a conflict), then audited."""
-    unknown = set(data) - set(fields)
-    if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此修改。"))
+    _refuse_unknown(data, fields, "修改")
     obj = type(obj).objects.select_for_update().select_related("project").get(pk=obj.pk)
     _require(user, Action.CHANGE, obj.project)
     _check_version(obj, version)
@@ -331,9 +332,7 @@ def _procedure_clean(item):
 
 @transaction.atomic
 def procedure_create(*, user, project, **data):
-    unknown = set(data) - set(PROCEDURE_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此填写。"))
+    _refuse_unknown(data, PROCEDURE_FIELDS, "填写")
     _require(user, Action.CHANGE, project)
     item = ProcedureItem(project=project, **data)
     _procedure_clean(item)
@@ -356,9 +355,7 @@ FUNDING_FIELDS = ("kind", "amount_applied", "amount_approved", "amount_in_place"
 
 @transaction.atomic
 def funding_create(*, user, project, **data):
-    unknown = set(data) - set(FUNDING_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此填写。"))
+    _refuse_unknown(data, FUNDING_FIELDS, "填写")
     _require(user, Action.CHANGE, project)
     funding = FundingSource(project=project, **data)
     funding.full_clean()
