@@ -9,9 +9,8 @@ import struct
 import zipfile
 import zlib
 
-import xlsxwriter
-
 from investment.excel import TEMPLATE_HEADERS
+from tests.investment.xlsx_helpers import progress_workbook
 
 PERIOD = "2026-10"
 CODE, AMOUNT, PERIOD_COL, IMAGE = (
@@ -20,19 +19,7 @@ CODE, AMOUNT, PERIOD_COL, IMAGE = (
 
 
 def sheet(rows, headers=TEMPLATE_HEADERS, *, formula=None, merge=None):
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
-    ws = book.add_worksheet("进度")
-    for c, h in enumerate(headers):
-        ws.write_string(0, c, h)
-    for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                ws.write_string(r, c, value)
-            else:
-                ws.write_number(r, c, value)
+    buffer, book, ws = progress_workbook(rows, headers)
     if formula:
         r, c, text = formula
         ws.write_formula(r, c, text)

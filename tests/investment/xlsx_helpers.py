@@ -5,9 +5,11 @@ import xlsxwriter
 from investment.excel import TEMPLATE_HEADERS
 
 
-def xlsx_bytes(rows, headers=TEMPLATE_HEADERS):
+def progress_workbook(rows, headers=TEMPLATE_HEADERS):
+    """An open in-memory workbook holding a progress sheet ("进度"): (buffer, book, sheet), so that a
+    caller may add to it (a formula, merged cells) before ``book.close()``."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
     sheet = book.add_worksheet("进度")
     for c, h in enumerate(headers):
         sheet.write_string(0, c, h)
@@ -19,6 +21,11 @@ def xlsx_bytes(rows, headers=TEMPLATE_HEADERS):
                 sheet.write_string(r, c, value)
             else:
                 sheet.write_number(r, c, float(value))
+    return buffer, book, sheet
+
+
+def xlsx_bytes(rows, headers=TEMPLATE_HEADERS):
+    buffer, book, _ = progress_workbook(rows, headers)
     book.close()
     return buffer.getvalue()
 
