@@ -1,23 +1,17 @@
 import datetime
 
 import pytest
-from rest_framework.test import APIClient
 
 from dispatch import services
 from dispatch.models import Report
 from dispatch.schedules import Period
+from tests.api_v1.conftest import client_for
 from tests.factories import Role, user_with_role
 
 from .conftest import problem, project
 
 D = datetime.date
 OCTOBER = Period(D(2026, 10, 1), D(2026, 10, 31))
-
-
-def client_for(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def built(round, fmt="xlsx"):

@@ -5,19 +5,13 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
-from rest_framework.test import APIClient
 
 from investment import services
 from investment.models import SitePhoto
+from tests.api_v1.conftest import client_for
 from tests.factories import ProjectFactory, region
 
 from .xlsx_helpers import row, xlsx_bytes
-
-
-def client_for(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def jpeg_bytes(exif_date="2026:01:15 09:30:00", size=(64, 48)):

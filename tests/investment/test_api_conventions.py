@@ -8,20 +8,14 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from python_calamine import CalamineWorkbook
-from rest_framework.test import APIClient
 
 from investment import services
+from tests.api_v1.conftest import client_for
 from tests.factories import ProjectFactory
 
 from .xlsx_helpers import row, xlsx_bytes
 
 IMPORT = "/api/v1/progress/import/"
-
-
-def client_for(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def assert_json(response, status):
