@@ -225,6 +225,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 DISPATCH_REPORT_STALE_SECONDS = env.int("DISPATCH_REPORT_STALE_SECONDS", default=600)
 # Where users reach the site: links in e-mails and robot messages are made absolute with it.
 SITE_URL = env("SITE_URL", default="")
+# Networks group-robot posts may reach although they are not public (CIDRs, e.g. "10.8.0.0/24" for a
+# robot gateway inside the network). Empty: public addresses only (notifications/webhooks.py).
+WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
 # Days an escalated problem has at its new tier before it escalates again.
 DISPATCH_ESCALATION_INTERVAL_DAYS = env.int("DISPATCH_ESCALATION_INTERVAL_DAYS", default=7)
 
