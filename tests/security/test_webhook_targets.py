@@ -211,3 +211,13 @@ def test_robot_messages_are_plain_text():
     )
     assert payload["msgtype"] == "text" and set(payload) == {"msgtype", "text"}
     assert payload["text"]["content"].startswith("<a href=")
+
+
+def test_e_mails_are_plain_text(mailoutbox):
+    """No HTML alternative is sent: user text in an e-mail is text whatever it contains."""
+    from notifications.senders import send_email
+
+    send_email(address="a@example.org", title="<b>督办</b>", body="<img src=x>", link="/inbox/")
+    (message,) = mailoutbox
+    assert message.alternatives == [] and message.content_subtype == "plain"
+    assert "<img src=x>" in message.body
