@@ -104,6 +104,9 @@ DATABASES["default"]["OPTIONS"].update(
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 # Reconnect after a PostgreSQL restart instead of failing on a stale connection.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The project list page and API count matching rows exactly up to this many (a count that stops there),
+# and show the planner's estimate above it ("约 1,000,000 个项目"): anshan_projects.counting.
+LIST_EXACT_COUNT_UP_TO = env.int("LIST_EXACT_COUNT_UP_TO", default=10_000)
 
 REDIS_URL = env("REDIS_URL", default=None)
 if not REDIS_URL:
