@@ -68,4 +68,7 @@ class Migration(migrations.Migration):
             model_name="project",
             index=GinIndex(fields=["search_vector"], name="project_search_bigrams"),
         ),
+        # The new column's statistics (its most common bigrams): without them the planner guesses 0.5% of
+        # rows for every word, and reads all matches of a frequent one instead of the first 50 in order.
+        migrations.RunSQL("ANALYZE projects_project", migrations.RunSQL.noop),
     ]
