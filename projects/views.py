@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from anshan_projects.counting import counter
 from anshan_projects.formats import wan
+from anshan_projects.replica import replica_view
 from anshan_projects.spreadsheets import StreamingWorkbook
 
 from . import selectors, services
@@ -114,6 +115,7 @@ def _list_rows(values):
 
 
 @login_required
+@replica_view
 def project_list(request):
     filterset, qs = _filtered(request, thresholds_in_query=True)
     rows = qs.values(*LIST_ROW_VALUES)
@@ -169,6 +171,7 @@ def project_list(request):
 
 
 @login_required
+@replica_view
 def project_export(request):
     """The filtered list as xlsx: the same filters and order as the page, every row (not one page)."""
     _filterset, qs = _filtered(request)

@@ -101,6 +101,7 @@ class ProjectViewSet(
 ):
     filterset_class = ProjectFilterSet
     pagination_class = EstimatedCountPagination
+    replica_actions = ("list", "export")  # read from the replica when one is configured
     parser_classes = [JSONParser]  # integrations send JSON; one request format, one schema
     permission_classes = [*viewsets.GenericViewSet.permission_classes, CanRegisterProjects]
 
