@@ -106,3 +106,17 @@ def test_the_index_was_built_and_is_valid():
             " JOIN pg_am am ON am.oid = c.relam WHERE c.relname = 'project_search_bigrams'"
         )
         assert cursor.fetchall() == [(True, "gin")]
+
+
+def test_the_admin_search_uses_the_same_search(client, admin_user, projects):
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    for term, expected in (
+        ("钢铁", _today("钢铁")),
+        ("菱镁 有限", _today("菱镁") & _today("有限")),
+        ('"steel pipe"', _today("steel pipe")),
+    ):
+        response = client.get("/admin/projects/project/", {"q": term})
+        assert response.status_code == 200
+        assert {p.pk for p in response.context["cl"].result_list} == expected, term
