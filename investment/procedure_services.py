@@ -6,14 +6,16 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from projects.access import Action, can, has_role, procedure_item_q
-from projects.choices import Role
+from projects.choices import Role, Tier
 
 from . import schedule
-from .choices import ProcedureChangeKind, ProcedureStatus
+from .choices import ProblemKind, ProcedureChangeKind, ProcedureStatus
 from .models import (
+    Problem,
     ProcedureChange,
     ProcedureItem,
     ProcedurePlan,
@@ -409,3 +411,41 @@ def procedure_deficiency_made_good(*, user, item, on):
     with _audit(user):
         item.save(update_fields=["deficiency_made_good_on", "version", "updated_at"])
     return item
+
+
+def procedure_deficiency_escalate(*, item_id, today, deadline):
+    """An overdue 容缺 item becomes a coordination problem (审批手续) for the owing unit, one tier up
+    from the county, with its own deadline; it then follows the problems' path (flag, reminders,
+    dispatch). Once per 补正 deadline: the item is claimed with a conditional update, so a second
+    run (or a concurrent one) creates nothing. Returns the problem, or None when there was nothing to do."""
+    with transaction.atomic():
+        claimed = (
+            ProcedureItem.objects.filter(
+                pk=item_id,
+                accepted_with_deficiency=True,
+                deficiency_made_good_on__isnull=True,
+                deficiency_deadline__lt=today,
+            )
+            .exclude(status=ProcedureStatus.NOT_NEEDED)
+            .filter(Q(deficiency_escalated_on__isnull=True) | Q(deficiency_escalated_on__lte=F("deficiency_deadline")))
+            .update(deficiency_escalated_on=today)
+        )
+        if claimed != 1:
+            return None
+        item = ProcedureItem.objects.select_related("project", "department").get(pk=item_id)
+        problem = Problem(
+            project=item.project,
+            description=(
+                f"容缺受理补正超期:{item.name}(补正期限 {item.deficiency_deadline:%Y-%m-%d}),"
+                f"待补正材料:{item.deficiency_note}"
+            )[:2000],
+            kind=ProblemKind.APPROVALS,
+            responsible_unit=item.responsible_unit or (item.department.name if item.department_id else "项目单位"),
+            responsible_department=item.department,
+            deadline=deadline,
+            tier=Tier.DEPARTMENT,
+        )
+        problem.full_clean()
+        with _audit(None):
+            problem.save()
+        return problem
