@@ -234,3 +234,10 @@ def project_public_get(*, user, pk):
         )
     except (Project.DoesNotExist, ValueError, TypeError):
         raise Http404("项目不存在。") from None
+
+
+def procedure_templates():
+    """Active templates (reference data, the same for everyone)."""
+    from .models import ProcedureTemplate
+
+    return ProcedureTemplate.objects.filter(is_active=True)

@@ -257,7 +257,8 @@ def procedure_dependencies_set(*, user, item, depends_on, reason):
 @transaction.atomic
 def procedure_plan_replan(*, user, project, today=None):
     """Recompute the plan and forecast (after progress on the items, or a calendar change)."""
-    _require_change(user, project)
+    if user is not None and not ProcedureItem.objects.filter(procedure_item_q(user, Action.CHANGE), project=project):
+        raise PermissionDenied("无权修改该项目的审批手续。")
     return _replan(_schedule_for(project), today=today)
 
 
@@ -308,7 +309,7 @@ def procedure_plan_freeze(*, user, project, reason=""):
 def procedure_green_channel_set(*, user, project, on, reason):
     """The leadership puts a project in the green channel (or takes it out): its template items take
     their green-channel durations, and its items come first in each unit's queue."""
-    if not has_role(user, Role.LEADERSHIP, Role.ADMIN):
+    if user is not None and not has_role(user, Role.LEADERSHIP, Role.ADMIN):
         raise PermissionDenied("只有市领导可以决定绿色通道。")
     reason = _reason(reason)
     project_schedule = _schedule_for(project)
@@ -334,9 +335,11 @@ def procedure_green_channel_set(*, user, project, on, reason):
 
 
 def _owed_item(user, item):
+    # user None: the system (demo, tasks), as in the other services.
+    scope = procedure_item_q(user, Action.CHANGE) if user is not None else Q()
     try:
         return (
-            ProcedureItem.objects.filter(procedure_item_q(user, Action.CHANGE))
+            ProcedureItem.objects.filter(scope)
             .select_for_update(of=("self",))
             .select_related("project")
             .get(pk=item.pk)
@@ -346,8 +349,9 @@ def _owed_item(user, item):
 
 
 @transaction.atomic
-def procedure_item_progress(*, user, item, status, on):
-    """Record that an item started or was done (on a date), then update the forecast."""
+def procedure_item_progress(*, user, item, status, on, replan=True):
+    """Record that an item started or was done (on a date), then update the forecast (``replan=False``:
+    the caller records a batch and replans once at the end)."""
     item = _owed_item(user, item)
     if status not in (ProcedureStatus.IN_PROGRESS, ProcedureStatus.DONE):
         raise ValidationError({"status": "只能登记办理中或已办结。"})
@@ -364,7 +368,7 @@ def procedure_item_progress(*, user, item, status, on):
     with _audit(user):
         item.save()
     project_schedule = ProcedureSchedule.objects.filter(project=item.project).select_for_update().first()
-    if project_schedule:
+    if project_schedule and replan:
         _replan(project_schedule, today=on)
     return item
 
