@@ -99,3 +99,37 @@ def test_county_staff_take_a_template_and_freeze_the_baseline_from_the_project_p
     client.post(reverse("investment:procedure-plan-freeze", args=[project.pk]), {"reason": ""})
     client.post(reverse("investment:procedure-plan-freeze", args=[project.pk]), {"reason": ""})  # refused
     assert list(ProcedurePlan.objects.filter(project=project).values_list("number", "is_baseline")) == [(1, True)]
+
+
+def test_the_administrator_edits_templates_in_the_admin(client, admin_user, county_user):
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    admin_client = client
+    admin_client.force_login(admin_user)
+    t = template(SPEC, name="后台模板")
+    project_with(SPEC, user=county_user)
+    for url in (
+        "/admin/investment/proceduretemplate/",
+        f"/admin/investment/proceduretemplate/{t.pk}/change/",
+        "/admin/investment/proceduretemplateitem/",
+        f"/admin/investment/proceduretemplateitem/{t.items.first().pk}/change/",
+        "/admin/investment/procedureschedule/",
+        "/admin/investment/procedureplan/",
+        "/admin/investment/procedurechange/",
+    ):
+        assert admin_client.get(url).status_code == 200, url
+    permit = t.items.get(name="施工许可")
+    response = admin_client.post(
+        f"/admin/investment/proceduretemplateitem/{permit.pk}/change/",
+        {
+            "template": t.pk,
+            "name": "施工许可",
+            "standard_days": 8,
+            "green_channel_days": 9,
+            "sort_order": 1,
+            "depends_on": [t.items.get(name="项目核准").pk],
+        },
+    )
+    assert response.status_code == 200  # refused: green channel longer than the standard
+    permit.refresh_from_db()
+    assert permit.standard_days == 10
