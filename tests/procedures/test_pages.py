@@ -133,3 +133,21 @@ def test_the_administrator_edits_templates_in_the_admin(client, admin_user, coun
     assert response.status_code == 200  # refused: green channel longer than the standard
     permit.refresh_from_db()
     assert permit.standard_days == 10
+
+
+def test_the_time_saved_page_sums_per_county_in_a_fixed_number_of_queries(
+    client, county_user, leader, django_assert_max_num_queries
+):
+    from investment.models import ProcedureSchedule
+
+    for original in (D(2027, 1, 4), D(2027, 2, 1)):
+        p = project_with(SPEC, user=county_user)
+        ProcedureSchedule.objects.filter(project=p).update(original_construction_start=original)
+    client.force_login(leader)
+    with django_assert_max_num_queries(8):
+        html = client.get(reverse("investment:procedure-time-saved")).content.decode()
+    # Nothing started: the forecast start (from today) against each original plan.
+    expected = sum(
+        (s.original_construction_start - s.forecast_construction_start).days for s in ProcedureSchedule.objects.all()
+    )
+    assert f'<td class="num">{expected}</td>' in html and "铁东区" in html
