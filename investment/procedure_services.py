@@ -453,3 +453,21 @@ def procedure_deficiency_escalate(*, item_id, today, deadline):
         with _audit(None):
             problem.save()
         return problem
+
+
+def procedure_forecasts_refresh(*, today=None):
+    """Recompute the forecast of every project with open items as of today (a daily task: a forecast
+    made last week assumed open items would start then). Each project in its own transaction."""
+    today = today or timezone.localdate()
+    pks = list(
+        ProcedureSchedule.objects.filter(
+            project__procedures__status__in=[ProcedureStatus.PENDING, ProcedureStatus.IN_PROGRESS]
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    for pk in pks:
+        with transaction.atomic():
+            project_schedule = ProcedureSchedule.objects.select_for_update().select_related("project").get(pk=pk)
+            _replan(project_schedule, today=today)
+    return len(pks)

@@ -30,3 +30,10 @@ def send_reminders():
 @shared_task(name="supervision.escalate_overdue_deficiencies", ignore_result=True, acks_late=True)
 def escalate_overdue_deficiencies():
     return len(services.deficiencies_escalate())
+
+
+@shared_task(name="supervision.refresh_procedure_forecasts", ignore_result=True, acks_late=True)
+def refresh_procedure_forecasts():
+    from investment.procedure_services import procedure_forecasts_refresh
+
+    return procedure_forecasts_refresh()

@@ -147,3 +147,12 @@ def test_the_forecast_follows_the_items_done(county_user, admin_user):
     s = ProcedureSchedule.objects.get(project=project)
     assert (s.planned_construction_start, s.forecast_construction_start) == (D(2026, 12, 14), D(2026, 11, 30))
     assert ProcedureItem.objects.get(pk=permit_wait.pk).status == "done"
+
+
+def test_the_daily_refresh_moves_the_forecast_of_open_items_to_today(county_user):
+    project = project_with(SPEC, user=county_user)
+    services.procedure_forecasts_refresh(today=D(2026, 11, 2))
+    assert ProcedureSchedule.objects.get(project=project).forecast_construction_start == D(2026, 12, 14)
+    # Nothing done by 16 Nov: 30 working days from then.
+    assert services.procedure_forecasts_refresh(today=D(2026, 11, 16)) == 1
+    assert ProcedureSchedule.objects.get(project=project).forecast_construction_start == D(2026, 12, 28)
