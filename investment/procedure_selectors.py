@@ -177,7 +177,8 @@ def procedure_queue(*, user, department):
         to_attr="blocks",
     )
     return (
-        ProcedureItem.objects.filter(department=department, status__in=OPEN_STATUSES)
+        ProcedureItem.objects.restrict(user)
+        .filter(department=department, status__in=OPEN_STATUSES)
         .annotate(green_channel=Exists(green, output_field=BooleanField()))
         .select_related("project__region")
         .only(
