@@ -146,6 +146,7 @@ def procedure_plan_view(*, user, project):
         "baseline": baseline,
         "changes": list(ProcedureChange.objects.restrict(user).filter(project=project).select_related("created_by")),
         "days_saved": saved[0] if saved else None,
+        "days_late": -saved[0] if saved and saved[0] is not None and saved[0] < 0 else None,
         "critical": [i.name for i in tops if i.is_critical],
         "open_deficiencies": [i for i in items if i.accepted_with_deficiency and not i.deficiency_made_good_on],
     }

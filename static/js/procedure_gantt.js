@@ -16,7 +16,7 @@
     var rows = readJson("procedure-gantt-data");
     var L = readJson("procedure-gantt-labels") || {};
     if (!el || !rows || !rows.length || !window.echarts) { return; }
-    var esc = window.echarts.format.encodeHTML;
+    var esc = echarts.format.encodeHTML;
     el.style.height = Math.max(240, rows.length * 22 + 60) + "px";
     var names = rows.map(function (r) { return (r.sub ? "  · " : "") + r.name; });
 

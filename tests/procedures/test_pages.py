@@ -83,6 +83,12 @@ def test_the_project_page_shows_the_plan_and_the_chart_data(client, county_user,
         ("施工许可", "2026-11-30", "2026-12-11", "2026-12-11", True),
     ]
     assert "2026-12-14" in html  # the planned start of construction
+    saved = (
+        ProcedurePlan.objects.get(project=project).construction_start
+        - project.procedure_schedule.forecast_construction_start
+    ).days
+    shown = f"提前 {saved} 天" if saved >= 0 else f"推迟 {-saved} 天"
+    assert shown in html and "推迟 -" not in html
 
 
 def test_county_staff_take_a_template_and_freeze_the_baseline_from_the_project_page(client, county_user):
