@@ -49,3 +49,22 @@ class FundingKind(models.TextChoices):
     PPP = "ppp", "PPP"
     BANK_LOANS = "bank_loans", "银行贷款"
     OWN_FUNDS = "own_funds", "企业自有资金"
+
+
+class ProcedureProjectType(models.TextChoices):
+    """Kinds of project, each with its own procedure template (手续模板)."""
+
+    ENTERPRISE_FILING = "enterprise_filing", "企业投资备案类"
+    ENTERPRISE_APPROVAL = "enterprise_approval", "企业投资核准类"
+    GOVERNMENT = "government", "政府投资审批类"
+    URBAN = "urban", "城建类"
+    MINING = "mining", "矿山类"
+
+
+class ProcedureChangeKind(models.TextChoices):
+    TEMPLATE = "template", "套用模板"
+    ADD = "add", "增加手续"
+    DROP = "drop", "删减手续"
+    REPLAN = "replan", "调整计划"
+    BASELINE = "baseline", "冻结基线"
+    GREEN = "green", "绿色通道"

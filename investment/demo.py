@@ -2,8 +2,8 @@
 
 For every seeded project under construction, completed or in operation: monthly entries for the
 last 24 months (verified and frozen for months already reported, last month submitted), some
-coordination problems (some overdue), the 16-item / 112-sub-item approval checklist of the West
-Anshan iron mine (start 870 days ahead of plan) and funding sources with the article's figures
+coordination problems (some overdue), the procedure engine's templates and key projects (procedure_demo:
+the West Anshan iron mine's 16 items and 112 sub-items, start 870 days ahead of plan) and funding sources with the article's figures
 (special bonds 15.56 亿元 across 15 projects, central budget 6.64 亿元, policy instruments 6.1 亿元
 for 6 projects, revitalised assets 8,011 万元 for 3 projects, 3 PPP projects). Written with COPY.
 """
@@ -19,8 +19,9 @@ from demo.builders import NULL, _text, bulk_load, copy_lines
 from projects.choices import Stage
 from projects.models import Project
 
-from .choices import EntryStatus, FundingKind, ProblemKind, ProblemStatus, ProcedureStatus
+from .choices import EntryStatus, FundingKind, ProblemKind, ProblemStatus
 from .models import FundingSource, PeriodFreeze, Problem, ProcedureItem, ProgressEntry
+from .procedure_demo import seed_procedures
 
 MONTHS = 24
 CHUNK = 5_000  # projects read and written at a time
@@ -52,27 +53,6 @@ PROBLEMS = [
     (ProblemKind.DEMOLITION, "红线内剩余3户未完成征收", "区征收办"),
     (ProblemKind.OTHER, "周边道路施工影响材料运输", "市交通运输局"),
 ]
-MINE_NAME = "鞍钢西鞍山铁矿项目"
-MINE_ITEMS = [
-    ("项目核准", "市发展改革委"),
-    ("用地预审与选址意见书", "市自然资源局"),
-    ("建设用地规划许可", "市自然资源局"),
-    ("环境影响评价批复", "市生态环境局"),
-    ("安全预评价与安全设施设计审查", "市应急管理局"),
-    ("水土保持方案批复", "市水利局"),
-    ("节能审查", "市发展改革委"),
-    ("采矿许可证变更", "省自然资源厅"),
-    ("社会稳定风险评估", "铁西区政府"),
-    ("地质灾害危险性评估", "市自然资源局"),
-    ("压覆矿产资源评估", "市自然资源局"),
-    ("文物勘探", "市文化旅游和广播电视局"),
-    ("使用林地审核", "市林业和草原局"),
-    ("取水许可", "市水利局"),
-    ("征地拆迁与补偿安置", "铁西区政府"),
-    ("建筑工程施工许可", "市住房城乡建设局"),
-]
-MINE_STEPS = ["材料准备", "申报受理", "技术审查", "专家评审", "公示", "批复下达", "资料归档"]
-
 ENTRY_COLUMNS = [
     "project_id", "period", "amount_completed", "image_progress", "next_steps", "overrun_reason", "status",
     "version", "submitted_at", "verified_at", "return_reason", "created_at", "updated_at",
@@ -223,54 +203,10 @@ def seed_progress(builder, chunk=CHUNK):
         PeriodFreeze.objects.bulk_create(
             [PeriodFreeze(period=p, reason="演示数据:调度报告已印发") for p in frozen], ignore_conflicts=True
         )
-        procedures = _mine_procedures(rng)
+        procedures = seed_procedures(builder)
         funding = _funding(rng)
     builder.investment_seconds = time.monotonic() - started
     return {"entries": entry_count, "problems": problem_count, "procedures": procedures, "funding": funding}
-
-
-def _mine_procedures(rng):
-    """The West Anshan iron mine's checklist: 16 items, 112 sub-items, run in parallel, start 870 days early."""
-    mine = Project.objects.filter(name=MINE_NAME).first()
-    if mine is None or ProcedureItem.objects.filter(project=mine).exists():
-        return 0
-    actual_start = mine.actual_start or timezone.localdate()
-    planned_start = actual_start + datetime.timedelta(days=870)
-    tops = []
-    for order, (name, unit) in enumerate(MINE_ITEMS):
-        planned = planned_start - datetime.timedelta(days=30 + (15 - order) * 20)
-        actual = actual_start - datetime.timedelta(days=rng.randrange(5, 120))
-        tops.append(
-            ProcedureItem(
-                project=mine,
-                name=name,
-                responsible_unit=unit,
-                planned_date=planned,
-                actual_date=actual,
-                status=ProcedureStatus.DONE,
-                accepted_with_deficiency=order in (3, 5, 12),
-                deficiency_note="部分附件容缺受理,开工后补正" if order in (3, 5, 12) else "",
-                sort_order=order,
-            )
-        )
-    ProcedureItem.objects.bulk_create(tops)
-    subs = []
-    for top in tops:
-        for step, step_name in enumerate(MINE_STEPS):
-            subs.append(
-                ProcedureItem(
-                    project=mine,
-                    parent=top,
-                    name=f"{top.name}·{step_name}",
-                    responsible_unit=top.responsible_unit,
-                    planned_date=top.planned_date - datetime.timedelta(days=(6 - step) * 10),
-                    actual_date=top.actual_date - datetime.timedelta(days=(6 - step) * 3),
-                    status=ProcedureStatus.DONE,
-                    sort_order=step,
-                )
-            )
-    ProcedureItem.objects.bulk_create(subs)
-    return len(tops) + len(subs)
 
 
 def _funding(rng):

@@ -84,3 +84,41 @@ def apply_errors(form, exc):
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, exc.messages)
+
+
+# --- the procedure engine ------------------------------------------------------------------------
+
+
+class ProcedureTemplateApplyForm(forms.Form):
+    template = forms.ModelChoiceField(label="手续模板", queryset=None)
+    start_on = forms.DateField(label="手续启动日期", widget=DATE)
+    original_construction_start = forms.DateField(label="原计划开工日期", required=False, widget=DATE)
+
+    def __init__(self, *args, templates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=500, required=False)
+
+
+class GreenChannelForm(forms.Form):
+    on = forms.BooleanField(label="纳入绿色通道", required=False)
+    reason = forms.CharField(label="依据", max_length=200)
+
+
+class ProcedureProgressForm(forms.Form):
+    status = forms.ChoiceField(
+        label="状态", choices=[(ProcedureStatus.IN_PROGRESS, "办理中"), (ProcedureStatus.DONE, "已办结")]
+    )
+    on = forms.DateField(label="日期", widget=DATE)
+
+
+class DeficiencyForm(forms.Form):
+    missing = forms.CharField(label="待补正材料", widget=forms.Textarea(attrs={"rows": 2}))
+    deadline = forms.DateField(label="补正期限", widget=DATE)
+
+
+class MadeGoodForm(forms.Form):
+    on = forms.DateField(label="补正完成日期", widget=DATE)

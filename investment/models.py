@@ -1,13 +1,22 @@
 import pghistory
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
-from projects.access import RestrictedQuerySet, project_q, user_roles
+from projects.access import RestrictedQuerySet, procedure_item_q, project_q, user_roles
 from projects.choices import Role, Tier
 from projects.models import Department, Project, Region, money_field
 
-from .choices import EntryStatus, FundingKind, MediaKind, ProblemKind, ProblemStatus, ProcedureStatus
+from .choices import (
+    EntryStatus,
+    FundingKind,
+    MediaKind,
+    ProblemKind,
+    ProblemStatus,
+    ProcedureChangeKind,
+    ProcedureProjectType,
+    ProcedureStatus,
+)
 
 
 class ProgressEntryQuerySet(RestrictedQuerySet):
@@ -258,6 +267,10 @@ class PhotoComment(models.Model):
 class ProcedureItemQuerySet(RestrictedQuerySet):
     scope_path = "project__"
 
+    def restrict(self, user, action="view"):
+        """Project scope, plus the items the user's department owes (see access.procedure_item_q)."""
+        return self.filter(procedure_item_q(user, action))
+
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="ProcedureItemEvent")
 class ProcedureItem(models.Model):
@@ -274,7 +287,24 @@ class ProcedureItem(models.Model):
     status = models.CharField("状态", max_length=20, choices=ProcedureStatus.choices, default=ProcedureStatus.PENDING)
     accepted_with_deficiency = models.BooleanField("容缺受理", default=False)
     deficiency_note = models.TextField("待补正材料", blank=True)
+    deficiency_deadline = models.DateField("补正期限", null=True, blank=True)
+    deficiency_made_good_on = models.DateField("补正完成日期", null=True, blank=True)
+    deficiency_reminded_on = models.DateField("补正提醒日期", null=True, blank=True)
+    deficiency_escalated_on = models.DateField("补正超期上报日期", null=True, blank=True)
     sort_order = models.PositiveIntegerField("排序", default=0)
+    template_item = models.ForeignKey(
+        "ProcedureTemplateItem", models.SET_NULL, verbose_name="模板手续", null=True, blank=True, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, models.SET_NULL, verbose_name="责任部门", null=True, blank=True, related_name="procedure_items"
+    )
+    duration_days = models.PositiveIntegerField("办理时限(工作日)", default=0)
+    depends_on = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, verbose_name="前置手续(串联)", related_name="dependents"
+    )
+    planned_start = models.DateField("计划开始日期", null=True, blank=True)
+    started_on = models.DateField("实际开始日期", null=True, blank=True)
+    is_critical = models.BooleanField("关键路径", default=False)
     version = models.PositiveIntegerField("版本", default=1)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -292,6 +322,10 @@ class ProcedureItem(models.Model):
                 condition=Q(accepted_with_deficiency=False) | ~Q(deficiency_note=""),
                 name="procedure_deficiency_has_note",
             ),
+        ]
+        indexes = [
+            # A unit's work queue: what it owes, by due date.
+            models.Index(fields=["department", "status", "planned_date"], name="procedure_queue"),
         ]
 
     def __str__(self):
@@ -336,3 +370,195 @@ class FundingSource(models.Model):
 
     def __str__(self):
         return f"{self.project} {self.get_kind_display()}"
+
+
+# --- procedure engine: templates, plans and baselines ------------------------------------------
+
+
+class ProcedureTemplate(models.Model):
+    """The standard procedures (手续) of one kind of project; an administrator edits it."""
+
+    name = models.CharField("模板名称", max_length=100, unique=True)
+    project_type = models.CharField("项目类型", max_length=30, choices=ProcedureProjectType.choices)
+    description = models.TextField("说明", blank=True)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "手续模板"
+        verbose_name_plural = "手续模板"
+        ordering = ["project_type", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ProcedureTemplateItem(models.Model):
+    """One item (大项) or sub-item (子项) of a template, its unit, its standard duration and what it waits for."""
+
+    template = models.ForeignKey(ProcedureTemplate, models.CASCADE, verbose_name="模板", related_name="items")
+    parent = models.ForeignKey(
+        "self", models.CASCADE, verbose_name="所属大项", null=True, blank=True, related_name="children"
+    )
+    name = models.CharField("手续名称", max_length=200)
+    department = models.ForeignKey(
+        Department, models.SET_NULL, verbose_name="责任部门", null=True, blank=True, related_name="+"
+    )
+    responsible_unit = models.CharField("责任单位", max_length=100, blank=True)
+    standard_days = models.PositiveIntegerField("标准办理时限(工作日)")
+    green_channel_days = models.PositiveIntegerField(
+        "绿色通道时限(工作日)", null=True, blank=True, help_text="留空:与标准时限相同。"
+    )
+    depends_on = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, verbose_name="前置手续(串联)", related_name="dependents"
+    )
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "模板手续"
+        verbose_name_plural = "模板手续"
+        ordering = ["template", "sort_order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(green_channel_days__isnull=True) | Q(green_channel_days__lte=F("standard_days")),
+                name="template_green_not_longer",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ProcedureScheduleQuerySet(RestrictedQuerySet):
+    scope_path = "project__"
+
+
+class ProcedureSchedule(models.Model):
+    """A project's procedure engine: its template, when procedures start, the green channel and the
+    construction start the current plan and the forecast lead to (kept here, recomputed by the services)."""
+
+    project = models.OneToOneField(Project, models.CASCADE, verbose_name="项目", related_name="procedure_schedule")
+    template = models.ForeignKey(
+        ProcedureTemplate, models.PROTECT, verbose_name="手续模板", null=True, blank=True, related_name="+"
+    )
+    start_on = models.DateField("手续启动日期")
+    original_construction_start = models.DateField(
+        "原计划开工日期",
+        null=True,
+        blank=True,
+        help_text="引擎启用前的原计划(如传统串联办理),无基线时用于计算节省时间。",
+    )
+    planned_construction_start = models.DateField("计划开工日期(当前计划)", null=True, blank=True)
+    forecast_construction_start = models.DateField("预计开工日期(按实际进度)", null=True, blank=True)
+    parallel_items = models.PositiveIntegerField("并联办理大项数", default=0)
+    green_channel = models.BooleanField("绿色通道", default=False)
+    green_channel_reason = models.CharField("绿色通道依据", max_length=200, blank=True)
+    green_channel_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="批准人", null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField("版本", default=1)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ProcedureScheduleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "手续计划"
+        verbose_name_plural = "手续计划"
+        ordering = ["project"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(green_channel=False) | ~Q(green_channel_reason=""), name="green_channel_has_reason"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.project)
+
+
+class ProcedurePlanQuerySet(RestrictedQuerySet):
+    scope_path = "project__"
+
+
+class ProcedurePlan(models.Model):
+    """A frozen version of a project's procedure plan. Version 1 is the baseline and never changes;
+    each later version records why the plan changed."""
+
+    project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="procedure_plans")
+    number = models.PositiveIntegerField("版本号")
+    is_baseline = models.BooleanField("基线", default=False)
+    reason = models.TextField("调整原因", blank=True)
+    construction_start = models.DateField("计划开工日期", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="冻结人", null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("冻结时间", auto_now_add=True)
+
+    objects = ProcedurePlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "手续计划版本"
+        verbose_name_plural = "手续计划版本"
+        ordering = ["project", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="procedure_plan_number_once"),
+            models.UniqueConstraint(
+                fields=["project"], condition=Q(is_baseline=True), name="procedure_plan_one_baseline"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_baseline=True) | ~Q(reason=""), name="procedure_plan_change_has_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project} V{self.number}"
+
+
+class ProcedurePlanLine(models.Model):
+    """One item's planned dates in a frozen version (the name is copied: a dropped item stays readable)."""
+
+    plan = models.ForeignKey(ProcedurePlan, models.CASCADE, verbose_name="计划版本", related_name="lines")
+    item = models.ForeignKey(
+        "ProcedureItem", models.SET_NULL, verbose_name="手续", null=True, blank=True, related_name="plan_lines"
+    )
+    name = models.CharField("手续名称", max_length=200)
+    planned_start = models.DateField("计划开始")
+    planned_finish = models.DateField("计划办结")
+    is_critical = models.BooleanField("关键路径", default=False)
+
+    class Meta:
+        verbose_name = "计划版本明细"
+        verbose_name_plural = "计划版本明细"
+        ordering = ["plan", "planned_start", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class ProcedureChangeQuerySet(RestrictedQuerySet):
+    scope_path = "project__"
+
+
+class ProcedureChange(models.Model):
+    """Why a project's procedures differ from its template or its plan changed (who, when, why)."""
+
+    project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="procedure_changes")
+    item = models.ForeignKey(
+        "ProcedureItem", models.SET_NULL, verbose_name="手续", null=True, blank=True, related_name="changes"
+    )
+    item_name = models.CharField("手续名称", max_length=200, blank=True)
+    kind = models.CharField("变更类型", max_length=20, choices=ProcedureChangeKind.choices)
+    reason = models.TextField("原因")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="操作人", null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    objects = ProcedureChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "手续变更记录"
+        verbose_name_plural = "手续变更记录"
+        ordering = ["project", "created_at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="procedure_change_has_reason")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.item_name}"

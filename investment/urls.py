@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import procedure_views, views
 
 app_name = "investment"
 
@@ -23,4 +23,11 @@ urlpatterns = [
     path("template/", views.template_download, name="template"),
     path("import/", views.import_upload, name="import"),
     path("export/", views.export, name="export"),
+    path("procedures/queue/", procedure_views.queue, name="procedure-queue"),
+    path("procedures/time-saved/", procedure_views.time_saved, name="procedure-time-saved"),
+    path("procedures/item/<int:pk>/", procedure_views.item, name="procedure-item"),
+    path("procedures/item/<int:pk>/<str:action>/", procedure_views.item_action, name="procedure-item-action"),
+    path("project/<int:pk>/procedures/template/", procedure_views.template_apply, name="procedure-template-apply"),
+    path("project/<int:pk>/procedures/freeze/", procedure_views.plan_freeze, name="procedure-plan-freeze"),
+    path("project/<int:pk>/procedures/green/", procedure_views.green_channel, name="procedure-green-channel"),
 ]

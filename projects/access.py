@@ -101,6 +101,34 @@ def region_ids(user, action=Action.VIEW):
     return keyed.get("region_id", set())
 
 
+def department_ids(user):
+    """The departments the user works for (department role), whose procedure items it owes."""
+    return sorted({r.department_id for r in user_roles(user) if r.role == Role.DEPARTMENT and r.department_id})
+
+
+def procedure_item_q(user, action=Action.VIEW, prefix=""):
+    """Procedure items (reached through ``prefix``) the user may act on: those of the projects in its
+    scope, plus, for a department, the items it owes on any project (view them and record their
+    progress), even where the project lies outside its sector. Owing an item opens only the item and
+    the project's public facts (``project_public_q``), not the rest of the project."""
+    q = project_q(user, action, f"{prefix}project__")
+    if action in (Action.VIEW, Action.CHANGE) and getattr(user, "is_active", False):
+        owed = department_ids(user)
+        if owed:
+            q |= Q(**{f"{prefix}department_id__in": owed})
+    return q
+
+
+def project_public_q(user, prefix=""):
+    """Projects whose public facts (name, code, region, investor, stage) the user may read: its scope,
+    plus the projects on which its department owes a procedure item."""
+    q = project_q(user, Action.VIEW, prefix)
+    owed = department_ids(user) if getattr(user, "is_active", False) else []
+    if owed:
+        q |= Q(**{f"{prefix}procedures__department_id__in": owed})
+    return q
+
+
 class RestrictedQuerySet(models.QuerySet):
     """QuerySet whose rows belong to projects; ``scope_path`` leads from the row to its project."""
 

@@ -15,6 +15,7 @@ FLAGS = {
     "problem_overdue": "问题超期未解决",
     "cost_overrun": "投资超概算",
     "time_overrun": "工期超期",
+    "deficiency_overdue": "容缺补正超期",
 }
 
 

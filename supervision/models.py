@@ -163,6 +163,7 @@ class LightSnapshot(models.Model):
     problem_overdue = models.BooleanField("问题超期", default=False)
     cost_overrun = models.BooleanField("投资超概算", default=False)
     time_overrun = models.BooleanField("工期超期", default=False)
+    deficiency_overdue = models.BooleanField("容缺补正超期", default=False)
     computed_at = models.DateTimeField("计算时间", auto_now=True)
 
     objects = LightSnapshotQuerySet.as_manager()

@@ -18,6 +18,8 @@ def ensure_schedules():
         ("supervision: snapshot lights", "supervision.snapshot_lights", _crontab(30, 1)),
         ("supervision: mark overdue orders", "supervision.mark_overdue_orders", _crontab(10, 0)),
         ("supervision: reminders", "supervision.send_reminders", _crontab(0, 9)),
+        ("supervision: overdue 容缺 items", "supervision.escalate_overdue_deficiencies", _crontab(20, 0)),
+        ("supervision: procedure forecasts", "supervision.refresh_procedure_forecasts", _crontab(40, 0)),
     ]
     created = 0
     for name, task, crontab in wanted:

@@ -17,7 +17,8 @@ The rules (documented in docs/development.md, "Traffic lights"):
   stale (under construction, no entry in the last ``stale_periods`` periods, started before them),
   problem_overdue (an unresolved problem past its deadline), cost_overrun (since-start total above the
   planned total), time_overrun (not completed and planned completion passed, or the forecast from the
-  average rate since the start lands after the planned completion).
+  average rate since the start lands after the planned completion), deficiency_overdue (a procedure
+  item accepted with deficiencies (容缺受理) whose materials were not made good by the 补正 deadline).
 - Overall light: red if the main light is red or any flag is on, else the main light.
 """
 
@@ -50,6 +51,7 @@ from django.utils import timezone
 
 from investment.choices import ProblemStatus
 from investment.models import Problem, ProgressEntry
+from investment.procedure_selectors import open_deficiencies
 from investment.selectors import COUNTED_STATUSES, REPORTED_STATUSES, effective_amount
 from projects.choices import RegionKind, Stage
 from projects.models import Project
@@ -135,6 +137,7 @@ def annotate_lights(queryset, *, period, as_of=None, rule=None):
     overdue_problems = Problem.objects.filter(
         project=OuterRef("pk"), status__in=ProblemStatus.unresolved(), deadline__lt=as_of
     )
+    overdue_deficiencies = open_deficiencies().filter(project=OuterRef("pk"), deficiency_deadline__lt=as_of)
     under_construction = Q(stage=Stage.CONSTRUCTION)
     measured = under_construction & Q(annual_plan__gt=0)
     as_of_value = Cast(Value(as_of), DateField())
@@ -146,6 +149,7 @@ def annotate_lights(queryset, *, period, as_of=None, rule=None):
         has_monthly_plan=Exists(plans),
         planned_percent=Subquery(planned, output_field=PERCENT),
         problem_overdue=Exists(overdue_problems),
+        deficiency_overdue=Exists(overdue_deficiencies),
     ).annotate(
         expected_percent=Case(
             When(has_monthly_plan=True, then=Coalesce(F("planned_percent"), Value(Decimal("0")), output_field=PERCENT)),
@@ -223,7 +227,7 @@ def annotate_lights(queryset, *, period, as_of=None, rule=None):
         ),
     )
     any_flag = Q(start_overdue=True) | Q(stale=True) | Q(problem_overdue=True) | Q(cost_overrun=True)
-    any_flag |= Q(time_overrun=True)
+    any_flag |= Q(time_overrun=True) | Q(deficiency_overdue=True)
     return qs.annotate(
         overall=Case(
             When(Q(light=Light.RED) | any_flag, then=Value(Light.RED.value)),

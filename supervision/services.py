@@ -18,7 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from investment.choices import EntryStatus, ProblemStatus
-from investment.models import Problem, ProgressEntry
+from investment.models import Problem, ProcedureItem, ProgressEntry
+from investment.procedure_selectors import open_deficiencies
+from investment.procedure_services import procedure_deficiency_escalate
 from notifications.choices import Kind
 from notifications.services import notify
 from projects.access import Action, can, has_role, user_roles
@@ -563,4 +565,53 @@ def reminders_deadlines(*, today=None):
                 link=reverse("investment:problem-edit", args=[problem.pk]),
             )
         )
+    for item in (
+        open_deficiencies()
+        .filter(deficiency_deadline__gte=today, deficiency_deadline__lte=horizon)
+        .select_related("project")
+    ):
+        sent += len(
+            notify(
+                recipients=deficiency_users(item),
+                kind=Kind.OTHER,
+                event_key=f"deficiency_due:{item.pk}:{item.deficiency_deadline:%Y-%m-%d}",
+                title=f"容缺受理补正将于 {item.deficiency_deadline:%Y-%m-%d} 到期:{item.project.name} {item.name}",
+                body=f"待补正材料:{item.deficiency_note[:300]}",
+                link=reverse("projects:detail", args=[item.project_id]),
+            )
+        )
     return sent
+
+
+def deficiency_users(item):
+    """Who must make a 容缺 item good: the unit that owes it and the project's county staff."""
+    User = get_user_model()
+    q = Q(roles__role__in=[Role.COUNTY_STAFF, Role.COUNTY_REVIEWER], roles__region=item.project.region_id)
+    if item.department_id:
+        q |= Q(roles__role=Role.DEPARTMENT, roles__department=item.department_id)
+    return list(User.objects.filter(q, is_active=True).distinct())
+
+
+def deficiencies_escalate(*, today=None):
+    """容缺 items past their 补正 deadline escalate like a problem: a coordination problem for the owing
+    unit at the department tier (with the order reply time as its deadline), and the unit, the county
+    and that tier are told. Idempotent: once per deadline (the item is claimed)."""
+    today = today or _today()
+    deadline = workdays.add_working_days_from_calendar(today, SupervisionSettings.current().order_reply_days)
+    escalated = []
+    candidates = open_deficiencies().filter(deficiency_deadline__lt=today).values_list("pk", flat=True)
+    for pk in list(candidates):
+        problem = procedure_deficiency_escalate(item_id=pk, today=today, deadline=deadline)
+        if problem is None:
+            continue
+        item = ProcedureItem.objects.select_related("project").get(pk=pk)
+        notify(
+            recipients=[*deficiency_users(item), *tier_users(item.project, Tier.DEPARTMENT)],
+            kind=Kind.OTHER,
+            event_key=f"deficiency_overdue:{item.pk}:{item.deficiency_deadline:%Y-%m-%d}",
+            title=f"容缺受理补正超期,已转协调问题:{item.project.name} {item.name}",
+            body=problem.description[:300],
+            link=reverse("investment:problem-edit", args=[problem.pk]),
+        )
+        escalated.append(problem.pk)
+    return escalated

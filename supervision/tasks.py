@@ -25,3 +25,15 @@ def mark_overdue_orders():
 @shared_task(name="supervision.send_reminders", ignore_result=True, acks_late=True)
 def send_reminders():
     return services.reminders_entry_due() + services.reminders_deadlines()
+
+
+@shared_task(name="supervision.escalate_overdue_deficiencies", ignore_result=True, acks_late=True)
+def escalate_overdue_deficiencies():
+    return len(services.deficiencies_escalate())
+
+
+@shared_task(name="supervision.refresh_procedure_forecasts", ignore_result=True, acks_late=True)
+def refresh_procedure_forecasts():
+    from investment.procedure_services import procedure_forecasts_refresh
+
+    return procedure_forecasts_refresh()

@@ -1,7 +1,13 @@
-"""Working days: Monday to Friday, except the holidays and make-up working days (调休) an
-administrator enters in the calendar table. ``add_working_days`` is pure; ``overrides`` loads the table."""
+"""Working days: Monday to Friday, except China's statutory holidays and make-up working days (调休).
+
+The State Council's calendar comes from the maintained package ``chinesecalendar`` (it only knows the
+years already announced and raises for the others); the administrator's calendar table (``CalendarDay``)
+overrides it, and is the only source for years the package does not know yet.
+``add_working_days`` and ``working_days_between`` are pure; ``overrides`` loads both sources."""
 
 import datetime
+
+import chinese_calendar
 
 
 def is_working_day(day: datetime.date, overrides: dict) -> bool:
@@ -36,11 +42,37 @@ def working_days_between(start: datetime.date, end: datetime.date, overrides: di
     return count
 
 
+def next_working_day(day: datetime.date, overrides: dict) -> datetime.date:
+    """``day`` itself when it is a working day, else the first working day after it."""
+    while not is_working_day(day, overrides):
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def statutory_exceptions(start: datetime.date, end: datetime.date) -> dict:
+    """The package's exceptions to Monday-Friday between two dates, for the years it knows (no query)."""
+    exceptions = {}
+    for year in range(start.year, end.year + 1):
+        first, last = max(start, datetime.date(year, 1, 1)), min(end, datetime.date(year, 12, 31))
+        try:
+            chinese_calendar.is_workday(first)  # raises for a year not yet announced
+        except NotImplementedError:
+            continue
+        day = first
+        while day <= last:
+            workday = chinese_calendar.is_workday(day)
+            if workday != (day.weekday() < 5):
+                exceptions[day] = workday
+            day += datetime.timedelta(days=1)
+    return exceptions
+
+
 def overrides(start: datetime.date, end: datetime.date) -> dict:
-    """The calendar exceptions between two dates (one query)."""
+    """The calendar exceptions between two dates: the package's, then the administrator's on top (one query)."""
     from .models import CalendarDay
 
-    return dict(CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_workday"))
+    table = dict(CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_workday"))
+    return statutory_exceptions(start, end) | table
 
 
 def add_working_days_from_calendar(start: datetime.date, days: int) -> datetime.date:

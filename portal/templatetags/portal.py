@@ -17,6 +17,7 @@ NAV = [
     (_("驾驶舱"), "/dashboard/", False),
     (_("项目库"), "/projects/", False),
     (_("进度填报"), "/progress/", False),
+    (_("手续工作台"), "/progress/procedures/queue/", False),
     (_("招商引资"), "/attraction/", False),
     (_("预警督办"), "/supervision/", False),
     (_("调度"), "/dispatch/", False),

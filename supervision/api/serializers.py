@@ -32,6 +32,7 @@ class ProjectLightSerializer(serializers.Serializer):
     problem_overdue = serializers.BooleanField(read_only=True)
     cost_overrun = serializers.BooleanField(read_only=True)
     time_overrun = serializers.BooleanField(read_only=True)
+    deficiency_overdue = serializers.BooleanField(read_only=True)
 
 
 class LightCountSerializer(serializers.Serializer):
@@ -47,6 +48,7 @@ class LightCountSerializer(serializers.Serializer):
     problem_overdue = serializers.IntegerField()
     cost_overrun = serializers.IntegerField()
     time_overrun = serializers.IntegerField()
+    deficiency_overdue = serializers.IntegerField()
 
 
 class OrderAttachmentSerializer(serializers.ModelSerializer):

@@ -5,8 +5,17 @@ from django.core.management import call_command
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
+from investment import procedure_selectors
 from investment.choices import EntryStatus, FundingKind, ProblemStatus
-from investment.models import FundingSource, PeriodFreeze, Problem, ProcedureItem, ProgressEntry
+from investment.models import (
+    FundingSource,
+    PeriodFreeze,
+    Problem,
+    ProcedureItem,
+    ProcedurePlan,
+    ProcedureTemplate,
+    ProgressEntry,
+)
 from investment.selectors import procedure_summary
 from projects.models import Project
 
@@ -41,6 +50,14 @@ def test_demo_progress_problems_procedures_and_funding():
     assert sum(1 for i in items if i.parent_id is None) == 16 and sum(1 for i in items if i.parent_id) == 112
     summary = procedure_summary(items=items)
     assert summary["share_done"] == Decimal("1.0000") and summary["days_saved"] > 0 and summary["deficiencies"] == 3
+    # The engine: dependencies between the items, 容缺 deadlines, 870 days against the original plan.
+    assert ProcedureItem.depends_on.through.objects.filter(from_procedureitem__project=mine).count() > 16
+    assert all(i.deficiency_deadline for i in items if i.accepted_with_deficiency)
+    saved = procedure_selectors.time_saved(user=None, projects=Project.objects.filter(pk=mine.pk)).get()
+    assert saved.days_saved == 870 and saved.parallel_items > 1
+    assert ProcedureTemplate.objects.values("project_type").distinct().count() == 5
+    assert procedure_selectors.open_deficiencies().filter(deficiency_deadline__lt=today).exists()  # overdue 补正
+    assert ProcedurePlan.objects.filter(is_baseline=False).exists()  # a later version beside its baseline
     bonds = FundingSource.objects.filter(kind=FundingKind.SPECIAL_BONDS).aggregate(
         n=Count("project"), s=Sum("amount_approved")
     )

@@ -218,7 +218,7 @@ def test_map_page_and_api(client, county_user, leader, tiedong, django_assert_ma
 def test_schedules_are_created_once():
     from supervision.schedules import ensure_schedules
 
-    assert ensure_schedules() == 3
+    assert ensure_schedules() == 5
     assert ensure_schedules() == 0
 
 

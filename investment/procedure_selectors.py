@@ -1,0 +1,245 @@
+"""Reads for the procedure engine: a project's plan and its chart, each unit's work queue, open 容缺
+items, and the time-saved measure."""
+
+from decimal import Decimal
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from projects.access import Action, department_ids, has_role, project_public_q
+from projects.choices import Role
+from projects.models import Department, Project
+
+from .choices import ProcedureStatus
+from .models import ProcedureChange, ProcedureItem, ProcedurePlan, ProcedurePlanLine, ProcedureSchedule
+
+OPEN_STATUSES = [ProcedureStatus.PENDING, ProcedureStatus.IN_PROGRESS]
+
+
+def open_deficiencies():
+    """Items accepted with deficiencies (容缺受理) whose materials are not yet made good (no user scope:
+    for the lights' subquery and the periodic reminders, which decide their own recipients)."""
+    return ProcedureItem.objects.filter(
+        accepted_with_deficiency=True, deficiency_made_good_on__isnull=True, deficiency_deadline__isnull=False
+    ).exclude(status=ProcedureStatus.NOT_NEEDED)
+
+
+# --- the time-saved measure (to move into the definitions module) ------------------------------
+
+TIME_SAVED_DEFINITION = (
+    "审批提速节省时间(天):项目手续计划基线(首次冻结的计划)的计划开工日期——无基线时取原计划开工日期——"
+    "减去实际开工日期;尚未开工的,减去按手续实际办理进度预测的开工日期。正数为提前,负数为推迟;"
+    "两个日期缺一则不计。县区、全市数为范围内各项目之和。并联办理大项数:当前计划中与其他大项办理时间重叠的大项个数。"
+)
+
+
+def _days_between(later, earlier):
+    # date - date is a whole number of days in PostgreSQL.
+    return Func(later, earlier, template="(%(expressions)s)", arg_joiner=" - ", output_field=IntegerField())
+
+
+def time_saved_days(prefix=""):
+    """An expression on Project (or through ``prefix``): days saved as defined in TIME_SAVED_DEFINITION."""
+    baseline = ProcedurePlan.objects.filter(project=OuterRef(f"{prefix}pk"), is_baseline=True).values(
+        "construction_start"
+    )[:1]
+    reference = Coalesce(
+        Subquery(baseline, output_field=DateField()), F(f"{prefix}procedure_schedule__original_construction_start")
+    )
+    actual = Coalesce(F(f"{prefix}actual_start"), F(f"{prefix}procedure_schedule__forecast_construction_start"))
+    return _days_between(reference, actual)
+
+
+def time_saved(*, user, projects=None):
+    """Projects in scope (or the given queryset) annotated with ``days_saved`` and ``parallel_items``."""
+    qs = projects if projects is not None else Project.objects.restrict(user)
+    return qs.annotate(days_saved=time_saved_days(), parallel_items=F("procedure_schedule__parallel_items"))
+
+
+def time_saved_totals(*, user):
+    """Days saved and items done in parallel, summed per county and for the whole scope (the city)."""
+    qs = time_saved(user=user).filter(days_saved__isnull=False)
+    rows = list(
+        qs.order_by()
+        .values("region_id", "region__name")
+        .annotate(days=Sum("days_saved"), projects=Count("pk"), parallel=Sum("parallel_items"))
+        .order_by("region__name")
+    )
+    total = {
+        "days": sum(r["days"] for r in rows),
+        "projects": sum(r["projects"] for r in rows),
+        "parallel": sum(r["parallel"] or 0 for r in rows),
+    }
+    return {"regions": rows, "total": total}
+
+
+# --- a project's plan -------------------------------------------------------------------------
+
+
+def procedure_schedule_for(*, user, project):
+    return ProcedureSchedule.objects.restrict(user).filter(project=project).select_related("template").first()
+
+
+def procedure_plan_view(*, user, project):
+    """What the project page shows of the engine: the schedule, the chart's rows (current plan, baseline,
+    actual), the versions and the change log, and the time saved (a fixed number of queries)."""
+    project_schedule = procedure_schedule_for(user=user, project=project)
+    if project_schedule is None:
+        return None
+    items = list(
+        ProcedureItem.objects.restrict(user)
+        .filter(project=project)
+        .exclude(status=ProcedureStatus.NOT_NEEDED)
+        .select_related("department")
+        .order_by("parent_id", "planned_start", "sort_order", "id")
+    )
+    plans = list(ProcedurePlan.objects.restrict(user).filter(project=project).order_by("number"))
+    baseline = next((p for p in plans if p.is_baseline), None)
+    baseline_lines = {}
+    if baseline:
+        baseline_lines = {line.item_id: line for line in ProcedurePlanLine.objects.filter(plan=baseline)}
+    saved = time_saved(user=user, projects=Project.objects.filter(pk=project.pk)).values_list("days_saved", flat=True)
+    rows = []
+    tops = [i for i in items if i.parent_id is None]
+    subs = {}
+    for i in items:
+        if i.parent_id is not None:
+            subs.setdefault(i.parent_id, []).append(i)
+    for top in tops:
+        for i in [top, *subs.get(top.pk, [])]:
+            line = baseline_lines.get(i.pk)
+            rows.append(
+                {
+                    "name": i.name,
+                    "sub": i.parent_id is not None,
+                    "unit": i.responsible_unit,
+                    "start": _iso(i.planned_start),
+                    "finish": _iso(i.planned_date),
+                    "baseline_start": _iso(line.planned_start) if line else None,
+                    "baseline_finish": _iso(line.planned_finish) if line else None,
+                    "actual_start": _iso(i.started_on),
+                    "actual_finish": _iso(i.actual_date),
+                    "critical": i.is_critical,
+                    "status": i.get_status_display(),
+                    "deficiency": i.deficiency_note if i.accepted_with_deficiency else "",
+                    "deficiency_deadline": _iso(i.deficiency_deadline),
+                }
+            )
+    return {
+        "schedule": project_schedule,
+        "rows": rows,
+        "plans": plans,
+        "baseline": baseline,
+        "changes": list(ProcedureChange.objects.restrict(user).filter(project=project).select_related("created_by")),
+        "days_saved": saved[0] if saved else None,
+        "days_late": -saved[0] if saved and saved[0] is not None and saved[0] < 0 else None,
+        "critical": [i.name for i in tops if i.is_critical],
+        "open_deficiencies": [i for i in items if i.accepted_with_deficiency and not i.deficiency_made_good_on],
+    }
+
+
+def _iso(day):
+    return day.isoformat() if day else None
+
+
+# --- each unit's work queue ----------------------------------------------------------------------
+
+
+def queue_departments(*, user):
+    """The departments whose queue the user may open: its own; all of them for leadership and admins."""
+    if has_role(user, Role.ADMIN, Role.LEADERSHIP):
+        return list(Department.objects.all())
+    return list(Department.objects.filter(pk__in=department_ids(user)))
+
+
+def procedure_queue(*, user, department):
+    """The items ``department`` owes on every project, open first by due date; green-channel projects
+    first (绿色通道); each with what it blocks. Only the project's public facts are loaded."""
+    if department not in queue_departments(user=user):
+        raise Http404("部门不存在。")
+    green = ProcedureSchedule.objects.filter(project=OuterRef("project_id"), green_channel=True)
+    dependents = Prefetch(
+        "dependents",
+        queryset=ProcedureItem.objects.exclude(status=ProcedureStatus.NOT_NEEDED).only("id", "name"),
+        to_attr="blocks",
+    )
+    return (
+        ProcedureItem.objects.restrict(user)
+        .filter(department=department, status__in=OPEN_STATUSES)
+        .annotate(green_channel=Exists(green, output_field=BooleanField()))
+        .select_related("project__region")
+        .only(
+            "id",
+            "name",
+            "status",
+            "planned_start",
+            "planned_date",
+            "accepted_with_deficiency",
+            "deficiency_note",
+            "deficiency_deadline",
+            "deficiency_made_good_on",
+            "is_critical",
+            "department_id",
+            "project__id",
+            "project__name",
+            "project__code",
+            "project__investor",
+            "project__stage",
+            "project__region__name",
+        )
+        .prefetch_related(dependents)
+        .order_by("-green_channel", F("planned_date").asc(nulls_last=True), "id")
+    )
+
+
+def on_time_rate(*, department):
+    """Share of the department's finished items done by their planned date (None when none is finished)."""
+    row = ProcedureItem.objects.filter(
+        department=department, status=ProcedureStatus.DONE, planned_date__isnull=False
+    ).aggregate(done=Count("pk"), on_time=Count("pk", filter=Q(actual_date__lte=F("planned_date"))))
+    if not row["done"]:
+        return None
+    return (Decimal(row["on_time"]) / Decimal(row["done"])).quantize(Decimal("0.0001"))
+
+
+def procedure_item_get(*, user, pk, action=Action.VIEW):
+    """One item the user may see (its project's scope, or owed by its department): 404 otherwise."""
+    try:
+        return ProcedureItem.objects.restrict(user, action).select_related("project__region", "department").get(pk=pk)
+    except (ProcedureItem.DoesNotExist, ValueError, TypeError):
+        raise Http404("手续不存在。") from None
+
+
+def project_public_get(*, user, pk):
+    """A project's public facts for a user who may see it or owes one of its items (404 otherwise)."""
+    try:
+        return (
+            Project.objects.filter(project_public_q(user))
+            .select_related("region")
+            .only("id", "name", "code", "investor", "stage", "region__name")
+            .distinct()
+            .get(pk=pk)
+        )
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise Http404("项目不存在。") from None
+
+
+def procedure_templates():
+    """Active templates (reference data, the same for everyone)."""
+    from .models import ProcedureTemplate
+
+    return ProcedureTemplate.objects.filter(is_active=True)
