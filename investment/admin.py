@@ -5,7 +5,16 @@ from django.contrib import admin
 
 from projects.access import Action
 
-from .models import FundingSource, PeriodFreeze, Problem, ProcedureItem, ProgressAmendment, ProgressEntry, SitePhoto
+from .models import (
+    EntryLimits,
+    FundingSource,
+    PeriodFreeze,
+    Problem,
+    ProcedureItem,
+    ProgressAmendment,
+    ProgressEntry,
+    SitePhoto,
+)
 
 
 class RestrictedAdmin(admin.ModelAdmin):
@@ -23,10 +32,20 @@ class ReadOnlyAdmin(RestrictedAdmin):
 
 @admin.register(ProgressEntry)
 class ProgressEntryAdmin(ReadOnlyAdmin):
-    list_display = ("project", "period", "amount_completed", "amended_amount", "status", "version")
+    list_display = ("project", "period", "amount_completed", "amended_amount", "status", "amount_flag", "version")
     list_filter = ("status", "period")
     search_fields = ("project__name", "project__code")
     list_select_related = ("project",)
+
+
+@admin.register(EntryLimits)
+class EntryLimitsAdmin(admin.ModelAdmin):
+    """One row: the factor above which a month's amount must be confirmed."""
+
+    list_display = ("__str__", "year_plan_factor", "updated_at")
+
+    def has_add_permission(self, request):
+        return not EntryLimits.objects.exists()
 
 
 @admin.register(ProgressAmendment)
