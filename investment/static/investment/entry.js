@@ -1,3 +1,9 @@
+// The CSP forbids inline styles (style-src 'self'): htmx must not copy style attributes while it
+// settles a swapped form (it does by default, and the browser reports each copy as a violation).
+if (window.htmx) {
+  window.htmx.config.attributesToSettle = ["class", "width", "height"];
+}
+
 // Entry forms and the monthly sheet swap their own part of the page (htmx). A refused save comes
 // back as 422 (a field to fix) or 409 (someone else saved first) with the form to show: swap it
 // in like a success instead of htmx's default of ignoring error answers.
