@@ -12,7 +12,14 @@ from .services import notify
 
 
 def _entry_link(entry):
+    """The filer's way back: the project page's form for that month."""
     return f"{reverse('investment:project', args=[entry.project_id])}?period={entry.period:%Y-%m}#entry"
+
+
+def _review_link(entry):
+    """The reviewer's way in: the entry's row on the county's sheet, among those waiting."""
+    region = entry.project.region.key
+    return f"{reverse('investment:month')}?region={region}&period={entry.period:%Y-%m}&status=submitted#row-{entry.project_id}"
 
 
 @receiver(entry_status_changed, dispatch_uid="notifications.entry_status_changed")
@@ -31,7 +38,7 @@ def entry_status_notify(sender, entry, user, **kwargs):
             title=f"{name} {month} 进度已提交,待审核",
             body=f"本月完成投资 {entry.amount_completed} 万元。"
             + (f"金额异常:{entry.amount_flag}。" if entry.amount_flag else ""),
-            link=_entry_link(entry),
+            link=_review_link(entry),
         )
     elif entry.status == EntryStatus.VERIFIED and filer is not None and filer != user:
         notify(

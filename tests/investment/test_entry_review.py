@@ -396,6 +396,7 @@ def test_submission_tells_the_reviewers_once_and_queues_after_commit(
         entry = services.progress_submit(user=county_user, entry=entry)
     inbox = Notification.objects.filter(kind=Kind.ENTRY_SUBMITTED)
     assert sorted(n.recipient.username for n in inbox) == sorted([county_reviewer.username, other.username])
+    assert inbox.first().link.endswith(f"status=submitted#row-{project.pk}")  # opens the entry's row
     assert Delivery.objects.filter(channel=Channel.EMAIL).count() == 1  # only one reviewer has an address
     assert len(callbacks) == 1  # the delivery is queued on commit, not inside the transaction
     # The same event told again creates nothing new.
