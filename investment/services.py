@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from anshan_projects.formats import wan
 from projects.access import Action, can
 from projects.models import Project
 
@@ -134,14 +135,15 @@ def entry_rules(*, project, amount, overrun_reason, since_start_other, confirmed
     total = since_start_other + amount
     if total > project.total_investment and not (overrun_reason or "").strip():
         errors["overrun_reason"] = (
-            f"累计完成投资 {total} 万元超过计划总投资 {project.total_investment} 万元,请填写超概算说明。"
+            f"累计完成投资 {wan(total)} 万元超过计划总投资 {wan(project.total_investment)} 万元,请填写超概算说明。"
         )
     reasons = []
     if amount > project.total_investment:
-        reasons.append(f"本月 {amount} 万元超过项目计划总投资 {project.total_investment} 万元")
+        reasons.append(f"本月 {wan(amount)} 万元超过项目计划总投资 {wan(project.total_investment)} 万元")
     elif project.annual_plan and amount > project.annual_plan * limits.year_plan_factor:
         reasons.append(
-            f"本月 {amount} 万元超过本年计划投资 {project.annual_plan} 万元的 {limits.year_plan_factor.normalize()} 倍"
+            f"本月 {wan(amount)} 万元超过本年计划投资 {wan(project.annual_plan)} 万元的 "
+            f"{limits.year_plan_factor.normalize():f} 倍"
         )
     flag = ";".join(reasons)
     if flag and not confirmed:

@@ -141,7 +141,7 @@ def test_implausible_amount_needs_confirmation_and_is_flagged(county_user, proje
     with pytest.raises(services.ValidationError) as info:
         services.progress_save(user=county_user, project=project, period=filing(), amount_completed="99999999",
                                overrun_reason="随便写")  # fmt: skip
-    assert "超过项目计划总投资 145000 万元" in info.value.message_dict["confirm_amount"][0]
+    assert "超过项目计划总投资 145,000.00 万元" in info.value.message_dict["confirm_amount"][0]
     entry = services.progress_save(user=county_user, project=project, period=filing(), amount_completed="99999999",
                                    overrun_reason="设备款一次性入账", confirm_amount=True)  # fmt: skip
     assert "超过项目计划总投资" in entry.amount_flag
@@ -151,7 +151,7 @@ def test_the_year_plan_factor_is_data(county_user, project):
     # 70,000 is below the total (145,000) but above twice the year plan (30,000 x 2).
     with pytest.raises(services.ValidationError) as info:
         services.progress_save(user=county_user, project=project, period=filing(), amount_completed="70000")
-    assert "本年计划投资 30000 万元的 2 倍" in info.value.message_dict["confirm_amount"][0]
+    assert "本年计划投资 30,000.00 万元的 2 倍" in info.value.message_dict["confirm_amount"][0]
     limits = EntryLimits.current()
     limits.year_plan_factor = Decimal("3")
     limits.save()
