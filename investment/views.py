@@ -13,9 +13,9 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from anshan_projects.redirects import next_url
 from projects.access import Action, can
 from projects.selectors import project_get
 
@@ -48,11 +48,6 @@ def _region(request, regions):
 
 def _project_url(project):
     return reverse("investment:project", args=[project.pk])
-
-
-def _back(request, project):
-    back = request.POST.get("next") or _project_url(project)
-    return back if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) else _project_url(project)
 
 
 STATUS_KEYS = {key for key, _ in selectors.SHEET_STATUSES}
@@ -108,7 +103,7 @@ def month(request):
             "chips": chips,
             "status": status,
             "total": sum(counts.values()),
-            "next": request.get_full_path(),
+            "back_to": request.get_full_path(),  # where the row forms return without htmx
             "can_enter": region is not None and selectors.may_enter_region(user=request.user, region=region),
         },
     )
@@ -126,7 +121,7 @@ def _sheet_row(request, project, period, *, form=None, notice=None, error=None, 
     return render(
         request,
         "investment/_month_row.html",
-        {**ctx, "p": rows[0], "notice": notice, "row_error": error, "next": request.POST.get("next", "")},
+        {**ctx, "p": rows[0], "notice": notice, "row_error": error, "back_to": next_url(request, "")},
         status=status,
     )
 
@@ -162,7 +157,10 @@ def entry_save(request, project_pk):
     project = project_get(user=request.user, pk=project_pk)
     period = _period(request)
     form = forms.EntryForm(request.POST, prefix=request.POST.get("prefix") or None)
-    from_sheet = bool(request.POST.get("prefix"))
+    # A caller that names where to go back ("next": the sheet, plain forms) gets a redirect with
+    # messages; the project page's form (no "next") answers in place, with htmx or without.
+    back = next_url(request, _project_url(project))
+    redirects = bool(request.POST.get("prefix")) or "next" in request.POST
     submit = request.POST.get("intent") == "submit"
     status, notice, conflict, entry = 200, None, None, None
     if form.is_valid():
@@ -188,8 +186,8 @@ def entry_save(request, project_pk):
             raise Http404 from None
     if form.errors:
         status = 422
-    if from_sheet:
-        if request.htmx:
+    if redirects:
+        if request.htmx and request.POST.get("prefix"):
             if status == 200:
                 return _sheet_row(request, project, period, notice=notice)
             error = conflict["message"] if conflict else None
@@ -200,7 +198,7 @@ def entry_save(request, project_pk):
             messages.error(request, f"{project.name}:" + ";".join(m for ms in form.errors.values() for m in ms))
         else:
             messages.success(request, f"{project.name} {notice}")
-        return redirect(_back(request, project))
+        return redirect(back)
     if status == 200 and not request.htmx:
         messages.success(request, notice)
         return redirect(f"{_project_url(project)}?period={period:%Y-%m}#entry")
@@ -217,6 +215,7 @@ def entry_save(request, project_pk):
 @require_POST
 def entry_action(request, pk, action):
     entry = selectors.entry_get(user=request.user, pk=pk)
+    back = next_url(request, _project_url(entry.project))
     version = request.POST.get("version") or None
     error = None
     try:
@@ -254,7 +253,7 @@ def entry_action(request, pk, action):
         messages.error(request, error)
     else:
         messages.success(request, done.get(action, "操作成功。"))
-    return redirect(_back(request, entry.project))
+    return redirect(back)
 
 
 @login_required
@@ -266,9 +265,7 @@ def entry_verify_many(request):
         pk, _, version = value.partition(":")
         if pk.isascii() and pk.isdigit() and version.isascii() and version.isdigit():
             items.append((int(pk), int(version)))
-    back = request.POST.get("next") or reverse("investment:month")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("investment:month")
+    back = next_url(request, reverse("investment:month"))
     if not items:
         messages.error(request, "请先勾选要审核的填报。")
         return redirect(back)
