@@ -11,6 +11,7 @@ from projects.access import Action
 
 from . import schedule
 from .models import (
+    EntryLimits,
     FundingSource,
     PeriodFreeze,
     Problem,
@@ -41,10 +42,20 @@ class ReadOnlyAdmin(RestrictedAdmin):
 
 @admin.register(ProgressEntry)
 class ProgressEntryAdmin(ReadOnlyAdmin):
-    list_display = ("project", "period", "amount_completed", "amended_amount", "status", "version")
+    list_display = ("project", "period", "amount_completed", "amended_amount", "status", "amount_flag", "version")
     list_filter = ("status", "period")
     search_fields = ("project__name", "project__code")
     list_select_related = ("project",)
+
+
+@admin.register(EntryLimits)
+class EntryLimitsAdmin(admin.ModelAdmin):
+    """One row: the factor above which a month's amount must be confirmed."""
+
+    list_display = ("__str__", "year_plan_factor", "updated_at")
+
+    def has_add_permission(self, request):
+        return not EntryLimits.objects.exists()
 
 
 @admin.register(ProgressAmendment)

@@ -27,7 +27,7 @@ from projects.filters import ProjectFilterSet
 from projects.models import Project
 
 from .choices import EntryStatus
-from .models import ProgressEntry
+from .models import EntryLimits, ProgressEntry
 from .selectors import (
     effective_amount,
     entries_with_totals,
@@ -37,6 +37,7 @@ from .selectors import (
     month_start,
     project_totals,
 )
+from .services import CONFIRM_FIELD, entry_rules
 from .uploads import check_xlsx
 
 CENT = Decimal("0.01")
@@ -53,6 +54,9 @@ COL_IMAGE = "形象进度"
 COL_NEXT = "下步计划"
 COL_REASON = "超概算说明"
 COL_STATUS = "状态"
+# Optional: "是" confirms an implausible amount (services.entry_rules), which is then flagged for the reviewer.
+COL_CONFIRM = "确认金额无误"
+CONFIRM_WORDS = {"是", "y", "yes", "1", "true", "确认"}
 TEMPLATE_HEADERS = [
     COL_ID,
     COL_CODE,
@@ -68,6 +72,7 @@ TEMPLATE_HEADERS = [
     COL_STATUS,
 ]
 TEXT_COLUMNS = {COL_IMAGE: "image_progress", COL_NEXT: "next_steps", COL_REASON: "overrun_reason"}
+RULE_COLUMNS = {"overrun_reason": COL_REASON, CONFIRM_FIELD: COL_AMOUNT}
 MAX_TEXT = 2000
 
 
@@ -314,6 +319,7 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
         for col, attr in TEXT_COLUMNS.items():
             if len(texts[attr]) > MAX_TEXT:
                 _error(result, line, col, f"内容过长(最多 {MAX_TEXT} 字)。")
+        texts["confirm"] = _text(cell(row, COL_CONFIRM)).lower() in CONFIRM_WORDS
         parsed.append((line, ref, period, amount, texts))
 
     # Projects: one query for all references, unrestricted, to tell "unknown" from "not yours".
@@ -324,7 +330,7 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
         for p in (
             Project.objects.filter(Q(code__in=codes) | Q(pk__in=ids))
             .annotate(allowed=allowed)
-            .only("id", "code", "name", "total_investment", "region_id")
+            .only("id", "code", "name", "total_investment", "annual_plan", "region_id")
         ):
             if p.code:
                 projects_by_code[p.code] = p
@@ -393,6 +399,7 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
         after[project.pk] = after.get(project.pk, Decimal("0")) - (old.effective_amount if old else 0) + amount
 
     writes = []
+    limits = None  # read once, on the first row that needs it
     for line, project, period, amount, texts in resolved:
         if project is None or period is None or amount is None:
             continue
@@ -406,13 +413,23 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
             if old.status in (EntryStatus.SUBMITTED, EntryStatus.VERIFIED):
                 _error(result, line, COL_STATUS, f"该月进度{old.get_status_display()},不能通过导入修改。")
                 continue
-        if after.get(project.pk, 0) > project.total_investment and not texts["overrun_reason"]:
-            _error(
-                result,
-                line,
-                COL_REASON,
-                f"累计完成 {after[project.pk]} 万元将超过计划总投资 {project.total_investment} 万元,请填写超概算说明。",
-            )
+        limits = limits or EntryLimits.current()
+        errors, flag = entry_rules(
+            project=project,
+            amount=amount,
+            overrun_reason=texts["overrun_reason"],
+            since_start_other=after.get(project.pk, Decimal("0")) - amount,
+            confirmed=texts["confirm"],
+            limits=limits,
+        )
+        if errors:
+            for name, message in errors.items():
+                _error(
+                    result,
+                    line,
+                    RULE_COLUMNS[name],
+                    message.replace("勾选“确认金额无误”", f"在“{COL_CONFIRM}”列填“是”"),
+                )
             continue
         result.changes.append(
             {
@@ -426,7 +443,7 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
                 "action": "update" if old else "create",
             }
         )
-        writes.append((project.pk, period, *new_values))
+        writes.append((project.pk, period, *new_values, flag))
     result.errors.sort(key=lambda e: (e["row"], e["column"]))
     result.created = sum(1 for c in result.changes if c["action"] == "create")
     result.updated = len(result.changes) - result.created
@@ -436,13 +453,14 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
 
 UPSERT_SQL = """
 INSERT INTO investment_progressentry
-    (project_id, period, amount_completed, image_progress, next_steps, overrun_reason,
+    (project_id, period, amount_completed, image_progress, next_steps, overrun_reason, amount_flag,
      status, version, created_by_id, return_reason, created_at, updated_at)
-SELECT r.project_id, r.period, r.amount, r.image, r.next, r.reason, 'draft', 1, %s, '', now(), now()
-FROM unnest(%s::bigint[], %s::date[], %s::numeric[], %s::text[], %s::text[], %s::text[])
-    AS r(project_id, period, amount, image, next, reason)
+SELECT r.project_id, r.period, r.amount, r.image, r.next, r.reason, r.flag, 'draft', 1, %s, '', now(), now()
+FROM unnest(%s::bigint[], %s::date[], %s::numeric[], %s::text[], %s::text[], %s::text[], %s::text[])
+    AS r(project_id, period, amount, image, next, reason, flag)
 ON CONFLICT (project_id, period) DO UPDATE SET
     amount_completed = EXCLUDED.amount_completed,
+    amount_flag = EXCLUDED.amount_flag,
     image_progress = EXCLUDED.image_progress,
     next_steps = EXCLUDED.next_steps,
     overrun_reason = EXCLUDED.overrun_reason,
@@ -491,6 +509,7 @@ def progress_import(*, user, data: bytes, dry_run=True):
                     list(columns[3]),
                     list(columns[4]),
                     list(columns[5]),
+                    list(columns[6]),
                 ],
             )
         result.written = True

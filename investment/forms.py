@@ -9,11 +9,41 @@ MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 
 
 class EntryForm(forms.Form):
-    amount_completed = forms.DecimalField(label="本月完成投资(万元)", **MONEY)
+    amount_completed = forms.DecimalField(
+        label="本月完成投资(万元)", widget=forms.TextInput(attrs={"inputmode": "decimal"}), **MONEY
+    )
     image_progress = forms.CharField(label="形象进度", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     next_steps = forms.CharField(label="下步计划", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     overrun_reason = forms.CharField(label="超概算说明", required=False)
+    confirm_amount = forms.BooleanField(
+        label="确认金额无误", required=False, help_text="金额异常时须确认;确认后将提示审核人核实。"
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    CHANGE_FIELDS = ("amount_completed", "image_progress", "next_steps", "overrun_reason")
+
+    @classmethod
+    def for_entry(cls, entry, **kwargs):
+        """The form showing a stored entry (or an empty one for a month not yet entered)."""
+        initial = {f: getattr(entry, f) for f in cls.CHANGE_FIELDS} if entry else {}
+        initial["version"] = entry.version if entry else 0
+        initial["confirm_amount"] = bool(entry and entry.amount_flag)
+        return cls(initial=initial, **kwargs)
+
+    def changes_since(self, current):
+        """(label, stored now, typed here) for each field where someone else's save differs from this form."""
+        rows = []
+        for name in self.CHANGE_FIELDS:
+            stored = getattr(current, name)
+            typed = self.cleaned_data.get(name) if hasattr(self, "cleaned_data") else self.data.get(name)
+            if (stored or "") != (typed or ""):
+                rows.append((self.fields[name].label, stored, typed))
+        return rows
+
+    def carry_version(self, version):
+        """After a conflict: keep what was typed, take the stored version, so a second save is deliberate."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = str(version)
 
 
 class ReturnForm(forms.Form):

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pghistory
 from django.conf import settings
 from django.db import models
@@ -47,6 +49,15 @@ class ProgressEntry(models.Model):
     )
     verified_at = models.DateTimeField("审核时间", null=True, blank=True)
     return_reason = models.TextField("退回原因", blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, verbose_name="提交人", null=True, blank=True, related_name="+"
+    )
+    amount_flag = models.TextField(
+        "金额异常提示",
+        blank=True,
+        db_default="",  # bulk loaders (demo, imports) that COPY rows without it get "no flag"
+        help_text="填报人确认过的异常金额及其原因(超过计划总投资或远超年度计划),提醒审核人核实;空表示无异常。",
+    )
     amended_amount = money_field(
         "修正后本月完成投资(万元)", null=True, blank=True, help_text="冻结后经修正的数额;原数保留在本月完成投资中。"
     )
@@ -93,6 +104,35 @@ class ProgressEntry(models.Model):
     @property
     def is_amended(self):
         return self.amended_amount is not None
+
+
+class EntryLimits(models.Model):
+    """How large a month's amount may be before the filer must confirm it (one row, edited in admin).
+
+    A month beyond the project's planned total, or beyond ``year_plan_factor`` times its year plan,
+    is saved only when the filer confirms it, and is then flagged for the reviewer."""
+
+    year_plan_factor = models.DecimalField(
+        "年度计划倍数",
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("2.00"),
+        help_text="单月完成投资超过本年计划投资的该倍数时,须填报人确认并提醒审核人。",
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "填报金额校验"
+        verbose_name_plural = "填报金额校验"
+        constraints = [models.CheckConstraint(condition=Q(year_plan_factor__gt=0), name="entry_limits_factor_positive")]
+
+    def __str__(self):
+        return f"单月超过年度计划 {self.year_plan_factor} 倍须确认"
+
+    @classmethod
+    def current(cls):
+        """The administrator's row, or the defaults while none is saved."""
+        return cls.objects.order_by("pk").first() or cls()
 
 
 class ProblemQuerySet(RestrictedQuerySet):

@@ -6,9 +6,26 @@ from decimal import Decimal
 import pghistory.models
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Case, Count, DecimalField, F, Max, Prefetch, Q, Sum, Value, When, Window
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404
+from django.utils import timezone
 
 from projects.access import Action, can, region_ids
 from projects.models import Project, Region
@@ -138,21 +155,73 @@ def amendments_for(*, user, entries):
     return ProgressAmendment.objects.restrict(user).filter(entry__in=entries).select_related("created_by")
 
 
-def month_sheet(*, user, region, period, action=Action.VIEW):
-    """The county's projects for a month, each with its entry for that month (or None) and
-    its since-start total before that month. Three queries whatever the county's size."""
+def filing_month(today=None) -> datetime.date:
+    """The month county staff are filing now: the month before today's (entries are made after a
+    month ends). The one rule for the to-do page, the sheet's and the project page's default month."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    return (first - datetime.timedelta(days=1)).replace(day=1)
+
+
+# Projects that report monthly: from landing (site work and purchases start) until in operation.
+REPORTING_STAGES = ("landed", "construction", "completed", "operating")
+
+# The sheet's chips and the home page's cards, in this order: one selector counts both.
+UNREPORTED = "unreported"
+SHEET_STATUSES = (
+    (UNREPORTED, "未填报"),
+    (EntryStatus.DRAFT, "草稿"),
+    (EntryStatus.RETURNED, "被退回"),
+    (EntryStatus.SUBMITTED, "待审核"),
+    (EntryStatus.VERIFIED, "已审核"),
+)
+
+
+def reporting_projects(*, user, action=Action.VIEW):
+    """The projects in the user's scope that must report each month."""
+    return Project.objects.restrict(user, action).filter(stage__in=REPORTING_STAGES)
+
+
+def month_status_counts(*, user, period, region=None):
+    """How many reporting projects are in each sheet status for the month (unreported: no entry).
+    One query. The home page's cards and the monthly sheet's chips both read this."""
     period = month_start(period)
+    qs = reporting_projects(user=user)
+    if region is not None:
+        qs = qs.filter(region=region)
+    status = ProgressEntry.objects.filter(project=OuterRef("pk"), period=period).values("status")[:1]
+    rows = (
+        qs.annotate(sheet_status=Coalesce(Subquery(status), Value(UNREPORTED)))
+        .values("sheet_status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = dict.fromkeys((key for key, _ in SHEET_STATUSES), 0)
+    for row in rows:
+        counts[row["sheet_status"]] = row["n"]
+    return counts
+
+
+def month_sheet(*, user, region, period, action=Action.VIEW, status=None, projects=None):
+    """The county's projects for a month, each with its entry for that month (or None) and
+    its since-start total before that month. Three queries whatever the county's size.
+    ``status`` keeps one sheet status (see SHEET_STATUSES); ``projects`` narrows to some ids (a row)."""
+    period = month_start(period)
+    qs = project_queryset(user=user, action=action).filter(region=region, stage__in=REPORTING_STAGES)
+    if projects is not None:
+        qs = qs.filter(pk__in=projects)
+    if status == UNREPORTED:
+        qs = qs.exclude(Exists(ProgressEntry.objects.filter(project=OuterRef("pk"), period=period)))
+    elif status:
+        qs = qs.filter(Exists(ProgressEntry.objects.filter(project=OuterRef("pk"), period=period, status=status)))
     projects = list(
-        project_queryset(user=user, action=action)
-        .filter(region=region, stage__in=["landed", "construction", "completed", "operating"])
-        .annotate(
+        qs.annotate(
             before_total=Coalesce(
                 Sum(effective_amount("progress_entries__"), filter=Q(progress_entries__period__lt=period)),
                 Value(ZERO),
                 output_field=MONEY,
             )
-        )
-        .order_by("-total_investment", "id")
+        ).order_by("-total_investment", "id")
     )
     entries = {
         e.project_id: e
@@ -163,6 +232,47 @@ def month_sheet(*, user, region, period, action=Action.VIEW):
     for p in projects:
         p.entry = entries.get(p.pk)
     return projects
+
+
+REVIEW_MONTHS = 3
+
+
+def add_review_context(*, user, rows, period):
+    """What a reviewer weighs beside each row of the sheet: the month's photos, the previous months'
+    amounts and the flags (implausible amount, no photo this month, overrun). Two queries."""
+    period = month_start(period)
+    ids = [p.pk for p in rows]
+    y, m = divmod(period.year * 12 + period.month - 1 - REVIEW_MONTHS, 12)
+    earliest = datetime.date(y, m + 1, 1)
+    y, m = divmod(period.year * 12 + period.month, 12)
+    next_month = datetime.date(y, m + 1, 1)
+    photos, previous = {}, {}
+    for photo in (
+        SitePhoto.objects.restrict(user)
+        .filter(project__in=ids, taken_on__gte=period, taken_on__lt=next_month)
+        .only("id", "project_id", "kind", "caption", "taken_on")
+    ):
+        photos.setdefault(photo.project_id, []).append(photo)
+    for e in (
+        ProgressEntry.objects.restrict(user)
+        .filter(project__in=ids, period__gte=earliest, period__lt=period)
+        .only("id", "project_id", "period", "amount_completed", "amended_amount", "status")
+        .order_by("-period")
+    ):
+        previous.setdefault(e.project_id, []).append(e)
+    for p in rows:
+        p.month_photos = photos.get(p.pk, [])
+        p.previous_entries = previous.get(p.pk, [])
+        flags = []  # keys; the template words them
+        if p.entry is not None:
+            if p.entry.amount_flag:
+                flags.append("implausible")
+            if not p.month_photos:
+                flags.append("no_photo")
+            if p.before_total + p.entry.effective_amount > p.total_investment:
+                flags.append("overrun")
+        p.flags = flags
+    return rows
 
 
 def photo_list(*, user, project=None):
@@ -392,3 +502,26 @@ def regions_for_entry(*, user):
     """Regions whose projects the user may see (for the month page's picker)."""
     ids = region_ids(user, Action.VIEW)
     return Region.objects.all() if ids is None else Region.objects.filter(pk__in=ids)
+
+
+def entry_reviewers(*, entry):
+    """The active county reviewers of the entry's county: whom a submission is for."""
+    from projects.choices import Role
+    from projects.models import RoleAssignment
+
+    return [
+        a.user
+        for a in RoleAssignment.objects.filter(
+            role=Role.COUNTY_REVIEWER, region_id=entry.project.region_id, user__is_active=True
+        ).select_related("user")
+    ]
+
+
+def entry_for_month(*, user, project, period):
+    """The project's entry for the month, or None (the project already passed its access check)."""
+    return entry_queryset(user=user).filter(project=project, period=month_start(period)).first()
+
+
+def entry_names(*, user, pks):
+    """{entry id: "project month"} for messages about several entries."""
+    return {e.pk: f"{e.project.name} {e.period:%Y-%m}" for e in entry_queryset(user=user).filter(pk__in=pks)}

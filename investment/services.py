@@ -10,11 +10,14 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from anshan_projects.formats import wan
 from projects.access import Action, can
 from projects.models import Project
 
+from . import signals
 from .choices import EntryStatus, ProblemStatus, ProcedureStatus
 from .models import (
+    EntryLimits,
     FundingSource,
     PeriodFreeze,
     PhotoComment,
@@ -29,9 +32,14 @@ from .uploads import inspect_media, read_limited, store_media
 
 
 class ConflictError(Exception):
-    """Someone else saved the same record since the user loaded it (optimistic locking)."""
+    """Someone else saved the same record since the user loaded it (optimistic locking).
+    ``current`` is the record as stored now (None when unknown), to show the user what changed."""
 
     message = "该记录已被他人修改,请刷新后重试。"
+
+    def __init__(self, current=None):
+        super().__init__(self.message)
+        self.current = current
 
     def __str__(self):
         return self.message
@@ -61,7 +69,7 @@ def _audit(user):
 
 def _check_version(obj, version):
     if version is not None and int(version) != obj.version:
-        raise ConflictError()
+        raise ConflictError(obj)
 
 
 def _decimal(value, field):
@@ -97,21 +105,57 @@ def _since_start_other(project, period):
 
 
 def _check_overrun(entry, amount):
-    """A since-start total above the planned total needs a stated reason (cost overrun)."""
-    total = _since_start_other(entry.project, entry.period) + amount
-    if total > entry.project.total_investment and not (entry.overrun_reason or "").strip():
-        raise ValidationError(
-            {
-                "overrun_reason": f"累计完成投资 {total} 万元超过计划总投资 {entry.project.total_investment} 万元,"
-                "请填写超概算说明。"
-            }
+    """The entry rules for an amendment (the month is frozen: no confirmation step there)."""
+    errors, _flag = entry_rules(
+        project=entry.project,
+        amount=amount,
+        overrun_reason=entry.overrun_reason,
+        since_start_other=_since_start_other(entry.project, entry.period),
+        confirmed=True,
+    )
+    if errors:
+        raise ValidationError(errors)
+
+
+CONFIRM_FIELD = "confirm_amount"
+
+
+def entry_rules(*, project, amount, overrun_reason, since_start_other, confirmed, limits=None):
+    """The rules every month's amount obeys, whoever enters it (page, API, Excel import).
+
+    Returns ``(errors, flag)``: ``errors`` maps a field to its message (empty: acceptable); ``flag`` is
+    the text that tells the reviewer why a confirmed amount is unusual ("" when it is not).
+    - since start above the planned total needs an overrun note (``overrun_reason``);
+    - a month beyond the planned total, or beyond ``EntryLimits.year_plan_factor`` times the year plan,
+      needs the filer's explicit confirmation (``confirm_amount``) and is flagged.
+    Pure (no queries): callers pass what they loaded, so an import checks 10,000 rows with the same code.
+    """
+    limits = limits or EntryLimits.current()
+    errors = {}
+    total = since_start_other + amount
+    if total > project.total_investment and not (overrun_reason or "").strip():
+        errors["overrun_reason"] = (
+            f"累计完成投资 {wan(total)} 万元超过计划总投资 {wan(project.total_investment)} 万元,请填写超概算说明。"
         )
+    reasons = []
+    if amount > project.total_investment:
+        reasons.append(f"本月 {wan(amount)} 万元超过项目计划总投资 {wan(project.total_investment)} 万元")
+    elif project.annual_plan and amount > project.annual_plan * limits.year_plan_factor:
+        reasons.append(
+            f"本月 {wan(amount)} 万元超过本年计划投资 {wan(project.annual_plan)} 万元的 "
+            f"{limits.year_plan_factor.normalize():f} 倍"
+        )
+    flag = ";".join(reasons)
+    if flag and not confirmed:
+        errors[CONFIRM_FIELD] = f"金额异常:{flag}。请核对;确认无误请勾选“确认金额无误”后再保存(将提示审核人核实)。"
+    return errors, flag
 
 
 @transaction.atomic
-def progress_save(*, user, project, period, version=None, **data):
+def progress_save(*, user, project, period, version=None, confirm_amount=False, **data):
     """Create or update the project's entry for the month. ``version`` is what the user loaded:
-    if someone saved in between, ConflictError. A frozen month cannot change (see progress_amend)."""
+    if someone saved in between, ConflictError (carrying the stored entry). A frozen month cannot
+    change (see progress_amend). An implausible amount needs ``confirm_amount`` (see entry_rules)."""
     _refuse_unknown(data, ENTRY_FIELDS, "修改")
     period = month_start(period)
     _require(user, Action.CHANGE, project)
@@ -128,7 +172,7 @@ def progress_save(*, user, project, period, version=None, **data):
     else:
         # Updating needs the version the user loaded: without it, a save could silently overwrite.
         if version in (None, ""):
-            raise ConflictError()
+            raise ConflictError(entry)
         _check_version(entry, version)
         if entry.status in (EntryStatus.SUBMITTED, EntryStatus.VERIFIED):
             raise ValidationError({"status": f"该月进度{entry.get_status_display()},不能修改;如需修改请先退回。"})
@@ -141,10 +185,31 @@ def progress_save(*, user, project, period, version=None, **data):
         entry.status = EntryStatus.DRAFT
     entry.project = project
     entry.full_clean()
-    _check_overrun(entry, entry.amount_completed)
+    errors, entry.amount_flag = entry_rules(
+        project=project,
+        amount=entry.amount_completed,
+        overrun_reason=entry.overrun_reason,
+        since_start_other=_since_start_other(project, period),
+        confirmed=bool(confirm_amount),
+    )
+    if errors:
+        raise ValidationError(errors)
     with _audit(user):
         entry.save()
     return entry
+
+
+@transaction.atomic
+def progress_save_submit(*, user, project, period, version=None, **data):
+    """Save the month's entry and submit it for verification, both or neither."""
+    entry = progress_save(user=user, project=project, period=period, version=version, **data)
+    return progress_submit(user=user, entry=entry, version=entry.version)
+
+
+def _announce(entry, user):
+    """Tell listeners (notifications) that an entry changed status, inside the transaction: what they
+    write is undone with it, and what they send goes out after commit."""
+    signals.entry_status_changed.send(sender=ProgressEntry, entry=entry, user=user)
 
 
 def _transition(entry, user, action, allowed_from, version):
@@ -164,8 +229,10 @@ def progress_submit(*, user, entry, version=None):
     entry = _transition(entry, user, Action.CHANGE, (EntryStatus.DRAFT, EntryStatus.RETURNED), version)
     entry.status = EntryStatus.SUBMITTED
     entry.submitted_at = timezone.now()
+    entry.submitted_by = user
     with _audit(user):
         entry.save()
+    _announce(entry, user)
     return entry
 
 
@@ -177,7 +244,33 @@ def progress_verify(*, user, entry, version=None):
     entry.verified_at = timezone.now()
     with _audit(user):
         entry.save()
+    _announce(entry, user)
     return entry
+
+
+@transaction.atomic
+def progress_verify_many(*, user, items):
+    """Verify several entries at once: ``items`` is [(entry id, version loaded)]. One transaction,
+    each entry through progress_verify in its own savepoint, so one refusal does not undo the others.
+    Returns {entry id: None (verified) or the message why not}."""
+    results = {}
+    entries = {e.pk: e for e in ProgressEntry.objects.restrict(user).filter(pk__in=[pk for pk, _ in items])}
+    for pk, version in items:
+        entry = entries.get(pk)
+        if entry is None:
+            results[pk] = "进度记录不存在。"
+            continue
+        try:
+            with transaction.atomic():
+                progress_verify(user=user, entry=entry, version=version)
+            results[pk] = None
+        except ConflictError as exc:
+            results[pk] = str(exc)
+        except ValidationError as exc:
+            results[pk] = ";".join(exc.messages)
+        except PermissionDenied as exc:
+            results[pk] = str(exc) or "无权审核该项目的进度。"
+    return results
 
 
 @transaction.atomic
@@ -191,6 +284,7 @@ def progress_return(*, user, entry, reason, version=None):
     entry.verified_at = None
     with _audit(user):
         entry.save()
+    _announce(entry, user)
     return entry
 
 

@@ -7,6 +7,7 @@ app_name = "investment"
 urlpatterns = [
     path("", views.month, name="month"),
     path("entry/<int:project_pk>/save/", views.entry_save, name="entry-save"),
+    path("entry/verify/", views.entry_verify_many, name="entry-verify-many"),
     path("entry/<int:pk>/<str:action>/", views.entry_action, name="entry-action"),
     path("project/<int:pk>/", views.project, name="project"),
     path("project/<int:pk>/photos/", views.photo_create, name="photo-create"),

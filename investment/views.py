@@ -20,7 +20,7 @@ from projects.access import Action, can
 from projects.selectors import project_get
 
 from . import forms, selectors, services
-from .choices import ProblemStatus
+from .choices import EntryStatus, ProblemStatus
 from .excel import export_progress, export_projects, progress_import, progress_template
 from .uploads import read_limited
 
@@ -35,7 +35,7 @@ def _period(request):
             return selectors.month_start(value)
         except ValueError:
             pass
-    return services.months_back(timezone.localdate().replace(day=1), 1)
+    return selectors.filing_month()
 
 
 def _region(request, regions):
@@ -50,66 +50,165 @@ def _project_url(project):
     return reverse("investment:project", args=[project.pk])
 
 
+STATUS_KEYS = {key for key, _ in selectors.SHEET_STATUSES}
+
+
+def _sheet_context(request, region, period):
+    """Who may do what on a county's sheet (the same for every row: one county)."""
+    return {
+        "region": region,
+        "period": period,
+        "frozen": selectors.period_is_frozen(period=period),
+        "can_change": can(request.user, Action.CHANGE, _RegionProject(region)),
+        "can_verify": can(request.user, Action.VERIFY, _RegionProject(region)),
+    }
+
+
+class _RegionProject:
+    """Stands for any project of a region in ``can`` (county roles are keyed on the region)."""
+
+    def __init__(self, region):
+        self.region_id = region.pk if region else None
+        self.category_id = self.department_id = None
+
+
+def _prepare_rows(request, rows, ctx):
+    for p in rows:
+        if not hasattr(p, "form"):
+            p.form = forms.EntryForm.for_entry(p.entry, prefix=f"p{p.pk}")
+    if ctx["can_verify"]:
+        selectors.add_review_context(user=request.user, rows=rows, period=ctx["period"])
+    return rows
+
+
 @login_required
 def month(request):
-    """A county's projects for a month, each with its entry form and workflow buttons."""
+    """A county's projects for a month, each with its entry form and workflow buttons; chips filter by status."""
     regions = list(selectors.regions_for_entry(user=request.user))
     region = _region(request, regions)
     period = _period(request)
-    rows = selectors.month_sheet(user=request.user, region=region, period=period) if region else []
-    frozen = selectors.period_is_frozen(period=period)
-    can_change = bool(rows) and can(request.user, Action.CHANGE, rows[0])
-    can_verify = bool(rows) and can(request.user, Action.VERIFY, rows[0])
-    for p in rows:
-        e = p.entry
-        p.form = forms.EntryForm(
-            initial={
-                "amount_completed": e.amount_completed if e else None,
-                "image_progress": e.image_progress if e else "",
-                "next_steps": e.next_steps if e else "",
-                "overrun_reason": e.overrun_reason if e else "",
-                "version": e.version if e else 0,
-            },
-            prefix=f"p{p.pk}",
-        )
+    status = request.GET.get("status") if request.GET.get("status") in STATUS_KEYS else None
+    ctx = _sheet_context(request, region, period)
+    rows = selectors.month_sheet(user=request.user, region=region, period=period, status=status) if region else []
+    _prepare_rows(request, rows, ctx)
+    counts = selectors.month_status_counts(user=request.user, period=period, region=region) if region else {}
+    chips = [{"key": key, "label": label, "count": counts.get(key, 0)} for key, label in selectors.SHEET_STATUSES]
     return render(
         request,
         "investment/month.html",
         {
+            **ctx,
             "regions": regions,
-            "region": region,
-            "period": period,
             "rows": rows,
-            "frozen": frozen,
-            "can_change": can_change,
-            "can_verify": can_verify,
+            "chips": chips,
+            "status": status,
+            "total": sum(counts.values()),
+            "back_to": request.get_full_path(),  # where the row forms return without htmx
             "can_enter": region is not None and selectors.may_enter_region(user=request.user, region=region),
         },
     )
 
 
+def _sheet_row(request, project, period, *, form=None, notice=None, error=None, status=200):
+    """One row of the monthly sheet, for an htmx swap after an action on it."""
+    ctx = _sheet_context(request, project.region, period)
+    rows = selectors.month_sheet(user=request.user, region=project.region, period=period, projects=[project.pk])
+    if not rows:
+        raise Http404("项目不存在。")
+    if form is not None:
+        rows[0].form = form
+    _prepare_rows(request, rows, ctx)
+    return render(
+        request,
+        "investment/_month_row.html",
+        {**ctx, "p": rows[0], "notice": notice, "row_error": error, "back_to": next_url(request, "")},
+        status=status,
+    )
+
+
+def _entry_panel(request, project, period, *, form=None, entry=None, notice=None, conflict=None, status=200):
+    """The project page's entry form for a month: its values, status and (when returned) the reason."""
+    if entry is None:
+        entry = selectors.entry_for_month(user=request.user, project=project, period=period)
+    if form is None:
+        form = forms.EntryForm.for_entry(entry)
+    return {
+        "project": project,
+        "period": period,
+        "entry": entry,
+        "entry_form": form,
+        "editable": entry is None or entry.status in (EntryStatus.DRAFT, EntryStatus.RETURNED),
+        "month_frozen": selectors.period_is_frozen(period=period),
+        "future": period > timezone.localdate().replace(day=1),
+        "show_confirm": bool(form.errors.get("confirm_amount") or form["confirm_amount"].value()),
+        "notice": notice,
+        "conflict": conflict,
+        "http_status": status,
+    }
+
+
 @login_required
 @require_POST
 def entry_save(request, project_pk):
+    """Save (or save and submit) a month's entry, from the project page or a row of the sheet.
+
+    A bad value keeps everything typed and marks the field (422); a stale version answers 409 with
+    what the other save changed. With htmx only the form (or the row) is swapped."""
     project = project_get(user=request.user, pk=project_pk)
     period = _period(request)
     form = forms.EntryForm(request.POST, prefix=request.POST.get("prefix") or None)
+    # A caller that names where to go back ("next": the sheet, plain forms) gets a redirect with
+    # messages; the project page's form (no "next") answers in place, with htmx or without.
     back = next_url(request, _project_url(project))
+    redirects = bool(request.POST.get("prefix")) or "next" in request.POST
+    submit = request.POST.get("intent") == "submit"
+    status, notice, conflict, entry = 200, None, None, None
     if form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
+        save = services.progress_save_submit if submit else services.progress_save
         try:
-            services.progress_save(user=request.user, project=project, period=period, version=version, **data)
-            messages.success(request, f"{project.name} {period:%Y-%m} 已保存。")
+            entry = save(user=request.user, project=project, period=period, version=version, **data)
+            notice = f"{period:%Y-%m} " + ("已保存并提交,等待县区审核。" if submit else "已保存为草稿(尚未提交)。")
         except services.ConflictError as exc:
-            messages.error(request, f"{project.name}:{exc}")
+            status = 409
+            current = exc.current
+            conflict = {
+                "message": str(exc),
+                "changes": form.changes_since(current) if current is not None else [],
+                "current": current,
+            }
+            if current is not None:
+                form.carry_version(current.version)
         except ValidationError as exc:
             forms.apply_errors(form, exc)
         except PermissionDenied:
             raise Http404 from None
     if form.errors:
-        messages.error(request, f"{project.name}:" + ";".join(m for ms in form.errors.values() for m in ms))
-    return redirect(back)
+        status = 422
+    if redirects:
+        if request.htmx and request.POST.get("prefix"):
+            if status == 200:
+                return _sheet_row(request, project, period, notice=notice)
+            error = conflict["message"] if conflict else None
+            return _sheet_row(request, project, period, form=form, error=error, status=status)
+        if conflict:
+            messages.error(request, f"{project.name}:{conflict['message']}")
+        elif form.errors:
+            messages.error(request, f"{project.name}:" + ";".join(m for ms in form.errors.values() for m in ms))
+        else:
+            messages.success(request, f"{project.name} {notice}")
+        return redirect(back)
+    if status == 200 and not request.htmx:
+        messages.success(request, notice)
+        return redirect(f"{_project_url(project)}?period={period:%Y-%m}#entry")
+    panel = _entry_panel(
+        request, project, period, form=None if status == 200 else form, entry=entry, notice=notice,
+        conflict=conflict, status=status,
+    )  # fmt: skip
+    if request.htmx:
+        return render(request, "investment/_entry_form.html", panel, status=status)
+    return _project_page(request, project, panel, status=status)
 
 
 @login_required
@@ -118,6 +217,7 @@ def entry_action(request, pk, action):
     entry = selectors.entry_get(user=request.user, pk=pk)
     back = next_url(request, _project_url(entry.project))
     version = request.POST.get("version") or None
+    error = None
     try:
         if action == "submit":
             services.progress_submit(user=request.user, entry=entry, version=version)
@@ -137,36 +237,73 @@ def entry_action(request, pk, action):
             )
         else:
             raise Http404
-        messages.success(request, "操作成功。")
     except services.ConflictError as exc:
-        messages.error(request, str(exc))
+        error = str(exc)
     except ValidationError as exc:
-        messages.error(request, ";".join(exc.messages))
+        error = ";".join(exc.messages)
     except PermissionDenied:
         raise Http404 from None
+    done = {"submit": "已提交,等待审核。", "verify": "已审核通过。", "return": "已退回,填报人将收到退回原因。"}
+    if request.htmx and request.POST.get("row"):
+        return _sheet_row(
+            request, entry.project, entry.period, notice=None if error else done.get(action, "操作成功。"),
+            error=error, status=409 if error and "已被他人修改" in error else (422 if error else 200),
+        )  # fmt: skip
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done.get(action, "操作成功。"))
     return redirect(back)
 
 
 @login_required
-def project(request, pk):
-    """The project's progress: entries with totals, photos, problems, procedures, funding, audit."""
-    project = project_get(user=request.user, pk=pk)
+@require_POST
+def entry_verify_many(request):
+    """Verify the ticked entries of the sheet: one service call each in one transaction, failures per row."""
+    items = []
+    for value in request.POST.getlist("entries"):
+        pk, _, version = value.partition(":")
+        if pk.isascii() and pk.isdigit() and version.isascii() and version.isdigit():
+            items.append((int(pk), int(version)))
+    back = next_url(request, reverse("investment:month"))
+    if not items:
+        messages.error(request, "请先勾选要审核的填报。")
+        return redirect(back)
+    results = services.progress_verify_many(user=request.user, items=items)
+    names = selectors.entry_names(user=request.user, pks=list(results))
+    done = [pk for pk, problem in results.items() if problem is None]
+    if done:
+        messages.success(request, f"已审核通过 {len(done)} 条。")
+    for pk, problem in results.items():
+        if problem is not None:
+            messages.error(request, f"{names.get(pk, pk)}:{problem}")
+    return redirect(back)
+
+
+def _project_page(request, project, panel, status=200):
     section = selectors.project_section(user=request.user, project=project)
     procedure_parents = list(section["procedures"])
     return render(
         request,
         "investment/project.html",
         {
+            **panel,
             "section": section,
-            "project": project,
-            "entry_form": forms.EntryForm(),
             "photo_form": forms.PhotoForm(),
             "problem_form": forms.ProblemForm(),
             "procedure_form": forms.ProcedureForm(parents=procedure_parents),
             "funding_form": forms.FundingForm(),
-            "period": _period(request),
         },
+        status=status,
     )
+
+
+@login_required
+def project(request, pk):
+    """The project's progress: the chosen month's entry form, entries with totals, photos, problems,
+    procedures, funding, audit."""
+    project = project_get(user=request.user, pk=pk)
+    return _project_page(request, project, _entry_panel(request, project, _period(request)))
 
 
 def _write(request, project, form, fn, **extra):

@@ -3,6 +3,9 @@ from django.db import models
 
 class Kind(models.TextChoices):
     ENTRY_DUE = "entry_due", "月度填报提醒"
+    ENTRY_SUBMITTED = "entry_submitted", "进度已提交待审核"
+    ENTRY_VERIFIED = "entry_verified", "进度已审核通过"
+    ENTRY_RETURNED = "entry_returned", "进度被退回"
     ORDER_ISSUED = "order_issued", "督办单下达"
     ORDER_DUE = "order_due", "督办单临近时限"
     ORDER_OVERDUE = "order_overdue", "督办单逾期"

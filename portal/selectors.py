@@ -235,33 +235,42 @@ def open_problems_by_age(*, user, today=None):
 
 
 def county_todo(*, user, today=None, limit=None):
-    """What a county user has to do: entries due for last month, drafts, returned entries, open problems,
-    and (for reviewers) submitted entries waiting for verification. Five queries.
+    """What a county user has to do in the filing month (investment.selectors.filing_month): the
+    projects not yet reported, drafts, returned entries, (for reviewers) entries waiting for
+    verification, and open problems. ``counts`` are the monthly sheet's own (month_status_counts):
+    the cards and the sheet's chips are one figure.
 
     With ``limit`` (the page reads at most that many rows of each list) the due list reads only the first
     ``limit`` projects of each region (index project_region_stage_invest, in order), then orders those:
-    the same first ``limit`` rows as the whole list, without sorting every project under construction of
-    the county (national bench: 48,000 projects anti-joined with 360,000 entries, 0.4 s)."""
-    today = today or timezone.localdate()
-    period = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    the same first ``limit`` rows as the whole list, without sorting every reporting project of the
+    county (national bench: 48,000 projects anti-joined with 360,000 entries, 0.4 s)."""
+    period = investment_selectors.filing_month(today)
     entered = ProgressEntry.objects.filter(project=OuterRef("pk"), period=period)
+    stages = investment_selectors.REPORTING_STAGES
     # Each list reads only the columns the to-do page shows (not every project column, description
     # included, for each of up to 21 rows of five lists); anything else still loads on access.
     due = (
-        project_selectors.project_queryset(user=user, action=Action.CHANGE, thresholds_in_query=True)
-        .filter(stage=Stage.CONSTRUCTION)
+        project_selectors.project_queryset(user=user, action=Action.VIEW, thresholds_in_query=True)
+        .filter(stage__in=stages)
         .exclude(Exists(entered))
     )
     if limit is not None:
-        first_of_region = (
-            Project.objects.restrict(user, Action.CHANGE)
-            .filter(region=OuterRef("pk"), stage=Stage.CONSTRUCTION)
-            .exclude(Exists(entered))
-            .order_by("-total_investment", "id")
-            .values("pk")[:limit]
-        )
-        ids = Region.objects.annotate(ids=Func(ArraySubquery(first_of_region), function="unnest")).values("ids")
-        due = due.filter(pk__in=ids)
+        # Per region and per reporting stage, so that each subquery reads the index in its order.
+        chosen = Q(pk__in=[])
+        for stage in stages:
+            first_of_region = (
+                Project.objects.restrict(user, Action.VIEW)
+                .filter(region=OuterRef("pk"), stage=stage)
+                .exclude(Exists(entered))
+                .order_by("-total_investment", "id")
+                .values("pk")[:limit]
+            )
+            chosen |= Q(
+                pk__in=Region.objects.annotate(ids=Func(ArraySubquery(first_of_region), function="unnest")).values(
+                    "ids"
+                )
+            )
+        due = due.filter(chosen)
     due = (
         due.select_related(None)
         .select_related("region")
@@ -270,14 +279,20 @@ def county_todo(*, user, today=None, limit=None):
     )
     entry_fields = ("id", "period", "status", "amount_completed", "return_reason", "project__id", "project__name",
                     "project__region__id", "project__region__key", "project__region__name")  # fmt: skip
-    entries = ProgressEntry.objects.restrict(user).select_related("project", "project__region").only(*entry_fields)
+    entries = (
+        ProgressEntry.objects.restrict(user)
+        .filter(period=period, project__stage__in=stages)
+        .select_related("project", "project__region")
+        .only(*entry_fields)
+    )
     return {
         "period": period,
+        "counts": investment_selectors.month_status_counts(user=user, period=period),
         "due": due,
         "drafts": entries.filter(status=EntryStatus.DRAFT).order_by("-period", "id"),
         "returned": entries.filter(status=EntryStatus.RETURNED).order_by("-period", "id"),
         "to_verify": ProgressEntry.objects.restrict(user, Action.VERIFY)
-        .filter(status=EntryStatus.SUBMITTED)
+        .filter(status=EntryStatus.SUBMITTED, period=period, project__stage__in=stages)
         .select_related("project", "project__region")
         .only(*entry_fields)
         .order_by("period", "id"),

@@ -71,7 +71,11 @@ def home(request):
     for name in ("due", "drafts", "returned", "to_verify", "problems"):
         rows = list(todo[name][: TODO_LIMIT + 1])
         lists[name] = {"rows": rows[:TODO_LIMIT], "more": len(rows) > TODO_LIMIT}
-    return render(request, "portal/home.html", {"todo": lists, "period": todo["period"]})
+    return render(
+        request,
+        "portal/home.html",
+        {"todo": lists, "period": todo["period"], "counts": todo["counts"]},
+    )
 
 
 def chart_labels():

@@ -24,6 +24,7 @@ class ProgressEntrySerializer(serializers.ModelSerializer):
             "image_progress",
             "next_steps",
             "overrun_reason",
+            "amount_flag",
             "status",
             "version",
             "return_reason",
@@ -40,6 +41,9 @@ class ProgressEntryWriteSerializer(serializers.Serializer):
     image_progress = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     next_steps = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     overrun_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    confirm_amount = serializers.BooleanField(
+        required=False, default=False, help_text="金额异常(超过计划总投资或远超年度计划)时须为 true;将提示审核人。"
+    )
     version = serializers.IntegerField(required=False, allow_null=True, help_text="加载时的版本;新建时省略")
 
 

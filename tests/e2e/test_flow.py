@@ -23,6 +23,7 @@ from dispatch.models import DispatchGroup
 from dispatch.schedules import Period
 from investment.choices import EntryStatus
 from investment.models import Problem, ProgressEntry
+from investment.selectors import filing_month
 from projects.choices import Role, Stage
 from projects.models import Project
 from tests.dispatch.conftest import celery_worker  # noqa: F401 - a real worker thread for the reports
@@ -166,7 +167,7 @@ def site_photo(path):
 def test_county_entry_to_leader_dashboard_and_reports(browser, live_server, city, screenshots, tmp_path, celery_worker):  # noqa: F811
     base = live_server.url
     project = city["project"]
-    month = timezone.localdate().strftime("%Y-%m")
+    month = filing_month().strftime("%Y-%m")  # the month the to-do pages are about
     leader_context = browser.new_context(
         locale="zh-CN", viewport={"width": 1440, "height": 1000}, accept_downloads=True
     )
@@ -201,12 +202,13 @@ def test_county_entry_to_leader_dashboard_and_reports(browser, live_server, city
 
     # The month's progress and a site photo, then submit.
     county.get_by_role("link", name="填报进度、上传照片").click()
-    county.locator("summary", has_text="填报本月进度").click()
-    county.locator("#entry-period").fill(month)
-    county.get_by_label("本月完成投资(万元)").fill("5000")
-    county.get_by_label("形象进度").fill("1#厂房主体结构完成,2#厂房基础施工")
-    county.locator("form", has=county.locator("#entry-period")).get_by_role("button", name="保存").click()
-    expect(county.locator(".messages")).to_contain_text("已保存")
+    county.locator("#entry-month").fill(month)
+    county.get_by_role("button", name="切换月份").click()
+    entry = county.locator("#entry")
+    entry.get_by_label("本月完成投资(万元)").fill("5000")
+    entry.get_by_label("形象进度").fill("1#厂房主体结构完成,2#厂房基础施工")
+    entry.get_by_role("button", name="保存", exact=True).click()
+    expect(county.locator("#entry .notice.ok")).to_contain_text("已保存")
     county.locator("summary", has_text="上传现场照片").click()
     county.get_by_label("照片或视频").set_input_files(site_photo(tmp_path / "site.jpg"))
     county.locator("#id_caption").fill("1#厂房主体结构完成")
