@@ -47,10 +47,16 @@ class StrictPagination(Pagination):
     instead of silently falling back to the default."""
 
     def get_page_size(self, request):
+        from . import parsing
+
         raw = request.query_params.getlist(self.page_size_query_param)
-        if raw and (len(raw) > 1 or not raw[0].isdigit() or int(raw[0]) < 1):
-            raise exceptions.ValidationError({self.page_size_query_param: ["应为正整数。"]})
-        return super().get_page_size(request)
+        if not raw:
+            return self.page_size
+        try:
+            size = parsing.integer(raw, field=self.page_size_query_param, min_value=1, max_value=10**9)
+        except parsing.ParseError:
+            raise exceptions.ValidationError({self.page_size_query_param: ["应为正整数。"]}) from None
+        return min(size, self.max_page_size)
 
 
 def created(data):

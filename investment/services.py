@@ -1,7 +1,7 @@
 """Writes for progress reporting. Views, serializers, imports, commands and tasks call these."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from projects.access import Action, can
+from anshan_projects import parsing
+from projects.access import Action, can, responsible_region_allowed
 from projects.models import Project
 
 from .choices import EntryStatus, ProblemStatus, ProcedureStatus
@@ -60,7 +61,10 @@ def _audit(user):
 
 
 def _check_version(obj, version):
-    if version is not None and int(version) != obj.version:
+    if (
+        version is not None
+        and parsing.integer(version, field="version", min_value=0, max_value=2**31 - 1) != obj.version
+    ):
         raise ConflictError()
 
 
@@ -68,8 +72,8 @@ def _decimal(value, field):
     if isinstance(value, Decimal):
         return value
     try:
-        return Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
+        return parsing.decimal(value, field=field, places=8)
+    except parsing.ParseError:
         raise ValidationError({field: "请输入数字。"}) from None
 
 
@@ -230,6 +234,8 @@ def progress_amend(*, user, entry, amount_completed, reason, image_progress=None
 
 # --- problems ---------------------------------------------------------------------------------
 
+RESPONSIBLE_REGION_REFUSED = "责任县区只能是项目所在县区;需其他单位协调的,请选择市直部门。"
+
 PROBLEM_FIELDS = (
     "description",
     "kind",
@@ -278,6 +284,8 @@ def problem_update(*, user, problem, version=None, **data):
 
 
 def _problem_clean(problem):
+    if not responsible_region_allowed(problem.project, problem.responsible_region_id):
+        raise ValidationError({"responsible_region": RESPONSIBLE_REGION_REFUSED})
     if problem.status in (ProblemStatus.SOLVED, ProblemStatus.CLOSED):
         if not (problem.resolution or "").strip():
             raise ValidationError({"resolution": "问题解决或关闭时须填写解决情况。"})

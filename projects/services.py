@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import reference_data
-from .access import Action, can
+from .access import PEOPLE_FIELDS, Action, can, can_assign_people, first_stages
 from .choices import Stage
 from .models import Category, Department, KeyProjectThreshold, Project, Region, Sector, StageChange
 
@@ -48,12 +48,34 @@ def _normalise(data):
     return data
 
 
+PEOPLE_REFUSED = "只有管理员可以设置包保领导和项目管家。"
+
+
+def _refuse_people(user, data, project=None):
+    """The people named on a project are an administrator's to set, on every path (access rule)."""
+    if user is None or can_assign_people(user):
+        return
+    changed = [
+        f for f in PEOPLE_FIELDS if f in data and getattr(data[f], "pk", data[f]) != getattr(project, f"{f}_id", None)
+    ]
+    if changed:
+        raise ValidationError(dict.fromkeys(changed, PEOPLE_REFUSED))
+
+
 @transaction.atomic
-def project_create(*, user, stage=Stage.PLANNING, start_type="", **data):
-    """Register a project. Its first stage is recorded as a stage change from nothing."""
+def project_create(*, user, stage=Stage.PLANNING, start_type="", history=False, **data):
+    """Register a project. Its first stage is recorded as a stage change from nothing.
+
+    A new project starts in planning or negotiation (``access.first_stages``); only an
+    administrator's import of history (``history=True``) may register one further along."""
     unknown = set(data) - set(PROJECT_EDITABLE_FIELDS) - {"actual_start", "actual_completion"}
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    if stage not in first_stages(user, history=history):
+        raise ValidationError({"stage": "新项目只能登记为谋划或洽谈阶段,此后通过阶段变更推进。"})
+    if not history and (start_type or data.get("actual_start") or data.get("actual_completion")):
+        raise ValidationError({"stage": "新项目只能登记为谋划或洽谈阶段,此后通过阶段变更推进。"})
+    _refuse_people(user, data)
     project = Project(stage=stage, start_type=start_type, **_normalise(data))
     _require(user, Action.CHANGE, project)
     project.full_clean()
@@ -78,6 +100,7 @@ def project_update(*, project, user, **data):
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "该字段不能在此修改。"))
     _require(user, Action.CHANGE, project)
+    _refuse_people(user, data, project)
     data = _normalise(data)
     for field, value in data.items():
         setattr(project, field, value)

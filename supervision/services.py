@@ -21,7 +21,7 @@ from investment.choices import EntryStatus, ProblemStatus
 from investment.models import Problem, ProgressEntry
 from notifications.choices import Kind
 from notifications.services import notify
-from projects.access import Action, can, has_role, user_roles
+from projects.access import Action, can, has_role, may_address, responsible_region_allowed, user_roles
 from projects.choices import Role, Stage, Tier
 from projects.models import Project, RoleAssignment
 
@@ -36,7 +36,7 @@ from .models import (
     SupervisionOrder,
     SupervisionSettings,
 )
-from .selectors import annotate_lights, month_start, period_as_of
+from .selectors import CONTACT_REFUSED, annotate_lights, month_start, period_as_of
 
 logger = logging.getLogger(__name__)
 
@@ -246,6 +246,14 @@ def order_issue(
         errors["unit_department"] = "请选择责任部门。"
     elif unit_kind == UnitKind.ENTERPRISE and unit_contact is None:
         errors["unit_contact"] = "请选择企业联系人。"
+    if (
+        unit_kind == UnitKind.REGION
+        and unit_region is not None
+        and not responsible_region_allowed(project, unit_region.pk)
+    ):
+        errors["unit_region"] = "责任县区只能是项目所在县区;需其他单位协调的,请选择市直部门。"
+    if unit_kind == UnitKind.ENTERPRISE and unit_contact is not None and not may_address(unit_contact, project):
+        errors["unit_contact"] = CONTACT_REFUSED
     if deadline is not None and deadline < issued_on:
         errors["deadline"] = "回复时限不能早于下达日期。"
     if errors:
