@@ -13,6 +13,7 @@ from django.utils import timezone
 from anshan_projects import parsing
 from projects.access import Action, can, responsible_region_allowed
 from projects.models import Project
+from projects.services import project_lock
 
 from .choices import EntryStatus, ProblemStatus, ProcedureStatus
 from .models import (
@@ -365,6 +366,7 @@ FUNDING_FIELDS = ("kind", "amount_applied", "amount_approved", "amount_in_place"
 def funding_create(*, user, project, **data):
     _refuse_unknown(data, FUNDING_FIELDS, "填写")
     _require(user, Action.CHANGE, project)
+    project_lock(project)  # one row per kind: a concurrent second creation then fails full_clean (400)
     funding = FundingSource(project=project, **data)
     funding.full_clean()
     with _audit(user):

@@ -2,7 +2,7 @@
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import reference_data
@@ -30,6 +30,34 @@ PROJECT_EDITABLE_FIELDS = [
     "county_leader",
     "steward",
 ]
+
+
+def project_lock(project):
+    """Serialise the writers of one project's rows: a creation on a natural key that includes the
+    project (a month's capital, a year's plan, a funding kind) takes this lock first, so a second
+    concurrent creation waits, then sees the first one's row (an update or a clear 400), never an
+    IntegrityError."""
+    list(Project.objects.select_for_update().filter(pk=project.pk).values_list("pk", flat=True))
+
+
+# One answer for a malformed code and for one another project holds (which the user may not be
+# able to see): outside scope a project does not exist, in messages too.
+CODE_REFUSED = "项目代码无效或不可用(应为 YYYY-RRRRRR-DD-TT-NNNNNC 格式的24位代码,且未被其他项目使用)。"
+
+
+def _clean_and_save(project):
+    try:
+        project.full_clean()
+    except ValidationError as error:
+        if hasattr(error, "error_dict") and "code" in error.error_dict:
+            error.error_dict["code"] = [ValidationError(CODE_REFUSED)]
+        raise
+    try:
+        with transaction.atomic():
+            project.save()
+    except IntegrityError:
+        # The same code registered at the same moment by someone else: the same answer as above.
+        raise ValidationError({"code": CODE_REFUSED}) from None
 
 
 def _require(user, action, project):
@@ -78,9 +106,8 @@ def project_create(*, user, stage=Stage.PLANNING, start_type="", history=False, 
     _refuse_people(user, data)
     project = Project(stage=stage, start_type=start_type, **_normalise(data))
     _require(user, Action.CHANGE, project)
-    project.full_clean()
     with _audit_context(user):
-        project.save()
+        _clean_and_save(project)
         StageChange.objects.create(
             project=project,
             from_stage="",
@@ -106,9 +133,8 @@ def project_update(*, project, user, **data):
         setattr(project, field, value)
     # Moving a project to another county must stay within the user's scope too.
     _require(user, Action.CHANGE, project)
-    project.full_clean()
     with _audit_context(user):
-        project.save()
+        _clean_and_save(project)
     return project
 
 

@@ -3,7 +3,7 @@ Every change of an order is an OrderEvent (who, when, what) and a pghistory row.
 
 import logging
 import secrets
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import filetype
 import pghistory
@@ -17,6 +17,7 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from anshan_projects import parsing
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import Problem, ProgressEntry
 from notifications.choices import Kind
@@ -24,6 +25,7 @@ from notifications.services import notify
 from projects.access import Action, can, has_role, may_address, responsible_region_allowed, user_roles
 from projects.choices import Role, Stage, Tier
 from projects.models import Project, RoleAssignment
+from projects.services import project_lock
 
 from . import workdays
 from .choices import FLAGS, OrderAction, OrderStatus, UnitKind
@@ -112,10 +114,10 @@ def monthly_plan_set(*, user, project, year, percents):
     cleaned = {}
     for month, value in percents.items():
         try:
-            month = int(month)
-            value = Decimal(str(value))
-        except (ValueError, TypeError, InvalidOperation):
-            raise ValidationError({"percents": f"{month} 月的数值无效。"}) from None
+            month = parsing.integer(month, field="percents")
+            value = parsing.decimal(value, field="percents", places=4)
+        except parsing.ParseError:
+            raise ValidationError({"percents": f"{str(month)[:10]} 月的数值无效。"}) from None
         if not 1 <= month <= 12:
             raise ValidationError({"percents": f"月份应为 1-12:{month}。"})
         if not Decimal("0") <= value <= Decimal("100"):
@@ -126,6 +128,7 @@ def monthly_plan_set(*, user, project, year, percents):
         if cleaned[month] < previous:
             raise ValidationError({"percents": f"{month} 月累计比例不能小于上月。"})
         previous = cleaned[month]
+    project_lock(project)  # two replacements at once: one after the other, never an IntegrityError
     with _audit(user):
         MonthlyPlan.objects.filter(project=project, year=year).delete()
         plans = [MonthlyPlan(project=project, year=year, month=m, cumulative_percent=v) for m, v in cleaned.items()]
