@@ -55,8 +55,8 @@ def _audit(user):
 
 def _money(value, field):
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, TypeError, ValueError):
+        amount = parsing.decimal(value, field=field, places=8).quantize(Decimal("0.01"))
+    except (parsing.ParseError, InvalidOperation):
         raise ValidationError({field: "请输入金额(万元),如 1234.56。"}) from None
     if amount < 0:
         raise ValidationError({field: "金额不能为负数。"})

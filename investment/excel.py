@@ -233,7 +233,7 @@ def _text(value):
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
-        value = int(value)
+        value = int(value)  # parsed: a number cell, not text
     return str(value).strip()
 
 

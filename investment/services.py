@@ -401,8 +401,8 @@ def photo_upload(*, user, project, upload, caption, taken_on=None):
     kind, content_type, extension, exif_date, image = inspect_media(data)
     if isinstance(taken_on, str) and taken_on:
         try:
-            taken_on = datetime.date.fromisoformat(taken_on)
-        except ValueError:
+            taken_on = parsing.day(taken_on, field="taken_on")
+        except parsing.ParseError:
             raise ValidationError({"taken_on": "日期格式应为 YYYY-MM-DD。"}) from None
     taken = exif_date or taken_on
     if taken is None:

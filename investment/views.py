@@ -173,7 +173,7 @@ def project(request, pk):
     )
 
 
-def _write(request, project, form, fn, **extra):
+def _write(request, project, form, fn, /, **extra):
     """Run a service for a validated page form; errors go back as messages naming the field."""
     if form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
