@@ -1,5 +1,6 @@
 """Views of the API that belong to no app: the token endpoint."""
 
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -32,8 +33,10 @@ class TokenView(ObtainAuthToken):
         return super().post(request, *args, **kwargs)
 
 
+@csrf_exempt  # it changes nothing: any method on an unknown path is the same JSON 404 (as DRF's, not a CSRF 403)
 def api_not_found(request, *args, **kwargs):
-    """Unknown API paths: the same JSON 404 body DRF gives for a missing object."""
+    """Unknown API paths (and ids that are not ASCII digits): the same JSON 404 body DRF gives for a
+    missing object."""
     from django.http import JsonResponse
 
     return JsonResponse({"detail": "未找到。"}, status=404)

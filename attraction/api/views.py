@@ -58,7 +58,7 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     """Investment-attraction records, one per project (the id is the project's id). POST creates or updates."""
 
     serializer_class = s.RecordSerializer
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return selectors.record_list(user=self.request.user)

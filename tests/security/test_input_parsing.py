@@ -181,3 +181,14 @@ def test_no_view_api_filter_form_or_import_parses_outside_text_by_itself():
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == [], "parse outside text with anshan_projects.parsing:\n" + "\n".join(offenders)
     assert len([p for pattern in PARSING_SITES for p in ROOT.glob(pattern)]) >= 15  # the guard reads files
+
+
+def test_an_object_id_in_fullwidth_digits_names_no_object(county_user, tiedong):
+    """int() reads '１２' as 12: in a path that would be a second name for the object."""
+    project = ProjectFactory(region=tiedong)
+    fullwidth = str(project.pk).translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    api = client_for(county_user)
+    assert api.get(f"/api/v1/projects/{project.pk}/").status_code == 200
+    for url in (f"/api/v1/projects/{fullwidth}/", f"/api/v1/projects/{fullwidth}/progress/",
+                f"/api/v1/attraction/records/{fullwidth}/", f"/projects/{fullwidth}/"):  # fmt: skip
+        assert api.get(url).status_code == 404, url
