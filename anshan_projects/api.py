@@ -8,6 +8,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter, SimpleRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -47,10 +48,35 @@ class StrictPagination(Pagination):
     instead of silently falling back to the default."""
 
     def get_page_size(self, request):
+        from . import parsing
+
         raw = request.query_params.getlist(self.page_size_query_param)
-        if raw and (len(raw) > 1 or not raw[0].isdigit() or int(raw[0]) < 1):
-            raise exceptions.ValidationError({self.page_size_query_param: ["应为正整数。"]})
-        return super().get_page_size(request)
+        if not raw:
+            return self.page_size
+        try:
+            size = parsing.integer(raw, field=self.page_size_query_param, min_value=1, max_value=10**9)
+        except parsing.ParseError:
+            raise exceptions.ValidationError({self.page_size_query_param: ["应为正整数。"]}) from None
+        return min(size, self.max_page_size)
+
+
+class AsciiLookupMixin:
+    """Object ids in API paths are ASCII digits. The routers' default (``[^/.]+``, and ``\\d``, which
+    matches any Unicode digit) let ``１２`` through, and ``int()`` reads it as 12: a second name for
+    the same object. Anything else in the id's place is an unknown path (the API's JSON 404)."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        lookup_field = getattr(viewset, "lookup_field", "pk")
+        lookup_url_kwarg = getattr(viewset, "lookup_url_kwarg", None) or lookup_field
+        return f"(?P<{lookup_prefix}{lookup_url_kwarg}>[0-9]+)"
+
+
+class ApiRouter(AsciiLookupMixin, DefaultRouter):
+    pass
+
+
+class SimpleApiRouter(AsciiLookupMixin, SimpleRouter):
+    pass
 
 
 class EstimatedCountPagination(Pagination):

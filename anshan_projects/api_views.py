@@ -1,6 +1,7 @@
 """Views of the API that belong to no app: the token endpoint."""
 
 from django.db import transaction
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -51,8 +52,10 @@ class TokenView(ObtainAuthToken):
         return Response({"token": token.key, "expires": token_expires_at(token)})
 
 
+@csrf_exempt  # it changes nothing: any method on an unknown path is the same JSON 404 (as DRF's, not a CSRF 403)
 def api_not_found(request, *args, **kwargs):
-    """Unknown API paths: the same JSON 404 body DRF gives for a missing object."""
+    """Unknown API paths (and ids that are not ASCII digits): the same JSON 404 body DRF gives for a
+    missing object."""
     from django.http import JsonResponse
 
     return JsonResponse({"detail": "未找到。"}, status=404)

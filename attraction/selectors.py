@@ -5,13 +5,13 @@ import datetime
 import hashlib
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, DecimalField, Exists, Max, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from anshan_projects import parsing
 from projects.access import Action, has_role, project_q, region_ids
 from projects.choices import Role, Stage
 from projects.models import Project, Region, StageChange
@@ -69,10 +69,7 @@ def parse_month(value, *, field="month"):
     """'YYYY-MM' -> the month's first day; a clear error naming the field otherwise."""
     if isinstance(value, datetime.date):
         return month_start(value)
-    try:
-        return datetime.datetime.strptime((value or "").strip(), "%Y-%m").date()
-    except ValueError:
-        raise ValidationError({field: "月份格式应为 YYYY-MM,如 2026-10。"}) from None
+    return parsing.month(value, field=field)
 
 
 def same_month_last_year(day):

@@ -15,7 +15,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from anshan_projects import parsing
 from projects.access import Action, can
+from projects.models import Region
+from projects.services import project_lock
 
 from . import bulletin, selectors
 from .choices import BulletinStatus, CadenceLevel
@@ -52,8 +55,8 @@ def _audit(user):
 
 def _money(value, field):
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, TypeError, ValueError):
+        amount = parsing.decimal(value, field=field, places=8).quantize(Decimal("0.01"))
+    except (parsing.ParseError, InvalidOperation):
         raise ValidationError({field: "请输入金额(万元),如 1234.56。"}) from None
     if amount < 0:
         raise ValidationError({field: "金额不能为负数。"})
@@ -65,6 +68,7 @@ def _money(value, field):
 def record_save(*, user, project, lead_source, investor_region="", contacts_visited="", notes=""):
     """Create or update the project's attraction record."""
     _require(user, Action.CHANGE, project)
+    project_lock(project)  # two first saves at once: the second waits and updates
     record = AttractionRecord.objects.select_for_update().filter(project=project).first()
     record = record or AttractionRecord(project=project)
     record.lead_source = lead_source
@@ -164,6 +168,7 @@ def capital_record(*, user, project, month, amount):
     if month > timezone.localdate():
         raise ValidationError({"month": "不能填报未来月份的到位资金。"})
     amount = _money(amount, "amount")
+    project_lock(project)  # two first entries of the same month at once: the second waits and corrects
     row = CapitalInPlace.objects.select_for_update().filter(project=project, month=month).first()
     created = row is None
     row = row or CapitalInPlace(project=project, month=month)
@@ -180,13 +185,14 @@ def capital_record(*, user, project, month, amount):
 def target_set(*, user, region, year, signed_amount, landed_count, capital_amount):
     """Set a county's annual targets (administrators only)."""
     _require_admin(user)
+    list(Region.objects.select_for_update().filter(pk=region.pk).values_list("pk", flat=True))  # one writer a county
     target = AnnualTarget.objects.select_for_update().filter(region=region, year=year).first()
     target = target or AnnualTarget(region=region, year=year)
     target.signed_amount = _money(signed_amount, "signed_amount")
     target.capital_amount = _money(capital_amount, "capital_amount")
     try:
-        target.landed_count = int(landed_count)
-    except (TypeError, ValueError):
+        target.landed_count = parsing.integer(landed_count, field="landed_count", max_value=10**9)
+    except parsing.ParseError:
         raise ValidationError({"landed_count": "请输入整数。"}) from None
     if target.landed_count < 0:
         raise ValidationError({"landed_count": "不能为负数。"})

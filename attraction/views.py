@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from anshan_projects import parsing
 from projects.access import Action, can
 
 from . import forms, selectors, services
@@ -158,8 +159,7 @@ def event_detail(request, kind, pk):
 
 @login_required
 def capital(request):
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else timezone.localdate().year
+    year = parsing.year(request.GET.get("year"), default=timezone.localdate().year)
     region = _region(request)
     monthly = selectors.capital_monthly(user=request.user, year=year, region=region)
     projects = selectors.changeable_projects(user=request.user)
@@ -204,8 +204,7 @@ def _ranked(figures):
 @login_required
 def targets(request):
     today = timezone.localdate()
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else today.year
+    year = parsing.year(request.GET.get("year"), default=today.year)
     through = min(datetime.date(year, 12, 1), selectors.month_start(today))
     form = forms.TargetForm(initial={"year": year})
     is_admin = selectors.is_admin(request.user)

@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from anshan_projects import parsing
+
 from . import selectors, services
 from .api.views import report_file_response
 from .choices import ReportFormat, ReportStatus
@@ -18,7 +20,7 @@ from .services import QueueUnavailable
 
 
 def _group_filter(request):
-    group_id = request.GET.get("group")
+    group_id = parsing.optional_object_id(request.GET.get("group"), field="group")
     return selectors.group_get(user=request.user, pk=group_id) if group_id else None
 
 
@@ -156,7 +158,7 @@ def evaluation_list(request):
                 messages.success(request, f"{evaluation}考评{'已生成' if made else '已存在'}。")
                 return redirect(f"{request.path}?id={evaluation.pk}")
     evaluations = selectors.evaluation_list(user=request.user)
-    chosen = request.GET.get("id")
+    chosen = parsing.optional_object_id(request.GET.get("id"), field="id")
     evaluation = selectors.evaluation_get(user=request.user, pk=chosen) if chosen else evaluations.first()
     regions = departments = ()
     if evaluation is not None:

@@ -11,16 +11,17 @@ import re
 import time
 import zipfile
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q, Sum, Value
+from django.db.models import Q, Sum
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
+from anshan_projects import parsing
 from anshan_projects.spreadsheets import StreamingWorkbook, safe_text
 from projects.access import Action, project_q
 from projects.filters import ProjectFilterSet
@@ -189,6 +190,11 @@ class ImportResult:
         }
 
 
+def unknown_project_message(kind, value):
+    """One answer for "no such project" and "not yours" (outside scope a project does not exist)."""
+    return f"项目代码“{value}”无效或不可用。" if kind == "code" else f"项目ID“{value}”无效或不可用。"
+
+
 def _error(result, row, column, message):
     result.errors.append({"row": row, "column": column, "message": message})
 
@@ -202,8 +208,8 @@ def _parse_amount(value):
         amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     else:
         try:
-            amount = Decimal(str(value).strip().replace(",", ""))
-        except InvalidOperation:
+            amount = parsing.decimal(value, field="amount", places=8)
+        except parsing.ParseError:
             return None, f"“{str(value)[:20]}”不是数字。"
     if not amount.is_finite():
         return None, "应为数字。"
@@ -219,9 +225,11 @@ def _parse_period(value):
         return month_start(value if isinstance(value, datetime.date) else value.date()), None
     if isinstance(value, str) and value.strip():
         text = value.strip().replace("/", "-").replace("年", "-").replace("月", "")
+        # '2026-3' as typed by hand: pad the month, then the one parser decides.
+        text = re.sub(r"^([0-9]{4})-([0-9])$", r"\1-0\2", text)
         try:
-            return month_start(text), None
-        except ValueError:
+            return parsing.month(text), None
+        except parsing.ParseError:
             pass
     return None, "月份格式应为 YYYY-MM。"
 
@@ -230,7 +238,7 @@ def _text(value):
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
-        value = int(value)
+        value = int(value)  # parsed: a number cell, not text
     return str(value).strip()
 
 
@@ -296,15 +304,17 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
         code = _text(cell(row, COL_CODE)).upper()
         pid = _text(cell(row, COL_ID))
         ref = None
-        if code:
+        if "\x00" in code or len(code) > 100:
+            _error(result, line, COL_CODE, unknown_project_message("code", code[:30].replace("\x00", "")))
+        elif code:
             ref = ("code", code)
             codes.add(code)
         elif pid:
-            if pid.isdigit():
-                ref = ("id", int(pid))
-                ids.add(int(pid))
-            else:
-                _error(result, line, COL_ID, f"项目ID“{pid[:20]}”无效。")
+            try:
+                ref = ("id", parsing.object_id(pid, field=COL_ID))
+                ids.add(ref[1])
+            except parsing.ParseError:
+                _error(result, line, COL_ID, unknown_project_message("id", pid[:20].replace("\x00", "")))
         else:
             _error(result, line, COL_CODE, "缺少项目代码。")
         period, problem = _parse_period(cell(row, COL_PERIOD))
@@ -317,19 +327,20 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
         if problem:
             _error(result, line, COL_AMOUNT, problem)
         for col, attr in TEXT_COLUMNS.items():
-            if len(texts[attr]) > MAX_TEXT:
-                _error(result, line, col, f"内容过长(最多 {MAX_TEXT} 字)。")
+            try:
+                parsing.text(texts[attr], field=col, max_length=MAX_TEXT)
+            except parsing.ParseError as error:
+                _error(result, line, col, error.messages[0])
         texts["confirm"] = _text(cell(row, COL_CONFIRM)).lower() in CONFIRM_WORDS
         parsed.append((line, ref, period, amount, texts))
 
-    # Projects: one query for all references, unrestricted, to tell "unknown" from "not yours".
+    # Projects: one query for all references, within the user's scope only: a project the user may
+    # not change answers exactly as a made-up one does (no existence oracle across counties).
     projects_by_code, projects_by_id = {}, {}
     if codes or ids:
-        allowed_q = project_q(user, Action.CHANGE)
-        allowed = Value(True) if not allowed_q else ExpressionWrapper(allowed_q, output_field=BooleanField())
         for p in (
-            Project.objects.filter(Q(code__in=codes) | Q(pk__in=ids))
-            .annotate(allowed=allowed)
+            Project.objects.filter(project_q(user, Action.CHANGE))
+            .filter(Q(code__in=codes) | Q(pk__in=ids))
             .only("id", "code", "name", "total_investment", "annual_plan", "region_id")
         ):
             if p.code:
@@ -343,12 +354,7 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
             project = (projects_by_code if ref[0] == "code" else projects_by_id).get(ref[1])
             column = COL_CODE if ref[0] == "code" else COL_ID
             if project is None:
-                _error(
-                    result, line, column, f"未知项目代码“{ref[1]}”。" if ref[0] == "code" else f"未知项目ID {ref[1]}。"
-                )
-            elif not project.allowed:
-                _error(result, line, column, f"项目“{ref[1]}”不属于您负责的县区。")
-                project = None
+                _error(result, line, column, unknown_project_message(*ref))
         resolved.append((line, project, period, amount, texts))
 
     # Duplicates within the file.

@@ -1,7 +1,7 @@
 """Writes for progress reporting. Views, serializers, imports, commands and tasks call these."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,9 +10,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from anshan_projects import parsing
 from anshan_projects.formats import wan
-from projects.access import Action, can
+from projects.access import Action, can, responsible_region_allowed
 from projects.models import Project
+from projects.services import project_lock
 
 from . import signals
 from .choices import EntryStatus, ProblemStatus, ProcedureStatus
@@ -68,7 +70,10 @@ def _audit(user):
 
 
 def _check_version(obj, version):
-    if version is not None and int(version) != obj.version:
+    if (
+        version is not None
+        and parsing.integer(version, field="version", min_value=0, max_value=2**31 - 1) != obj.version
+    ):
         raise ConflictError(obj)
 
 
@@ -76,8 +81,8 @@ def _decimal(value, field):
     if isinstance(value, Decimal):
         return value
     try:
-        return Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
+        return parsing.decimal(value, field=field, places=8)
+    except parsing.ParseError:
         raise ValidationError({field: "请输入数字。"}) from None
 
 
@@ -324,6 +329,8 @@ def progress_amend(*, user, entry, amount_completed, reason, image_progress=None
 
 # --- problems ---------------------------------------------------------------------------------
 
+RESPONSIBLE_REGION_REFUSED = "责任县区只能是项目所在县区;需其他单位协调的,请选择市直部门。"
+
 PROBLEM_FIELDS = (
     "description",
     "kind",
@@ -372,6 +379,8 @@ def problem_update(*, user, problem, version=None, **data):
 
 
 def _problem_clean(problem):
+    if not responsible_region_allowed(problem.project, problem.responsible_region_id):
+        raise ValidationError({"responsible_region": RESPONSIBLE_REGION_REFUSED})
     if problem.status in (ProblemStatus.SOLVED, ProblemStatus.CLOSED):
         if not (problem.resolution or "").strip():
             raise ValidationError({"resolution": "问题解决或关闭时须填写解决情况。"})
@@ -451,6 +460,7 @@ FUNDING_FIELDS = ("kind", "amount_applied", "amount_approved", "amount_in_place"
 def funding_create(*, user, project, **data):
     _refuse_unknown(data, FUNDING_FIELDS, "填写")
     _require(user, Action.CHANGE, project)
+    project_lock(project)  # one row per kind: a concurrent second creation then fails full_clean (400)
     funding = FundingSource(project=project, **data)
     funding.full_clean()
     with _audit(user):
@@ -485,8 +495,8 @@ def photo_upload(*, user, project, upload, caption, taken_on=None):
     kind, content_type, extension, exif_date, image = inspect_media(data)
     if isinstance(taken_on, str) and taken_on:
         try:
-            taken_on = datetime.date.fromisoformat(taken_on)
-        except ValueError:
+            taken_on = parsing.day(taken_on, field="taken_on")
+        except parsing.ParseError:
             raise ValidationError({"taken_on": "日期格式应为 YYYY-MM-DD。"}) from None
     taken = exif_date or taken_on
     if taken is None:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from anshan_projects import parsing
 from anshan_projects.redirects import next_url
 from projects.access import Action, can
 from projects.selectors import project_get
@@ -32,8 +33,8 @@ def _period(request):
     value = request.GET.get("period") or request.POST.get("period")
     if value:
         try:
-            return selectors.month_start(value)
-        except ValueError:
+            return parsing.month(value)
+        except parsing.ParseError:
             pass
     return selectors.filing_month()
 
@@ -306,7 +307,7 @@ def project(request, pk):
     return _project_page(request, project, _entry_panel(request, project, _period(request)))
 
 
-def _write(request, project, form, fn, **extra):
+def _write(request, project, form, fn, /, **extra):
     """Run a service for a validated page form; errors go back as messages naming the field."""
     if form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
@@ -491,7 +492,7 @@ def export(request):
         return _xlsx(buffer, "projects.xlsx")
     regions = list(selectors.regions_for_entry(user=request.user))
     region = _region(request, regions) if request.GET.get("region") else None
-    period = selectors.month_start(request.GET["period"]) if request.GET.get("period") else None
+    period = parsing.optional_month(request.GET.get("period"))
     export_progress(user=request.user, target=buffer, region=region, period=period)
     return _xlsx(buffer, "progress.xlsx")
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from anshan_projects import parsing
 from anshan_projects.replica import replica_view
 from projects import selectors as project_selectors
 from projects.access import has_role
@@ -35,10 +36,9 @@ def _problems_url(bucket):
 
 
 def _int_param(request, name, default=None):
-    try:
-        return max(0, int(request.GET.get(name, "")))
-    except ValueError:
-        return default
+    # Days of age: a century is more than any problem has; beyond it, date arithmetic overflows.
+    value = parsing.optional_integer(request.GET.get(name), field=name, min_value=0, max_value=36500)
+    return default if value is None else value
 
 
 def is_county_user(user):

@@ -136,3 +136,62 @@ class RestrictedQuerySet(models.QuerySet):
 
     def restrict(self, user, action=Action.VIEW):
         return self.filter(project_q(user, action, self.scope_path))
+
+
+# --- Rules that every write path (page, API, import) meets: the services call these. -----------
+
+# A project enters the registry in one of the first two pools; later stages are reached through
+# project_stage_change, which records dates and reasons. Only an administrator's import of history
+# (projects that existed before the platform) may register a project further along.
+FIRST_STAGES = ("planning", "negotiating")
+
+# People named on a project (包保领导, 项目管家) are set by administrators only.
+PEOPLE_FIELDS = ("city_leader", "county_leader", "steward")
+
+
+def first_stages(user, *, history=False):
+    """The stages a new project may start in for this user (all of them for an admin's history import)."""
+    from .choices import Stage
+
+    if history and has_role(user, Role.ADMIN):
+        return tuple(Stage.values)
+    return FIRST_STAGES
+
+
+def can_assign_people(user):
+    """Whether the user may set a project's city/county leader and steward."""
+    return has_role(user, Role.ADMIN)
+
+
+def responsible_region_allowed(project, region_id):
+    """A problem or supervision order about a project may be given to the project's own county
+    (or to a city department, which is city-wide): never to another county, whose staff would
+    then be told the project's name and the problem's text."""
+    return region_id is None or region_id == project.region_id
+
+
+def addressable_q(project, prefix=""):
+    """Users an order about this project may be addressed to by name (an enterprise contact): those
+    who may see the project (its county's staff and reviewers, city-wide roles, the project's
+    department and category groups) and the people named on it."""
+    q = Q(**{f"{prefix}is_superuser": True})
+    people = [pk for pk in (project.city_leader_id, project.county_leader_id, project.steward_id) if pk]
+    if people:
+        q |= Q(**{f"{prefix}pk__in": people})
+    for role, (actions, field) in GRANTS.items():
+        if Action.VIEW not in actions:
+            continue
+        if field is None:
+            q |= Q(**{f"{prefix}roles__role": role})
+        else:
+            q |= Q(**{f"{prefix}roles__role": role, f"{prefix}roles__{field}": getattr(project, SCOPE_ATTR[field])})
+    return q
+
+
+def may_address(user, project):
+    """Whether an order about the project may name this user as its addressee."""
+    if user is None or not user.is_active:
+        return False
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(addressable_q(project), pk=user.pk).exists()

@@ -3,6 +3,8 @@
 import django_filters
 from django.db.models import Q
 
+from anshan_projects import parsing
+
 from .choices import KeyLevel, Stage
 from .models import Category, Department, Project, Region, Sector
 from .search import search_q
@@ -47,8 +49,8 @@ class ProjectFilterSet(django_filters.FilterSet):
     def filter_region(self, queryset, name, value):
         value = value.strip()
         region = Region.objects.filter(Q(division_code=value) | Q(key=value)).first()
-        if region is None and value.isdigit():
-            region = Region.objects.filter(pk=int(value)).first()
+        if region is None and parsing.INTEGER.fullmatch(value):
+            region = Region.objects.filter(pk=parsing.object_id(value, field="region")).first()
         if region is None:
             return queryset.none()
         return queryset.filter(region=region)

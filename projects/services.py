@@ -2,11 +2,11 @@
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import reference_data
-from .access import Action, can
+from .access import PEOPLE_FIELDS, Action, can, can_assign_people, first_stages
 from .choices import Stage
 from .models import Category, Department, KeyProjectThreshold, Project, Region, Sector, StageChange
 
@@ -32,6 +32,34 @@ PROJECT_EDITABLE_FIELDS = [
 ]
 
 
+def project_lock(project):
+    """Serialise the writers of one project's rows: a creation on a natural key that includes the
+    project (a month's capital, a year's plan, a funding kind) takes this lock first, so a second
+    concurrent creation waits, then sees the first one's row (an update or a clear 400), never an
+    IntegrityError."""
+    list(Project.objects.select_for_update().filter(pk=project.pk).values_list("pk", flat=True))
+
+
+# One answer for a malformed code and for one another project holds (which the user may not be
+# able to see): outside scope a project does not exist, in messages too.
+CODE_REFUSED = "项目代码无效或不可用(应为 YYYY-RRRRRR-DD-TT-NNNNNC 格式的24位代码,且未被其他项目使用)。"
+
+
+def _clean_and_save(project):
+    try:
+        project.full_clean()
+    except ValidationError as error:
+        if hasattr(error, "error_dict") and "code" in error.error_dict:
+            error.error_dict["code"] = [ValidationError(CODE_REFUSED)]
+        raise
+    try:
+        with transaction.atomic():
+            project.save()
+    except IntegrityError:
+        # The same code registered at the same moment by someone else: the same answer as above.
+        raise ValidationError({"code": CODE_REFUSED}) from None
+
+
 def _require(user, action, project):
     if user is not None and not can(user, action, project):
         raise PermissionDenied("无权操作该项目。")
@@ -48,17 +76,38 @@ def _normalise(data):
     return data
 
 
+PEOPLE_REFUSED = "只有管理员可以设置包保领导和项目管家。"
+
+
+def _refuse_people(user, data, project=None):
+    """The people named on a project are an administrator's to set, on every path (access rule)."""
+    if user is None or can_assign_people(user):
+        return
+    changed = [
+        f for f in PEOPLE_FIELDS if f in data and getattr(data[f], "pk", data[f]) != getattr(project, f"{f}_id", None)
+    ]
+    if changed:
+        raise ValidationError(dict.fromkeys(changed, PEOPLE_REFUSED))
+
+
 @transaction.atomic
-def project_create(*, user, stage=Stage.PLANNING, start_type="", **data):
-    """Register a project. Its first stage is recorded as a stage change from nothing."""
+def project_create(*, user, stage=Stage.PLANNING, start_type="", history=False, **data):
+    """Register a project. Its first stage is recorded as a stage change from nothing.
+
+    A new project starts in planning or negotiation (``access.first_stages``); only an
+    administrator's import of history (``history=True``) may register one further along."""
     unknown = set(data) - set(PROJECT_EDITABLE_FIELDS) - {"actual_start", "actual_completion"}
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    if stage not in first_stages(user, history=history):
+        raise ValidationError({"stage": "新项目只能登记为谋划或洽谈阶段,此后通过阶段变更推进。"})
+    if not history and (start_type or data.get("actual_start") or data.get("actual_completion")):
+        raise ValidationError({"stage": "新项目只能登记为谋划或洽谈阶段,此后通过阶段变更推进。"})
+    _refuse_people(user, data)
     project = Project(stage=stage, start_type=start_type, **_normalise(data))
     _require(user, Action.CHANGE, project)
-    project.full_clean()
     with _audit_context(user):
-        project.save()
+        _clean_and_save(project)
         StageChange.objects.create(
             project=project,
             from_stage="",
@@ -78,14 +127,14 @@ def project_update(*, project, user, **data):
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "该字段不能在此修改。"))
     _require(user, Action.CHANGE, project)
+    _refuse_people(user, data, project)
     data = _normalise(data)
     for field, value in data.items():
         setattr(project, field, value)
     # Moving a project to another county must stay within the user's scope too.
     _require(user, Action.CHANGE, project)
-    project.full_clean()
     with _audit_context(user):
-        project.save()
+        _clean_and_save(project)
     return project
 
 

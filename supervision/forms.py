@@ -3,7 +3,7 @@ from django import forms
 from projects.models import Department, Region
 
 from .choices import FLAGS, Light, UnitKind
-from .selectors import contact_by_username
+from .selectors import CONTACT_REFUSED, contact_by_username
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -42,8 +42,9 @@ class OrderIssueForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def __init__(self, *args, problems=(), **kwargs):
+    def __init__(self, *args, problems=(), project=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.project = project
         self.fields["problem"].choices = [("", "—"), *[(p.pk, str(p)) for p in problems]]
         self.problems = {p.pk: p for p in problems}
 
@@ -51,9 +52,9 @@ class OrderIssueForm(forms.Form):
         username = self.cleaned_data.get("unit_contact", "").strip()
         if not username:
             return None
-        user = contact_by_username(username)
+        user = contact_by_username(username, project=self.project)
         if user is None:
-            raise forms.ValidationError("没有这个用户。")
+            raise forms.ValidationError(CONTACT_REFUSED)
         return user
 
     def clean_problem(self):

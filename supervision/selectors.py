@@ -49,10 +49,12 @@ from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from anshan_projects import parsing
 from investment.choices import ProblemStatus
 from investment.models import Problem, ProgressEntry
 from investment.procedure_selectors import open_deficiencies
 from investment.selectors import COUNTED_STATUSES, REPORTED_STATUSES, effective_amount
+from projects.access import addressable_q
 from projects.choices import RegionKind, Stage
 from projects.models import Project
 from projects.selectors import project_queryset, year_fraction_elapsed
@@ -467,14 +469,24 @@ def parse_period(value, default=None):
     """A 'YYYY-MM' query parameter as the month's first day; the current month when absent or invalid."""
     if value:
         try:
-            return month_start(value)
-        except ValueError:
+            return parsing.month(value)
+        except parsing.ParseError:
             pass
     return default or current_period()
 
 
-def contact_by_username(username):
-    """An active user by username (the enterprise contact an order is addressed to), or None."""
+# One answer for "no such user" and "not one this order may be addressed to" (no oracle of usernames).
+CONTACT_REFUSED = "企业联系人无效或不可用。"
+
+
+def contact_by_username(username, *, project):
+    """The active user of that username an order about ``project`` may be addressed to
+    (``access.addressable_q``), or None alike for a missing and for an unaddressable user."""
     from django.contrib.auth import get_user_model
 
-    return get_user_model()._default_manager.filter(username=username, is_active=True).first()
+    return (
+        get_user_model()
+        ._default_manager.filter(addressable_q(project), username=username, is_active=True)
+        .distinct()
+        .first()
+    )

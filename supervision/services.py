@@ -3,7 +3,7 @@ Every change of an order is an OrderEvent (who, when, what) and a pghistory row.
 
 import logging
 import secrets
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import filetype
 import pghistory
@@ -17,15 +17,17 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from anshan_projects import parsing
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import Problem, ProcedureItem, ProgressEntry
 from investment.procedure_selectors import open_deficiencies
 from investment.procedure_services import procedure_deficiency_escalate
 from notifications.choices import Kind
 from notifications.services import notify
-from projects.access import Action, can, has_role, user_roles
+from projects.access import Action, can, has_role, may_address, responsible_region_allowed, user_roles
 from projects.choices import Role, Stage, Tier
 from projects.models import Project, RoleAssignment
+from projects.services import project_lock
 
 from . import workdays
 from .choices import FLAGS, OrderAction, OrderStatus, UnitKind
@@ -38,7 +40,7 @@ from .models import (
     SupervisionOrder,
     SupervisionSettings,
 )
-from .selectors import annotate_lights, month_start, period_as_of
+from .selectors import CONTACT_REFUSED, annotate_lights, month_start, period_as_of
 
 logger = logging.getLogger(__name__)
 
@@ -114,10 +116,10 @@ def monthly_plan_set(*, user, project, year, percents):
     cleaned = {}
     for month, value in percents.items():
         try:
-            month = int(month)
-            value = Decimal(str(value))
-        except (ValueError, TypeError, InvalidOperation):
-            raise ValidationError({"percents": f"{month} 月的数值无效。"}) from None
+            month = parsing.integer(month, field="percents")
+            value = parsing.decimal(value, field="percents", places=4)
+        except parsing.ParseError:
+            raise ValidationError({"percents": f"{str(month)[:10]} 月的数值无效。"}) from None
         if not 1 <= month <= 12:
             raise ValidationError({"percents": f"月份应为 1-12:{month}。"})
         if not Decimal("0") <= value <= Decimal("100"):
@@ -128,6 +130,7 @@ def monthly_plan_set(*, user, project, year, percents):
         if cleaned[month] < previous:
             raise ValidationError({"percents": f"{month} 月累计比例不能小于上月。"})
         previous = cleaned[month]
+    project_lock(project)  # two replacements at once: one after the other, never an IntegrityError
     with _audit(user):
         MonthlyPlan.objects.filter(project=project, year=year).delete()
         plans = [MonthlyPlan(project=project, year=year, month=m, cumulative_percent=v) for m, v in cleaned.items()]
@@ -248,6 +251,14 @@ def order_issue(
         errors["unit_department"] = "请选择责任部门。"
     elif unit_kind == UnitKind.ENTERPRISE and unit_contact is None:
         errors["unit_contact"] = "请选择企业联系人。"
+    if (
+        unit_kind == UnitKind.REGION
+        and unit_region is not None
+        and not responsible_region_allowed(project, unit_region.pk)
+    ):
+        errors["unit_region"] = "责任县区只能是项目所在县区;需其他单位协调的,请选择市直部门。"
+    if unit_kind == UnitKind.ENTERPRISE and unit_contact is not None and not may_address(unit_contact, project):
+        errors["unit_contact"] = CONTACT_REFUSED
     if deadline is not None and deadline < issued_on:
         errors["deadline"] = "回复时限不能早于下达日期。"
     if errors:

@@ -109,7 +109,9 @@ def order_new(request, project_pk):
     if not services.can_issue(request.user):
         raise Http404("无权下达督办单。")
     problems = list(selectors.problems_for(user=request.user, project=project))
-    form = OrderIssueForm(request.POST or None, problems=problems, initial={"problem": request.GET.get("problem")})
+    form = OrderIssueForm(
+        request.POST or None, problems=problems, project=project, initial={"problem": request.GET.get("problem")}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

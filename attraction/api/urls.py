@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+
+from anshan_projects.api import ApiRouter
 
 from . import views
 
-router = DefaultRouter()
+router = ApiRouter()
 router.register("attraction/records", views.RecordViewSet, basename="attraction-record")
 router.register("attraction/follow-ups", views.FollowUpViewSet, basename="attraction-follow-up")
 router.register("signing-events", views.SigningEventViewSet, basename="signing-event")

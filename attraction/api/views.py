@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from anshan_projects import parsing
 from projects.access import Action
 
 from .. import selectors, services
@@ -57,7 +58,7 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     """Investment-attraction records, one per project (the id is the project's id). POST creates or updates."""
 
     serializer_class = s.RecordSerializer
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return selectors.record_list(user=self.request.user)
@@ -87,8 +88,8 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
 
     def get_queryset(self):
         qs = selectors.follow_up_list(user=self.request.user)
-        project = self.request.query_params.get("project")
-        return qs.filter(project_id=project) if project and project.isdigit() else qs
+        project = parsing.optional_object_id(self.request.query_params.get("project"), field="project")
+        return qs.filter(project_id=project) if project else qs
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -175,10 +176,12 @@ class CapitalViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
     def get_queryset(self):
         qs = selectors.capital_list(user=self.request.user)
         params = self.request.query_params
-        if params.get("project", "").isdigit():
-            qs = qs.filter(project_id=params["project"])
-        if params.get("year", "").isdigit():
-            qs = qs.filter(month__year=int(params["year"]))
+        project = parsing.optional_object_id(params.get("project"), field="project")
+        if project:
+            qs = qs.filter(project_id=project)
+        year = parsing.optional_year(params.get("year"))
+        if year:
+            qs = qs.filter(month__year=year)
         if params.get("month"):
             qs = qs.filter(month=selectors.parse_month(params["month"]))
         if params.get("region"):
@@ -203,8 +206,8 @@ class TargetViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
     serializer_class = s.TargetSerializer
 
     def get_queryset(self):
-        year = self.request.query_params.get("year", "")
-        return selectors.target_list(user=self.request.user, year=int(year) if year.isdigit() else None)
+        year = parsing.optional_year(self.request.query_params.get("year"))
+        return selectors.target_list(user=self.request.user, year=year)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -1,8 +1,8 @@
-from rest_framework.routers import DefaultRouter
+from anshan_projects.api import ApiRouter
 
 from . import views
 
-router = DefaultRouter()
+router = ApiRouter()
 router.register("dispatch-groups", views.DispatchGroupViewSet, basename="dispatch-group")
 router.register("dispatch-rounds", views.DispatchRoundViewSet, basename="dispatch-round")
 router.register("reports", views.ReportViewSet, basename="dispatch-report")

@@ -23,6 +23,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from anshan_projects import parsing
 from anshan_projects.api import Conflict, created
 from projects.access import Action, can
 from projects.selectors import departments_all, project_get, regions_visible
@@ -142,10 +143,8 @@ class PhotoViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retrie
 
     def get_queryset(self):
         qs = selectors.photo_list(user=self.request.user)
-        project = self.request.query_params.get("project")
-        if project and project.isdigit():
-            qs = qs.filter(project_id=int(project))
-        return qs
+        project = parsing.optional_object_id(self.request.query_params.get("project"), field="project")
+        return qs.filter(project_id=project) if project else qs
 
     @extend_schema(request={"multipart/form-data": s.PhotoUploadSerializer}, responses={201: s.SitePhotoSerializer})
     def create(self, request):
@@ -208,10 +207,8 @@ class _ScopedCrud(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retriev
 
     def get_queryset(self):
         qs = type(self).list_selector(user=self.request.user)
-        project = self.request.query_params.get("project")
-        if project and project.isdigit():
-            qs = qs.filter(project_id=int(project))
-        return qs
+        project = parsing.optional_object_id(self.request.query_params.get("project"), field="project")
+        return qs.filter(project_id=project) if project else qs
 
     def get_object(self):
         return type(self).get_selector(user=self.request.user, pk=self.kwargs["pk"])
@@ -338,10 +335,7 @@ class ProgressTemplateView(APIView):
         region = _region(request.user, request.query_params.get("region"))
         if region is None:
             return Response({"region": ["未知县区。"]}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            period = selectors.month_start(request.query_params.get("period") or f"{timezone.localdate():%Y-%m}")
-        except ValueError as exc:
-            return Response({"period": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        period = parsing.month(request.query_params.get("period") or f"{timezone.localdate():%Y-%m}")
         buffer = io.BytesIO()
         progress_template(user=request.user, region=region, period=period, target=buffer)
         return _xlsx_response(buffer, f"progress-{region.key}-{period:%Y-%m}.xlsx")
@@ -365,7 +359,7 @@ class ProgressImportView(APIView):
     def post(self, request):
         data = s.ImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        dry_run = request.query_params.get("dry_run", "0").lower() in ("1", "true", "yes")
+        dry_run = parsing.text(request.query_params.get("dry_run"), field="dry_run").lower() in ("1", "true", "yes")
         content = read_limited(data.validated_data["file"])
         result = progress_import(user=request.user, data=content, dry_run=dry_run)
         code = status.HTTP_200_OK if result.valid else status.HTTP_400_BAD_REQUEST
@@ -389,10 +383,8 @@ class ProgressExportView(APIView):
             export_projects(user=request.user, target=buffer, params=params)
             return _xlsx_response(buffer, "projects.xlsx")
         region = _region(request.user, params.get("region")) if params.get("region") else None
-        try:
-            period = selectors.month_start(params["period"]) if params.get("period") else None
-        except ValueError as exc:
-            return Response({"period": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-        project = project_get(user=request.user, pk=params["project"]) if params.get("project") else None
+        period = parsing.optional_month(params.get("period"))
+        project_id = parsing.optional_object_id(params.get("project"), field="project")
+        project = project_get(user=request.user, pk=project_id) if project_id else None
         export_progress(user=request.user, target=buffer, region=region, period=period, project=project)
         return _xlsx_response(buffer, "progress.xlsx")

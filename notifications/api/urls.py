@@ -1,8 +1,8 @@
-from rest_framework.routers import DefaultRouter
+from anshan_projects.api import ApiRouter
 
 from .views import NotificationViewSet
 
-router = DefaultRouter()
+router = ApiRouter()
 router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = router.urls

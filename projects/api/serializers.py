@@ -226,8 +226,16 @@ class ProjectWriteSerializer(serializers.ModelSerializer):
         self.fields["sector"].queryset = selectors.sectors_all()
         self.fields["category"].queryset = selectors.categories_all()
         self.fields["department"].queryset = selectors.departments_all()
-        for name in ("city_leader", "county_leader", "steward"):
-            self.fields[name].queryset = selectors.people_all()
+        from ..access import PEOPLE_FIELDS, can_assign_people
+
+        # Only an administrator may name people; for anyone else the only acceptable id is the one
+        # already set, so an id answers "invalid" alike whether or not that user exists.
+        for name in PEOPLE_FIELDS:
+            if can_assign_people(user):
+                self.fields[name].queryset = selectors.people_all()
+            else:
+                current = getattr(self.instance, f"{name}_id", None) if self.instance is not None else None
+                self.fields[name].queryset = selectors.people_all().filter(pk__in=[current] if current else [])
 
     def validate(self, attrs):
         if self.instance is not None:

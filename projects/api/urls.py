@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+
+from anshan_projects.api import ApiRouter
 
 from . import views
 
-router = DefaultRouter()
+router = ApiRouter()
 router.include_root_view = False
 router.register("regions", views.RegionViewSet, basename="region")
 router.register("sectors", views.SectorViewSet, basename="sector")

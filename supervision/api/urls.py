@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+
+from anshan_projects.api import ApiRouter
 
 from .views import LightViewSet, MapView, MonthlyPlanView, OrderViewSet
 
-router = DefaultRouter()
+router = ApiRouter()
 router.register("lights", LightViewSet, basename="light")
 router.register("supervision-orders", OrderViewSet, basename="supervision-order")
 

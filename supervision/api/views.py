@@ -9,6 +9,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from anshan_projects import parsing
 from anshan_projects.api import StrictPagination
 from projects.access import Action
 from projects.filters import ProjectFilterSet
@@ -34,10 +35,7 @@ BOOLEAN_VALUES = ("true", "false", "1", "0")
 def _period(value):
     if value in (None, ""):
         return selectors.current_period()
-    try:
-        return selectors.month_start(value)
-    except ValueError:
-        raise ValidationError({"period": ["月份格式应为 YYYY-MM。"]}) from None
+    return parsing.month(value, field="period")
 
 
 def _choice(params, name, values):
@@ -164,9 +162,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 return Response({"problem": ["该项目没有这个待解决问题。"]}, status=400)
         contact = None
         if data.get("unit_contact"):
-            contact = selectors.contact_by_username(data["unit_contact"])
+            contact = selectors.contact_by_username(data["unit_contact"], project=project)
             if contact is None:
-                return Response({"unit_contact": ["没有这个用户。"]}, status=400)
+                return Response({"unit_contact": [selectors.CONTACT_REFUSED]}, status=400)
         if not services.can_issue(request.user):
             raise PermissionDenied
         order = services.order_issue(
@@ -254,10 +252,11 @@ class MonthlyPlanView(APIView):
         responses=MonthlyPlanSerializer,
     )
     def get(self, request):
-        try:
-            project_id, year = int(request.query_params["project"]), int(request.query_params["year"])
-        except (KeyError, ValueError):
+        params = request.query_params
+        if not params.get("project") or not params.get("year"):
             return Response({"project": ["须提供 project 与 year。"]}, status=400)
+        project_id = parsing.object_id(params["project"], field="project")
+        year = parsing.year(params["year"])
         project = project_get(user=request.user, pk=project_id)
         plans = selectors.monthly_plans(user=request.user, project=project, year=year)
         data = {"project": project.pk, "year": year, "percents": {str(p.month): p.cumulative_percent for p in plans}}

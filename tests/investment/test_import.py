@@ -72,8 +72,9 @@ def test_row_errors_name_row_column_and_problem_and_nothing_is_written(county_us
     ]
     result = progress_import(user=county_user, data=xlsx_bytes(rows), dry_run=False)
     errors = _errors(result)
-    assert (3, "项目代码", "未知项目代码“2026-210302-04-01-NOPE00”。") in errors
-    assert any(r == 4 and c == "项目代码" and "不属于" in m for r, c, m in errors)
+    # A made-up code and another county's real one get the same words (no existence oracle).
+    assert (3, "项目代码", "项目代码“2026-210302-04-01-NOPE00”无效或不可用。") in errors
+    assert (4, "项目代码", "项目代码“2026-210381-04-01-ZZZZZ9”无效或不可用。") in errors
     assert any(r == 5 and c == "本月完成投资(万元)" and "不是数字" in m for r, c, m in errors)
     assert any(r == 6 and c == "本月完成投资(万元)" and "负数" in m for r, c, m in errors)
     assert any(r == 7 and "与第 2 行重复" in m for r, c, m in errors)

@@ -187,8 +187,13 @@ def test_order_statistics_per_unit(
         late = services.order_issue(
             user=leader, project=project, requirement="b", unit_kind=UnitKind.REGION, unit_region=tiedong
         )
+        # An order goes to the project's own county (access.responsible_region_allowed).
         ignored = services.order_issue(
-            user=leader, project=project, requirement="c", unit_kind=UnitKind.REGION, unit_region=haicheng
+            user=leader,
+            project=ProjectFactory(region=haicheng),
+            requirement="c",
+            unit_kind=UnitKind.REGION,
+            unit_region=haicheng,
         )
         services.order_reply(user=county_user, order=answered, text="ok")
         services.order_accept(user=leader, order=answered)

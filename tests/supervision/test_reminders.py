@@ -81,6 +81,9 @@ def test_reminder_tasks_run_and_are_idempotent(county_user, django_capture_on_co
 def test_enterprise_contact_receives_and_replies(leader, django_capture_on_commit_callbacks):
     contact = user_with_role("qiye", Role.REPORT_MANAGER)
     project = building()
+    # An enterprise contact is someone the project names (access.addressable_q); an administrator sets them.
+    project.steward = contact
+    project.save(update_fields=["steward"])
     with django_capture_on_commit_callbacks(execute=False):
         order = services.order_issue(
             user=leader,
