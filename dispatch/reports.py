@@ -10,13 +10,13 @@ import heapq
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from anshan_projects import pdf
 from anshan_projects.spreadsheets import StreamingWorkbook
-from investment.selectors import effective_amount
+from investment.selectors import amendments_approved_since, counted_month_rows
 from projects.choices import Stage, StartType, Tier
 from projects.selectors import year_fraction_elapsed
 from supervision.choices import FLAGS, Light
@@ -111,6 +111,10 @@ LIGHT_HEADERS = [
     "项目ID", "项目名称", "县区", "牵头部门", "阶段", "序时进度(%)", "年度计划完成率(%)", "落后(百分点)",
     "序时进度灯", "综合灯", *FLAGS.values(),
 ]  # fmt: skip
+CORRECTION_HEADERS = [
+    "项目ID", "项目名称", "县区", "月份", "修正前(万元)", "修正后(万元)", "差额(万元)", "修正原因", "提出人", "批准人",
+    "批准时间",
+]  # fmt: skip
 ORDER_HEADERS = ["责任单位类型", "责任单位", "下达", "应回复", "按时回复", "逾期未回复", "已销号", "按时回复率"]
 
 
@@ -128,25 +132,39 @@ def lag_reason(stage, actual_start, plan, ytd, recent, *, elapsed, margin, month
     return ";".join(reasons)
 
 
-def progress_annotations(month):
-    """ytd (this year through ``month``) and recent (``month`` and the one before) completed investment."""
-    counted = Q(progress_entries__status__in=selectors.COUNTED_STATUSES)
-    this_year = counted & Q(progress_entries__period__year=month.year, progress_entries__period__lte=month)
-    recent = counted & Q(progress_entries__period__gte=previous_month_start(month), progress_entries__period__lte=month)
+def progress_annotations(month, known_at=None):
+    """ytd (this year through ``month``) and recent (``month`` and the one before) completed investment,
+    from the counted months (verified, at the approved amended figure) as known at ``known_at`` (None: now)."""
     money = DecimalField(max_digits=16, decimal_places=2)
-    amount = effective_amount("progress_entries__")  # an amended month counts with its amended figure
-    return {
-        "ytd": Coalesce(Sum(amount, filter=this_year), Value(ZERO), output_field=money),
-        "recent": Coalesce(Sum(amount, filter=recent), Value(ZERO), output_field=money),
-    }
+
+    def total(first):
+        rows = (
+            counted_month_rows(known_at=known_at)
+            .filter(project=OuterRef("pk"), period__gte=first, period__lte=month)
+            .order_by()
+            .values("project")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return Coalesce(Subquery(rows[:1], output_field=money), Value(ZERO), output_field=money)
+
+    return {"ytd": total(month.replace(month=1)), "recent": total(previous_month_start(month))}
+
+
+def report_known_at(round):
+    """The moment whose figures a round's report shows: an issued round's are those known when it was
+    issued (rebuilt later, it says the same; later approved amendments are listed in 更正), a round not
+    yet issued shows today's."""
+    return round.issued_at
 
 
 class RoundFigures:
     """Everything a round's report says, computed in one pass; ``sink`` receives the full row sets."""
 
-    def __init__(self, round, *, on_progress=None):
+    def __init__(self, round, *, on_progress=None, known_at=None):
         self.round = round
         self.group = round.group
+        self.known_at = known_at  # an issued round: the figures as known when it was issued
         self.month = selectors.reporting_month(round.period_end)
         self.as_of = month_end(self.month)
         self.year = self.month.year
@@ -166,7 +184,7 @@ class RoundFigures:
     def project_rows(self):
         return (
             selectors.scope_projects(self.group)
-            .annotate(**progress_annotations(self.month))
+            .annotate(**progress_annotations(self.month, known_at=self.known_at))
             .order_by("region__sort_order", "region_id", "-total_investment", "id")
             .values_list(
                 "id", "code", "name", "region__name", "sector__name", "category__name", "department__name", "stage",
@@ -363,6 +381,21 @@ class RoundFigures:
             self.group, after=after, through=self.round.period_end
         ).count()
 
+    def correction_rows(self):
+        """更正: amendments approved after the round was issued, of the scope's months through the
+        reporting month. Listed beside the figures, never merged into them."""
+        if self.known_at is None:
+            return []
+        amendments = amendments_approved_since(
+            since=self.known_at, projects=selectors.scope_projects(self.group).values("pk")
+        ).filter(entry__period__lte=self.month)
+        return [
+            [a.entry.project_id, a.entry.project.name, a.entry.project.region.name, f"{a.entry.period:%Y-%m}",
+             a.old_amount, a.new_amount, a.new_amount - a.old_amount, a.reason, str(a.created_by or ""),
+             str(a.decided_by or ""), timezone.localtime(a.decided_at).strftime("%Y-%m-%d %H:%M")]
+            for a in amendments
+        ]  # fmt: skip
+
     # --- tables shared by both formats ----------------------------------------------------------
     def summary_rows(self):
         s = self.summary
@@ -455,6 +488,7 @@ class XlsxSink:
         self.changes = book.sheet("阶段变化", CHANGE_HEADERS, widths={1: 40})
         self.lights = book.sheet("预警红黄绿灯", LIGHT_HEADERS, widths={1: 40})
         self.orders = book.sheet("督办单", ORDER_HEADERS, percent_columns={7}, widths={1: 24})
+        self.corrections = book.sheet("更正", CORRECTION_HEADERS, money_columns={4, 5, 6}, widths={1: 40, 7: 40})
         self.projects = book.sheet("项目清单", PROJECT_HEADERS, money_columns={9, 10, 11, 15},
                                    percent_columns={12}, widths={2: 40})  # fmt: skip
 
@@ -498,6 +532,8 @@ class XlsxSink:
             self.units.write(row)
         for row in figures.order_rows():
             self.orders.write(row)
+        for row in figures.correction_rows():
+            self.corrections.write(row)
 
 
 def _fmt(value, kind="money"):
@@ -586,6 +622,19 @@ def write_round_pdf(figures, target):
         numeric_columns=(5, 6),
     )
     _lights_and_orders(doc, figures)
+    corrections = figures.correction_rows()
+    if figures.known_at is not None:
+        doc.heading("更正")
+        doc.paragraph(
+            f"本报告数据为{timezone.localtime(figures.known_at):%Y年%m月%d日 %H:%M}印发时的数据;此后经审核批准的修正"
+            f" {len(corrections)} 条列于此处,未并入上述数字。"
+        )
+        if corrections:
+            doc.table(
+                ["项目名称", "月份", "修正前(万元)", "修正后(万元)", "差额(万元)", "修正原因", "批准时间"],
+                [[r[1], r[3], _fmt(r[4]), _fmt(r[5]), _fmt(r[6]), r[7], r[10]] for r in corrections[:TOP]],
+                numeric_columns=(2, 3, 4),
+            )
     doc.write(target)
 
 
@@ -628,7 +677,7 @@ def _lights_and_orders(doc, figures):
 
 def build_round_report(round, fmt, target, *, on_progress=None):
     """Write the round's report in ``fmt`` to the file path ``target``; returns the summary."""
-    figures = RoundFigures(round, on_progress=on_progress)
+    figures = RoundFigures(round, on_progress=on_progress, known_at=report_known_at(round))
     if fmt == "xlsx":
         with StreamingWorkbook(target) as book:
             sink = XlsxSink(book, tier=round.group.tier)

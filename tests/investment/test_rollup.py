@@ -136,8 +136,9 @@ def test_migration_backfill_rebuilds_the_amendment_history(county_user, county_r
         # An amendment recorded before the rollup existed (the entry carries its figure).
         cursor.execute(
             "INSERT INTO investment_progressamendment (entry_id, old_amount, new_amount, old_image_progress,"
-            " new_image_progress, reason, created_at) VALUES (%s, 100, 90, '', '', '更正', %s)",
-            [entry.pk, verified_at + datetime.timedelta(hours=1)],
+            " new_image_progress, reason, created_at, status, decided_at, decision_reason)"
+            " VALUES (%s, 100, 90, '', '', '更正', %s, 'approved', %s, '')",
+            [entry.pk, verified_at + datetime.timedelta(hours=1), verified_at + datetime.timedelta(hours=1)],
         )
         cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("UPDATE investment_progressentry SET amended_amount = 90 WHERE id = %s", [entry.pk])
