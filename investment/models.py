@@ -152,6 +152,38 @@ class CountedMonth(models.Model):
         return f"{self.project_id} {self.period:%Y-%m} {self.amount}"
 
 
+class CountedYearQuerySet(RestrictedQuerySet):
+    scope_path = "project__"
+
+
+class CountedYear(models.Model):
+    """A project's counted investment of one year so far: the sum of its current ``CountedMonth`` rows of
+    that year (one row per project and year instead of one per month), for the figures computed fresh
+    over a whole city (the summary, the dashboard) that need this year to date and nothing older.
+    Kept by the same trigger as CountedMonth, in the same transaction; no history (as-of figures read
+    CountedMonth)."""
+
+    project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="counted_years")
+    year = models.PositiveSmallIntegerField("年度")
+    amount = money_field("本年计入完成投资(万元)")
+    months = models.PositiveSmallIntegerField("计入月数")
+    last_period = models.DateField("最近计入月份")
+
+    objects = CountedYearQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "计入年度完成投资"
+        verbose_name_plural = "计入年度完成投资"
+        ordering = ["project", "year"]
+        constraints = [
+            # Also the index the whole-city sums read (amount included: index-only).
+            models.UniqueConstraint(fields=["year", "project"], include=["amount"], name="counted_year_one_per_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.project_id} {self.year} {self.amount}"
+
+
 class ProblemQuerySet(RestrictedQuerySet):
     scope_path = "project__"
 

@@ -33,6 +33,7 @@ from projects.selectors import project_queryset
 from .choices import AmendmentStatus, EntryStatus, ProblemStatus, ProcedureStatus
 from .models import (
     CountedMonth,
+    CountedYear,
     FundingSource,
     PeriodFreeze,
     PhotoComment,
@@ -85,6 +86,14 @@ def counted_month_rows(*, known_at=None):
     """
     rows = CountedMonth.objects.all()
     return rows.current() if known_at is None else rows.known_at(known_at)
+
+
+def counted_year_rows(*, year):
+    """Each project's counted investment of ``year`` so far (one row per project with a counted month:
+    ``project_id``, ``amount`` in 万元, ``months``, ``last_period``), as it stands now. The same figures
+    as summing ``counted_month_rows()`` over the year, read from one row per project: for whole-city
+    figures computed fresh (a CountedYear queryset; callers scope it with ``.restrict(user)``)."""
+    return CountedYear.objects.filter(year=year)
 
 
 def period_is_frozen(*, period) -> bool:

@@ -107,16 +107,26 @@ WHERE e.status = 'verified' AND NOT EXISTS (
 """
 
 
+SYNC_YEARS_SQL = """
+INSERT INTO investment_countedyear (project_id, year, amount, months, last_period)
+SELECT project_id, extract(year FROM period)::int, sum(amount), count(*), max(period)
+FROM investment_countedmonth WHERE valid_to IS NULL GROUP BY 1, 2
+"""
+
+
 @transaction.atomic
 def counted_months_sync():
-    """Bring the rollup in line with the entries after a load that ran without triggers (the demo seed
-    disables them for speed). The trigger keeps it in line otherwise; idempotent, keeps the history.
-    Returns (rows closed, rows opened)."""
+    """Bring the rollup (CountedMonth, and CountedYear rebuilt from it) in line with the entries after a
+    load that ran without triggers (the demo seed disables them for speed). The trigger keeps both in
+    line otherwise; idempotent, keeps the history. Returns (month rows closed, month rows opened)."""
     with connection.cursor() as cursor:
         cursor.execute(SYNC_CLOSE_SQL)
         closed = cursor.rowcount
         cursor.execute(SYNC_OPEN_SQL)
-        return closed, cursor.rowcount
+        opened = cursor.rowcount
+        cursor.execute("DELETE FROM investment_countedyear")
+        cursor.execute(SYNC_YEARS_SQL)
+        return closed, opened
 
 
 # --- monthly entries --------------------------------------------------------------------------

@@ -53,6 +53,8 @@ def ytd(user, project):
 def assert_consistent(user, project, expected_ytd):
     assert rollup() == independent()
     assert ytd(user, project) == independent_ytd(project) == Decimal(expected_ytd)
+    year = selectors.counted_year_rows(year=2026).filter(project=project).values_list("amount", flat=True)
+    assert list(year) == [Decimal(expected_ytd)]
 
 
 @pytest.fixture
