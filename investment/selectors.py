@@ -10,6 +10,7 @@ from django.db.models import BooleanField, Case, Count, DecimalField, F, Max, Pr
 from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404
 
+from anshan_projects.periods import month_start
 from projects.access import Action, can, region_ids
 from projects.models import Project, Region
 from projects.selectors import project_queryset
@@ -28,17 +29,6 @@ from .models import (
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
-
-
-def month_start(value) -> datetime.date:
-    """The first day of the month of a date, or of a 'YYYY-MM' string."""
-    if isinstance(value, str):
-        try:
-            year, month = value.strip()[:7].split("-")
-            return datetime.date(int(year), int(month), 1)
-        except (ValueError, TypeError):
-            raise ValueError(f"月份格式应为 YYYY-MM:{value}") from None
-    return value.replace(day=1)
 
 
 # One rule for every figure (dashboard, API, reports, lights): a month counts once its county

@@ -91,7 +91,10 @@ def _dashboard_data(rows):
     today = timezone.localdate()
     for i in range(rows):
         project = _building(
-            total_investment=Decimal("60000"), annual_plan=Decimal("12000"), start_type=StartType.RESUMED
+            total_investment=Decimal("60000"),
+            annual_plan=Decimal("12000"),
+            start_type=StartType.RESUMED,
+            actual_start=today.replace(month=1, day=10),  # 开复工: started this year
         )
         _entry(project, 1, "100")
         _entry(project, 1, "50", year=today.year - 1)
@@ -300,27 +303,34 @@ def test_dashboard_figures_are_cached_per_scope_until_the_data_changes(
     assert client.get("/dashboard/").context["figures"]["ytd"] == Decimal("0")
 
 
-def test_breakdowns_in_two_queries_add_up_as_one_field_at_a_time(leader, haicheng, django_assert_num_queries):
+def test_breakdowns_in_one_query_per_field_add_up_as_one_field_at_a_time(leader, haicheng, django_assert_num_queries):
     from portal.selectors import completion_breakdowns, completion_by
     from projects.access import user_roles
 
     a = _building(annual_plan=Decimal("1000"))
     b = _building(region=haicheng, annual_plan=Decimal("300"), sector=None)
     c = _building(region=haicheng, annual_plan=Decimal("200"))
-    ProjectFactory(stage=Stage.SIGNED, annual_plan=Decimal("50"))  # not building: no plan counted
+    signed = ProjectFactory(
+        stage=Stage.SIGNED, annual_plan=Decimal("50")
+    )  # its plan counts too (统计口径: every stage)
     _entry(a, 1, "100")
     _entry(b, 1, "30")
     _entry(c, 2, "20")
     _entry(c, 3, "999", status=EntryStatus.SUBMITTED)
     user_roles(leader)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         together = completion_breakdowns(user=leader)
     for field in ("region", "sector", "category"):
         assert together[field] == completion_by(user=leader, field=field)
     by_region = {row["name"]: row for row in together["region"]}
     assert by_region["海城市"]["plan"] == Decimal("500") and by_region["海城市"]["done"] == Decimal("50")
     assert by_region["海城市"]["count"] == 2 and by_region["海城市"]["rate"] == Decimal("0.1000")
-    assert sum(row["count"] for row in together["sector"]) == 2  # the project without a sector is left out
+    by_region_id = {row["id"]: row for row in together["region"]}
+    assert by_region_id[a.region_id]["plan"] == Decimal("1000") + (
+        signed.annual_plan if signed.region_id == a.region_id else 0
+    )
+    # the project without a sector is left out; the signed project's counts
+    assert sum(row["count"] for row in together["sector"]) == 2 + (signed.sector_id is not None)
 
 
 def test_dashboard_figures_cached_by_one_worker_never_reach_another_county(
