@@ -21,6 +21,7 @@ from projects.models import Project
 
 from .choices import EntryStatus, FundingKind, ProblemKind, ProblemStatus, ProcedureStatus
 from .models import FundingSource, PeriodFreeze, Problem, ProcedureItem, ProgressEntry
+from .services import counted_months_sync
 
 MONTHS = 24
 CHUNK = 5_000  # projects read and written at a time
@@ -220,6 +221,8 @@ def seed_progress(builder, chunk=CHUNK):
                 problems = []
                 entry_count += copy_lines(cursor, entry_copy, entry_lines(projects, problems))
                 problem_count += copy_lines(cursor, problem_copy, problems)
+        # The rollup's trigger is off during the bulk load (session_replication_role): fill it once.
+        counted_months_sync()
         PeriodFreeze.objects.bulk_create(
             [PeriodFreeze(period=p, reason="演示数据:调度报告已印发") for p in frozen], ignore_conflicts=True
         )

@@ -1,7 +1,7 @@
 import pghistory
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from projects.access import RestrictedQuerySet, project_q, user_roles
 from projects.choices import Role, Tier
@@ -84,6 +84,69 @@ class ProgressEntry(models.Model):
     @property
     def is_amended(self):
         return self.amended_amount is not None
+
+
+class CountedMonthQuerySet(RestrictedQuerySet):
+    scope_path = "project__"
+
+    def current(self):
+        return self.filter(valid_to__isnull=True)
+
+    def known_at(self, moment):
+        """The rows as they stood at ``moment`` (an aware datetime): opened by then, not yet closed."""
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=moment), valid_from__lte=moment)
+
+
+class CountedMonth(models.Model):
+    """The counted figure of one project for one month (its verified entry, at the approved amended figure),
+    kept over time: a change closes the current row (``valid_to``) and opens a new one, so that a figure
+    can be rebuilt as it was known at any moment (a frozen round's report).
+
+    Maintained by the database trigger ``investment_counted_month_sync`` on ``investment_progressentry``
+    (migration 0005), in the same transaction as every write of an entry, whoever writes it (services,
+    imports, admin, queryset updates). Seeds that disable triggers call ``services.counted_months_sync``.
+    Read it through ``selectors.counted_month_rows``.
+    """
+
+    project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="counted_months")
+    period = models.DateField("月份", help_text="月份的第一天")
+    amount = money_field("计入完成投资(万元)")
+    valid_from = models.DateTimeField("生效时间")
+    valid_to = models.DateTimeField("失效时间", null=True, blank=True)
+
+    objects = CountedMonthQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "计入月度完成投资"
+        verbose_name_plural = "计入月度完成投资"
+        ordering = ["project", "period", "valid_from"]
+        constraints = [
+            # One current row per project and month; also the index of the current rows by period
+            # (amount included, so sums read the index only).
+            models.UniqueConstraint(
+                fields=["period", "project"],
+                condition=Q(valid_to__isnull=True),
+                include=["amount", "valid_from"],
+                name="counted_month_current",
+            ),
+            models.CheckConstraint(condition=Q(period__day=1), name="counted_month_period_is_month_start"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")), name="counted_month_valid_order"
+            ),
+        ]
+        indexes = [
+            # As-of reads: the closed rows still valid at a past moment (current rows come from the index above).
+            models.Index(
+                fields=["valid_to", "period"],
+                condition=Q(valid_to__isnull=False),
+                include=["project", "amount", "valid_from"],
+                name="counted_month_closed_idx",
+            ),
+            models.Index(fields=["project", "period"], name="counted_month_project_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.project_id} {self.period:%Y-%m} {self.amount}"
 
 
 class ProblemQuerySet(RestrictedQuerySet):

@@ -17,6 +17,7 @@ from projects.selectors import project_queryset
 
 from .choices import EntryStatus, ProblemStatus, ProcedureStatus
 from .models import (
+    CountedMonth,
     FundingSource,
     PeriodFreeze,
     PhotoComment,
@@ -45,6 +46,19 @@ def counted_q(prefix=""):
 def effective_amount(prefix=""):
     """The amount reports use: the amended figure when an amendment exists, else the original."""
     return Coalesce(F(f"{prefix}amended_amount"), F(f"{prefix}amount_completed"))
+
+
+def counted_month_rows(*, known_at=None):
+    """The counted figure of every project and month: one row per counted project-month with
+    ``project_id``, ``period`` (the month's first day) and ``amount`` (万元: the verified entry's figure,
+    at its approved amended figure). ``known_at`` (an aware datetime): the figures as they were known
+    at that moment (a frozen round's report rebuilt later); None: as they stand now.
+
+    A CountedMonth queryset (no user: callers scope it with ``.restrict(user)`` or a project filter).
+    Served by the index of current rows by period, or, as of a moment, also the closed rows' index.
+    """
+    rows = CountedMonth.objects.all()
+    return rows.current() if known_at is None else rows.known_at(known_at)
 
 
 def period_is_frozen(*, period) -> bool:

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -82,6 +82,40 @@ def period_freeze(*, period, user=None, reason=""):
     period = month_start(period)
     freeze, _ = PeriodFreeze.objects.get_or_create(period=period, defaults={"frozen_by": user, "reason": reason})
     return freeze
+
+
+# --- counted months (the rollup) ---------------------------------------------------------------
+
+SYNC_CLOSE_SQL = """
+UPDATE investment_countedmonth c SET valid_to = statement_timestamp()
+WHERE c.valid_to IS NULL AND NOT EXISTS (
+    SELECT 1 FROM investment_progressentry e
+    WHERE e.project_id = c.project_id AND e.period = c.period AND e.status = 'verified'
+      AND COALESCE(e.amended_amount, e.amount_completed) = c.amount)
+"""
+SYNC_OPEN_SQL = """
+INSERT INTO investment_countedmonth (project_id, period, amount, valid_from)
+SELECT e.project_id, e.period, COALESCE(e.amended_amount, e.amount_completed),
+       CASE WHEN EXISTS (SELECT 1 FROM investment_countedmonth h WHERE h.project_id = e.project_id
+                         AND h.period = e.period) THEN statement_timestamp()
+            ELSE LEAST(COALESCE(e.verified_at, statement_timestamp()), statement_timestamp()) END
+FROM investment_progressentry e
+WHERE e.status = 'verified' AND NOT EXISTS (
+    SELECT 1 FROM investment_countedmonth c
+    WHERE c.project_id = e.project_id AND c.period = e.period AND c.valid_to IS NULL)
+"""
+
+
+@transaction.atomic
+def counted_months_sync():
+    """Bring the rollup in line with the entries after a load that ran without triggers (the demo seed
+    disables them for speed). The trigger keeps it in line otherwise; idempotent, keeps the history.
+    Returns (rows closed, rows opened)."""
+    with connection.cursor() as cursor:
+        cursor.execute(SYNC_CLOSE_SQL)
+        closed = cursor.rowcount
+        cursor.execute(SYNC_OPEN_SQL)
+        return closed, cursor.rowcount
 
 
 # --- monthly entries --------------------------------------------------------------------------
