@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from anshan_projects.figures import growth, ratio
 from anshan_projects.periods import month_start, next_month, same_month_last_year
+from insights import definitions
 from projects.access import Action, has_role, project_q, region_ids
 from projects.choices import Role, Stage
 from projects.models import Project, Region, StageChange
@@ -98,16 +99,13 @@ def pool_board(*, user, region=None):
     qs = Project.objects.filter(scope_q(user), stage__in=POOLS)
     if region is not None:
         qs = qs.filter(region=region)
-    rows = qs.values("region_id", "stage").annotate(
-        count=Count("id"), total=Coalesce(Sum("total_investment"), Value(ZERO), output_field=DecimalField())
-    )
     city = _empty_pools()
     by_region = {}
-    for row in rows:
-        pools = by_region.setdefault(row["region_id"], _empty_pools())
-        pools[row["stage"]] = {"count": row["count"], "total": row["total"]}
-        city[row["stage"]]["count"] += row["count"]
-        city[row["stage"]]["total"] += row["total"]
+    for region_id, stage, count, total in definitions.pool_counts(qs, by=("region_id",)):
+        pools = by_region.setdefault(region_id, _empty_pools())
+        pools[stage] = {"count": count, "total": total}
+        city[stage]["count"] += count
+        city[stage]["total"] += total
     regions = [region] if region is not None else visible_regions(user=user)
     return {
         "city": city,

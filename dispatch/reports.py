@@ -9,6 +9,7 @@ import datetime
 import heapq
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+from html import escape
 
 from django.utils import timezone
 
@@ -340,6 +341,7 @@ class RoundFigures:
         s = self.summary
         return [
             ["调度组", self.group.name, ""],
+            ["统计范围", scope_text(self.group), ""],
             ["调度期", f"{self.round.period_start:%Y-%m-%d} 至 {self.round.period_end:%Y-%m-%d}", ""],
             ["数据截至", s["as_of"], ""],
             ["项目数", s["project_count"], "个"],
@@ -492,12 +494,25 @@ def _breakdown_table(doc, rows):
     )
 
 
+def scope_text(group):
+    """The scope a group's figures cover, in words (every report names it; 统计范围)."""
+    parts = [f"{group.name}调度范围"]
+    if group.min_total_investment:
+        parts.append(f"计划总投资不低于 {group.min_total_investment:,.0f} 万元的项目")
+    for field, label in (("region", "县区"), ("category", "类别"), ("department", "牵头部门")):
+        value = getattr(group, field)
+        if value is not None:
+            parts.append(f"{label}:{value}")
+    return ",".join(parts)
+
+
 def write_round_pdf(figures, target):
     round, s = figures.round, figures.summary
     doc = pdf.Report(
         title=f"{figures.group.name}调度报告",
         subtitle=f"调度期 {round.period_start:%Y年%m月%d日} 至 {round.period_end:%Y年%m月%d日} · 数据截至 {figures.as_of:%Y年%m月%d日}",
     )
+    doc.paragraph(escape(f"统计范围:{scope_text(figures.group)}。各指标口径见文末“统计口径”。"))
     doc.heading("一、总体情况")
     completion = pdf.fmt_percent(Decimal(s["completion_rate"])) if s["completion_rate"] else "—"
     doc.paragraph(
@@ -558,6 +573,7 @@ def write_round_pdf(figures, target):
         numeric_columns=(5, 6),
     )
     _lights_and_orders(doc, figures)
+    definitions_section(doc)
     doc.write(target)
 
 
@@ -598,6 +614,13 @@ def _lights_and_orders(doc, figures):
     )
 
 
+def definitions_section(doc):
+    """The 统计口径 of the report's figures: the same text as the xlsx sheet and the page."""
+    doc.heading("统计口径")
+    for name, text in definitions.definition_rows():
+        doc.paragraph(escape(f"{name}:{text}"))
+
+
 def build_round_report(round, fmt, target, *, on_progress=None, known_at=None):
     """Write the round's report in ``fmt`` to the file path ``target``; returns the summary.
     ``known_at``: for a frozen (issued) round, its issue time: the figures as they were known then."""
@@ -636,6 +659,7 @@ def build_evaluation_report(evaluation, fmt, target, *, on_progress=None):
                 sheet = book.sheet(title, EVALUATION_HEADERS, money_columns={3, 4}, percent_columns={5})
                 for row in rows:
                     sheet.write(row)
+            definitions.write_definitions_sheet(book)
         return {}
     doc = pdf.Report(title=f"{evaluation}固定资产投资考评", subtitle=f"数据截至 {evaluation.period_end:%Y年%m月%d日}")
     for title, rows in (("县区排名", regions), ("市直部门排名", departments)):
@@ -649,6 +673,7 @@ def build_evaluation_report(evaluation, fmt, target, *, on_progress=None):
     doc.bar_chart(
         "各县区投资完成率(%)", [r[1] for r in regions], [[(r[5] or 0) * 100 for r in regions]], series_names=["完成率"]
     )
+    definitions_section(doc)
     doc.write(target)
     return {}
 

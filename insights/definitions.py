@@ -41,8 +41,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anshan_projects.figures import PROBLEM_AGE_BUCKETS, ratio
 from anshan_projects.periods import month_end, previous_month, reporting_month, year_fraction_elapsed
-from investment.choices import EntryStatus
-from investment.models import ProgressEntry
+from investment import selectors as investment_selectors
 from projects.choices import KeyLevel, Stage
 from projects.models import StageChange
 
@@ -53,19 +52,10 @@ BUILDING = (Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING)
 
 
 # --- which entries count ------------------------------------------------------------------------
-def counted_month_rows(*, known_at=None):
-    """One row per counted project-month: ``project_id``, ``period`` (the month's first day), ``amount``
-    (万元): a verified entry at its amended figure where it was amended. ``known_at``: the figures as
-    known at that moment (a frozen round's report); None: now.
-
-    Stand-in over the raw entries until the rollup (investment.selectors.counted_month_rows) is merged;
-    it ignores ``known_at``."""
-    return (
-        ProgressEntry.objects.filter(status=EntryStatus.VERIFIED)
-        .order_by()
-        .values("project_id", "period")
-        .annotate(amount=Coalesce(F("amended_amount"), F("amount_completed")))
-    )
+# One row per counted project-month (project_id, period, amount): investment's rollup, maintained in
+# the same transaction as a verification or an approved amendment. Every measure reads it, never the
+# raw entries; ``known_at`` gives the figures as they were known at a moment (a frozen round).
+counted_month_rows = investment_selectors.counted_month_rows
 
 
 def completed(*, first, last, known_at=None, project=None):
