@@ -29,7 +29,7 @@ from .models import (
 
 # Progress that counts in reports: what counties submitted and what reviewers verified.
 # Bump when the report layout or its figures change, so that unchanged data is rebuilt once.
-BUILDER_VERSION = "4"  # 4: traffic lights and supervision orders
+BUILDER_VERSION = "5"  # 4: traffic lights and supervision orders; 5: one set of definitions (统计口径)
 
 
 # --- access ---------------------------------------------------------------------------------------

@@ -174,6 +174,17 @@ def annotate_progress(queryset, *, month, as_of=None, known_at=None, planned_sha
     )
 
 
+def time_progress_share(month, plans):
+    """Time progress (ratio) of one project for ``month``, in Python, by the rule ``annotate_progress``
+    applies in SQL: ``plans`` {month number: cumulative percent} of the project's monthly plan for the
+    year (the latest planned month up to ``month``, 0 before the first); without a plan, the share of
+    the year elapsed at the month's end."""
+    if plans:
+        known = [m for m in plans if m <= month.month]
+        return (Decimal(plans[max(known)]) / 100).quantize(Decimal("0.0001")) if known else Decimal("0")
+    return year_fraction_elapsed(month_end(month))
+
+
 def totals(queryset, *, day, known_at=None, group_by=()):
     """Project count, total investment, year plan and counted completion of a scoped project queryset,
     as of ``day``; with ``group_by`` one row per group. Each row gets ``completion_rate`` (``ratio``)."""

@@ -5,7 +5,7 @@ however many projects there are.
 """
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, DecimalField, Exists, Func, OuterRef, Q, Sum, Value
@@ -226,11 +226,16 @@ def project_investment(*, user, project, today=None):
         .filter(project_id=project.pk, period__year=today.year)
         .values_list("period", "amount")
     }
-    monthly_plan = (project.annual_plan / 12).quantize(Decimal("0.01"))
-    done, plan, cumulative, cumulative_plan = [], [], ZERO, ZERO
+    # The plan line is time progress (序时进度, insights.definitions) times the year plan.
+    plans = dict(
+        supervision_selectors.monthly_plans(user=user, project=project, year=today.year).values_list(
+            "month", "cumulative_percent"
+        )
+    )
+    done, plan, cumulative = [], [], ZERO
     for month in range(1, 13):
-        cumulative_plan += monthly_plan
-        plan.append(min(cumulative_plan, project.annual_plan) if month < 12 else project.annual_plan)
+        share = definitions.time_progress_share(datetime.date(today.year, month, 1), plans)
+        plan.append((project.annual_plan * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
         if month <= today.month:
             cumulative += rows.get(month, ZERO)
             done.append(cumulative)

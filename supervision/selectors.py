@@ -49,6 +49,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from anshan_projects import periods
+from anshan_projects.figures import points, ratio
 from anshan_projects.periods import add_months, month_start
 from insights import definitions
 from investment.choices import ProblemStatus
@@ -367,11 +368,10 @@ def order_stats(*, user=None, orders=None, projects=None, start=None, end=None, 
     )
     unit_rows = []
     for row in units:
-        rate = (Decimal(row["on_time"]) * 100 / row["due"]).quantize(Decimal("0.1")) if row["due"] else None
+        # In percentage points, by the one rounding rule (anshan_projects.figures).
+        rate = points(ratio(row["on_time"], row["due"]))
         unit_rows.append({**row, "unit_kind_display": UnitKind(row["unit_kind"]).label, "on_time_rate": rate})
-    totals["on_time_rate"] = (
-        (Decimal(totals["answered_on_time"]) * 100 / totals["due"]).quantize(Decimal("0.1")) if totals["due"] else None
-    )
+    totals["on_time_rate"] = points(ratio(totals["answered_on_time"], totals["due"]))
     totals["units"] = unit_rows
     return totals
 

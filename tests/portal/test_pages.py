@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from anshan_projects.periods import year_fraction_elapsed
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import Problem, ProgressEntry
 from projects.choices import Stage, StartType
@@ -176,7 +177,9 @@ def test_project_investment_json_is_cumulative_and_scoped(client, county_user, o
     _entry(project, 2, "50", status=EntryStatus.DRAFT)
     client.force_login(county_user)
     data = client.get(f"/dashboard/projects/{project.pk}/investment.json").json()
-    assert data["plan"][0] == "100.00"
+    # The plan line is time progress (no monthly plan: the share of the year elapsed) x the year plan.
+    january = Decimal("1200") * year_fraction_elapsed(datetime.date(timezone.localdate().year, 1, 31))
+    assert data["plan"][0] == str(january.quantize(Decimal("0.01")))
     assert data["plan"][11] == "1200.00"
     assert data["done"][0] == "100.00"
     if len(data["done"]) > 1:
