@@ -679,15 +679,16 @@ def build_evaluation_report(evaluation, fmt, target, *, on_progress=None):
 
 
 def evaluation_figures(*, year, quarter, known_at=None):
-    """Per county and per department: projects with a plan this year, plan, completed through the
-    quarter's last month, and the progress score (share of projects under construction that do not
+    """Per county and per department: projects, year plan and completion through the quarter's last
+    month, by the definitions (every project in the unit, whatever its stage: the same rate as the
+    dashboard and the reports), and the progress score (share of projects under construction that do not
     lag, 0-100; 滞后 as insights.definitions). One streaming pass; returns ({region_id: [Bucket,
     under construction, not lagging]}, {department_id: ...}), and the as-of date."""
     month = datetime.date(year, quarter * 3, 1)
     as_of = month_end(month)
     units = {"region": defaultdict(lambda: [Bucket(), 0, 0]), "department": defaultdict(lambda: [Bucket(), 0, 0])}
     rows = (
-        project_figures(selectors.projects_with_plan(), month=month, as_of=as_of, known_at=known_at)
+        project_figures(selectors.all_projects(), month=month, as_of=as_of, known_at=known_at)
         .order_by()
         .values_list("region_id", "department_id", "stage", "total_investment", "annual_plan", "completed_ytd",
                      "lagging")

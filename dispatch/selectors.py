@@ -10,7 +10,6 @@ from django.http import Http404
 from anshan_projects.periods import reporting_month
 from investment.choices import ProblemStatus
 from investment.models import Problem, ProgressEntry
-from investment.selectors import COUNTED_STATUSES  # which entries count: one rule, kept by investment
 from projects.access import NOTHING, has_role, user_roles
 from projects.choices import Role
 from projects.models import Project, StageChange
@@ -198,12 +197,9 @@ def scope_projects(group):
     return Project.objects.filter(group.scope_q())
 
 
-def projects_with_plan():
-    return Project.objects.filter(annual_plan__gt=0)
-
-
-def counted_progress(*, year, through_month):
-    return ProgressEntry.objects.filter(period__year=year, period__lte=through_month, status__in=COUNTED_STATUSES)
+def all_projects():
+    """Every project (the quarterly evaluation ranks units by all their projects: 统计口径)."""
+    return Project.objects.all()
 
 
 def _digest(*parts):
