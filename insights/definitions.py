@@ -187,28 +187,55 @@ def time_progress_share(month, plans):
 
 def totals(queryset, *, day, known_at=None, group_by=()):
     """Project count, total investment, year plan and counted completion of a scoped project queryset,
-    as of ``day``; with ``group_by`` one row per group. Each row gets ``completion_rate`` (``ratio``)."""
+    as of ``day``; with ``group_by`` (project fields) one row per group. Each row gets
+    ``completion_rate`` (``ratio``). Two queries whatever the number of projects: the projects grouped,
+    and the counted months of the same projects grouped the same way."""
     period = reporting_period(day)
-    done = completed(first=period.year_start, last=period.month, known_at=known_at)
-    rows = (
+    plans = (
         queryset.order_by()
-        .annotate(_done=done)
         .values(*group_by)
         .annotate(
             project_count=Count("id"),
             total_investment=Coalesce(Sum("total_investment"), Value(ZERO), output_field=MONEY),
             year_plan=Coalesce(Sum(year_plan()), Value(ZERO), output_field=MONEY),
-            completed_ytd=Coalesce(Sum("_done"), Value(ZERO), output_field=MONEY),
         )
     )
+    done = (
+        counted_month_rows(known_at=known_at)
+        .filter(
+            project_id__in=queryset.order_by().values("pk"), period__gte=period.year_start, period__lte=period.month
+        )
+        .values(*(f"project__{field}" for field in group_by))
+        .annotate(total=Sum("amount"))
+        .values_list(*(f"project__{field}" for field in group_by), "total")
+    )
+    completed_by_group = {tuple(row[:-1]): row[-1] for row in done}
     result = []
-    for row in rows:
+    for row in plans:
+        row["completed_ytd"] = completed_by_group.get(tuple(row[field] for field in group_by), ZERO)
         row["completion_rate"] = ratio(row["completed_ytd"], row["year_plan"])
         result.append(row)
     if not group_by and not result:
         result = [{"project_count": 0, "total_investment": ZERO, "year_plan": ZERO, "completed_ytd": ZERO,
                    "completion_rate": None}]  # fmt: skip
     return result
+
+
+def fold(rows, field, extra=()):
+    """Add up ``totals`` rows grouped by several fields into rows per ``field`` (exact Decimal sums),
+    each with its ``completion_rate``; ``extra`` fields are carried (they depend on ``field``)."""
+    groups = {}
+    for row in rows:
+        key = row[field]
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {field: key, **{name: row[name] for name in extra}, "project_count": 0,
+                                   "total_investment": ZERO, "year_plan": ZERO, "completed_ytd": ZERO}  # fmt: skip
+        for name in ("project_count", "total_investment", "year_plan", "completed_ytd"):
+            group[name] += row[name]
+    for group in groups.values():
+        group["completion_rate"] = ratio(group["completed_ytd"], group["year_plan"])
+    return list(groups.values())
 
 
 def year_on_year(queryset, *, day, known_at=None):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anshan_projects import figures
 from anshan_projects.figures import ratio
+from anshan_projects.periods import previous_month
 from attraction import selectors as attraction_selectors
 from insights import definitions
 from investment import selectors as investment_selectors
@@ -70,24 +71,29 @@ def completion_by(*, user, field, today=None):
     """Year plan vs counted completion this year, grouped by a project field (region, sector, category).
 
     Returns rows sorted by completion rate, best first: {id, name, key, plan, done, rate, count}.
-    One query (``completion_breakdowns`` gives all three fields, one query each)."""
+    Two queries (``completion_breakdowns`` gives all three fields in the same two)."""
     return completion_breakdowns(user=user, today=today, fields=(field,))[field]
 
 
 def completion_breakdowns(*, user, today=None, fields=BREAKDOWN_FIELDS):
-    """``completion_by`` for several fields, one query each: ``insights.definitions.totals`` grouped
-    by the field (the year plan and completion of every project in scope, whatever its stage)."""
+    """``completion_by`` for several fields at once, in two queries whatever their number:
+    ``insights.definitions.totals`` grouped by every combination of the fields (the year plan and
+    completion of every project in scope, whatever its stage), then folded per field."""
     today = today or timezone.localdate()
+    columns = {}
+    for field in fields:
+        columns[field] = [f"{field}__name", f"{field}__sort_order"]
+        if field in ("region", "category"):
+            columns[field].append(f"{field}__key")
+    group_by = [name for field in fields for name in (field, *columns[field])]
+    rows = definitions.totals(Project.objects.restrict(user), day=today, group_by=group_by)
     result = {}
     for field in fields:
-        columns = [field, f"{field}__name", f"{field}__sort_order"]
-        if field in ("region", "category"):
-            columns.append(f"{field}__key")
-        rows = []
-        for row in definitions.totals(Project.objects.restrict(user), day=today, group_by=columns):
+        folded = []
+        for row in definitions.fold(rows, field, extra=columns[field]):
             if row[field] is None:
                 continue
-            rows.append(
+            folded.append(
                 {
                     "id": row[field],
                     "name": row[f"{field}__name"],
@@ -99,8 +105,8 @@ def completion_breakdowns(*, user, today=None, fields=BREAKDOWN_FIELDS):
                     "sort_order": row[f"{field}__sort_order"],
                 }
             )
-        rows.sort(key=lambda r: (-(r["rate"] or Decimal(-1)), r["sort_order"], r["id"]))
-        result[field] = rows
+        folded.sort(key=lambda r: (-(r["rate"] or Decimal(-1)), r["sort_order"], r["id"]))
+        result[field] = folded
     return result
 
 
@@ -171,7 +177,7 @@ def county_todo(*, user, today=None, limit=None):
     the same first ``limit`` rows as the whole list, without sorting every project under construction of
     the county (national bench: 48,000 projects anti-joined with 360,000 entries, 0.4 s)."""
     today = today or timezone.localdate()
-    period = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    period = previous_month(today)  # the month being entered
     entered = ProgressEntry.objects.filter(project=OuterRef("pk"), period=period)
     # Each list reads only the columns the to-do page shows (not every project column, description
     # included, for each of up to 21 rows of five lists); anything else still loads on access.
