@@ -17,6 +17,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from .figures import percent
+
 FONT_NAME = "CJK"
 # TrueType-outline CJK fonts reportlab can embed (Noto CJK is CFF-based, which reportlab cannot).
 FONT_CANDIDATES = [
@@ -55,7 +57,8 @@ def fmt_money(value):
 
 
 def fmt_percent(value):
-    return "—" if value is None else f"{Decimal(value) * 100:.1f}%"
+    """A rate as the one percent display (anshan_projects.figures.percent)."""
+    return percent(value)
 
 
 class Report:

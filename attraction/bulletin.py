@@ -1,9 +1,11 @@
 """Writes the monthly investment-attraction bulletin (xlsx and PDF) from ``selectors.bulletin_figures``."""
 
 from decimal import Decimal
+from html import escape
 
 from anshan_projects.pdf import Report, fmt_money, fmt_percent
 from anshan_projects.spreadsheets import StreamingWorkbook
+from insights import definitions
 from projects.choices import Stage
 
 TEN_THOUSAND = Decimal("10000")
@@ -91,6 +93,7 @@ def write_xlsx(figures, path):
         for stage in Stage.pools():
             pool = figures["pools"][stage]
             sheet.write([Stage(stage).label, pool["count"], pool["total"]])
+        definitions.write_definitions_sheet(book)
 
 
 def _rate_or_text(value, current):
@@ -155,4 +158,12 @@ def write_pdf(figures, path):
         ],
         numeric_columns=(1, 2),
     )
+    definitions_section(report)
     report.write(str(path))
+
+
+def definitions_section(report):
+    """The 统计口径 of the figures, the same text as the xlsx sheet and the page (insights.definitions)."""
+    report.heading("统计口径")
+    for name, text in definitions.definition_rows():
+        report.paragraph(escape(f"{name}:{text}"))

@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404
 
+from anshan_projects.periods import month_start
 from projects.access import Action, can, region_ids
 from projects.choices import Role
 from projects.models import Project, Region
@@ -46,17 +47,6 @@ from .models import (
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
-
-
-def month_start(value) -> datetime.date:
-    """The first day of the month of a date, or of a 'YYYY-MM' string."""
-    if isinstance(value, str):
-        try:
-            year, month = value.strip()[:7].split("-")
-            return datetime.date(int(year), int(month), 1)
-        except (ValueError, TypeError):
-            raise ValueError(f"月份格式应为 YYYY-MM:{value}") from None
-    return value.replace(day=1)
 
 
 # One rule for every figure (dashboard, API, reports, lights): a month counts once its county

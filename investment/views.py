@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from anshan_projects import periods
 from projects.access import Action, can
 from projects.selectors import project_get
 
@@ -31,7 +32,7 @@ def _period(request):
     value = request.GET.get("period") or request.POST.get("period")
     if value:
         try:
-            return selectors.month_start(value)
+            return periods.month_start(value)
         except ValueError:
             pass
     return services.months_back(timezone.localdate().replace(day=1), 1)
@@ -387,7 +388,7 @@ def export(request):
         return _xlsx(buffer, "projects.xlsx")
     regions = list(selectors.regions_for_entry(user=request.user))
     region = _region(request, regions) if request.GET.get("region") else None
-    period = selectors.month_start(request.GET["period"]) if request.GET.get("period") else None
+    period = periods.month_start(request.GET["period"]) if request.GET.get("period") else None
     export_progress(user=request.user, target=buffer, region=region, period=period)
     return _xlsx(buffer, "progress.xlsx")
 

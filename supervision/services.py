@@ -17,6 +17,7 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from anshan_projects.periods import month_start
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import Problem, ProgressEntry
 from notifications.choices import Kind
@@ -36,7 +37,7 @@ from .models import (
     SupervisionOrder,
     SupervisionSettings,
 )
-from .selectors import annotate_lights, month_start, period_as_of
+from .selectors import annotate_lights, period_as_of
 
 logger = logging.getLogger(__name__)
 

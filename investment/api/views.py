@@ -23,6 +23,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from anshan_projects import periods
 from anshan_projects.api import Conflict, created
 from projects.access import Action, can
 from projects.selectors import departments_all, project_get, regions_visible
@@ -390,7 +391,7 @@ class ProgressTemplateView(APIView):
         if region is None:
             return Response({"region": ["未知县区。"]}, status=status.HTTP_400_BAD_REQUEST)
         try:
-            period = selectors.month_start(request.query_params.get("period") or f"{timezone.localdate():%Y-%m}")
+            period = periods.month_start(request.query_params.get("period") or f"{timezone.localdate():%Y-%m}")
         except ValueError as exc:
             return Response({"period": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         buffer = io.BytesIO()
@@ -441,7 +442,7 @@ class ProgressExportView(APIView):
             return _xlsx_response(buffer, "projects.xlsx")
         region = _region(request.user, params.get("region")) if params.get("region") else None
         try:
-            period = selectors.month_start(params["period"]) if params.get("period") else None
+            period = periods.month_start(params["period"]) if params.get("period") else None
         except ValueError as exc:
             return Response({"period": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         project = project_get(user=request.user, pk=params["project"]) if params.get("project") else None

@@ -9,6 +9,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from anshan_projects import periods
 from anshan_projects.api import StrictPagination
 from projects.access import Action
 from projects.filters import ProjectFilterSet
@@ -35,7 +36,7 @@ def _period(value):
     if value in (None, ""):
         return selectors.current_period()
     try:
-        return selectors.month_start(value)
+        return periods.month_start(value)
     except ValueError:
         raise ValidationError({"period": ["月份格式应为 YYYY-MM。"]}) from None
 
