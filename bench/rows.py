@@ -458,7 +458,7 @@ def _computed_target(ctx):
 
 
 def _dashboard_params(ctx):
-    from projects.selectors import year_fraction_elapsed
+    from anshan_projects.periods import year_fraction_elapsed
 
     year = ctx.year
     month = ctx.today.replace(day=1)
@@ -539,8 +539,8 @@ def tier1_figures(ctx):
     from django.db.models import DecimalField, Q, Sum, Value
     from django.db.models.functions import Coalesce
 
+    from anshan_projects.periods import previous_month
     from dispatch import reports, selectors
-    from dispatch.schedules import previous_month_start
 
     round = _city_round(ctx)
     figures = reports.RoundFigures(round)
@@ -553,7 +553,7 @@ def tier1_figures(ctx):
         month = figures.month
         counted = Q(progress_entries__status="verified")
         this_year = counted & Q(progress_entries__period__year=month.year, progress_entries__period__lte=month)
-        recent = counted & Q(progress_entries__period__gte=previous_month_start(month),
+        recent = counted & Q(progress_entries__period__gte=previous_month(month),
                              progress_entries__period__lte=month)  # fmt: skip
         amount = Coalesce("progress_entries__amended_amount", "progress_entries__amount_completed")
         money = DecimalField(max_digits=16, decimal_places=2)

@@ -86,6 +86,30 @@ def counted_year_rows(*, year):
     return CountedYear.objects.filter(year=year)
 
 
+def counted_ytd_rows(*, through):
+    """Each project's counted investment from January through the month ``through`` (a month start) of
+    its year, as it stands now: CountedYear rows annotated with ``completed`` (万元), one per project
+    with a counted month that year. The same figures as summing ``counted_month_rows()`` over those months,
+    read from the year totals: only a project with a counted month after ``through`` (the month still
+    being entered) has those months taken off, by the (project, period) index."""
+    year = through.year
+    after = (
+        CountedMonth.objects.current()
+        .filter(project=OuterRef("project_id"), period__gt=through, period__lt=datetime.date(year + 1, 1, 1))
+        .order_by()
+        .values("project")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return counted_year_rows(year=year).annotate(
+        completed=Case(
+            When(last_period__lte=through, then=F("amount")),
+            default=F("amount") - Coalesce(Subquery(after[:1], output_field=MONEY), Value(ZERO)),
+            output_field=MONEY,
+        )
+    )
+
+
 def period_is_frozen(*, period) -> bool:
     return PeriodFreeze.objects.filter(period=month_start(period)).exists()
 

@@ -170,3 +170,22 @@ def test_rows_are_scoped_by_the_access_rules(county_user, county_reviewer, other
     _verified(county_user, county_reviewer, project, JAN, "100")
     assert selectors.counted_month_rows().restrict(county_user).count() == 1
     assert selectors.counted_month_rows().restrict(other_county_user).count() == 0
+
+
+def test_year_to_date_rows_equal_the_month_rows_through_any_month(county_user, county_reviewer, project):
+    other = ProjectFactory()
+    for who, month, amount in ((project, 1, "10"), (project, 2, "20"), (project, 3, "30"), (other, 3, "7")):
+        _verified(county_user, county_reviewer, who, datetime.date(2026, month, 1), amount)
+    _verified(county_user, county_reviewer, project, datetime.date(2025, 12, 1), "500")  # another year
+    for through, expected in ((JAN, {project.pk: Decimal("10.00")}),
+                              (FEB, {project.pk: Decimal("30.00")}),
+                              (datetime.date(2026, 3, 1), {project.pk: Decimal("60.00"), other.pk: Decimal("7.00")})):  # fmt: skip
+        with connection.cursor() as cursor:  # independent: the entries themselves
+            cursor.execute(
+                "SELECT project_id, sum(COALESCE(amended_amount, amount_completed)) FROM investment_progressentry"
+                " WHERE status = 'verified' AND period >= '2026-01-01' AND period <= %s GROUP BY 1",
+                [through],
+            )
+            assert dict(cursor.fetchall()) == expected
+        rows = {r["project_id"]: r["completed"] for r in selectors.counted_ytd_rows(through=through)}
+        assert {k: v for k, v in rows.items() if v} == expected
