@@ -290,12 +290,13 @@ def project_export(ctx):
 
 
 def _city_round(ctx):
+    from anshan_projects.periods import previous_month
     from dispatch import schedules, services
     from dispatch.models import DispatchGroup, DispatchRound
 
     services.groups_load_defaults()
     city = DispatchGroup.objects.get(key="city")
-    period = schedules.period_for(city.cadence, schedules.previous_month_start(ctx.today.replace(day=1)))
+    period = schedules.period_for(city.cadence, previous_month(ctx.today.replace(day=1)))
     services.round_run(group=city, period=period, queue=False)
     return DispatchRound.objects.select_related("group").get(group=city, period_start=period.start)
 

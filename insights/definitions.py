@@ -29,6 +29,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     OuterRef,
     Q,
     Subquery,
@@ -65,6 +66,9 @@ def completed(*, first, last, known_at=None, project=None):
     """Counted investment (万元) of one project (``project``: an OuterRef to its id) from the month
     ``first`` through the month ``last`` (both month starts, inclusive); zero without entries."""
     project = OuterRef("pk") if project is None else project
+    if known_at is None and first == datetime.date(last.year, 1, 1):  # today's year to date: one row
+        total = counted_ytd_rows(through=last).filter(project_id=project).values("completed")[:1]
+        return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
     rows = counted_month_rows(known_at=known_at).filter(project_id=project, period__lte=last)
     if first is not None:
         rows = rows.filter(period__gte=first)
@@ -155,10 +159,31 @@ def annotate_progress(queryset, *, month, as_of=None, known_at=None, planned_sha
     progress = Value(elapsed, output_field=RATIO)
     if planned_share is not None:
         progress = Case(When(has_plan, then=Coalesce(planned_share, Value(Decimal("0")))), default=progress)
+    if known_at is None:
+        # Today's year to date from the project's year-total row, joined (not a subquery): the measures
+        # below refer to it many times, and each reference to a subquery would repeat it per project.
+        queryset = queryset.alias(
+            _counted_year=FilteredRelation("counted_years", condition=Q(counted_years__year=month.year))
+        )
+        after = (
+            counted_month_rows()
+            .filter(project_id=OuterRef("pk"), period__gt=month, period__lt=datetime.date(month.year + 1, 1, 1))
+            .values("project_id")
+            .annotate(total=Sum("amount"))
+            .values("total")[:1]
+        )
+        ytd = Case(
+            When(_counted_year__last_period__gt=month,
+                 then=F("_counted_year__amount") - Coalesce(Subquery(after, output_field=MONEY), Value(ZERO))),
+            default=Coalesce(F("_counted_year__amount"), Value(ZERO)),
+            output_field=MONEY,
+        )  # fmt: skip
+    else:
+        ytd = completed(first=year_start, last=month, known_at=known_at)
     return (
         queryset.annotate(
             year_plan=year_plan(),
-            completed_ytd=completed(first=year_start, last=month, known_at=known_at),
+            completed_ytd=ytd,
             since_start=completed(first=None, last=month, known_at=known_at),
             recent=completed(first=previous_month(month), last=month, known_at=known_at),
             time_progress=ExpressionWrapper(progress, output_field=RATIO),
@@ -252,6 +277,15 @@ def year_on_year(queryset, *, day, known_at=None):
 
     period = reporting_period(day)
     last_start = period.year_start.replace(year=period.year - 1)
+    if known_at is None:  # today's figures: the year totals of both years, one row per project each
+        projects = queryset.order_by().values("pk")
+        sums = {
+            key: counted_ytd_rows(through=month)
+            .filter(project_id__in=projects)
+            .aggregate(total=Coalesce(Sum("completed"), Value(ZERO), output_field=MONEY))["total"]
+            for key, month in (("ytd", period.month), ("last_ytd", period.last_year_month))
+        }
+        return {**sums, "yoy": growth(sums["ytd"], sums["last_ytd"])}
     rows = counted_month_rows(known_at=known_at).filter(
         project_id__in=queryset.order_by().values("pk"), period__gte=last_start, period__lte=period.month
     )

@@ -74,7 +74,7 @@ def counted_month_rows(*, known_at=None):
     A CountedMonth queryset (no user: callers scope it with ``.restrict(user)`` or a project filter).
     Served by the index of current rows by period, or, as of a moment, also the closed rows' index.
     """
-    rows = CountedMonth.objects.all()
+    rows = CountedMonth.objects.order_by()  # no ordering: sums must not sort or join the projects
     return rows.current() if known_at is None else rows.known_at(known_at)
 
 
@@ -83,7 +83,7 @@ def counted_year_rows(*, year):
     ``project_id``, ``amount`` in 万元, ``months``, ``last_period``), as it stands now. The same figures
     as summing ``counted_month_rows()`` over the year, read from one row per project: for whole-city
     figures computed fresh (a CountedYear queryset; callers scope it with ``.restrict(user)``)."""
-    return CountedYear.objects.filter(year=year)
+    return CountedYear.objects.filter(year=year).order_by()
 
 
 def counted_ytd_rows(*, through):

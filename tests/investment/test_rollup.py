@@ -187,5 +187,5 @@ def test_year_to_date_rows_equal_the_month_rows_through_any_month(county_user, c
                 [through],
             )
             assert dict(cursor.fetchall()) == expected
-        rows = {r["project_id"]: r["completed"] for r in selectors.counted_ytd_rows(through=through)}
+        rows = {r.project_id: r.completed for r in selectors.counted_ytd_rows(through=through)}
         assert {k: v for k, v in rows.items() if v} == expected
