@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 SCALE ?= city
 DEMO_PASSWORD ?= anshan-demo
+# wsgi.py, asgi.py and celery.py default to the production profile (fail closed): the development
+# servers name theirs. manage.py alone defaults to it (a developer's tool, never a server in production).
+DEV_SETTINGS ?= anshan_projects.settings.local
 export PORT DEMO_PASSWORD
 
 .PHONY: run test setup lint format bench backup restore stop clean migrate
@@ -43,7 +46,7 @@ run: migrate
 	@echo "    admin  leader  tiedong  haicheng  tiedong_reviewer  fgw  manager"
 	@echo "  Ctrl-C stops the web server, the Celery worker and beat."
 	@echo ""
-	$(VENV)/bin/honcho start -f Procfile
+	DJANGO_SETTINGS_MODULE=$(DEV_SETTINGS) $(VENV)/bin/honcho start -f Procfile
 
 test: setup
 	$(VENV)/bin/ruff check .

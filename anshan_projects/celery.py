@@ -3,7 +3,9 @@ import os
 from celery import Celery
 from celery.signals import task_prerun
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anshan_projects.settings.local")
+# Fail closed: a server or worker started without DJANGO_SETTINGS_MODULE gets the production profile,
+# which refuses to start without SECRET_KEY, DATABASE_URL, REDIS_URL and ALLOWED_HOSTS (never DEBUG).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anshan_projects.settings.production")
 
 app = Celery("anshan_projects")
 app.config_from_object("django.conf:settings", namespace="CELERY")

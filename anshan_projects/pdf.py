@@ -2,11 +2,17 @@
 
 A PDF is for reading at a meeting: summary, rankings, a chart and the top lists. The full row set
 belongs in the xlsx (WeasyPrint-style full tables cost minutes and gigabytes; engineering-notes.md).
+
+Every string given to a Report is plain text: ``text_paragraph`` (the only place in the project that
+builds a reportlab Paragraph; a test keeps it so) escapes it, so a project named ``<img src=...>`` is
+printed, never parsed. Markup comes only from code-owned constants (none are needed today).
 """
 
 from decimal import Decimal
 from pathlib import Path
+from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
@@ -18,6 +24,13 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .figures import percent
+
+# Nothing remote or local is fetched while a PDF is built (CVE-2020-28463: <img src=http://...> in a
+# paragraph made reportlab fetch it). reportlab checks URLs only when trustedHosts is not None: one
+# host nothing resolves to (.invalid, RFC 2606) and no trusted scheme refuse every URL, file: too.
+# Set at import, before reportlab's first open_for_read binds them.
+rl_config.trustedHosts = ["nothing.invalid"]
+rl_config.trustedSchemes = []
 
 FONT_NAME = "CJK"
 # TrueType-outline CJK fonts reportlab can embed (Noto CJK is CFF-based, which reportlab cannot).
@@ -51,6 +64,11 @@ def styles():
     }
 
 
+def text_paragraph(text, style):
+    """A Paragraph showing ``text`` literally: the one place user text meets reportlab's markup."""
+    return Paragraph(escape("" if text is None else str(text)), style)
+
+
 def fmt_money(value):
     """万元 with thousands separators and two places."""
     return f"{Decimal(value or 0):,.2f}"
@@ -72,22 +90,22 @@ class Report:
     def __init__(self, *, title, subtitle=""):
         self.styles = styles()
         self.title = title
-        self.story = [Paragraph(title, self.styles["title"])]
+        self.story = [text_paragraph(title, self.styles["title"])]
         if subtitle:
-            self.story.append(Paragraph(subtitle, self.styles["body"]))
+            self.story.append(text_paragraph(subtitle, self.styles["body"]))
             self.story.append(Spacer(1, 4 * mm))
 
     def heading(self, text):
-        self.story.append(Paragraph(text, self.styles["h2"]))
+        self.story.append(text_paragraph(text, self.styles["h2"]))
 
     def paragraph(self, text):
-        self.story.append(Paragraph(text, self.styles["body"]))
+        self.story.append(text_paragraph(text, self.styles["body"]))
 
     def table(self, headers, rows, *, col_widths=None, numeric_columns=()):
         cell = self.styles["cell"]
-        data = [[Paragraph(str(h), cell) for h in headers]]
+        data = [[text_paragraph(h, cell) for h in headers]]
         for row in rows:
-            data.append([Paragraph("" if v is None else str(v), cell) for v in row])
+            data.append([text_paragraph(v, cell) for v in row])
         table = Table(data, colWidths=col_widths, repeatRows=1)
         commands = [
             ("FONTNAME", (0, 0), (-1, -1), FONT_NAME),

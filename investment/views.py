@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from anshan_projects import periods
+from anshan_projects.redirects import next_url
 from projects.access import Action, can
 from projects.selectors import project_get
 
@@ -94,9 +95,7 @@ def entry_save(request, project_pk):
     project = project_get(user=request.user, pk=project_pk)
     period = _period(request)
     form = forms.EntryForm(request.POST, prefix=request.POST.get("prefix") or None)
-    back = request.POST.get("next") or _project_url(project)
-    if not back.startswith("/"):
-        back = _project_url(project)
+    back = next_url(request, _project_url(project))
     if form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
@@ -118,9 +117,7 @@ def entry_save(request, project_pk):
 @require_POST
 def entry_action(request, pk, action):
     entry = selectors.entry_get(user=request.user, pk=pk)
-    back = request.POST.get("next") or _project_url(entry.project)
-    if not back.startswith("/"):
-        back = _project_url(entry.project)
+    back = next_url(request, _project_url(entry.project))
     version = request.POST.get("version") or None
     try:
         if action == "submit":

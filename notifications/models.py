@@ -1,11 +1,7 @@
 """Notifications: an in-app inbox row per recipient and event, and one delivery row per outside
 channel (e-mail to the recipient, a post to a group robot). Unique keys make every send happen once."""
 
-import ipaddress
-from urllib.parse import urlsplit
-
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -41,18 +37,10 @@ class Notification(models.Model):
 
 
 def validate_webhook_url(value):
-    """Robot URLs are https; plain http only to a loopback address (local receivers, tests)."""
-    parts = urlsplit(value)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and parts.hostname:
-        try:
-            if ipaddress.ip_address(parts.hostname).is_loopback:
-                return
-        except ValueError:
-            if parts.hostname == "localhost":
-                return
-    raise ValidationError("机器人地址须为 https 地址(本机测试可用 http://127.0.0.1)。", code="invalid_webhook_url")
+    """Robot URLs are https to a public address (notifications/webhooks.py says what is refused)."""
+    from .webhooks import check_url
+
+    check_url(value)
 
 
 class WebhookEndpoint(models.Model):
@@ -78,6 +66,11 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Every path that stores a robot URL (admin, code, shell) refuses a target we would not post to.
+        validate_webhook_url(self.url)
+        super().save(*args, **kwargs)
 
 
 class ChannelPreference(models.Model):

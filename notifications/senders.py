@@ -1,14 +1,13 @@
 """The outside channels: e-mail through Django's e-mail backend, and group-robot webhooks
 (WeCom and DingTalk share the text message format ``{"msgtype": "text", "text": {"content": ...}}``)."""
 
+import http.client
 import json
-import urllib.error
-import urllib.request
 
 from django.conf import settings
 from django.core.mail import send_mail
 
-from .models import validate_webhook_url
+from . import webhooks
 
 WEBHOOK_TIMEOUT_SECONDS = 5
 
@@ -48,16 +47,19 @@ def webhook_payload(*, kind, title, body, link):
 
 
 def send_webhook(*, url, kind, title, body, link):
-    validate_webhook_url(url)
+    """Post to a public address only (checked again here, after resolving the host), following no
+    redirect: see notifications/webhooks.py."""
     data = json.dumps(webhook_payload(kind=kind, title=title, body=body, link=link), ensure_ascii=False).encode()
-    request = urllib.request.Request(  # noqa: S310 - scheme checked by validate_webhook_url
-        url, data=data, headers={"Content-Type": "application/json; charset=utf-8"}, method="POST"
-    )
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
-            raw = response.read(65536)
-    except (urllib.error.URLError, OSError) as exc:
+        status, raw = webhooks.post(
+            url, data, headers={"Content-Type": "application/json; charset=utf-8"}, timeout=WEBHOOK_TIMEOUT_SECONDS
+        )
+    except (webhooks.Refused, webhooks.Redirected) as exc:
+        raise SendError(str(exc)) from exc
+    except (OSError, http.client.HTTPException) as exc:  # refused, timeout, TLS, unresolvable, garbled
         raise SendError(f"机器人地址无法访问:{exc}") from exc
+    if status >= 400:
+        raise SendError(f"机器人地址无法访问:HTTP {status}")
     try:
         answer = json.loads(raw or b"{}")
     except ValueError:

@@ -1,8 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+
+from anshan_projects.redirects import next_url
 
 from . import selectors, services
 
@@ -27,10 +29,7 @@ def inbox(request):
 def mark_read(request, pk):
     notification = selectors.notification_get(user=request.user, pk=pk)
     services.notification_mark_read(user=request.user, notification_ids=[notification.pk])
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("notifications:inbox")
+    return redirect(next_url(request, reverse("notifications:inbox")))
 
 
 @login_required

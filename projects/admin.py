@@ -4,6 +4,7 @@ from .models import (
     Category,
     Department,
     KeyProjectThreshold,
+    OpenDataPolicy,
     Project,
     Region,
     RoleAssignment,
@@ -37,6 +38,19 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(KeyProjectThreshold)
 class KeyProjectThresholdAdmin(admin.ModelAdmin):
     list_display = ("level", "min_total_investment")
+
+
+@admin.register(OpenDataPolicy)
+class OpenDataPolicyAdmin(admin.ModelAdmin):
+    """One policy row (created by the migration): it can be changed, not added twice or deleted."""
+
+    list_display = ("earliest_stage", "page_size")
+
+    def has_add_permission(self, request):
+        return not OpenDataPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class StageChangeInline(admin.TabularInline):

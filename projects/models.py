@@ -122,6 +122,39 @@ class KeyProjectThreshold(models.Model):
         return f"{self.get_level_display()} ≥ {self.min_total_investment} 万元"
 
 
+class OpenDataPolicy(models.Model):
+    """What the public open-data feed (OC4IDS) discloses: one row, set by an administrator.
+
+    Projects still being planned or negotiated are commercial and political matters; by default
+    only projects from the landed stage on are published."""
+
+    earliest_stage = models.CharField(
+        "公开的最早阶段",
+        max_length=20,
+        choices=Stage.choices,
+        default=Stage.LANDED,
+        help_text="公开数据只发布处于该阶段及以后阶段的重点项目。",
+    )
+    page_size = models.PositiveIntegerField(
+        "每页项目数",
+        default=200,
+        validators=[MinValueValidator(1), MaxValueValidator(2000)],
+        help_text="公开数据分页发布,每页最多这么多个项目(1–2000)。",
+    )
+
+    class Meta:
+        verbose_name = "公开数据发布策略"
+        verbose_name_plural = "公开数据发布策略"
+
+    def __str__(self):
+        return f"{self.get_earliest_stage_display()}及以后,每页 {self.page_size} 个"
+
+    @property
+    def published_stages(self):
+        stages = list(Stage.values)
+        return stages[stages.index(self.earliest_stage) :]
+
+
 class ProjectQuerySet(RestrictedQuerySet):
     scope_path = ""
 

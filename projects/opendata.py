@@ -7,18 +7,26 @@ characters, ``settings.OC4IDS_PREFIX``); money is a Value object ``{"amount": <n
 "currency": "CNY"}`` in yuan (万元 x 10,000); geometry coordinates are [longitude, latitude].
 
 Only public fields are published: no people (leaders, stewards, users), no problems, no
-progress entries or internal figures.
+progress entries or internal figures; and only the stages the administrator's disclosure policy
+publishes (``OpenDataPolicy``, default landed and later).
+
+The API serves the package in pages (``?page=N``, the policy's page size, ``links.next`` and
+``links.prev`` as in OCDS packages), each cached until a published project changes.
 """
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Max
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from .choices import Stage
-from .selectors import projects_public
+from .selectors import key_thresholds, open_data_policy, projects_public
+
+CACHE_SECONDS = 600
 
 OC4IDS_VERSION = "0.9"
 TEN_THOUSAND = Decimal(10_000)
@@ -126,17 +134,62 @@ def _sector(project):
     return CATEGORY_SECTOR.get(project.category.key, DEFAULT_SECTOR)
 
 
-def project_package(*, uri, projects=None):
+_UNSET = object()
+
+
+def project_package(*, uri, projects=None, last_change=_UNSET, links=None):
     """The package as a dict. publishedDate is the last change of the published rows (the
     standard's advice for packages generated on demand), or now when there are none."""
     projects = projects_public() if projects is None else projects
+    if last_change is _UNSET:
+        last_change = projects.aggregate(last=Max("updated_at"))["last"]
     # Lead departments of categories are needed when a project has none of its own.
-    projects = projects.select_related("category__lead_department")
-    last_change = projects.aggregate(last=Max("updated_at"))["last"] or timezone.now()
-    return {
+    if hasattr(projects, "select_related"):
+        projects = projects.select_related("category__lead_department").iterator(chunk_size=2000)
+    package = {
         "uri": uri,
         "version": OC4IDS_VERSION,
-        "publishedDate": timezone.localtime(last_change).isoformat(),
+        "publishedDate": timezone.localtime(last_change or timezone.now()).isoformat(),
         "publisher": {"name": settings.OC4IDS_PUBLISHER},
-        "projects": [project_record(p) for p in projects.iterator(chunk_size=2000)],
+        "projects": [project_record(p) for p in projects],
     }
+    if links:
+        package["links"] = links
+    return package
+
+
+class PageOutOfRange(Exception):
+    pass
+
+
+def package_page(*, uri, page):
+    """One page of the published package, from the cache while no published project changed.
+
+    The cache key holds what decides the page: the policy, the key-project thresholds, the
+    identifier settings, and the published rows' count and last change (one aggregate query per
+    request; a hit costs three queries, a miss four)."""
+    policy = open_data_policy()
+    thresholds = key_thresholds()
+    projects = projects_public(policy, thresholds)
+    state = projects.aggregate(count=Count("id"), last=Max("updated_at"))
+    pages = max(1, -(-state["count"] // policy.page_size))
+    if page > pages:
+        raise PageOutOfRange(page)
+    decided_by = (
+        uri, page, policy.earliest_stage, policy.page_size, sorted((str(k), str(v)) for k, v in thresholds.items()),
+        settings.OC4IDS_PREFIX, settings.OC4IDS_PUBLISHER, state["count"], str(state["last"]),
+    )  # fmt: skip
+    key = "opendata:" + hashlib.sha256(repr(decided_by).encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    links = {}
+    if page < pages:
+        links["next"] = f"{uri}?page={page + 1}"
+    if page > 1:
+        links["prev"] = f"{uri}?page={page - 1}" if page > 2 else uri
+    offset = (page - 1) * policy.page_size
+    rows = list(projects.select_related("category__lead_department")[offset : offset + policy.page_size])
+    package = project_package(uri=uri, projects=rows, last_change=state["last"], links=links)
+    cache.set(key, package, CACHE_SECONDS)
+    return package

@@ -8,7 +8,7 @@ from django.http import Http404
 
 from .access import Action
 from .choices import KeyLevel, Stage
-from .models import Category, Department, KeyProjectThreshold, Project, Region, Sector, StageChange
+from .models import Category, Department, KeyProjectThreshold, OpenDataPolicy, Project, Region, Sector, StageChange
 
 ZERO = Decimal("0.00")
 
@@ -164,13 +164,20 @@ def people_all():
     return get_user_model().objects.filter(is_active=True)
 
 
-def projects_public():
+def open_data_policy():
+    """The administrator's disclosure policy (its defaults while no row is saved)."""
+    return OpenDataPolicy.objects.order_by("pk").first() or OpenDataPolicy()
+
+
+def projects_public(policy=None, thresholds=None):
     """Projects published as open data (OC4IDS): the key projects, at or above the county-level
-    threshold, of every stage. Public by nature, so not scoped to a user; callers publish only
-    the public fields (opendata.py), never people or problems."""
-    thresholds = key_thresholds()
+    threshold, in the stages the disclosure policy publishes (default: landed and later). Public by
+    nature, so not scoped to a user; callers publish only the public fields (opendata.py), never
+    people or problems."""
+    thresholds = thresholds or key_thresholds()
+    policy = policy or open_data_policy()
     return (
-        Project.objects.filter(key_level_q(KeyLevel.COUNTY, thresholds))
+        Project.objects.filter(key_level_q(KeyLevel.COUNTY, thresholds), stage__in=policy.published_stages)
         .select_related("region", "sector", "category", "department")
         .order_by("id")
     )

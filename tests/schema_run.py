@@ -24,7 +24,8 @@ def wsgi_app(db):
 def api_schema(wsgi_app, token):
     import schemathesis
 
-    return schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
+    # The schema is served to signed-in callers only: the run's own token fetches it.
+    return schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app, headers={"Authorization": f"Token {token}"})
 
 
 def bounded(max_examples):

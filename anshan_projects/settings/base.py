@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "anshan_projects.limits.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -172,6 +173,19 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy the peer (REMOTE_ADDR) is the proxy: every client would share its lockout.
+# AXES_IPWARE_PROXY_COUNT set (README "Client IP behind a reverse proxy") reads the client from
+# X-Forwarded-For with django-ipware: the right-most entry, after that many proxy addresses; a header
+# with more entries than that (a client adding its own) falls back to the peer, so a client cannot
+# pick the address it is locked out by. Unset: REMOTE_ADDR only, X-Forwarded-For ignored.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_PROXY_TRUSTED_IPS = env.list("AXES_IPWARE_PROXY_TRUSTED_IPS", default=[]) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT is not None else ("REMOTE_ADDR",)
+)
+# API tokens expire this many hours after they were issued (401); POST /api/v1/auth/token/ again renews.
+API_TOKEN_LIFETIME_HOURS = env.int("API_TOKEN_LIFETIME_HOURS", default=24 * 7)
 
 # --- Language, time -------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -225,6 +239,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 DISPATCH_REPORT_STALE_SECONDS = env.int("DISPATCH_REPORT_STALE_SECONDS", default=600)
 # Where users reach the site: links in e-mails and robot messages are made absolute with it.
 SITE_URL = env("SITE_URL", default="")
+# Networks group-robot posts may reach although they are not public (CIDRs, e.g. "10.8.0.0/24" for a
+# robot gateway inside the network). Empty: public addresses only (notifications/webhooks.py).
+WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
 # Days an escalated problem has at its new tier before it escalates again.
 DISPATCH_ESCALATION_INTERVAL_DAYS = env.int("DISPATCH_ESCALATION_INTERVAL_DAYS", default=7)
 
@@ -244,7 +261,19 @@ REST_FRAMEWORK = {
     # `?format=` belongs to the views (reports/{id}/download/?format=xlsx|pdf), not to DRF's
     # renderer override, which answered 404 for any format without a renderer of that name.
     "URL_FORMAT_OVERRIDE": None,
+    # Rate limits per client address (anonymous) and per user; over them, 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["anshan_projects.limits.AnonThrottle", "anshan_projects.limits.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="60/min"),
+        "user": env("API_THROTTLE_USER", default="1200/min"),
+    },
+    # The throttles' client address behind the same proxies as axes (the last X-Forwarded-For entry).
+    "NUM_PROXIES": None if AXES_IPWARE_PROXY_COUNT is None else AXES_IPWARE_PROXY_COUNT + 1,
 }
+# /metrics: a scraper sends `Authorization: Bearer <METRICS_TOKEN>` or scrapes from an allowed network
+# (the peer address, CIDRs). Neither set: closed (403).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
 SPECTACULAR_SETTINGS = {
     "TITLE": "鞍山市重点项目调度 API",
     "DESCRIPTION": "Anshan investment-project tracker, API v1. Money in 万元 as decimal strings.",

@@ -7,7 +7,7 @@ answer 404. A project the caller may see but not change answers 403 to a write.
 from django.http import JsonResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
@@ -210,8 +210,19 @@ class OpenDataProjectsView(APIView):
         tags=["open-data"],
         summary="OC4IDS 项目包(公开数据)",
         auth=[],
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="OC4IDS 0.9 project package")},
+        parameters=[OpenApiParameter("page", OpenApiTypes.INT, description="页码(从 1 起;links.next 给出下一页)")],
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="OC4IDS 0.9 project package (one page)"),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="页码无效"),
+            404: OpenApiResponse(OpenApiTypes.OBJECT, description="页码超出范围"),
+        },
     )
     def get(self, request):
-        package = opendata.project_package(uri=request.build_absolute_uri(request.path))
+        raw = request.query_params.get("page", "1")
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1 or len(raw) > 9:
+            raise exceptions.ValidationError({"page": ["应为正整数。"]})
+        try:
+            package = opendata.package_page(uri=request.build_absolute_uri(request.path), page=int(raw))
+        except opendata.PageOutOfRange:
+            raise exceptions.NotFound("页码超出范围。") from None
         return JsonResponse(package, json_dumps_params={"ensure_ascii": False})

@@ -10,6 +10,7 @@
   var colours = { green: "#15803d", yellow: "#ca8a04", red: "#b91c1c", none: "#6b7280" };
   var chart = echarts.init(container, null, { renderer: "canvas" });
   var state = { metric: "count", data: null };
+  var escape = echarts.format.encodeHTML;
 
   function regionValue(region) {
     return state.metric === "count" ? region.count : Number(region.investment);
@@ -54,9 +55,12 @@
     chart.setOption({
       tooltip: {
         trigger: "item",
+        // The tooltip is HTML: every piece of text in it is escaped (project names are user text).
         formatter: function (item) {
-          if (item.seriesType === "scatter") { return item.name + "<br>" + item.data.region + " · " + money(item.value[2]); }
-          return item.name + ":" + (state.metric === "count" ? (item.value || 0) + " " + labels.projects : money(item.value || 0));
+          if (item.seriesType === "scatter") {
+            return escape(item.name) + "<br>" + escape(item.data.region) + " · " + escape(money(item.value[2]));
+          }
+          return escape(item.name + ":" + (state.metric === "count" ? (item.value || 0) + " " + labels.projects : money(item.value || 0)));
         }
       },
       legend: { bottom: 8, left: "center", data: Object.keys(colours).map(function (l) { return labels.light[l]; }) },

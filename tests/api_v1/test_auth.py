@@ -10,7 +10,8 @@ URL = "/api/v1/auth/token/"
 def test_token_for_username_and_password(county_user):
     response = APIClient().post(URL, {"username": "alice", "password": "pass-1234-word"}, format="json")
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=county_user).key}
+    assert response.json()["token"] == Token.objects.get(user=county_user).key
+    assert set(response.json()) == {"token", "expires"}  # expiry: tests/security/test_exposure_limits.py
 
 
 def test_same_token_twice(county_user):

@@ -15,7 +15,8 @@ from tests.factories import ProjectFactory, user_with_role
 from tests.schema_run import api_schema, bounded, wsgi_app  # noqa: F401 (fixtures)
 
 
-def test_schema_is_served_as_openapi_3(client):
+def test_schema_is_served_as_openapi_3(client, county_user):
+    client.force_login(county_user)  # signed-in users only (tests/security/test_exposure_limits.py)
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     schema = response.json()
@@ -52,7 +53,8 @@ def test_schema_is_served_as_openapi_3(client):
     assert export_params >= list_params - {"page", "page_size"}
 
 
-def test_swagger_ui_needs_no_cdn(client):
+def test_swagger_ui_needs_no_cdn(client, county_user):
+    client.force_login(county_user)
     response = client.get("/api/docs/")
     assert response.status_code == 200
     html = response.content.decode()

@@ -178,7 +178,8 @@ def test_import_answers_json_400_without_a_file(county_user):
     assert_json(api.post(IMPORT, b"PK\x03\x04", content_type="application/octet-stream"), 415)  # multipart only
 
 
-def test_schema_documents_both_import_error_shapes_and_a_decimal_duration(client):
+def test_schema_documents_both_import_error_shapes_and_a_decimal_duration(client, county_user):
+    client.force_login(county_user)  # the schema is for signed-in users
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     refused = schema["paths"]["/api/v1/progress/import/"]["post"]["responses"]["400"]
     ref = refused["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]

@@ -67,11 +67,12 @@ def test_a_heartbeat_older_than_the_limit_is_stale(client, private_redis):
     assert response.status_code == 503 and response.json()["checks"]["worker"] == "stale"
 
 
-def test_metrics_are_served_with_request_and_task_counters(client):
+def test_metrics_are_served_with_request_and_task_counters(client, settings):
     from anshan_projects.celery import heartbeat
 
+    settings.METRICS_TOKEN = "scraper-token"  # /metrics is closed without it (tests/security/test_exposure_limits.py)
     client.get("/healthz")
     heartbeat.apply()  # runs in this process: the task signals feed the same registry /metrics serves
-    body = client.get("/metrics").content.decode()
+    body = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scraper-token").content.decode()
     assert "django_http_requests_total_by_view_transport_method_total" in body
     assert re.search(r'anshan_celery_tasks_total\{outcome="success",task="anshan.heartbeat"\} [1-9]', body)

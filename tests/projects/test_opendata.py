@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from projects.choices import Stage
-from projects.models import Category, Department
+from projects.models import Category, Department, OpenDataPolicy
 from tests.factories import ProjectFactory, UserFactory
 
 VALUE = {
@@ -98,7 +98,13 @@ def validate(package):
 
 
 @pytest.fixture
-def projects(haicheng):
+def publish_every_stage(db):
+    """The administrator's policy set to publish planned projects too (the default starts at landed)."""
+    OpenDataPolicy.objects.update_or_create(pk=1, defaults={"earliest_stage": Stage.PLANNING})
+
+
+@pytest.fixture
+def projects(haicheng, publish_every_stage):
     leader = UserFactory(username="zhang", display_name="张市长", phone="13800001111")
     built = ProjectFactory(
         name="鞍山菱镁新材料产业园",
@@ -174,7 +180,7 @@ def test_projects_carry_the_public_facts(projects, client):
         (Stage.OPERATING, "maintenance"),
     ],
 )
-def test_status_mapping(stage, status, client):
+def test_status_mapping(stage, status, client, publish_every_stage):
     ProjectFactory(stage=stage, start_type="new" if stage == Stage.CONSTRUCTION else "")
     assert client.get(URL).json()["projects"][0]["status"] == status
 
@@ -229,7 +235,7 @@ def test_command_refuses_an_empty_package(tmp_path):
         call_command("export_oc4ids", "--output", str(tmp_path / "x.json"))
 
 
-def test_query_count_is_fixed(client, django_assert_max_num_queries):
+def test_query_count_is_fixed(client, django_assert_max_num_queries, publish_every_stage):
     department = Department.objects.get(key="fgw")
     for i in range(30):
         ProjectFactory(name=f"开放项目{i}", department=department if i % 2 else None)
