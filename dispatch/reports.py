@@ -19,6 +19,7 @@ from anshan_projects.figures import PROBLEM_AGE_BUCKETS, age_bucket, ratio
 from anshan_projects.periods import month_end, reporting_month, year_fraction_elapsed
 from anshan_projects.spreadsheets import StreamingWorkbook
 from insights import definitions
+from investment.selectors import amendments_approved_since
 from projects.choices import Stage, StartType, Tier
 from supervision.choices import FLAGS, Light
 from supervision.selectors import annotate_lights, order_stats
@@ -101,6 +102,10 @@ LIGHT_LABELS = dict(Light.choices)
 LIGHT_HEADERS = [
     "项目ID", "项目名称", "县区", "牵头部门", "阶段", "序时进度(%)", "年度计划完成率(%)", "落后(百分点)",
     "序时进度灯", "综合灯", *FLAGS.values(),
+]  # fmt: skip
+CORRECTION_HEADERS = [
+    "项目ID", "项目名称", "县区", "月份", "修正前(万元)", "修正后(万元)", "差额(万元)", "修正原因", "提出人", "批准人",
+    "批准时间",
 ]  # fmt: skip
 ORDER_HEADERS = ["责任单位类型", "责任单位", "下达", "应回复", "按时回复", "逾期未回复", "已销号", "按时回复率"]
 
@@ -341,6 +346,21 @@ class RoundFigures:
             self.group, after=after, through=self.round.period_end
         ).count()
 
+    def correction_rows(self):
+        """更正: amendments approved after the round was issued, of the scope's months through the
+        reporting month. Listed beside the figures, never merged into them."""
+        if self.known_at is None:
+            return []
+        amendments = amendments_approved_since(
+            since=self.known_at, projects=selectors.scope_projects(self.group).values("pk")
+        ).filter(entry__period__lte=self.month)
+        return [
+            [a.entry.project_id, a.entry.project.name, a.entry.project.region.name, f"{a.entry.period:%Y-%m}",
+             a.old_amount, a.new_amount, a.new_amount - a.old_amount, a.reason, str(a.created_by or ""),
+             str(a.decided_by or ""), timezone.localtime(a.decided_at).strftime("%Y-%m-%d %H:%M")]
+            for a in amendments
+        ]  # fmt: skip
+
     # --- tables shared by both formats ----------------------------------------------------------
     def summary_rows(self):
         s = self.summary
@@ -434,6 +454,7 @@ class XlsxSink:
         self.changes = book.sheet("阶段变化", CHANGE_HEADERS, widths={1: 40})
         self.lights = book.sheet("预警红黄绿灯", LIGHT_HEADERS, widths={1: 40})
         self.orders = book.sheet("督办单", ORDER_HEADERS, percent_columns={7}, widths={1: 24})
+        self.corrections = book.sheet("更正", CORRECTION_HEADERS, money_columns={4, 5, 6}, widths={1: 40, 7: 40})
         self.projects = book.sheet("项目清单", PROJECT_HEADERS, money_columns={9, 10, 11, 15},
                                    percent_columns={12}, widths={2: 40})  # fmt: skip
 
@@ -477,6 +498,8 @@ class XlsxSink:
             self.units.write(row)
         for row in figures.order_rows():
             self.orders.write(row)
+        for row in figures.correction_rows():
+            self.corrections.write(row)
 
 
 def _fmt(value, kind="money"):
@@ -578,6 +601,19 @@ def write_round_pdf(figures, target):
         numeric_columns=(5, 6),
     )
     _lights_and_orders(doc, figures)
+    corrections = figures.correction_rows()
+    if figures.known_at is not None:
+        doc.heading("更正")
+        doc.paragraph(
+            f"本报告数据为{timezone.localtime(figures.known_at):%Y年%m月%d日 %H:%M}印发时的数据;此后经审核批准的修正"
+            f" {len(corrections)} 条列于此处,未并入上述数字。"
+        )
+        if corrections:
+            doc.table(
+                ["项目名称", "月份", "修正前(万元)", "修正后(万元)", "差额(万元)", "修正原因", "批准时间"],
+                [[r[1], r[3], _fmt(r[4]), _fmt(r[5]), _fmt(r[6]), r[7], r[10]] for r in corrections[:TOP]],
+                numeric_columns=(2, 3, 4),
+            )
     definitions_section(doc)
     doc.write(target)
 

@@ -56,6 +56,9 @@ BUILDING = (Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING)
 # the same transaction as a verification or an approved amendment. Every measure reads it, never the
 # raw entries; ``known_at`` gives the figures as they were known at a moment (a frozen round).
 counted_month_rows = investment_selectors.counted_month_rows
+# Today's figures from January through a month, one row per project (the same figures as summing the
+# month rows, read from investment's year totals: what whole-city figures computed fresh read).
+counted_ytd_rows = investment_selectors.counted_ytd_rows
 
 
 def completed(*, first, last, known_at=None, project=None):
@@ -188,13 +191,17 @@ def totals(queryset, *, day, known_at=None, group_by=()):
             year_plan=Coalesce(Sum(year_plan()), Value(ZERO), output_field=MONEY),
         )
     )
-    done = (
-        counted_month_rows(known_at=known_at)
-        .filter(
+    if known_at is None:  # today's figures: one row per project (the year totals)
+        done = counted_ytd_rows(through=period.month).filter(project_id__in=queryset.order_by().values("pk"))
+        amount = "completed"
+    else:
+        done = counted_month_rows(known_at=known_at).filter(
             project_id__in=queryset.order_by().values("pk"), period__gte=period.year_start, period__lte=period.month
         )
-        .values(*(f"project__{field}" for field in group_by))
-        .annotate(total=Sum("amount"))
+        amount = "amount"
+    done = (
+        done.values(*(f"project__{field}" for field in group_by))
+        .annotate(total=Sum(amount))
         .values_list(*(f"project__{field}" for field in group_by), "total")
     )
     completed_by_group = {tuple(row[:-1]): row[-1] for row in done}

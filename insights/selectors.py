@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import DecimalField, Sum
+from django.db.models import DecimalField
 from django.utils import timezone
 
 from anshan_projects.figures import ratio
@@ -158,10 +158,8 @@ def _grouped_rows(user, period):
     scoped = Project.objects.filter(scope).order_by().values("id")
     # Completed per project, by the one rule for which entries count and at which figure.
     done = (
-        definitions.counted_month_rows()
-        .filter(project_id__in=scoped, period__gte=period.year_start, period__lte=period.month)
-        .values("project_id")
-        .annotate(completed=Sum("amount"))
+        definitions.counted_ytd_rows(through=period.month)
+        .filter(project_id__in=scoped)
         .values("project_id", "completed")
     )
     try:

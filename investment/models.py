@@ -7,7 +7,7 @@ from projects.access import RestrictedQuerySet, project_q, user_roles
 from projects.choices import Role, Tier
 from projects.models import Department, Project, Region, money_field
 
-from .choices import EntryStatus, FundingKind, MediaKind, ProblemKind, ProblemStatus, ProcedureStatus
+from .choices import AmendmentStatus, EntryStatus, FundingKind, MediaKind, ProblemKind, ProblemStatus, ProcedureStatus
 
 
 class ProgressEntryQuerySet(RestrictedQuerySet):
@@ -39,7 +39,10 @@ class ProgressEntry(models.Model):
     verified_at = models.DateTimeField("审核时间", null=True, blank=True)
     return_reason = models.TextField("退回原因", blank=True)
     amended_amount = money_field(
-        "修正后本月完成投资(万元)", null=True, blank=True, help_text="冻结后经修正的数额;原数保留在本月完成投资中。"
+        "修正后本月完成投资(万元)",
+        null=True,
+        blank=True,
+        help_text="冻结后经审核批准的修正数额;原数保留在本月完成投资中,待审核的修正不在此。",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -78,7 +81,7 @@ class ProgressEntry(models.Model):
 
     @property
     def effective_amount(self):
-        """The figure reports use: the latest amendment if any, else the original."""
+        """The figure reports use: the latest approved amendment if any, else the original."""
         return self.amended_amount if self.amended_amount is not None else self.amount_completed
 
     @property
@@ -147,6 +150,38 @@ class CountedMonth(models.Model):
 
     def __str__(self):
         return f"{self.project_id} {self.period:%Y-%m} {self.amount}"
+
+
+class CountedYearQuerySet(RestrictedQuerySet):
+    scope_path = "project__"
+
+
+class CountedYear(models.Model):
+    """A project's counted investment of one year so far: the sum of its current ``CountedMonth`` rows of
+    that year (one row per project and year instead of one per month), for the figures computed fresh
+    over a whole city (the summary, the dashboard) that need this year to date and nothing older.
+    Kept by the same trigger as CountedMonth, in the same transaction; no history (as-of figures read
+    CountedMonth)."""
+
+    project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="counted_years")
+    year = models.PositiveSmallIntegerField("年度")
+    amount = money_field("本年计入完成投资(万元)")
+    months = models.PositiveSmallIntegerField("计入月数")
+    last_period = models.DateField("最近计入月份")
+
+    objects = CountedYearQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "计入年度完成投资"
+        verbose_name_plural = "计入年度完成投资"
+        ordering = ["project", "year"]
+        constraints = [
+            # Also the index the whole-city sums read (amount included: index-only).
+            models.UniqueConstraint(fields=["year", "project"], include=["amount"], name="counted_year_one_per_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.project_id} {self.year} {self.amount}"
 
 
 class ProblemQuerySet(RestrictedQuerySet):
@@ -235,9 +270,11 @@ class ProgressAmendmentQuerySet(RestrictedQuerySet):
     scope_path = "entry__project__"
 
 
-@pghistory.track(pghistory.InsertEvent(), model_name="ProgressAmendmentEvent")
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="ProgressAmendmentEvent")
 class ProgressAmendment(models.Model):
-    """A correction to an entry of a frozen month, kept beside the original (never a silent edit)."""
+    """A proposed correction to a verified entry of a frozen month, kept beside the original (never a
+    silent edit). County staff propose it; it counts only once the county's reviewer approves it (the
+    entry's ``amended_amount`` is then set, in the same transaction); a rejection keeps it, with why."""
 
     entry = models.ForeignKey(ProgressEntry, models.CASCADE, verbose_name="月度进度", related_name="amendments")
     old_amount = money_field("修正前(万元)")
@@ -245,10 +282,18 @@ class ProgressAmendment(models.Model):
     old_image_progress = models.TextField("修正前形象进度", blank=True)
     new_image_progress = models.TextField("修正后形象进度", blank=True)
     reason = models.TextField("修正原因")
+    status = models.CharField(
+        "审核状态", max_length=20, choices=AmendmentStatus.choices, default=AmendmentStatus.PENDING
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="修正人", null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField("修正时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="审核人", null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decision_reason = models.TextField("审核意见", blank=True)
 
     objects = ProgressAmendmentQuerySet.as_manager()
 
@@ -256,10 +301,37 @@ class ProgressAmendment(models.Model):
         verbose_name = "进度修正"
         verbose_name_plural = "进度修正"
         ordering = ["entry", "created_at", "id"]
-        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="amendment_needs_reason")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="amendment_needs_reason"),
+            # One open proposal per month at a time: the reviewer decides on one figure, not a race.
+            models.UniqueConstraint(
+                fields=["entry"], condition=Q(status=AmendmentStatus.PENDING), name="amendment_one_pending_per_entry"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=AmendmentStatus.PENDING) | Q(decided_at__isnull=False),
+                name="amendment_decision_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AmendmentStatus.REJECTED) | ~Q(decision_reason=""),
+                name="amendment_rejection_has_reason",
+            ),
+        ]
+        indexes = [
+            # The reports' "更正" list: approved amendments decided after a round was issued.
+            models.Index(
+                fields=["decided_at"], condition=Q(status=AmendmentStatus.APPROVED), name="amendment_approved_idx"
+            ),
+            models.Index(
+                fields=["created_at"], condition=Q(status=AmendmentStatus.PENDING), name="amendment_pending_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.entry}: {self.old_amount} → {self.new_amount}"
+
+    @property
+    def is_pending(self):
+        return self.status == AmendmentStatus.PENDING
 
 
 class SitePhotoQuerySet(RestrictedQuerySet):

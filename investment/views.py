@@ -132,7 +132,7 @@ def entry_action(request, pk, action):
                 user=request.user, entry=entry, reason=request.POST.get("reason", ""), version=version
             )
         elif action == "amend":
-            services.progress_amend(
+            services.amendment_propose(
                 user=request.user,
                 entry=entry,
                 amount_completed=request.POST.get("amount_completed", ""),
@@ -141,7 +141,7 @@ def entry_action(request, pk, action):
             )
         else:
             raise Http404
-        messages.success(request, "操作成功。")
+        messages.success(request, "修正已提交,待县区审核人批准后计入。" if action == "amend" else "操作成功。")
     except services.ConflictError as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
@@ -149,6 +149,36 @@ def entry_action(request, pk, action):
     except PermissionDenied:
         raise Http404 from None
     return redirect(back)
+
+
+@login_required
+@require_POST
+def amendment_decide(request, pk, action):
+    """The county reviewer approves or rejects a proposed amendment (htmx: the amendment's item comes
+    back in place; without htmx, back to the project page)."""
+    amendment = selectors.amendment_get(user=request.user, pk=pk)  # outside view scope: 404
+    error = ""
+    try:
+        if action == "approve":
+            amendment = services.amendment_approve(user=request.user, amendment=amendment)
+        elif action == "reject":
+            amendment = services.amendment_reject(
+                user=request.user, amendment=amendment, reason=request.POST.get("reason", "")
+            )
+        else:
+            raise Http404
+        done = "修正已批准,已计入统计。" if action == "approve" else "修正已驳回。"
+    except ValidationError as exc:
+        error = done = ";".join(exc.messages)
+    except PermissionDenied:
+        raise Http404 from None
+    project = amendment.entry.project
+    if request.htmx:
+        amendment = selectors.amendment_get(user=request.user, pk=pk)
+        section = {"can_verify": can(request.user, Action.VERIFY, project)}
+        return render(request, "investment/_amendment.html", {"a": amendment, "section": section, "error": error})
+    (messages.error if error else messages.success)(request, done)
+    return redirect(_project_url(project) + "#amendments")
 
 
 @login_required

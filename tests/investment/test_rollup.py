@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from investment import selectors, services
 from investment.choices import EntryStatus
-from investment.models import ProgressEntry
+from investment.models import CountedYear, ProgressEntry
 from tests.factories import ProjectFactory
 
 JAN = datetime.date(2026, 1, 1)
@@ -25,10 +25,25 @@ FROM investment_progressentry e WHERE e.status = 'verified' ORDER BY 1, 2
 """
 
 
-def independent():
+def independent(check_years=True):
     with connection.cursor() as cursor:
         cursor.execute(COUNTED_SQL)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    if not check_years:
+        return rows
+    # The year totals follow the month rows: checked against the same SQL at every step.
+    years = {}
+    for project_id, period, amount in rows:
+        key = (project_id, period.year)
+        total, months, last = years.get(key, (Decimal("0"), 0, period))
+        years[key] = (total + amount, months + 1, max(last, period))
+    stored = {
+        (r.project_id, r.year): (r.amount, r.months, r.last_period)
+        for year in {y for _, y in years} | set(CountedYear.objects.values_list("year", flat=True))
+        for r in selectors.counted_year_rows(year=year)
+    }
+    assert stored == years
+    return rows
 
 
 def rollup(known_at=None):
@@ -119,7 +134,7 @@ def test_sync_repairs_a_load_without_triggers_and_keeps_history(county_user, cou
         )
         cursor.execute("UPDATE investment_progressentry SET amount_completed = 101 WHERE project_id = %s", [project.pk])
         cursor.execute("SET LOCAL session_replication_role = origin")
-    assert rollup() != independent()
+    assert rollup() != independent(check_years=False)
     assert services.counted_months_sync() == (1, 2)
     assert rollup() == independent()
     assert services.counted_months_sync() == (0, 0)  # idempotent
@@ -136,13 +151,16 @@ def test_migration_backfill_rebuilds_the_amendment_history(county_user, county_r
         # An amendment recorded before the rollup existed (the entry carries its figure).
         cursor.execute(
             "INSERT INTO investment_progressamendment (entry_id, old_amount, new_amount, old_image_progress,"
-            " new_image_progress, reason, created_at) VALUES (%s, 100, 90, '', '', '更正', %s)",
-            [entry.pk, verified_at + datetime.timedelta(hours=1)],
+            " new_image_progress, reason, created_at, status, decided_at, decision_reason)"
+            " VALUES (%s, 100, 90, '', '', '更正', %s, 'approved', %s, '')",
+            [entry.pk, verified_at + datetime.timedelta(hours=1), verified_at + datetime.timedelta(hours=1)],
         )
         cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("UPDATE investment_progressentry SET amended_amount = 90 WHERE id = %s", [entry.pk])
         cursor.execute("SET LOCAL session_replication_role = origin")
         cursor.execute(importlib.import_module("investment.migrations.0005_counted_month").BACKFILL_SQL)
+        cursor.execute("DELETE FROM investment_countedyear")
+        cursor.execute(importlib.import_module("investment.migrations.0007_counted_year").BACKFILL_SQL)
     assert rollup() == independent() == [(project.pk, JAN, Decimal("90.00"))]
     assert rollup(known_at=verified_at + datetime.timedelta(minutes=30)) == [(project.pk, JAN, Decimal("100.00"))]
     assert rollup(known_at=verified_at - datetime.timedelta(minutes=1)) == []
@@ -152,3 +170,22 @@ def test_rows_are_scoped_by_the_access_rules(county_user, county_reviewer, other
     _verified(county_user, county_reviewer, project, JAN, "100")
     assert selectors.counted_month_rows().restrict(county_user).count() == 1
     assert selectors.counted_month_rows().restrict(other_county_user).count() == 0
+
+
+def test_year_to_date_rows_equal_the_month_rows_through_any_month(county_user, county_reviewer, project):
+    other = ProjectFactory()
+    for who, month, amount in ((project, 1, "10"), (project, 2, "20"), (project, 3, "30"), (other, 3, "7")):
+        _verified(county_user, county_reviewer, who, datetime.date(2026, month, 1), amount)
+    _verified(county_user, county_reviewer, project, datetime.date(2025, 12, 1), "500")  # another year
+    for through, expected in ((JAN, {project.pk: Decimal("10.00")}),
+                              (FEB, {project.pk: Decimal("30.00")}),
+                              (datetime.date(2026, 3, 1), {project.pk: Decimal("60.00"), other.pk: Decimal("7.00")})):  # fmt: skip
+        with connection.cursor() as cursor:  # independent: the entries themselves
+            cursor.execute(
+                "SELECT project_id, sum(COALESCE(amended_amount, amount_completed)) FROM investment_progressentry"
+                " WHERE status = 'verified' AND period >= '2026-01-01' AND period <= %s GROUP BY 1",
+                [through],
+            )
+            assert dict(cursor.fetchall()) == expected
+        rows = {r["project_id"]: r["completed"] for r in selectors.counted_ytd_rows(through=through)}
+        assert {k: v for k, v in rows.items() if v} == expected
