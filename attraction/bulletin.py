@@ -108,7 +108,8 @@ def _yi(value):
 def write_pdf(figures, path):
     total = figures["total"]
     report = Report(
-        title=title(figures), subtitle="报送:市长  ·  金额单位:万元(合计另注亿元)  ·  同比为与上年同期(同月份)比较"
+        title=title(figures),
+        subtitle="报送:市长  ·  统计范围:全市(各县区、开发区)  ·  金额单位:万元(合计另注亿元)  ·  同比为与上年同期(同月份)比较,口径见文末",
     )
     report.heading("一、总体情况")
     report.paragraph(

@@ -11,6 +11,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
+from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
 from anshan_projects import pdf
@@ -149,27 +150,31 @@ class RoundFigures:
 
     # --- the project pass -----------------------------------------------------------------
     def project_rows(self):
+        start, end = self.round.period_start, self.round.period_end
         return (
             project_figures(selectors.scope_projects(self.group), month=self.month, as_of=self.as_of,
                             known_at=self.known_at)
+            .annotate(
+                new_start=ExpressionWrapper(definitions.new_starts_q(first=start, last=end), BooleanField()),
+                completion=ExpressionWrapper(definitions.completions_q(first=start, last=end), BooleanField()),
+            )
             .order_by("region__sort_order", "region_id", "-total_investment", "id")
             .values_list(
                 "id", "code", "name", "region__name", "sector__name", "category__name", "department__name", "stage",
                 "start_type", "total_investment", "annual_plan", "actual_start", "actual_completion", "completed_ytd",
-                "recent", "completion_rate", "time_progress", "behind", "lagging", "stale",
+                "recent", "completion_rate", "time_progress", "behind", "lagging", "stale", "new_start", "completion",
             )
         )  # fmt: skip
 
     def run(self, sink):
-        round = self.round
-        start, end = round.period_start, round.period_end
         total_count = selectors.scope_projects(self.group).count()
         count = new_starts = completions = lagging = 0
         total = plan = ytd_sum = start_investment = ZERO
         stages = defaultdict(int)
         for row in self.project_rows().iterator(chunk_size=CHUNK):
             (pk, code, name, region, sector, category, department, stage, start_type, total_inv, annual_plan,
-             actual_start, actual_completion, ytd, recent, project_rate, progress, behind, late, stale) = row  # fmt: skip
+             actual_start, actual_completion, ytd, recent, project_rate, progress, behind, late, stale, new_start,
+             completion) = row  # fmt: skip
             count += 1
             total += total_inv
             plan += annual_plan
@@ -188,13 +193,13 @@ class RoundFigures:
                 lag_row = [pk, name, region, department, annual_plan, ytd, project_rate, progress, gap, reason]
                 sink.lagging(lag_row)
                 self.top_lagging.add((gap, annual_plan), lag_row)
-            if actual_start and start <= actual_start <= end and stage in definitions.BUILDING:
+            if new_start:
                 new_starts += 1
                 start_investment += total_inv
                 start_row = [pk, name, region, category, total_inv, actual_start, START_LABELS.get(start_type, "")]
                 sink.start(start_row)
                 self.top_starts.add(total_inv, start_row)
-            if actual_completion and start <= actual_completion <= end:
+            if completion:
                 completions += 1
                 done_row = [pk, name, region, category, total_inv, actual_completion, ""]
                 sink.completion(done_row)

@@ -76,18 +76,6 @@ def completed(*, first, last, known_at=None, project=None):
     return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
 
 
-def counted_totals(*, project_ids, first, last, known_at=None, by="project_id"):
-    """Counted investment per project (or per ``by``) over the months ``first``..``last`` for the
-    projects whose ids the subquery ``project_ids`` yields: a values queryset of (by, total)."""
-    return (
-        counted_month_rows(known_at=known_at)
-        .filter(project_id__in=project_ids, period__gte=first, period__lte=last)
-        .values(by)
-        .annotate(total=Sum("amount"))
-        .values_list(by, "total")
-    )
-
-
 # --- the period a figure covers --------------------------------------------------------------
 @dataclass(frozen=True)
 class AsOf:
