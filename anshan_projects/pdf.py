@@ -23,6 +23,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from .figures import percent
+
 # Nothing remote or local is fetched while a PDF is built (CVE-2020-28463: <img src=http://...> in a
 # paragraph made reportlab fetch it). reportlab checks URLs only when trustedHosts is not None: one
 # host nothing resolves to (.invalid, RFC 2606) and no trusted scheme refuse every URL, file: too.
@@ -73,7 +75,8 @@ def fmt_money(value):
 
 
 def fmt_percent(value):
-    return "—" if value is None else f"{Decimal(value) * 100:.1f}%"
+    """A rate as the one percent display (anshan_projects.figures.percent)."""
+    return percent(value)
 
 
 class Report:

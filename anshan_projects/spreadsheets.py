@@ -22,6 +22,8 @@ from itertools import count
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from .figures import XLSX_PERCENT_FORMAT
+
 # OWASP ASVS 5.0 V1.2.10: cells starting with these could run as formulas in a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
 MAX_ROWS_PER_SHEET = 1_048_575  # 1,048,576 rows less the header
@@ -50,7 +52,7 @@ class StreamingWorkbook:
         self.book = xlsxwriter.Workbook(target, options)
         self.header = self.book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True})
         self.money = self.book.add_format({"num_format": "#,##0.00"})
-        self.percent = self.book.add_format({"num_format": "0.0%"})
+        self.percent = self.book.add_format({"num_format": XLSX_PERCENT_FORMAT})
         self.date = self.book.add_format({"num_format": "yyyy-mm-dd"})
 
     def sheet(self, name, headers, *, money_columns=(), percent_columns=(), widths=None):

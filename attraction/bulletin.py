@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from anshan_projects.pdf import Report, fmt_money, fmt_percent
 from anshan_projects.spreadsheets import StreamingWorkbook
+from insights import definitions
 from projects.choices import Stage
 
 TEN_THOUSAND = Decimal("10000")
@@ -91,6 +92,7 @@ def write_xlsx(figures, path):
         for stage in Stage.pools():
             pool = figures["pools"][stage]
             sheet.write([Stage(stage).label, pool["count"], pool["total"]])
+        definitions.write_definitions_sheet(book)
 
 
 def _rate_or_text(value, current):
@@ -105,7 +107,8 @@ def _yi(value):
 def write_pdf(figures, path):
     total = figures["total"]
     report = Report(
-        title=title(figures), subtitle="报送:市长  ·  金额单位:万元(合计另注亿元)  ·  同比为与上年同期(同月份)比较"
+        title=title(figures),
+        subtitle="报送:市长  ·  统计范围:全市(各县区、开发区)  ·  金额单位:万元(合计另注亿元)  ·  同比为与上年同期(同月份)比较,口径见文末",
     )
     report.heading("一、总体情况")
     report.paragraph(
@@ -155,4 +158,12 @@ def write_pdf(figures, path):
         ],
         numeric_columns=(1, 2),
     )
+    definitions_section(report)
     report.write(str(path))
+
+
+def definitions_section(report):
+    """The 统计口径 of the figures, the same text as the xlsx sheet and the page (insights.definitions)."""
+    report.heading("统计口径")
+    for name, text in definitions.definition_rows():
+        report.paragraph(f"{name}:{text}")

@@ -15,7 +15,7 @@ class MonthField(forms.CharField):
     def clean(self, value):
         from django.core.exceptions import ValidationError
 
-        from .selectors import parse_month
+        from anshan_projects.periods import parse_month
 
         value = super().clean(value)
         try:

@@ -11,7 +11,9 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from anshan_projects import parsing
+from anshan_projects.figures import growth, ratio
+from anshan_projects.periods import month_start, next_month, same_month_last_year
+from insights import definitions
 from projects.access import Action, has_role, project_q, region_ids
 from projects.choices import Role, Stage
 from projects.models import Project, Region, StageChange
@@ -31,7 +33,6 @@ from .models import (
 )
 
 ZERO = Decimal("0.00")
-RATE = Decimal("0.0001")
 POOLS = Stage.pools()
 
 
@@ -53,40 +54,10 @@ def scope_q(user, prefix="", action=Action.VIEW):
 
 
 # --- periods ------------------------------------------------------------------------------
-def month_start(day):
-    return day.replace(day=1)
-
-
-def next_month(day):
-    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
-def previous_month(day):
-    return (day.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-
-
-def parse_month(value, *, field="month"):
-    """'YYYY-MM' -> the month's first day; a clear error naming the field otherwise."""
-    if isinstance(value, datetime.date):
-        return month_start(value)
-    return parsing.month(value, field=field)
-
-
-def same_month_last_year(day):
-    return day.replace(year=day.year - 1)
-
-
-def yoy(current, base):
-    """Year-on-year change as a fraction; None when last year had nothing (no base, "新增")."""
-    if base is None or base == 0:
-        return None
-    return ((Decimal(current) - Decimal(base)) / Decimal(base)).quantize(RATE)
-
-
-def rate(done, target):
-    if target is None or target == 0:
-        return None
-    return (Decimal(done) / Decimal(target)).quantize(RATE)
+# The periods (anshan_projects.periods) and the one rounding rule (anshan_projects.figures): rates
+# and year-on-year of the bulletin are computed exactly as every other figure (统计口径).
+yoy = growth
+rate = ratio
 
 
 # --- regions and access ---------------------------------------------------------------------
@@ -128,16 +99,13 @@ def pool_board(*, user, region=None):
     qs = Project.objects.filter(scope_q(user), stage__in=POOLS)
     if region is not None:
         qs = qs.filter(region=region)
-    rows = qs.values("region_id", "stage").annotate(
-        count=Count("id"), total=Coalesce(Sum("total_investment"), Value(ZERO), output_field=DecimalField())
-    )
     city = _empty_pools()
     by_region = {}
-    for row in rows:
-        pools = by_region.setdefault(row["region_id"], _empty_pools())
-        pools[row["stage"]] = {"count": row["count"], "total": row["total"]}
-        city[row["stage"]]["count"] += row["count"]
-        city[row["stage"]]["total"] += row["total"]
+    for region_id, stage, count, total in definitions.pool_counts(qs, by=("region_id",)):
+        pools = by_region.setdefault(region_id, _empty_pools())
+        pools[stage] = {"count": count, "total": total}
+        city[stage]["count"] += count
+        city[stage]["total"] += total
     regions = [region] if region is not None else visible_regions(user=user)
     return {
         "city": city,

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from anshan_projects import parsing
+from anshan_projects import parsing, periods
 from projects.access import Action, can
 from projects.models import Region
 from projects.services import project_lock
@@ -164,7 +164,7 @@ def capital_record(*, user, project, month, amount):
     _require(user, Action.CHANGE, project)
     if month is None:
         raise ValidationError({"month": "请填写月份。"})
-    month = selectors.month_start(month)
+    month = periods.month_start(month)
     if month > timezone.localdate():
         raise ValidationError({"month": "不能填报未来月份的到位资金。"})
     amount = _money(amount, "amount")
@@ -208,7 +208,7 @@ def bulletin_request(*, user, month):
     gives the same run; a new or failed run is queued once the transaction commits. Returns (run, queued)."""
     if user is not None and not selectors.can_use_bulletins(user):
         raise PermissionDenied("无权生成月报。")
-    month = selectors.month_start(month)
+    month = periods.month_start(month)
     if month > timezone.localdate():
         raise ValidationError({"month": "不能生成未来月份的月报。"})
     version = selectors.bulletin_data_version(month=month)

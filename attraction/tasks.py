@@ -4,7 +4,9 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import selectors, services
+from anshan_projects import periods
+
+from . import services
 
 
 @shared_task(
@@ -23,5 +25,5 @@ def bulletin_generate(run_id):
 @shared_task(name="attraction.bulletin_monthly", acks_late=True, ignore_result=True)
 def bulletin_monthly():
     """On the 1st of each month: the bulletin of the month just ended (idempotent on data version)."""
-    run, _ = services.bulletin_request(user=None, month=selectors.previous_month(timezone.localdate()))
+    run, _ = services.bulletin_request(user=None, month=periods.previous_month(timezone.localdate()))
     return run.pk

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anshan_projects import parsing
+from anshan_projects import parsing, periods
 from projects.access import Action, can
 
 from . import forms, selectors, services
@@ -23,10 +23,10 @@ def _month(request, default=None):
     raw = request.GET.get("month")
     if raw:
         try:
-            return selectors.parse_month(raw)
+            return periods.parse_month(raw)
         except ValidationError:
             pass
-    return default or selectors.previous_month(timezone.localdate())
+    return default or periods.previous_month(timezone.localdate())
 
 
 def _region(request):
@@ -179,7 +179,7 @@ def capital(request):
                 _apply_errors(form, error)
             except PermissionDenied:
                 raise Http404 from None
-    through = min(datetime.date(year, 12, 1), selectors.month_start(timezone.localdate()))
+    through = min(datetime.date(year, 12, 1), periods.month_start(timezone.localdate()))
     figures = selectors.region_figures(user=request.user, month=through) if through.year == year else None
     chart = {
         "months": [f"{m['month'].month}月" for m in monthly],
@@ -205,7 +205,7 @@ def _ranked(figures):
 def targets(request):
     today = timezone.localdate()
     year = parsing.year(request.GET.get("year"), default=today.year)
-    through = min(datetime.date(year, 12, 1), selectors.month_start(today))
+    through = min(datetime.date(year, 12, 1), periods.month_start(today))
     form = forms.TargetForm(initial={"year": year})
     is_admin = selectors.is_admin(request.user)
     if request.method == "POST":
@@ -236,7 +236,7 @@ def targets(request):
 def bulletin_list(request):
     if not selectors.can_use_bulletins(request.user):
         raise Http404
-    form = forms.BulletinForm(initial={"month": f"{selectors.previous_month(timezone.localdate()):%Y-%m}"})
+    form = forms.BulletinForm(initial={"month": f"{periods.previous_month(timezone.localdate()):%Y-%m}"})
     if request.method == "POST":
         form = forms.BulletinForm(request.POST)
         if form.is_valid():

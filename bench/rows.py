@@ -341,12 +341,13 @@ def project_export(ctx):
 
 
 def _city_round(ctx):
+    from anshan_projects.periods import previous_month
     from dispatch import schedules, services
     from dispatch.models import DispatchGroup, DispatchRound
 
     services.groups_load_defaults()
     city = DispatchGroup.objects.get(key="city")
-    period = schedules.period_for(city.cadence, schedules.previous_month_start(ctx.today.replace(day=1)))
+    period = schedules.period_for(city.cadence, previous_month(ctx.today.replace(day=1)))
     services.round_run(group=city, period=period, queue=False)
     return DispatchRound.objects.select_related("group").get(group=city, period_start=period.start)
 
@@ -453,6 +454,176 @@ def pdf_report(ctx):
     return [Row(f"PDF report (city group round, {rows_in_report:,} projects in scope)", ctx.size, mine, {},
                 "<10 s (1,000 projects)", verdict(per_thousand < 10, why) + ("" if per_thousand >= 10 else f" ({why})"),
                 rows_read=rows_in_report)]  # fmt: skip
+
+
+# --- figures computed fresh (no cache) from the counted-month rollup, beside SQL over the raw entries ---
+# What counts, written by hand over the raw entries: a verified entry at its approved amended figure.
+COUNTED_ENTRY = "e.status = 'verified'"
+COUNTED_AMOUNT = "COALESCE(e.amended_amount, e.amount_completed)"
+COMPUTED_SUMMARY_SQL = f"""
+WITH done AS (
+    SELECT e.project_id, sum({COUNTED_AMOUNT}) AS completed FROM investment_progressentry e
+    WHERE e.period >= %(start)s AND e.period < %(end)s AND {COUNTED_ENTRY}
+    GROUP BY e.project_id)
+SELECT p.region_id, p.stage, p.sector_id, p.category_id,
+       count(*) AS n, sum(p.total_investment) AS total, sum(p.annual_plan) AS plan,
+       coalesce(sum(done.completed), 0) AS completed
+FROM projects_project p LEFT JOIN done ON done.project_id = p.id
+GROUP BY GROUPING SETS ((), (p.region_id), (p.stage), (p.sector_id), (p.category_id))
+"""
+# The dashboard's figures by hand over the raw entries: headline (this year and the same months last
+# year), completion by region / sector / category, the monthly trend of two years, the ten projects
+# under construction most behind the share of the year elapsed, unresolved problems by age.
+DASHBOARD_SQL = [
+    """SELECT count(*), sum(total_investment), sum(annual_plan) FILTER (WHERE stage IN ('construction',
+        'completed', 'operating')) FROM projects_project""",
+    f"""SELECT sum({COUNTED_AMOUNT}) FILTER (WHERE e.period >= %(start)s),
+               sum({COUNTED_AMOUNT}) FILTER (WHERE e.period < %(start)s AND e.period <= %(last_year_same)s)
+        FROM investment_progressentry e WHERE {COUNTED_ENTRY} AND e.period >= %(last_start)s""",
+    f"""WITH done AS (SELECT e.project_id, sum({COUNTED_AMOUNT}) AS done FROM investment_progressentry e
+                      WHERE {COUNTED_ENTRY} AND e.period >= %(start)s AND e.period < %(end)s GROUP BY 1)
+        SELECT p.region_id, p.sector_id, p.category_id, sum(p.annual_plan), count(*), sum(done.done)
+        FROM projects_project p LEFT JOIN done ON done.project_id = p.id
+        WHERE p.stage IN ('construction', 'completed', 'operating')
+        GROUP BY GROUPING SETS ((p.region_id), (p.sector_id), (p.category_id))""",
+    f"""SELECT e.period, sum({COUNTED_AMOUNT}) FROM investment_progressentry e
+        WHERE {COUNTED_ENTRY} AND e.period >= %(last_start)s AND e.period < %(end)s GROUP BY 1""",
+    f"""WITH done AS (SELECT e.project_id, sum({COUNTED_AMOUNT}) AS done FROM investment_progressentry e
+                      WHERE {COUNTED_ENTRY} AND e.period >= %(start)s AND e.period < %(end)s GROUP BY 1)
+        SELECT p.id, p.annual_plan * %(elapsed)s - coalesce(done.done, 0) AS gap
+        FROM projects_project p LEFT JOIN done ON done.project_id = p.id
+        WHERE p.stage = 'construction' AND p.annual_plan > 0
+          AND coalesce(done.done, 0) < p.annual_plan * %(elapsed)s ORDER BY gap DESC, p.id LIMIT 10""",
+    """SELECT count(*) FILTER (WHERE created_at > now() - interval '31 days'),
+              count(*) FILTER (WHERE created_at <= now() - interval '31 days' AND created_at > now() - interval '91 days'),
+              count(*) FILTER (WHERE created_at <= now() - interval '91 days' AND created_at > now() - interval '181 days'),
+              count(*) FILTER (WHERE created_at <= now() - interval '181 days')
+       FROM investment_problem WHERE status IN ('open', 'in_progress')""",
+]
+ROLLUP_SQL = f"""SELECT e.project_id, sum({COUNTED_AMOUNT}) FROM investment_progressentry e
+WHERE {COUNTED_ENTRY} AND e.period >= %(start)s AND e.period < %(end)s GROUP BY 1"""
+
+
+def _computed_target(ctx):
+    limit = {"city": 0.100, "province": 0.100, "national": 0.300}[ctx.scale]
+    return limit, f"<{limit * 1000:.0f} ms computed, no cache"
+
+
+def _dashboard_params(ctx):
+    from anshan_projects.periods import year_fraction_elapsed
+
+    year = ctx.year
+    month = ctx.today.replace(day=1)
+    return {"start": f"{year}-01-01", "end": f"{year + 1}-01-01", "last_start": f"{year - 1}-01-01",
+            "last_year_same": month.replace(year=year - 1).isoformat(),
+            "elapsed": year_fraction_elapsed(ctx.today)}  # fmt: skip
+
+
+def _sql_all(statements, params):
+    with raw().cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+
+def computed_figures(ctx):
+    """The whole-city summary and the dashboard's figures computed on every call (the cache emptied
+    first), through the functions the pages use; each beside hand-written SQL over the raw entries."""
+    from django.core.cache import cache
+
+    from insights import selectors as insights
+    from investment.selectors import counted_month_rows
+    from portal import selectors as portal
+
+    limit, target = _computed_target(ctx)
+    params = _dashboard_params(ctx)
+    rows = []
+
+    def summary():
+        cache.delete_pattern("insights:summary:*")
+        return json.dumps(insights.summary(user=ctx.leader), default=str)
+
+    ours = measure(summary)
+    reference = measure(lambda: sql_json(COMPUTED_SUMMARY_SQL, params))
+    with CaptureQueriesContext(connection) as queries:
+        summary()
+    rows.append(Row("whole-city summary, computed (insights.selectors.summary, no cache)", ctx.size, ours,
+                    {"SQL over raw entries": reference}, target,
+                    verdict(ours.p95 < limit, f"p95 {ours.p95 * 1000:.0f} ms") + f"; {len(queries)} queries",
+                    rows_read=ctx.n, extra={"queries": len(queries)}))  # fmt: skip
+
+    def dashboard():
+        cache.delete_pattern("portal:dashboard:*")
+        return portal.dashboard_figures(user=ctx.leader)
+
+    ours = measure(dashboard)
+    reference = measure(lambda: _sql_all(DASHBOARD_SQL, params))
+    with CaptureQueriesContext(connection) as queries:
+        dashboard()
+    rows.append(Row("dashboard figures, computed (portal.selectors.dashboard_figures, no cache)", ctx.size, ours,
+                    {"SQL over raw entries": reference}, target,
+                    verdict(ours.p95 < limit, f"p95 {ours.p95 * 1000:.0f} ms") + f"; {len(queries)} queries",
+                    rows_read=ctx.n, extra={"queries": len(queries)}))  # fmt: skip
+
+    from django.db.models import Sum
+
+    def rollup():
+        return list(
+            counted_month_rows()
+            .filter(period__gte=params["start"], period__lt=params["end"])
+            .values_list("project_id")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        )
+
+    ours = measure(rollup)
+    reference = measure(lambda: sql_json(ROLLUP_SQL, params))
+    rows.append(Row("rollup: this year's counted investment per project (counted_month_rows)", ctx.size, ours,
+                    {"SQL over raw entries": reference}, "≤1x SQL over the raw entries",
+                    verdict(ours.median <= reference.median, _why(ours, reference, 1, None)),
+                    rows_read=len(rollup())))  # fmt: skip
+    return rows
+
+
+def tier1_figures(ctx):
+    """The tier-1 report's figures part (the pass over the scope's projects and the breakdowns, no file):
+    today's query over the raw entries is the reference."""
+    from django.db.models import DecimalField, Q, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    from anshan_projects.periods import previous_month
+    from dispatch import reports, selectors
+
+    round = _city_round(ctx)
+    figures = reports.RoundFigures(round)
+
+    def ours():
+        return reports.RoundFigures(round).run(reports.NullSink())
+
+    def before():
+        # The query the report ran before the rollup (a join of every in-scope project with its entries).
+        month = figures.month
+        counted = Q(progress_entries__status="verified")
+        this_year = counted & Q(progress_entries__period__year=month.year, progress_entries__period__lte=month)
+        recent = counted & Q(progress_entries__period__gte=previous_month(month),
+                             progress_entries__period__lte=month)  # fmt: skip
+        amount = Coalesce("progress_entries__amended_amount", "progress_entries__amount_completed")
+        money = DecimalField(max_digits=16, decimal_places=2)
+        qs = selectors.scope_projects(round.group).annotate(
+            ytd=Coalesce(Sum(amount, filter=this_year), Value(0), output_field=money),
+            recent=Coalesce(Sum(amount, filter=recent), Value(0), output_field=money),
+        )
+        for _ in qs.values_list("id", "name", "region__name", "total_investment", "annual_plan", "ytd", "recent"
+                                ).iterator(chunk_size=2000):  # fmt: skip
+            pass
+
+    mine = measure(ours, budget=30)
+    reference = measure(before, budget=30)
+    ok = mine.median <= 1.1 * reference.median
+    return [Row("tier-1 report, figures part (RoundFigures.run, no file)", ctx.size, mine,
+                {"its project query before the rollup (raw entries)": reference},
+                "no slower than today's figures query", verdict(ok, _why(mine, reference, 1.1, None)),
+                rows_read=round.project_count)]  # fmt: skip
 
 
 IMPORT_ROWS = 10_000
@@ -605,5 +776,5 @@ def _why(ours, reference, factor, absolute):
     return ", ".join(parts)
 
 
-ROWS = [stats_summary, pools_summary, start_page, project_list_api, project_list_page, project_search, tier1_report,
-        project_export, pdf_report, progress_import]  # fmt: skip
+ROWS = [stats_summary, pools_summary, start_page, computed_figures, project_list_api, project_list_page, project_search,
+        tier1_report, tier1_figures, project_export, pdf_report, progress_import]  # fmt: skip

@@ -3,6 +3,7 @@ managers and members, and the tier-1 rounds of the last two months with the late
 
 from django.contrib.auth import get_user_model
 
+from anshan_projects import periods
 from projects.choices import Role
 from projects.models import Project
 
@@ -27,7 +28,7 @@ def seed_dispatch(builder):
     city = DispatchGroup.objects.get(key="city")
     first_of_month = builder.today.replace(day=1)
     latest = None
-    for run_day in (schedules.previous_month_start(first_of_month), first_of_month):
+    for run_day in (periods.previous_month(first_of_month), first_of_month):
         latest, _ = services.round_run(group=city, period=schedules.period_for(city.cadence, run_day), queue=False)
     if Project.objects.count() <= INLINE_REPORT_LIMIT:
         # Build the latest round's reports here, so that the report centre has files to download.

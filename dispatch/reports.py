@@ -10,20 +10,20 @@ import heapq
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
 from anshan_projects import pdf
+from anshan_projects.figures import PROBLEM_AGE_BUCKETS, age_bucket, ratio
+from anshan_projects.periods import month_end, reporting_month, year_fraction_elapsed
 from anshan_projects.spreadsheets import StreamingWorkbook
-from investment.selectors import effective_amount
+from insights import definitions
+from investment.selectors import amendments_approved_since
 from projects.choices import Stage, StartType, Tier
-from projects.selectors import year_fraction_elapsed
 from supervision.choices import FLAGS, Light
 from supervision.selectors import annotate_lights, order_stats
 
 from . import selectors
-from .schedules import month_end, previous_month_start
 
 ZERO = Decimal("0.00")
 CHUNK = 2000
@@ -32,13 +32,6 @@ PROGRESS_EVERY = 5000
 STAGE_LABELS = dict(Stage.choices)
 START_LABELS = dict(StartType.choices)
 TIER_LABELS = dict(Tier.choices)
-
-
-def rate(done, plan):
-    """Completion rate as a Decimal fraction (4 places), None when there is no plan."""
-    if not plan:
-        return None
-    return (Decimal(done) / Decimal(plan)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 def yi(value):
@@ -59,7 +52,7 @@ class Bucket:
         self.ytd += ytd
 
     def row(self, name):
-        return [name, self.count, self.total, self.plan, self.ytd, rate(self.ytd, self.plan)]
+        return [name, self.count, self.total, self.plan, self.ytd, ratio(self.ytd, self.plan)]
 
 
 class TopList:
@@ -99,9 +92,7 @@ UNIT_HEADERS = [
     "责任单位",
     "未解决问题数",
     "其中逾期",
-    "30天以内",
-    "31-90天",
-    "90天以上",
+    *(label for label, _, _ in PROBLEM_AGE_BUCKETS),
     "最长历时(天)",
     "平均历时(天)",
 ]
@@ -111,43 +102,37 @@ LIGHT_HEADERS = [
     "项目ID", "项目名称", "县区", "牵头部门", "阶段", "序时进度(%)", "年度计划完成率(%)", "落后(百分点)",
     "序时进度灯", "综合灯", *FLAGS.values(),
 ]  # fmt: skip
+CORRECTION_HEADERS = [
+    "项目ID", "项目名称", "县区", "月份", "修正前(万元)", "修正后(万元)", "差额(万元)", "修正原因", "提出人", "批准人",
+    "批准时间",
+]  # fmt: skip
 ORDER_HEADERS = ["责任单位类型", "责任单位", "下达", "应回复", "按时回复", "逾期未回复", "已销号", "按时回复率"]
 
 
-def lag_reason(stage, actual_start, plan, ytd, recent, *, elapsed, margin, month):
-    """Why a project under construction lags ("" if it does not): its completion rate is well below
-    the share of the year elapsed, or it reported no investment in the last two periods."""
-    if stage != Stage.CONSTRUCTION:
+def lag_reason(lagging, behind, stale):
+    """Why a project lags ("" if it does not: insights.definitions, 滞后项目), with the stale flag."""
+    if not lagging:
         return ""
-    reasons = []
-    project_rate = rate(ytd, plan)
-    if project_rate is not None and project_rate < elapsed - margin:
-        reasons.append("完成率明显低于时间进度")
-    if recent == 0 and actual_start and actual_start < previous_month_start(month):
-        reasons.append("连续两期无投资进展")
+    reasons = [f"落后序时进度 {behind.quantize(Decimal('0.01'))} 个百分点"]
+    if stale:
+        reasons.append("连续未报进度")
     return ";".join(reasons)
 
 
-def progress_annotations(month):
-    """ytd (this year through ``month``) and recent (``month`` and the one before) completed investment."""
-    counted = Q(progress_entries__status__in=selectors.COUNTED_STATUSES)
-    this_year = counted & Q(progress_entries__period__year=month.year, progress_entries__period__lte=month)
-    recent = counted & Q(progress_entries__period__gte=previous_month_start(month), progress_entries__period__lte=month)
-    money = DecimalField(max_digits=16, decimal_places=2)
-    amount = effective_amount("progress_entries__")  # an amended month counts with its amended figure
-    return {
-        "ytd": Coalesce(Sum(amount, filter=this_year), Value(ZERO), output_field=money),
-        "recent": Coalesce(Sum(amount, filter=recent), Value(ZERO), output_field=money),
-    }
+def project_figures(queryset, *, month, as_of, known_at=None):
+    """The scope's projects with the measures of ``month`` (insights.definitions through the lights:
+    completed_ytd, recent, completion_rate, time_progress, behind, lagging)."""
+    return annotate_lights(queryset, period=month, as_of=as_of, known_at=known_at)
 
 
 class RoundFigures:
     """Everything a round's report says, computed in one pass; ``sink`` receives the full row sets."""
 
-    def __init__(self, round, *, on_progress=None):
+    def __init__(self, round, *, on_progress=None, known_at=None):
         self.round = round
         self.group = round.group
-        self.month = selectors.reporting_month(round.period_end)
+        self.known_at = known_at  # a frozen round: the figures as known when it was issued
+        self.month = reporting_month(round.period_end)
         self.as_of = month_end(self.month)
         self.year = self.month.year
         self.elapsed = year_fraction_elapsed(self.as_of)
@@ -164,30 +149,31 @@ class RoundFigures:
 
     # --- the project pass -----------------------------------------------------------------
     def project_rows(self):
+        start, end = self.round.period_start, self.round.period_end
         return (
-            selectors.scope_projects(self.group)
-            .annotate(**progress_annotations(self.month))
+            project_figures(selectors.scope_projects(self.group), month=self.month, as_of=self.as_of,
+                            known_at=self.known_at)
+            .annotate(
+                new_start=ExpressionWrapper(definitions.new_starts_q(first=start, last=end), BooleanField()),
+                completion=ExpressionWrapper(definitions.completions_q(first=start, last=end), BooleanField()),
+            )
             .order_by("region__sort_order", "region_id", "-total_investment", "id")
             .values_list(
                 "id", "code", "name", "region__name", "sector__name", "category__name", "department__name", "stage",
-                "start_type", "total_investment", "annual_plan", "actual_start", "actual_completion", "ytd", "recent",
+                "start_type", "total_investment", "annual_plan", "actual_start", "actual_completion", "completed_ytd",
+                "recent", "completion_rate", "time_progress", "behind", "lagging", "stale", "new_start", "completion",
             )
         )  # fmt: skip
 
-    def lag_reason(self, stage, actual_start, plan, ytd, recent):
-        return lag_reason(stage, actual_start, plan, ytd, recent, elapsed=self.elapsed,
-                          margin=self.group.lag_margin, month=self.month)  # fmt: skip
-
     def run(self, sink):
-        round = self.round
-        start, end = round.period_start, round.period_end
         total_count = selectors.scope_projects(self.group).count()
         count = new_starts = completions = lagging = 0
         total = plan = ytd_sum = start_investment = ZERO
         stages = defaultdict(int)
         for row in self.project_rows().iterator(chunk_size=CHUNK):
             (pk, code, name, region, sector, category, department, stage, start_type, total_inv, annual_plan,
-             actual_start, actual_completion, ytd, recent) = row  # fmt: skip
+             actual_start, actual_completion, ytd, recent, project_rate, progress, behind, late, stale, new_start,
+             completion) = row  # fmt: skip
             count += 1
             total += total_inv
             plan += annual_plan
@@ -196,28 +182,23 @@ class RoundFigures:
             self.by_region[region].add(total_inv, annual_plan, ytd)
             self.by_sector[sector or "未分类"].add(total_inv, annual_plan, ytd)
             self.by_category[category].add(total_inv, annual_plan, ytd)
-            reason = self.lag_reason(stage, actual_start, annual_plan, ytd, recent)
-            project_rate = rate(ytd, annual_plan)
+            reason = lag_reason(late, behind, stale)
             sink.project([pk, code, name, region, sector, category, department, STAGE_LABELS.get(stage, stage),
                           START_LABELS.get(start_type, ""), total_inv, annual_plan, ytd, project_rate, actual_start,
                           actual_completion, recent, "是" if reason else "否"])  # fmt: skip
             if reason:
                 lagging += 1
-                gap = (self.elapsed - (project_rate or Decimal(0))) * 100
-                lag_row = [pk, name, region, department, annual_plan, ytd, project_rate, self.elapsed, gap, reason]
+                gap = behind
+                lag_row = [pk, name, region, department, annual_plan, ytd, project_rate, progress, gap, reason]
                 sink.lagging(lag_row)
                 self.top_lagging.add((gap, annual_plan), lag_row)
-            if (
-                actual_start
-                and start <= actual_start <= end
-                and stage in (Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING)
-            ):
+            if new_start:
                 new_starts += 1
                 start_investment += total_inv
                 start_row = [pk, name, region, category, total_inv, actual_start, START_LABELS.get(start_type, "")]
                 sink.start(start_row)
                 self.top_starts.add(total_inv, start_row)
-            if actual_completion and start <= actual_completion <= end:
+            if completion:
                 completions += 1
                 done_row = [pk, name, region, category, total_inv, actual_completion, ""]
                 sink.completion(done_row)
@@ -237,7 +218,7 @@ class RoundFigures:
             "total_investment": str(total),
             "annual_plan": str(plan),
             "completed_ytd": str(ytd_sum),
-            "completion_rate": str(rate(ytd_sum, plan)) if plan else None,
+            "completion_rate": str(ratio(ytd_sum, plan)) if plan else None,
             "time_elapsed": str(self.elapsed),
             "new_starts": new_starts,
             "new_start_investment": str(start_investment),
@@ -262,7 +243,8 @@ class RoundFigures:
         counts.update({f"overall_{light}": 0 for light in Light.values})
         counts.update(dict.fromkeys(FLAGS, 0))
         rows = (
-            annotate_lights(selectors.scope_projects(self.group), period=self.month, as_of=self.as_of)
+            annotate_lights(selectors.scope_projects(self.group), period=self.month, as_of=self.as_of,
+                            known_at=self.known_at)
             .order_by("region__sort_order", "region_id", "-total_investment", "id")
             .values_list("id", "name", "region__name", "department__name", "stage", "expected_percent",
                          "completion_percent", "behind", "light", "overall", *FLAGS)
@@ -333,20 +315,20 @@ class RoundFigures:
                    statuses.get(status, status), raised, deadline, age, overdue]  # fmt: skip
             sink.problem(row)
             self.oldest_problems.add(age, row)
-            stats = self.units.setdefault(unit, [0, 0, 0, 0, 0, 0, 0])
+            stats = self.units.setdefault(unit, [0, 0, [0] * len(PROBLEM_AGE_BUCKETS), 0, 0])
             stats[0] += 1
             stats[1] += overdue > 0
-            stats[2 if age <= 30 else 3 if age <= 90 else 4] += 1
-            stats[5] = max(stats[5], age)
-            stats[6] += age
+            stats[2][age_bucket(age)] += 1
+            stats[3] = max(stats[3], age)
+            stats[4] += age
         return {"open": open_count, "overdue": overdue_count}
 
     def unit_rows(self):
         rows = []
-        for unit, (n, overdue, young, middle, old, oldest, ages) in sorted(
+        for unit, (n, overdue, buckets, oldest, ages) in sorted(
             self.units.items(), key=lambda item: (-item[1][0], item[0])
         ):
-            rows.append([unit, n, overdue, young, middle, old, oldest, round(ages / n, 1)])
+            rows.append([unit, n, overdue, *buckets, oldest, round(ages / n, 1)])
         return rows
 
     def changes(self, sink):
@@ -363,11 +345,27 @@ class RoundFigures:
             self.group, after=after, through=self.round.period_end
         ).count()
 
+    def correction_rows(self):
+        """更正: amendments approved after the round was issued, of the scope's months through the
+        reporting month. Listed beside the figures, never merged into them."""
+        if self.known_at is None:
+            return []
+        amendments = amendments_approved_since(
+            since=self.known_at, projects=selectors.scope_projects(self.group).values("pk")
+        ).filter(entry__period__lte=self.month)
+        return [
+            [a.entry.project_id, a.entry.project.name, a.entry.project.region.name, f"{a.entry.period:%Y-%m}",
+             a.old_amount, a.new_amount, a.new_amount - a.old_amount, a.reason, str(a.created_by or ""),
+             str(a.decided_by or ""), timezone.localtime(a.decided_at).strftime("%Y-%m-%d %H:%M")]
+            for a in amendments
+        ]  # fmt: skip
+
     # --- tables shared by both formats ----------------------------------------------------------
     def summary_rows(self):
         s = self.summary
         return [
             ["调度组", self.group.name, ""],
+            ["统计范围", scope_text(self.group), ""],
             ["调度期", f"{self.round.period_start:%Y-%m-%d} 至 {self.round.period_end:%Y-%m-%d}", ""],
             ["数据截至", s["as_of"], ""],
             ["项目数", s["project_count"], "个"],
@@ -415,7 +413,7 @@ class RoundFigures:
         return rows
 
     def ranking_rows(self):
-        ranked = sorted(self.by_region.items(), key=lambda item: (-(rate(item[1].ytd, item[1].plan) or -1), item[0]))
+        ranked = sorted(self.by_region.items(), key=lambda item: (-(ratio(item[1].ytd, item[1].plan) or -1), item[0]))
         return [[index + 1, *bucket.row(name)] for index, (name, bucket) in enumerate(ranked)]
 
     @staticmethod
@@ -455,6 +453,7 @@ class XlsxSink:
         self.changes = book.sheet("阶段变化", CHANGE_HEADERS, widths={1: 40})
         self.lights = book.sheet("预警红黄绿灯", LIGHT_HEADERS, widths={1: 40})
         self.orders = book.sheet("督办单", ORDER_HEADERS, percent_columns={7}, widths={1: 24})
+        self.corrections = book.sheet("更正", CORRECTION_HEADERS, money_columns={4, 5, 6}, widths={1: 40, 7: 40})
         self.projects = book.sheet("项目清单", PROJECT_HEADERS, money_columns={9, 10, 11, 15},
                                    percent_columns={12}, widths={2: 40})  # fmt: skip
 
@@ -498,6 +497,8 @@ class XlsxSink:
             self.units.write(row)
         for row in figures.order_rows():
             self.orders.write(row)
+        for row in figures.correction_rows():
+            self.corrections.write(row)
 
 
 def _fmt(value, kind="money"):
@@ -520,12 +521,25 @@ def _breakdown_table(doc, rows):
     )
 
 
+def scope_text(group):
+    """The scope a group's figures cover, in words (every report names it; 统计范围)."""
+    parts = [f"{group.name}调度范围"]
+    if group.min_total_investment:
+        parts.append(f"计划总投资不低于 {group.min_total_investment:,.0f} 万元的项目")
+    for field, label in (("region", "县区"), ("category", "类别"), ("department", "牵头部门")):
+        value = getattr(group, field)
+        if value is not None:
+            parts.append(f"{label}:{value}")
+    return ",".join(parts)
+
+
 def write_round_pdf(figures, target):
     round, s = figures.round, figures.summary
     doc = pdf.Report(
         title=f"{figures.group.name}调度报告",
         subtitle=f"调度期 {round.period_start:%Y年%m月%d日} 至 {round.period_end:%Y年%m月%d日} · 数据截至 {figures.as_of:%Y年%m月%d日}",
     )
+    doc.paragraph(f"统计范围:{scope_text(figures.group)}。各指标口径见文末“统计口径”。")
     doc.heading("一、总体情况")
     completion = pdf.fmt_percent(Decimal(s["completion_rate"])) if s["completion_rate"] else "—"
     doc.paragraph(
@@ -586,6 +600,20 @@ def write_round_pdf(figures, target):
         numeric_columns=(5, 6),
     )
     _lights_and_orders(doc, figures)
+    corrections = figures.correction_rows()
+    if figures.known_at is not None:
+        doc.heading("更正")
+        doc.paragraph(
+            f"本报告数据为{timezone.localtime(figures.known_at):%Y年%m月%d日 %H:%M}印发时的数据;此后经审核批准的修正"
+            f" {len(corrections)} 条列于此处,未并入上述数字。"
+        )
+        if corrections:
+            doc.table(
+                ["项目名称", "月份", "修正前(万元)", "修正后(万元)", "差额(万元)", "修正原因", "批准时间"],
+                [[r[1], r[3], _fmt(r[4]), _fmt(r[5]), _fmt(r[6]), r[7], r[10]] for r in corrections[:TOP]],
+                numeric_columns=(2, 3, 4),
+            )
+    definitions_section(doc)
     doc.write(target)
 
 
@@ -626,14 +654,23 @@ def _lights_and_orders(doc, figures):
     )
 
 
-def build_round_report(round, fmt, target, *, on_progress=None):
-    """Write the round's report in ``fmt`` to the file path ``target``; returns the summary."""
-    figures = RoundFigures(round, on_progress=on_progress)
+def definitions_section(doc):
+    """The 统计口径 of the report's figures: the same text as the xlsx sheet and the page."""
+    doc.heading("统计口径")
+    for name, text in definitions.definition_rows():
+        doc.paragraph(f"{name}:{text}")
+
+
+def build_round_report(round, fmt, target, *, on_progress=None, known_at=None):
+    """Write the round's report in ``fmt`` to the file path ``target``; returns the summary.
+    ``known_at``: for a frozen (issued) round, its issue time: the figures as they were known then."""
+    figures = RoundFigures(round, on_progress=on_progress, known_at=known_at)
     if fmt == "xlsx":
         with StreamingWorkbook(target) as book:
             sink = XlsxSink(book, tier=round.group.tier)
             figures.run(sink)
             sink.finish(figures)
+            definitions.write_definitions_sheet(book)
     else:
         figures.run(NullSink())
         write_round_pdf(figures, target)
@@ -662,6 +699,7 @@ def build_evaluation_report(evaluation, fmt, target, *, on_progress=None):
                 sheet = book.sheet(title, EVALUATION_HEADERS, money_columns={3, 4}, percent_columns={5})
                 for row in rows:
                     sheet.write(row)
+            definitions.write_definitions_sheet(book)
         return {}
     doc = pdf.Report(title=f"{evaluation}固定资产投资考评", subtitle=f"数据截至 {evaluation.period_end:%Y年%m月%d日}")
     for title, rows in (("县区排名", regions), ("市直部门排名", departments)):
@@ -675,27 +713,27 @@ def build_evaluation_report(evaluation, fmt, target, *, on_progress=None):
     doc.bar_chart(
         "各县区投资完成率(%)", [r[1] for r in regions], [[(r[5] or 0) * 100 for r in regions]], series_names=["完成率"]
     )
+    definitions_section(doc)
     doc.write(target)
     return {}
 
 
-def evaluation_figures(*, year, quarter, margin=Decimal("0.20")):
-    """Per county and per department: projects with a plan this year, plan, completed through the
-    quarter's last month, and the progress score (share of projects under construction on track, 0-100).
-    One streaming pass; returns ({region_id: Bucket+score}, {department_id: ...}), and the as-of date."""
+def evaluation_figures(*, year, quarter, known_at=None):
+    """Per county and per department: projects, year plan and completion through the quarter's last
+    month, by the definitions (every project in the unit, whatever its stage: the same rate as the
+    dashboard and the reports), and the progress score (share of projects under construction that do not
+    lag, 0-100; 滞后 as insights.definitions). One streaming pass; returns ({region_id: [Bucket,
+    under construction, not lagging]}, {department_id: ...}), and the as-of date."""
     month = datetime.date(year, quarter * 3, 1)
     as_of = month_end(month)
-    elapsed = year_fraction_elapsed(as_of)
     units = {"region": defaultdict(lambda: [Bucket(), 0, 0]), "department": defaultdict(lambda: [Bucket(), 0, 0])}
     rows = (
-        selectors.projects_with_plan()
-        .annotate(**progress_annotations(month))
+        project_figures(selectors.all_projects(), month=month, as_of=as_of, known_at=known_at)
         .order_by()
-        .values_list("region_id", "department_id", "stage", "actual_start", "total_investment", "annual_plan", "ytd",
-                     "recent")
+        .values_list("region_id", "department_id", "stage", "total_investment", "annual_plan", "completed_ytd",
+                     "lagging")
     )  # fmt: skip
-    for region_id, department_id, stage, actual_start, total, plan, ytd, recent in rows.iterator(chunk_size=CHUNK):
-        late = lag_reason(stage, actual_start, plan, ytd, recent, elapsed=elapsed, margin=margin, month=month)
+    for region_id, department_id, stage, total, plan, ytd, late in rows.iterator(chunk_size=CHUNK):
         for kind, key in (("region", region_id), ("department", department_id)):
             if key is None:
                 continue

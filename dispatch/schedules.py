@@ -20,6 +20,8 @@ from django.conf import settings
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
+from anshan_projects.periods import previous_month
+
 from .choices import Cadence
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -32,19 +34,6 @@ MAX_CATCH_UP_DAYS = 62
 class Period:
     start: datetime.date
     end: datetime.date
-
-
-def month_start(day):
-    return day.replace(day=1)
-
-
-def previous_month_start(day):
-    return month_start(month_start(day) - ONE_DAY)
-
-
-def month_end(day):
-    following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return following - ONE_DAY
 
 
 def runs_on(cadence, day, weekday=1):
@@ -62,7 +51,7 @@ def period_for(cadence, run_day):
     """The period a meeting held on ``run_day`` reviews."""
     yesterday = run_day - ONE_DAY
     if cadence == Cadence.MONTHLY:
-        return Period(previous_month_start(run_day), yesterday)
+        return Period(previous_month(run_day), yesterday)
     if cadence == Cadence.SEMIMONTHLY:
         if run_day.day >= 16:
             return Period(run_day.replace(day=1), run_day.replace(day=15))

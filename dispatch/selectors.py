@@ -2,15 +2,14 @@
 ``projects.access`` (a group's reports are visible to leadership, to the group's report managers and
 members, and to the users whose county / department / category the group covers)."""
 
-import datetime
 import hashlib
 
 from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.http import Http404
 
+from anshan_projects.periods import reporting_month
 from investment.choices import ProblemStatus
 from investment.models import Problem, ProgressEntry
-from investment.selectors import COUNTED_STATUSES  # which entries count: one rule, kept by investment
 from projects.access import NOTHING, has_role, user_roles
 from projects.choices import Role
 from projects.models import Project, StageChange
@@ -26,11 +25,10 @@ from .models import (
     Report,
     WarningNotice,
 )
-from .schedules import month_end, month_start, previous_month_start
 
 # Progress that counts in reports: what counties submitted and what reviewers verified.
 # Bump when the report layout or its figures change, so that unchanged data is rebuilt once.
-BUILDER_VERSION = "4"  # 4: traffic lights and supervision orders
+BUILDER_VERSION = "5"  # 4: traffic lights and supervision orders; 5: one set of definitions (统计口径)
 
 
 # --- access ---------------------------------------------------------------------------------------
@@ -195,22 +193,13 @@ def report_by_id(pk):
 
 
 # --- what a report reads ----------------------------------------------------------------------
-def reporting_month(as_of: datetime.date):
-    """The last month whose progress is complete at ``as_of``: its own month on its last day,
-    otherwise the month before (entries are made per month)."""
-    return month_start(as_of) if as_of == month_end(as_of) else previous_month_start(as_of)
-
-
 def scope_projects(group):
     return Project.objects.filter(group.scope_q())
 
 
-def projects_with_plan():
-    return Project.objects.filter(annual_plan__gt=0)
-
-
-def counted_progress(*, year, through_month):
-    return ProgressEntry.objects.filter(period__year=year, period__lte=through_month, status__in=COUNTED_STATUSES)
+def all_projects():
+    """Every project (the quarterly evaluation ranks units by all their projects: 统计口径)."""
+    return Project.objects.all()
 
 
 def _digest(*parts):

@@ -11,7 +11,7 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import pghistory
@@ -23,7 +23,8 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from anshan_projects import replica
+from anshan_projects import periods, replica
+from anshan_projects.figures import percent, points, ratio
 from investment.choices import ProblemStatus
 from investment.models import Problem
 from investment.services import period_freeze
@@ -226,11 +227,11 @@ def round_issue(*, user, round):
     round.issued_by = user
     round.save(update_fields=["status", "issued_at", "issued_by"])
     if round.group.freezes_data:
-        month = schedules.month_start(round.period_start)
+        month = periods.month_start(round.period_start)
         while month <= round.period_end:
-            if schedules.month_end(month) <= round.period_end:
+            if periods.month_end(month) <= round.period_end:
                 period_freeze(period=month, user=user, reason=f"{round} 调度报告已印发")  # investment owns the freeze
-            month = schedules.month_end(month) + datetime.timedelta(days=1)
+            month = periods.month_end(month) + datetime.timedelta(days=1)
     return round
 
 
@@ -380,9 +381,13 @@ def report_build(*, report_id):
             _long_statements(alias),
         ):
             if report.kind == ReportKind.ROUND:
+                round = report.round
+                # A frozen round's report shows the figures as they were known when it was issued.
+                frozen = round.group.freezes_data and round.issued_at is not None
                 summary = reports.build_round_report(
-                    report.round, report.format, str(tmp_path), on_progress=on_progress
-                )
+                    round, report.format, str(tmp_path), on_progress=on_progress,
+                    known_at=round.issued_at if frozen else None,
+                )  # fmt: skip
             else:
                 summary = reports.build_evaluation_report(
                     report.evaluation, report.format, str(tmp_path), on_progress=on_progress
@@ -534,12 +539,9 @@ def _ranked(units):
     for key, (bucket, construction, on_track) in units.items():
         if not bucket.plan:
             continue
-        score = (
-            (Decimal(100 * on_track) / construction).quantize(Decimal("0.01"), ROUND_HALF_UP)
-            if construction
-            else Decimal(100)
-        )
-        rows.append((key, bucket, reports.rate(bucket.ytd, bucket.plan), score))
+        # The share of projects on track, in points with 2 places (the one rounding rule).
+        score = points(ratio(on_track, construction)) if construction else Decimal(100)
+        rows.append((key, bucket, ratio(bucket.ytd, bucket.plan), score))
     rows.sort(key=lambda r: (-r[2], -r[3], r[0]))
     return rows
 
@@ -581,7 +583,7 @@ def evaluation_run(*, year, quarter, user=None, queue=True):
                     WarningNotice.objects.create(
                         region_id=key if kind == UnitKind.REGION else None,
                         department_id=key if kind == UnitKind.DEPARTMENT else None,
-                        reason=f"{evaluation}固定资产投资完成率 {completion * 100:.1f}%,在{len(ranked)}个"
+                        reason=f"{evaluation}固定资产投资完成率 {percent(completion)},在{len(ranked)}个"
                         f"{'县区' if kind == UnitKind.REGION else '市直部门'}中排名末位({names[kind].get(key, '')}),"
                         "请在调度会上作表态发言。",
                         issued_on=timezone.localdate(),

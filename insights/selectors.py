@@ -11,16 +11,16 @@ from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import DecimalField, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField
 from django.utils import timezone
 
-from investment.models import ProgressEntry
-from investment.selectors import counted_q, effective_amount
+from anshan_projects.figures import ratio
 from projects.access import Action, project_q
 from projects.choices import Stage
 from projects.models import Category, Project, Region, Sector
-from projects.selectors import audit_version, scope_signature, year_fraction_elapsed
+from projects.selectors import audit_version, scope_signature
+
+from . import definitions
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=20, decimal_places=2)
@@ -42,30 +42,13 @@ DIMENSIONS = [
 ]
 
 
-def _sum(field):
-    return Coalesce(Sum(field), Value(ZERO), output_field=MONEY)
-
-
-def _completed():
-    """Completed investment as the reports count it: the amended figure where a frozen month
-    was corrected, else the entry's own."""
-    return _sum(effective_amount())
-
-
-def _rate(completed, plan):
-    """Completed / plan as a ratio with four places, or None without a plan."""
-    if not plan:
-        return None
-    return (completed / plan).quantize(Decimal("0.0001"))
-
-
 def _figures(count=0, total=ZERO, plan=ZERO, completed=ZERO):
     return {
         "project_count": count,
         "total_investment": total,
         "year_plan": plan,
         "completed_ytd": completed,
-        "completion_rate": _rate(completed, plan),
+        "completion_rate": ratio(completed, plan),
     }
 
 
@@ -73,24 +56,23 @@ def summary(*, user, year=None, today=None):
     """Project count, total planned investment, this year's plan, completed year to date and the
     completion rate, with breakdowns by region, stage, sector and category, all in the user's scope.
 
-    The year plan is the projects' current ``annual_plan`` (the plan of the current year);
-    completed year to date sums the counted monthly entries of ``year``, with the amended figure
-    where an entry was amended.
+    Every figure is the measure of ``insights.definitions`` (统计口径): the year plan of every project
+    in scope, whatever its stage; completed year to date counts January through the reporting month
+    of ``today`` (the whole year for a past year), by ``definitions.counted_month_rows``.
 
     One query: the totals and the four breakdowns are the grouping sets of one ``GROUP BY GROUPING
     SETS`` over the projects in scope, each joined to its completed amount (pre-aggregated per
     project). The scope is the SQL Django compiles for ``project_q``, so access has one definition.
     """
     today = today or timezone.localdate()
-    year = year or today.year
-    result = {
-        "year": year,
-        "as_of": today if year == today.year else datetime.date(year, 12, 31),
-        "year_elapsed": year_fraction_elapsed(today) if year == today.year else Decimal("1.0000"),
-    }
+    period = definitions.reporting_period(today)
+    year = year or period.year
+    if year != period.year:  # a past (or coming) year: its whole year
+        period = definitions.reporting_period(datetime.date(year, 12, 31))
+    result = {"year": year, "as_of": period.month_end, "year_elapsed": period.elapsed}
     groups = {dimension.name: [] for dimension in DIMENSIONS}
     totals = _figures()
-    for row in _grouped_rows(user, year):
+    for row in _grouped_rows(user, period):
         grouping, key, name, order, count, total, plan, completed = row
         figures = _figures(count, total, plan, completed)
         if grouping == GROUPING_TOTAL:
@@ -170,17 +152,15 @@ GROUP BY GROUPING SETS ((), (p.region_id, r.name, r.sort_order), (p.stage),
 """
 
 
-def _grouped_rows(user, year):
+def _grouped_rows(user, period):
     """The summary's rows: (grouping, key, name, sort order, count, total, plan, completed)."""
     scope = project_q(user, Action.VIEW)
     scoped = Project.objects.filter(scope).order_by().values("id")
     # Completed per project, by the one rule for which entries count and at which figure.
     done = (
-        ProgressEntry.objects.filter(project_q(user, Action.VIEW, "project__"), period__year=year)
-        .filter(counted_q())
-        .order_by()
-        .values("project_id")
-        .annotate(completed=_completed())
+        definitions.counted_ytd_rows(through=period.month)
+        .filter(project_id__in=scoped)
+        .values("project_id", "completed")
     )
     try:
         scoped_sql, scoped_params = scoped.query.sql_with_params()

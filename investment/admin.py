@@ -60,8 +60,9 @@ class EntryLimitsAdmin(admin.ModelAdmin):
 
 @admin.register(ProgressAmendment)
 class ProgressAmendmentAdmin(ReadOnlyAdmin):
-    list_display = ("entry", "old_amount", "new_amount", "reason", "created_by", "created_at")
-    list_select_related = ("entry__project", "created_by")
+    list_display = ("entry", "old_amount", "new_amount", "reason", "status", "created_by", "created_at", "decided_by")
+    list_filter = ("status",)
+    list_select_related = ("entry__project", "created_by", "decided_by")
 
 
 @admin.register(PeriodFreeze)

@@ -8,6 +8,12 @@ class EntryStatus(models.TextChoices):
     VERIFIED = "verified", "已审核"
 
 
+class AmendmentStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "已驳回"
+
+
 class ProblemKind(models.TextChoices):
     LAND = "land", "用地"
     FUNDING = "funding", "资金"

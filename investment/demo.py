@@ -15,6 +15,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from anshan_projects.periods import add_months, months_between
 from demo.builders import NULL, _text, bulk_load, copy_lines
 from projects.choices import Stage
 from projects.models import Project
@@ -22,6 +23,7 @@ from projects.models import Project
 from .choices import EntryStatus, FundingKind, ProblemKind, ProblemStatus
 from .models import FundingSource, PeriodFreeze, Problem, ProcedureItem, ProgressEntry
 from .procedure_demo import seed_procedures
+from .services import counted_months_sync
 
 MONTHS = 24
 CHUNK = 5_000  # projects read and written at a time
@@ -63,15 +65,6 @@ PROBLEM_COLUMNS = [
 ]  # fmt: skip
 
 
-def _month(d, back):
-    y, m = divmod(d.year * 12 + d.month - 1 - back, 12)
-    return datetime.date(y, m + 1, 1)
-
-
-def _months_between(a, b):
-    return (b.year - a.year) * 12 + b.month - a.month
-
-
 def _quiet_triggers(cursor, tables):
     """Seeded rows are not user edits: keep the audit triggers quiet for this transaction."""
     cursor.execute(
@@ -106,9 +99,9 @@ def seed_progress(builder, chunk=CHUNK):
     rng = builder.rng
     today = builder.today
     this_month = today.replace(day=1)
-    first = _month(this_month, MONTHS - 1)
-    before_first = _month(first, 1)
-    months = [_month(this_month, back) for back in range(MONTHS - 1, -1, -1)]  # first .. this month
+    first = add_months(this_month, -(MONTHS - 1))
+    before_first = add_months(first, -1)
+    months = [add_months(this_month, -back) for back in range(MONTHS - 1, -1, -1)]  # first .. this month
     last_reported_index = MONTHS - 2
     now = _text(timezone.now())
     random_, choice, randrange, uniform = rng.random, rng.choice, rng.randrange, rng.uniform
@@ -133,7 +126,7 @@ def seed_progress(builder, chunk=CHUNK):
     problem_copy = f"COPY {Problem._meta.db_table} ({', '.join(PROBLEM_COLUMNS)}) FROM STDIN"
     entry_count = problem_count = 0
     building = Project.objects.filter(stage__in=[Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING]).order_by("id")
-    frozen = [_month(this_month, n) for n in range(2, MONTHS + 1)]
+    frozen = [add_months(this_month, -n) for n in range(2, MONTHS + 1)]
 
     def entry_lines(projects, problems):
         """Yield the progress entries of ``projects`` (the COPY sends each block while the next is
@@ -141,18 +134,18 @@ def seed_progress(builder, chunk=CHUNK):
         for pk, total, start, completion, region_id, stage in projects:
             start = (start or first).replace(day=1)
             end = (completion or today).replace(day=1)
-            duration = max(_months_between(start, (completion or horizon)), 6)
+            duration = max(months_between(start, (completion or horizon)), 6)
             per_month = total / Decimal(duration)
             spent = zero
             # Months before the window count towards since-start: approximate them as one earlier entry.
-            before = min(_months_between(start, first), duration)
+            before = min(months_between(start, first), duration)
             if before > 0 and start < first:
                 amount = (per_month * before * Decimal(uniform(0.7, 1.0))).quantize(CENT)
                 amount = min(amount, total * cap).quantize(CENT)
                 spent += amount
                 yield f"{pk}\t{before_first}\t{amount}\t前期累计完成\t" + verified_tail
-            index = _months_between(first, start) if start > first else 0
-            stop = _months_between(first, min(end, this_month))
+            index = months_between(first, start) if start > first else 0
+            stop = months_between(first, min(end, this_month))
             while index <= stop:
                 amount = (per_month * Decimal(0.4 + month_width * random_())).quantize(CENT)
                 amount = max(zero, min(amount, total - spent))
@@ -200,6 +193,8 @@ def seed_progress(builder, chunk=CHUNK):
                 problems = []
                 entry_count += copy_lines(cursor, entry_copy, entry_lines(projects, problems))
                 problem_count += copy_lines(cursor, problem_copy, problems)
+        # The rollup's trigger is off during the bulk load (session_replication_role): fill it once.
+        counted_months_sync()
         PeriodFreeze.objects.bulk_create(
             [PeriodFreeze(period=p, reason="演示数据:调度报告已印发") for p in frozen], ignore_conflicts=True
         )

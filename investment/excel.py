@@ -17,11 +17,13 @@ import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import BooleanField, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from anshan_projects import parsing
+from anshan_projects.periods import reporting_month
 from anshan_projects.spreadsheets import StreamingWorkbook, safe_text
 from projects.access import Action, project_q
 from projects.filters import ProjectFilterSet
@@ -30,13 +32,13 @@ from projects.models import Project
 from .choices import EntryStatus
 from .models import EntryLimits, ProgressEntry
 from .selectors import (
+    counted_month_rows,
     effective_amount,
     entries_with_totals,
     frozen_periods,
     may_enter_region,
     month_sheet,
     month_start,
-    project_totals,
 )
 from .services import CONFIRM_FIELD, entry_rules
 from .uploads import check_xlsx
@@ -568,6 +570,7 @@ def export_progress(*, user, target, region=None, period=None, project=None):
     return count
 
 
+EXPORT_MONEY = DecimalField(max_digits=20, decimal_places=2)
 PROJECT_EXPORT_HEADERS = [
     COL_CODE,
     COL_NAME,
@@ -582,10 +585,34 @@ PROJECT_EXPORT_HEADERS = [
 ]
 
 
+def _counted_sum(first, last):
+    """Counted investment of the outer project over the months ``first``..``last`` (None: from the
+    start): the rollup's rows, summed as insights.definitions.completed sums them (this app sits
+    below insights, so the export reads the same rows directly)."""
+    rows = counted_month_rows().filter(project_id=OuterRef("pk"), period__lte=last)
+    if first is not None:
+        rows = rows.filter(period__gte=first)
+    total = rows.order_by().values("project_id").annotate(total=Sum("amount")).values("total")[:1]
+    return Coalesce(Subquery(total, output_field=EXPORT_MONEY), Value(Decimal("0.00")), output_field=EXPORT_MONEY)
+
+
 def export_projects(*, user, target, params, year=None):
-    """Any filtered project list (the project filterset's parameters) with completed totals."""
-    year = year or timezone.localdate().year
-    qs = project_totals(user=user, year=year).select_related("region")
+    """Any filtered project list (the project filterset's parameters) with completed totals: counted
+    investment (统计口径) January through the reporting month, and since the start."""
+    month = reporting_month(timezone.localdate())
+    if year is not None and year != month.year:
+        month = datetime.date(year, 12, 1)
+    qs = (
+        Project.objects.restrict(user, Action.VIEW)
+        .select_related("region")
+        .annotate(
+            ytd_completed=_counted_sum(datetime.date(month.year, 1, 1), month),
+            since_start_completed=_counted_sum(None, month),
+        )
+        .annotate(
+            overrun=ExpressionWrapper(Q(since_start_completed__gt=F("total_investment")), output_field=BooleanField())
+        )
+    )
     qs = ProjectFilterSet(params, queryset=qs).qs
     book = StreamingWorkbook(target)
     sheet = book.sheet("项目", PROJECT_EXPORT_HEADERS, money_columns={5, 6, 7, 8}, widths={1: 40, 2: 30})

@@ -10,6 +10,7 @@ from projects.choices import Role, Tier
 from projects.models import Department, Project, Region, money_field
 
 from .choices import (
+    AmendmentStatus,
     EntryStatus,
     FundingKind,
     MediaKind,
@@ -59,7 +60,10 @@ class ProgressEntry(models.Model):
         help_text="填报人确认过的异常金额及其原因(超过计划总投资或远超年度计划),提醒审核人核实;空表示无异常。",
     )
     amended_amount = money_field(
-        "修正后本月完成投资(万元)", null=True, blank=True, help_text="冻结后经修正的数额;原数保留在本月完成投资中。"
+        "修正后本月完成投资(万元)",
+        null=True,
+        blank=True,
+        help_text="冻结后经审核批准的修正数额;原数保留在本月完成投资中,待审核的修正不在此。",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -98,7 +102,7 @@ class ProgressEntry(models.Model):
 
     @property
     def effective_amount(self):
-        """The figure reports use: the latest amendment if any, else the original."""
+        """The figure reports use: the latest approved amendment if any, else the original."""
         return self.amended_amount if self.amended_amount is not None else self.amount_completed
 
     @property
@@ -133,6 +137,101 @@ class EntryLimits(models.Model):
     def current(cls):
         """The administrator's row, or the defaults while none is saved."""
         return cls.objects.order_by("pk").first() or cls()
+
+
+class CountedMonthQuerySet(RestrictedQuerySet):
+    scope_path = "project__"
+
+    def current(self):
+        return self.filter(valid_to__isnull=True)
+
+    def known_at(self, moment):
+        """The rows as they stood at ``moment`` (an aware datetime): opened by then, not yet closed."""
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=moment), valid_from__lte=moment)
+
+
+class CountedMonth(models.Model):
+    """The counted figure of one project for one month (its verified entry, at the approved amended figure),
+    kept over time: a change closes the current row (``valid_to``) and opens a new one, so that a figure
+    can be rebuilt as it was known at any moment (a frozen round's report).
+
+    Maintained by the database trigger ``investment_counted_month_sync`` on ``investment_progressentry``
+    (migration 0005), in the same transaction as every write of an entry, whoever writes it (services,
+    imports, admin, queryset updates). Seeds that disable triggers call ``services.counted_months_sync``.
+    Read it through ``selectors.counted_month_rows``.
+    """
+
+    project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="counted_months")
+    period = models.DateField("月份", help_text="月份的第一天")
+    amount = money_field("计入完成投资(万元)")
+    valid_from = models.DateTimeField("生效时间")
+    valid_to = models.DateTimeField("失效时间", null=True, blank=True)
+
+    objects = CountedMonthQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "计入月度完成投资"
+        verbose_name_plural = "计入月度完成投资"
+        ordering = ["project", "period", "valid_from"]
+        constraints = [
+            # One current row per project and month; also the index of the current rows by period
+            # (amount included, so sums read the index only).
+            models.UniqueConstraint(
+                fields=["period", "project"],
+                condition=Q(valid_to__isnull=True),
+                include=["amount", "valid_from"],
+                name="counted_month_current",
+            ),
+            models.CheckConstraint(condition=Q(period__day=1), name="counted_month_period_is_month_start"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")), name="counted_month_valid_order"
+            ),
+        ]
+        indexes = [
+            # As-of reads: the closed rows still valid at a past moment (current rows come from the index above).
+            models.Index(
+                fields=["valid_to", "period"],
+                condition=Q(valid_to__isnull=False),
+                include=["project", "amount", "valid_from"],
+                name="counted_month_closed_idx",
+            ),
+            models.Index(fields=["project", "period"], name="counted_month_project_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.project_id} {self.period:%Y-%m} {self.amount}"
+
+
+class CountedYearQuerySet(RestrictedQuerySet):
+    scope_path = "project__"
+
+
+class CountedYear(models.Model):
+    """A project's counted investment of one year so far: the sum of its current ``CountedMonth`` rows of
+    that year (one row per project and year instead of one per month), for the figures computed fresh
+    over a whole city (the summary, the dashboard) that need this year to date and nothing older.
+    Kept by the same trigger as CountedMonth, in the same transaction; no history (as-of figures read
+    CountedMonth)."""
+
+    project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="counted_years")
+    year = models.PositiveSmallIntegerField("年度")
+    amount = money_field("本年计入完成投资(万元)")
+    months = models.PositiveSmallIntegerField("计入月数")
+    last_period = models.DateField("最近计入月份")
+
+    objects = CountedYearQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "计入年度完成投资"
+        verbose_name_plural = "计入年度完成投资"
+        ordering = ["project", "year"]
+        constraints = [
+            # Also the index the whole-city sums read (amount included: index-only).
+            models.UniqueConstraint(fields=["year", "project"], include=["amount"], name="counted_year_one_per_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.project_id} {self.year} {self.amount}"
 
 
 class ProblemQuerySet(RestrictedQuerySet):
@@ -221,9 +320,11 @@ class ProgressAmendmentQuerySet(RestrictedQuerySet):
     scope_path = "entry__project__"
 
 
-@pghistory.track(pghistory.InsertEvent(), model_name="ProgressAmendmentEvent")
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="ProgressAmendmentEvent")
 class ProgressAmendment(models.Model):
-    """A correction to an entry of a frozen month, kept beside the original (never a silent edit)."""
+    """A proposed correction to a verified entry of a frozen month, kept beside the original (never a
+    silent edit). County staff propose it; it counts only once the county's reviewer approves it (the
+    entry's ``amended_amount`` is then set, in the same transaction); a rejection keeps it, with why."""
 
     entry = models.ForeignKey(ProgressEntry, models.CASCADE, verbose_name="月度进度", related_name="amendments")
     old_amount = money_field("修正前(万元)")
@@ -231,10 +332,18 @@ class ProgressAmendment(models.Model):
     old_image_progress = models.TextField("修正前形象进度", blank=True)
     new_image_progress = models.TextField("修正后形象进度", blank=True)
     reason = models.TextField("修正原因")
+    status = models.CharField(
+        "审核状态", max_length=20, choices=AmendmentStatus.choices, default=AmendmentStatus.PENDING
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="修正人", null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField("修正时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="审核人", null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decision_reason = models.TextField("审核意见", blank=True)
 
     objects = ProgressAmendmentQuerySet.as_manager()
 
@@ -242,10 +351,37 @@ class ProgressAmendment(models.Model):
         verbose_name = "进度修正"
         verbose_name_plural = "进度修正"
         ordering = ["entry", "created_at", "id"]
-        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="amendment_needs_reason")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="amendment_needs_reason"),
+            # One open proposal per month at a time: the reviewer decides on one figure, not a race.
+            models.UniqueConstraint(
+                fields=["entry"], condition=Q(status=AmendmentStatus.PENDING), name="amendment_one_pending_per_entry"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=AmendmentStatus.PENDING) | Q(decided_at__isnull=False),
+                name="amendment_decision_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AmendmentStatus.REJECTED) | ~Q(decision_reason=""),
+                name="amendment_rejection_has_reason",
+            ),
+        ]
+        indexes = [
+            # The reports' "更正" list: approved amendments decided after a round was issued.
+            models.Index(
+                fields=["decided_at"], condition=Q(status=AmendmentStatus.APPROVED), name="amendment_approved_idx"
+            ),
+            models.Index(
+                fields=["created_at"], condition=Q(status=AmendmentStatus.PENDING), name="amendment_pending_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.entry}: {self.old_amount} → {self.new_amount}"
+
+    @property
+    def is_pending(self):
+        return self.status == AmendmentStatus.PENDING
 
 
 class SitePhotoQuerySet(RestrictedQuerySet):

@@ -27,12 +27,16 @@ from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404
 from django.utils import timezone
 
+from anshan_projects.periods import add_months, month_start, next_month, previous_month
 from projects.access import Action, can, region_ids
+from projects.choices import Role
 from projects.models import Project, Region
 from projects.selectors import project_queryset
 
-from .choices import EntryStatus, ProblemStatus, ProcedureStatus
+from .choices import AmendmentStatus, EntryStatus, ProblemStatus, ProcedureStatus
 from .models import (
+    CountedMonth,
+    CountedYear,
     FundingSource,
     PeriodFreeze,
     PhotoComment,
@@ -45,17 +49,6 @@ from .models import (
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
-
-
-def month_start(value) -> datetime.date:
-    """The first day of the month of a date, or of a 'YYYY-MM' string."""
-    if isinstance(value, str):
-        try:
-            year, month = value.strip()[:7].split("-")
-            return datetime.date(int(year), int(month), 1)
-        except (ValueError, TypeError):
-            raise ValueError(f"月份格式应为 YYYY-MM:{value}") from None
-    return value.replace(day=1)
 
 
 # One rule for every figure (dashboard, API, reports, lights): a month counts once its county
@@ -72,6 +65,51 @@ def counted_q(prefix=""):
 def effective_amount(prefix=""):
     """The amount reports use: the amended figure when an amendment exists, else the original."""
     return Coalesce(F(f"{prefix}amended_amount"), F(f"{prefix}amount_completed"))
+
+
+def counted_month_rows(*, known_at=None):
+    """The counted figure of every project and month: one row per counted project-month with
+    ``project_id``, ``period`` (the month's first day) and ``amount`` (万元: the verified entry's figure,
+    at its approved amended figure). ``known_at`` (an aware datetime): the figures as they were known
+    at that moment (a frozen round's report rebuilt later); None: as they stand now.
+
+    A CountedMonth queryset (no user: callers scope it with ``.restrict(user)`` or a project filter).
+    Served by the index of current rows by period, or, as of a moment, also the closed rows' index.
+    """
+    rows = CountedMonth.objects.order_by()  # no ordering: sums must not sort or join the projects
+    return rows.current() if known_at is None else rows.known_at(known_at)
+
+
+def counted_year_rows(*, year):
+    """Each project's counted investment of ``year`` so far (one row per project with a counted month:
+    ``project_id``, ``amount`` in 万元, ``months``, ``last_period``), as it stands now. The same figures
+    as summing ``counted_month_rows()`` over the year, read from one row per project: for whole-city
+    figures computed fresh (a CountedYear queryset; callers scope it with ``.restrict(user)``)."""
+    return CountedYear.objects.filter(year=year).order_by()
+
+
+def counted_ytd_rows(*, through):
+    """Each project's counted investment from January through the month ``through`` (a month start) of
+    its year, as it stands now: CountedYear rows annotated with ``completed`` (万元), one per project
+    with a counted month that year. The same figures as summing ``counted_month_rows()`` over those months,
+    read from the year totals: only a project with a counted month after ``through`` (the month still
+    being entered) has those months taken off, by the (project, period) index."""
+    year = through.year
+    after = (
+        CountedMonth.objects.current()
+        .filter(project=OuterRef("project_id"), period__gt=through, period__lt=datetime.date(year + 1, 1, 1))
+        .order_by()
+        .values("project")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return counted_year_rows(year=year).annotate(
+        completed=Case(
+            When(last_period__lte=through, then=F("amount")),
+            default=F("amount") - Coalesce(Subquery(after[:1], output_field=MONEY), Value(ZERO)),
+            output_field=MONEY,
+        )
+    )
 
 
 def period_is_frozen(*, period) -> bool:
@@ -152,15 +190,74 @@ def entries_with_totals(*, user, project=None, period=None, region=None):
 
 
 def amendments_for(*, user, entries):
-    return ProgressAmendment.objects.restrict(user).filter(entry__in=entries).select_related("created_by")
+    """Every amendment of the entries (proposed, approved, rejected), oldest first: the history."""
+    return (
+        ProgressAmendment.objects.restrict(user)
+        .filter(entry__in=entries)
+        .select_related("entry", "created_by", "decided_by")
+        .order_by("entry_id", "created_at", "id")
+    )
+
+
+def amendment_list(*, user):
+    """Every amendment in the user's view scope, newest first."""
+    return ProgressAmendment.objects.restrict(user).select_related("entry").order_by("-created_at", "-id")
+
+
+def pending_amendments_prefetch():
+    """Each entry's pending amendment as ``pending_amendments`` (a list of zero or one), one query."""
+    return Prefetch(
+        "amendments",
+        queryset=ProgressAmendment.objects.filter(status=AmendmentStatus.PENDING),
+        to_attr="pending_amendments",
+    )
+
+
+def amendment_get(*, user, pk, action=Action.VIEW):
+    try:
+        return ProgressAmendment.objects.restrict(user, action).select_related("entry", "entry__project").get(pk=pk)
+    except (ProgressAmendment.DoesNotExist, ValueError, TypeError):
+        raise Http404("修正记录不存在。") from None
+
+
+def amendments_pending(*, user):
+    """Proposals waiting for a decision that the user may decide (a reviewer's queue), oldest first."""
+    return (
+        ProgressAmendment.objects.restrict(user, Action.VERIFY)
+        .filter(status=AmendmentStatus.PENDING)
+        .exclude(created_by=user)
+        .select_related("entry", "entry__project", "created_by")
+        .order_by("created_at", "id")
+    )
+
+
+def amendment_reviewers(*, project):
+    """The active users who may decide on an amendment of the project: its county's reviewers."""
+    from projects.models import RoleAssignment
+
+    ids = RoleAssignment.objects.filter(role=Role.COUNTY_REVIEWER, region_id=project.region_id).values("user_id")
+    return list(get_user_model().objects.filter(pk__in=ids, is_active=True))
+
+
+def amendments_approved_since(*, since, until=None, projects=None, periods=None):
+    """Approved amendments decided after ``since`` (and up to ``until``): what changed in figures
+    after a report was issued. ``projects`` (ids or a queryset) and ``periods`` narrow it."""
+    qs = ProgressAmendment.objects.filter(status=AmendmentStatus.APPROVED, decided_at__gt=since)
+    if until is not None:
+        qs = qs.filter(decided_at__lte=until)
+    if projects is not None:
+        qs = qs.filter(entry__project__in=projects)
+    if periods is not None:
+        qs = qs.filter(entry__period__in=list(periods))
+    return qs.select_related("entry", "entry__project", "entry__project__region", "created_by", "decided_by").order_by(
+        "decided_at", "id"
+    )
 
 
 def filing_month(today=None) -> datetime.date:
     """The month county staff are filing now: the month before today's (entries are made after a
     month ends). The one rule for the to-do page, the sheet's and the project page's default month."""
-    today = today or timezone.localdate()
-    first = today.replace(day=1)
-    return (first - datetime.timedelta(days=1)).replace(day=1)
+    return previous_month(today or timezone.localdate())
 
 
 # Projects that report monthly: from landing (site work and purchases start) until in operation.
@@ -223,14 +320,26 @@ def month_sheet(*, user, region, period, action=Action.VIEW, status=None, projec
             )
         ).order_by("-total_investment", "id")
     )
+    pending = ProgressAmendment.objects.filter(entry=OuterRef("pk"), status=AmendmentStatus.PENDING)
     entries = {
         e.project_id: e
-        for e in ProgressEntry.objects.restrict(user, action).filter(
-            project__in=[p.pk for p in projects], period=period
+        for e in ProgressEntry.objects.restrict(user, action)
+        .filter(project__in=[p.pk for p in projects], period=period)
+        .annotate(
+            pending_id=Subquery(pending.values("pk")[:1]),
+            pending_old=Subquery(pending.values("old_amount")[:1]),
+            pending_new=Subquery(pending.values("new_amount")[:1]),
         )
     }
     for p in projects:
         p.entry = entries.get(p.pk)
+        if p.entry is not None:  # the pending amendment's figures, read in the same query
+            e = p.entry
+            e.pending_amendment = (
+                ProgressAmendment(pk=e.pending_id, entry=e, old_amount=e.pending_old, new_amount=e.pending_new)
+                if e.pending_id
+                else None
+            )
     return projects
 
 
@@ -242,14 +351,12 @@ def add_review_context(*, user, rows, period):
     amounts and the flags (implausible amount, no photo this month, overrun). Two queries."""
     period = month_start(period)
     ids = [p.pk for p in rows]
-    y, m = divmod(period.year * 12 + period.month - 1 - REVIEW_MONTHS, 12)
-    earliest = datetime.date(y, m + 1, 1)
-    y, m = divmod(period.year * 12 + period.month, 12)
-    next_month = datetime.date(y, m + 1, 1)
+    earliest = add_months(period, -REVIEW_MONTHS)
+    following = next_month(period)
     photos, previous = {}, {}
     for photo in (
         SitePhoto.objects.restrict(user)
-        .filter(project__in=ids, taken_on__gte=period, taken_on__lt=next_month)
+        .filter(project__in=ids, taken_on__gte=period, taken_on__lt=following)
         .only("id", "project_id", "kind", "caption", "taken_on")
     ):
         photos.setdefault(photo.project_id, []).append(photo)
@@ -435,6 +542,7 @@ def project_section(*, user, project):
         amendments.setdefault(a.entry_id, []).append(a)
     for e in entries:
         e.amendment_list = amendments.get(e.pk, [])
+        e.pending_amendment = next((a for a in e.amendment_list if a.is_pending), None)
     procedures = list(procedure_list(user=user, project=project))
     tops = [i for i in procedures if i.parent_id is None]
     children = {}
@@ -458,6 +566,9 @@ def project_section(*, user, project):
         "procedure_summary": procedure_summary(items=procedures),
         "funding": list(funding_list(user=user, project=project)),
         "audit": audit,
+        "amendments": sorted(
+            (a for e in entries for a in e.amendment_list), key=lambda a: (a.created_at, a.pk), reverse=True
+        ),
         "can_change": _can(user, Action.CHANGE, project),
         "can_verify": _can(user, Action.VERIFY, project),
         "can_comment": _can(user, Action.COMMENT, project) or _can(user, Action.CHANGE, project),

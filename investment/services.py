@@ -6,8 +6,9 @@ from decimal import Decimal
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from anshan_projects import parsing
@@ -17,7 +18,7 @@ from projects.models import Project
 from projects.services import project_lock
 
 from . import signals
-from .choices import EntryStatus, ProblemStatus, ProcedureStatus
+from .choices import AmendmentStatus, EntryStatus, ProblemStatus, ProcedureStatus
 from .models import (
     EntryLimits,
     FundingSource,
@@ -95,6 +96,50 @@ def period_freeze(*, period, user=None, reason=""):
     period = month_start(period)
     freeze, _ = PeriodFreeze.objects.get_or_create(period=period, defaults={"frozen_by": user, "reason": reason})
     return freeze
+
+
+# --- counted months (the rollup) ---------------------------------------------------------------
+
+SYNC_CLOSE_SQL = """
+UPDATE investment_countedmonth c SET valid_to = statement_timestamp()
+WHERE c.valid_to IS NULL AND NOT EXISTS (
+    SELECT 1 FROM investment_progressentry e
+    WHERE e.project_id = c.project_id AND e.period = c.period AND e.status = 'verified'
+      AND COALESCE(e.amended_amount, e.amount_completed) = c.amount)
+"""
+SYNC_OPEN_SQL = """
+INSERT INTO investment_countedmonth (project_id, period, amount, valid_from)
+SELECT e.project_id, e.period, COALESCE(e.amended_amount, e.amount_completed),
+       CASE WHEN EXISTS (SELECT 1 FROM investment_countedmonth h WHERE h.project_id = e.project_id
+                         AND h.period = e.period) THEN statement_timestamp()
+            ELSE LEAST(COALESCE(e.verified_at, statement_timestamp()), statement_timestamp()) END
+FROM investment_progressentry e
+WHERE e.status = 'verified' AND NOT EXISTS (
+    SELECT 1 FROM investment_countedmonth c
+    WHERE c.project_id = e.project_id AND c.period = e.period AND c.valid_to IS NULL)
+"""
+
+
+SYNC_YEARS_SQL = """
+INSERT INTO investment_countedyear (project_id, year, amount, months, last_period)
+SELECT project_id, extract(year FROM period)::int, sum(amount), count(*), max(period)
+FROM investment_countedmonth WHERE valid_to IS NULL GROUP BY 1, 2
+"""
+
+
+@transaction.atomic
+def counted_months_sync():
+    """Bring the rollup (CountedMonth, and CountedYear rebuilt from it) in line with the entries after a
+    load that ran without triggers (the demo seed disables them for speed). The trigger keeps both in
+    line otherwise; idempotent, keeps the history. Returns (month rows closed, month rows opened)."""
+    with connection.cursor() as cursor:
+        cursor.execute(SYNC_CLOSE_SQL)
+        closed = cursor.rowcount
+        cursor.execute(SYNC_OPEN_SQL)
+        opened = cursor.rowcount
+        cursor.execute("DELETE FROM investment_countedyear")
+        cursor.execute(SYNC_YEARS_SQL)
+        return closed, opened
 
 
 # --- monthly entries --------------------------------------------------------------------------
@@ -293,10 +338,26 @@ def progress_return(*, user, entry, reason, version=None):
     return entry
 
 
+# --- amendments (reviewed corrections of frozen months) ---------------------------------------
+
+
+def _amendment_link(entry):
+    return reverse("investment:project", args=[entry.project_id]) + "#progress"
+
+
+def _tell(*, recipients, event_key, title, body, entry):
+    """Tell people through the inbox (and the channels they chose); in the caller's transaction."""
+    from notifications.choices import Kind
+    from notifications.services import notify
+
+    notify(recipients=recipients, kind=Kind.OTHER, event_key=event_key, title=title, body=body,
+           link=_amendment_link(entry))  # fmt: skip
+
+
 @transaction.atomic
-def progress_amend(*, user, entry, amount_completed, reason, image_progress=None, version=None):
-    """Correct an entry of a frozen month: the original stays, the amendment is kept beside it and
-    reports show the amended figure, flagged."""
+def amendment_propose(*, user, entry, amount_completed, reason, image_progress=None, version=None):
+    """County staff propose a correction of a verified entry of a frozen month. It waits for the county
+    reviewer: until approved, the figure that counts stays the verified one (the entry is not touched)."""
     entry = ProgressEntry.objects.select_for_update().select_related("project").get(pk=entry.pk)
     _require(user, Action.CHANGE, entry.project)
     _check_version(entry, version)
@@ -305,9 +366,13 @@ def progress_amend(*, user, entry, amount_completed, reason, image_progress=None
         raise ValidationError({"reason": "修正须说明原因。"})
     if not period_is_frozen(period=entry.period):
         raise ValidationError({"period": "该月尚未冻结,请直接修改。"})
+    if entry.amendments.filter(status=AmendmentStatus.PENDING).exists():
+        raise ValidationError({"amount_completed": "该月已有待审核的修正,请等待审核结果后再提交。"})
     amount = _decimal(amount_completed, "amount_completed")
     if amount < 0:
         raise ValidationError({"amount_completed": "金额不能为负数。"})
+    if amount == entry.effective_amount and image_progress in (None, entry.image_progress):
+        raise ValidationError({"amount_completed": "修正后的数额与现数相同。"})
     amendment = ProgressAmendment(
         entry=entry,
         old_amount=entry.effective_amount,
@@ -319,12 +384,91 @@ def progress_amend(*, user, entry, amount_completed, reason, image_progress=None
     )
     amendment.full_clean()
     _check_overrun(entry, amount)
-    entry.amended_amount = amount
+    with _audit(user):
+        amendment.save()
+    from .selectors import amendment_reviewers
+
+    _tell(
+        recipients=[u for u in amendment_reviewers(project=entry.project) if u != user],
+        event_key=f"amendment_proposed:{amendment.pk}",
+        title=f"{entry.project.name} {entry.period:%Y-%m} 进度修正待审核",
+        body=f"{amendment.old_amount} → {amendment.new_amount} 万元。修正原因:{reason}",
+        entry=entry,
+    )
+    return amendment
+
+
+# The proposal service under its earlier name (callers that amended directly now propose).
+progress_amend = amendment_propose
+
+
+def _decidable(user, amendment):
+    """The amendment locked, with its entry, once the user may decide on it: a reviewer of the project's
+    county (VERIFY), never its proposer (even an administrator holding both rights)."""
+    amendment = (
+        ProgressAmendment.objects.select_for_update(of=("self",))
+        .select_related("entry", "entry__project", "created_by")
+        .get(pk=amendment.pk)
+    )
+    _require(user, Action.VERIFY, amendment.entry.project)
+    if user is not None and amendment.created_by_id == user.pk:
+        raise PermissionDenied("不能审核本人提交的修正。")
+    if amendment.status != AmendmentStatus.PENDING:
+        raise ValidationError({"status": f"该修正{amendment.get_status_display()},不能再审核。"})
+    return amendment
+
+
+@transaction.atomic
+def amendment_approve(*, user, amendment):
+    """The reviewer approves: the amended figure counts from now on (the entry's amended figure and the
+    counted-month rollup change in this transaction); the original and every proposal stay."""
+    amendment = _decidable(user, amendment)
+    entry = ProgressEntry.objects.select_for_update().select_related("project").get(pk=amendment.entry_id)
+    _check_overrun(entry, amendment.new_amount)
+    amendment.old_amount = entry.effective_amount  # the figure it replaces, as it stands when decided
+    amendment.status = AmendmentStatus.APPROVED
+    amendment.decided_by = user
+    amendment.decided_at = timezone.now()
+    amendment.full_clean()
+    entry.amended_amount = amendment.new_amount
+    entry.image_progress = amendment.new_image_progress
     entry.version += 1
     with _audit(user):
         amendment.save()
-        entry.save(update_fields=["amended_amount", "version", "updated_at"])
+        entry.save(update_fields=["amended_amount", "image_progress", "version", "updated_at"])
+    _tell_proposer(user, amendment, "已批准", "")
     return amendment
+
+
+@transaction.atomic
+def amendment_reject(*, user, amendment, reason):
+    """The reviewer rejects, saying why: the verified figure stays; the proposal is kept."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "驳回须说明原因。"})
+    amendment = _decidable(user, amendment)
+    amendment.status = AmendmentStatus.REJECTED
+    amendment.decided_by = user
+    amendment.decided_at = timezone.now()
+    amendment.decision_reason = reason
+    amendment.full_clean()
+    with _audit(user):
+        amendment.save()
+    _tell_proposer(user, amendment, "被驳回", f"驳回原因:{reason}")
+    return amendment
+
+
+def _tell_proposer(user, amendment, outcome, body):
+    entry = amendment.entry
+    if amendment.created_by is None or amendment.created_by == user:
+        return
+    _tell(
+        recipients=[amendment.created_by],
+        event_key=f"amendment_{amendment.status}:{amendment.pk}",
+        title=f"{entry.project.name} {entry.period:%Y-%m} 进度修正{outcome}",
+        body=f"{amendment.old_amount} → {amendment.new_amount} 万元。{body}",
+        entry=entry,
+    )
 
 
 # --- problems ---------------------------------------------------------------------------------

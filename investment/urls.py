@@ -9,6 +9,7 @@ urlpatterns = [
     path("entry/<int:project_pk>/save/", views.entry_save, name="entry-save"),
     path("entry/verify/", views.entry_verify_many, name="entry-verify-many"),
     path("entry/<int:pk>/<str:action>/", views.entry_action, name="entry-action"),
+    path("amendment/<int:pk>/<str:action>/", views.amendment_decide, name="amendment-decide"),
     path("project/<int:pk>/", views.project, name="project"),
     path("project/<int:pk>/photos/", views.photo_create, name="photo-create"),
     path("project/<int:pk>/problems/", views.problem_create, name="problem-create"),

@@ -229,7 +229,7 @@ def entry_action(request, pk, action):
                 user=request.user, entry=entry, reason=request.POST.get("reason", ""), version=version
             )
         elif action == "amend":
-            services.progress_amend(
+            services.amendment_propose(
                 user=request.user,
                 entry=entry,
                 amount_completed=request.POST.get("amount_completed", ""),
@@ -244,7 +244,12 @@ def entry_action(request, pk, action):
         error = ";".join(exc.messages)
     except PermissionDenied:
         raise Http404 from None
-    done = {"submit": "已提交,等待审核。", "verify": "已审核通过。", "return": "已退回,填报人将收到退回原因。"}
+    done = {
+        "submit": "已提交,等待审核。",
+        "verify": "已审核通过。",
+        "return": "已退回,填报人将收到退回原因。",
+        "amend": "修正已提交,待县区审核人批准后计入。",
+    }
     if request.htmx and request.POST.get("row"):
         return _sheet_row(
             request, entry.project, entry.period, notice=None if error else done.get(action, "操作成功。"),
@@ -264,8 +269,15 @@ def entry_verify_many(request):
     items = []
     for value in request.POST.getlist("entries"):
         pk, _, version = value.partition(":")
-        if pk.isascii() and pk.isdigit() and version.isascii() and version.isdigit():
-            items.append((int(pk), int(version)))
+        try:
+            items.append(
+                (
+                    parsing.object_id(pk, field="entries"),
+                    parsing.integer(version, field="version", min_value=0, max_value=2**31 - 1),
+                )
+            )
+        except parsing.ParseError:
+            continue  # a tampered box is no entry of the sheet
     back = next_url(request, reverse("investment:month"))
     if not items:
         messages.error(request, "请先勾选要审核的填报。")
@@ -279,6 +291,36 @@ def entry_verify_many(request):
         if problem is not None:
             messages.error(request, f"{names.get(pk, pk)}:{problem}")
     return redirect(back)
+
+
+@login_required
+@require_POST
+def amendment_decide(request, pk, action):
+    """The county reviewer approves or rejects a proposed amendment (htmx: the amendment's item comes
+    back in place; without htmx, back to the project page)."""
+    amendment = selectors.amendment_get(user=request.user, pk=pk)  # outside view scope: 404
+    error = ""
+    try:
+        if action == "approve":
+            amendment = services.amendment_approve(user=request.user, amendment=amendment)
+        elif action == "reject":
+            amendment = services.amendment_reject(
+                user=request.user, amendment=amendment, reason=request.POST.get("reason", "")
+            )
+        else:
+            raise Http404
+        done = "修正已批准,已计入统计。" if action == "approve" else "修正已驳回。"
+    except ValidationError as exc:
+        error = done = ";".join(exc.messages)
+    except PermissionDenied:
+        raise Http404 from None
+    project = amendment.entry.project
+    if request.htmx:
+        amendment = selectors.amendment_get(user=request.user, pk=pk)
+        section = {"can_verify": can(request.user, Action.VERIFY, project)}
+        return render(request, "investment/_amendment.html", {"a": amendment, "section": section, "error": error})
+    (messages.error if error else messages.success)(request, done)
+    return redirect(_project_url(project) + "#amendments")
 
 
 def _project_page(request, project, panel, status=200):

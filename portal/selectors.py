@@ -1,237 +1,170 @@
-"""Reads for the home page and the city dashboard. Every figure is computed in the user's scope.
-
-Investment figures count verified progress entries only (what a county reviewer has accepted),
-at their effective amount (the amended figure where a frozen month was corrected). Each function
-runs a fixed number of queries, however many projects there are.
+"""Reads for the home page and the city dashboard. Every figure is computed in the user's scope,
+by the measures of ``insights.definitions`` (统计口径: which entries count, the year plan, the rate
+and its rounding, lagging, 开复工, problem ages). Each function runs a fixed number of queries,
+however many projects there are.
 """
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, DecimalField, Exists, F, Func, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, Func, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy as _
 
+from anshan_projects import figures
+from anshan_projects.figures import ratio
 from attraction import selectors as attraction_selectors
+from insights import definitions
 from investment import selectors as investment_selectors
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import ProgressEntry
 from projects import selectors as project_selectors
-from projects.access import Action
-from projects.choices import KeyLevel, Stage, StartType
+from projects.access import Action, project_q
+from projects.choices import KeyLevel, Stage
 from projects.models import Project, Region
+from supervision import selectors as supervision_selectors
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
-# Open problems by age (days since raised): label, lower bound, upper bound (None: open-ended).
-PROBLEM_AGE_BUCKETS = [
-    (gettext_noop("30天内"), 0, 30),
-    (gettext_noop("31-90天"), 31, 90),
-    (gettext_noop("91-180天"), 91, 180),
-    (gettext_noop("180天以上"), 181, None),
-]
-
-
-def _money_sum(field, **filter_kwargs):
-    return Coalesce(Sum(field, filter=Q(**filter_kwargs) if filter_kwargs else None), Value(ZERO), output_field=MONEY)
-
-
-def _rate(done, plan):
-    """Completion rate as a Decimal fraction (4 places), or None without a plan."""
-    if not plan:
-        return None
-    return (Decimal(done) / Decimal(plan)).quantize(Decimal("0.0001"))
-
-
-def verified_entries(*, user):
-    """Entries whose amounts count (investment.selectors.counted_q: the one rule)."""
-    return investment_selectors.entry_queryset(user=user).filter(investment_selectors.counted_q())
-
-
-def amount():
-    """The figure reports use for an entry: amended amount if any, else the original."""
-    return investment_selectors.effective_amount()
+PROBLEM_AGE_BUCKETS = figures.PROBLEM_AGE_BUCKETS
 
 
 def headline(*, user, today=None):
-    """The article's headline figures, in the user's scope (two queries)."""
+    """The article's headline figures, in the user's scope: every measure from insights.definitions
+    (统计口径), as of the reporting month of ``today``. Three queries."""
     today = today or timezone.localdate()
+    period = definitions.reporting_period(today)
     thresholds = project_selectors.key_thresholds()
     city = thresholds[KeyLevel.CITY]
-    started = Q(stage=Stage.CONSTRUCTION, start_type__in=[StartType.NEW, StartType.RESUMED], total_investment__gte=city)
+    scoped = Project.objects.restrict(user)
+    started = definitions.started_or_resumed_q(first=period.year_start, last=today) & definitions.key_projects_q(
+        thresholds
+    )
     aggregates = {
         "started_count": Count("id", filter=started),
         "started_total": Coalesce(Sum("total_investment", filter=started), Value(ZERO), output_field=MONEY),
-        "annual_plan": _money_sum("annual_plan", stage__in=[Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING]),
+        "annual_plan": Coalesce(Sum(definitions.year_plan()), Value(ZERO), output_field=MONEY),
         "project_count": Count("id"),
     }
     for stage in Stage.values:
         aggregates[f"{stage}_count"] = Count("id", filter=Q(stage=stage))
-        aggregates[f"{stage}_total"] = _money_sum("total_investment", stage=stage)
-    figures = Project.objects.restrict(user).aggregate(**aggregates)
-    year = today.year
-    this_month = today.replace(day=1)
-    last_year_same = this_month.replace(year=year - 1)
-    done = verified_entries(user=user).aggregate(
-        ytd=_money_sum(amount(), period__year=year),
-        last_ytd=_money_sum(amount(), period__gte=datetime.date(year - 1, 1, 1), period__lte=last_year_same),
-    )
-    figures.update(done)
-    figures["city_threshold"] = city
-    figures["completion_rate"] = _rate(done["ytd"], figures["annual_plan"])
-    figures["time_elapsed"] = project_selectors.year_fraction_elapsed(today)
-    figures["yoy"] = _rate(done["ytd"] - done["last_ytd"], done["last_ytd"])
-    return figures
+        aggregates[f"{stage}_total"] = Coalesce(
+            Sum("total_investment", filter=Q(stage=stage)), Value(ZERO), output_field=MONEY
+        )
+    result = scoped.aggregate(**aggregates)
+    done = definitions.year_on_year(scoped, day=today)
+    result.update(ytd=done["ytd"], last_ytd=done["last_ytd"], yoy=done["yoy"])
+    result["city_threshold"] = city
+    result["completion_rate"] = ratio(done["ytd"], result["annual_plan"])
+    result["time_elapsed"] = period.elapsed
+    result["reporting_month"] = period.month
+    return result
 
 
 BREAKDOWN_FIELDS = ("region", "sector", "category")
 
 
 def completion_by(*, user, field, today=None):
-    """Annual plan vs verified completion this year, grouped by a project field (region, sector, category).
+    """Year plan vs counted completion this year, grouped by a project field (region, sector, category).
 
     Returns rows sorted by completion rate, best first: {id, name, key, plan, done, rate, count}.
-    Two queries (``completion_breakdowns`` gives all three fields in the same two).
-    """
+    Two queries (``completion_breakdowns`` gives all three fields in the same two)."""
     return completion_breakdowns(user=user, today=today, fields=(field,))[field]
 
 
 def completion_breakdowns(*, user, today=None, fields=BREAKDOWN_FIELDS):
-    """``completion_by`` for several fields at once, in two queries whatever their number: plans and
-    counts grouped by every combination of the fields, verified completion likewise, then added up per
-    field here (exact Decimal sums; at most regions x sectors x categories groups)."""
+    """``completion_by`` for several fields at once, in two queries whatever their number:
+    ``insights.definitions.totals`` grouped by every combination of the fields (the year plan and
+    completion of every project in scope, whatever its stage), then folded per field."""
     today = today or timezone.localdate()
-    building = [Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING]
-    columns = []
+    columns = {}
     for field in fields:
-        columns += [field, f"{field}__name", f"{field}__sort_order"]
+        columns[field] = [f"{field}__name", f"{field}__sort_order"]
         if field in ("region", "category"):
-            columns.append(f"{field}__key")
-    plans = (
-        Project.objects.restrict(user)
-        .filter(stage__in=building)
-        .values(*columns)
-        .annotate(plan=Sum("annual_plan"), count=Count("id"))
-        .order_by()
-    )
-    done_rows = (
-        verified_entries(user=user)
-        .filter(period__year=today.year)
-        .values_list(*(f"project__{field}" for field in fields))
-        .annotate(done=Sum(amount()))
-        .order_by()
-    )
-    done = {field: {} for field in fields}
-    for *keys, total in done_rows:
-        for field, ident in zip(fields, keys, strict=True):
-            if ident is not None:
-                done[field][ident] = done[field].get(ident, ZERO) + total
-    groups = {field: {} for field in fields}
-    for row in plans:
-        for field in fields:
-            ident = row[field]
-            if ident is None:
-                continue
-            group = groups[field].get(ident)
-            if group is None:
-                group = groups[field][ident] = {
-                    "id": ident,
-                    "name": row[f"{field}__name"],
-                    "key": row.get(f"{field}__key") or ident,
-                    "plan": ZERO,
-                    "count": 0,
-                    "sort_order": row[f"{field}__sort_order"],
-                }
-            group["plan"] += row["plan"] or ZERO
-            group["count"] += row["count"]
+            columns[field].append(f"{field}__key")
+    group_by = [name for field in fields for name in (field, *columns[field])]
+    rows = definitions.totals(Project.objects.restrict(user), day=today, group_by=group_by)
     result = {}
     for field in fields:
-        rows = []
-        for group in groups[field].values():
-            completed = done[field].get(group["id"], ZERO)
-            plan = group["plan"]
-            rows.append(
+        folded = []
+        for row in definitions.fold(rows, field, extra=columns[field]):
+            if row[field] is None:
+                continue
+            folded.append(
                 {
-                    "id": group["id"],
-                    "name": group["name"],
-                    "key": group["key"],
-                    "plan": plan,
-                    "done": completed,
-                    "rate": _rate(completed, plan),
-                    "count": group["count"],
-                    "sort_order": group["sort_order"],
+                    "id": row[field],
+                    "name": row[f"{field}__name"],
+                    "key": row.get(f"{field}__key") or row[field],
+                    "plan": row["year_plan"],
+                    "done": row["completed_ytd"],
+                    "rate": row["completion_rate"],
+                    "count": row["project_count"],
+                    "sort_order": row[f"{field}__sort_order"],
                 }
             )
-        rows.sort(key=lambda r: (-(r["rate"] or Decimal(-1)), r["sort_order"], r["id"]))
-        result[field] = rows
+        folded.sort(key=lambda r: (-(r["rate"] or Decimal(-1)), r["sort_order"], r["id"]))
+        result[field] = folded
     return result
 
 
 def monthly_trend(*, user, today=None):
-    """Verified completed investment per month, this year and last year (one query)."""
+    """Counted investment per month, this year through the reporting month and last year (one query)."""
     today = today or timezone.localdate()
-    year = today.year
+    period = definitions.reporting_period(today)
+    year = period.year
     rows = (
-        verified_entries(user=user)
-        .filter(period__gte=datetime.date(year - 1, 1, 1), period__lt=datetime.date(year + 1, 1, 1))
-        .values_list("period")
-        .annotate(total=Sum(amount()))
-        .order_by()
+        definitions.counted_month_rows()
+        .filter(
+            project_id__in=Project.objects.restrict(user).order_by().values("pk"),
+            period__gte=datetime.date(year - 1, 1, 1),
+            period__lte=period.month,
+        )
+        .values("period")
+        .annotate(total=Sum("amount"))
+        .values_list("period", "total")
     )
     this_year, last_year = [ZERO] * 12, [ZERO] * 12
-    for period, total in rows:
-        (this_year if period.year == year else last_year)[period.month - 1] = total
-    # This year runs to the reporting month (the previous one): the current month is still being entered.
-    return {"months": list(range(1, 13)), "this_year": this_year[: max(today.month - 1, 1)], "last_year": last_year}
+    for month, total in rows:
+        (this_year if month.year == year else last_year)[month.month - 1] = total
+    # This year runs to the reporting month: later months are still being entered.
+    return {"months": list(range(1, 13)), "this_year": this_year[: period.month.month], "last_year": last_year}
 
 
 def lagging_projects(*, user, today=None):
-    """Projects under construction whose verified completion this year trails the share of the year elapsed.
-
-    Annotated with ``done`` (this year) and ``expected`` (annual plan x share elapsed); worst gap first.
-    """
+    """Lagging projects (insights.definitions: 滞后, the lights' rule), as of the reporting month of
+    ``today``, most behind first. Annotated with the measures of ``annotate_progress``."""
     today = today or timezone.localdate()
-    elapsed = project_selectors.year_fraction_elapsed(today)
-    done = (
-        ProgressEntry.objects.filter(investment_selectors.counted_q(), project=OuterRef("pk"), period__year=today.year)
-        .values("project")
-        .annotate(total=Sum(amount()))
-        .values("total")
-    )
+    period = definitions.reporting_period(today)
     return (
-        project_selectors.project_queryset(user=user)
-        .filter(stage=Stage.CONSTRUCTION, annual_plan__gt=0)
-        .annotate(
-            done=Coalesce(Subquery(done, output_field=MONEY), Value(ZERO), output_field=MONEY),
-            expected=F("annual_plan") * Value(elapsed, output_field=MONEY),
+        supervision_selectors.annotate_lights(
+            project_selectors.project_queryset(user=user), period=period.month, as_of=period.month_end
         )
-        .annotate(gap=F("expected") - F("done"))
-        .filter(done__lt=F("expected"))
-        .order_by("-gap", "id")
+        .filter(lagging=True)
+        .order_by("-behind", "id")
     )
+
+
+def started_projects(*, user, today=None):
+    """Key projects started or resumed this year (开复工, insights.definitions), largest first: the list
+    behind the dashboard's headline figure."""
+    today = today or timezone.localdate()
+    period = definitions.reporting_period(today)
+    started = definitions.started_or_resumed_q(first=period.year_start, last=today)
+    key = definitions.key_projects_q(project_selectors.key_thresholds())
+    return project_selectors.project_queryset(user=user).filter(started & key).order_by("-total_investment", "id")
+
+
+def scope_label(user):
+    """The scope a user's figures cover, in words (every figure names it)."""
+    return _("全部项目") if not project_q(user, Action.VIEW) else _("您权限范围内的项目")
 
 
 def open_problems_by_age(*, user, today=None):
     """Unresolved problems counted by age in days since they were raised (one query)."""
-    today = today or timezone.localdate()
-    now = timezone.now()
-    aggregates = {}
-    for index, (_, low, high) in enumerate(PROBLEM_AGE_BUCKETS):
-        q = Q(created_at__lte=now - datetime.timedelta(days=low))
-        if high is not None:
-            q &= Q(created_at__gt=now - datetime.timedelta(days=high + 1))
-        aggregates[f"b{index}"] = Count("id", filter=q)
-    counts = (
-        investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved())
-        .order_by()
-        .aggregate(**aggregates)
-    )
-    return [
-        {"label": label, "count": counts[f"b{index}"], "min_days": low, "max_days": high}
-        for index, (label, low, high) in enumerate(PROBLEM_AGE_BUCKETS)
-    ]
+    problems = investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved())
+    return definitions.problem_age_counts(problems, now=timezone.now())
 
 
 def county_todo(*, user, today=None, limit=None):
@@ -307,17 +240,22 @@ def county_todo(*, user, today=None, limit=None):
 def project_investment(*, user, project, today=None):
     """Plan vs completion for one project, per month this year (one query after the project)."""
     today = today or timezone.localdate()
-    rows = dict(
-        ProgressEntry.objects.restrict(user)
-        .filter(investment_selectors.counted_q(), project=project, period__year=today.year)
-        .annotate(effective=amount())
-        .values_list("period__month", "effective")
+    rows = {
+        period.month: amount
+        for period, amount in definitions.counted_month_rows()
+        .filter(project_id=project.pk, period__year=today.year)
+        .values_list("period", "amount")
+    }
+    # The plan line is time progress (序时进度, insights.definitions) times the year plan.
+    plans = dict(
+        supervision_selectors.monthly_plans(user=user, project=project, year=today.year).values_list(
+            "month", "cumulative_percent"
+        )
     )
-    monthly_plan = (project.annual_plan / 12).quantize(Decimal("0.01"))
-    done, plan, cumulative, cumulative_plan = [], [], ZERO, ZERO
+    done, plan, cumulative = [], [], ZERO
     for month in range(1, 13):
-        cumulative_plan += monthly_plan
-        plan.append(min(cumulative_plan, project.annual_plan) if month < 12 else project.annual_plan)
+        share = definitions.time_progress_share(datetime.date(today.year, month, 1), plans)
+        plan.append((project.annual_plan * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
         if month <= today.month:
             cumulative += rows.get(month, ZERO)
             done.append(cumulative)

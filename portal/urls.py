@@ -7,6 +7,8 @@ app_name = "portal"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("lagging/", views.lagging_list, name="lagging"),
+    path("started/", views.started_list, name="started"),
+    path("definitions/", views.definitions_page, name="definitions"),
     path("problems/", views.problem_list, name="problems"),
     path("projects/<int:pk>/investment.json", views.project_investment, name="project-investment"),
 ]

@@ -10,9 +10,10 @@ from django.utils.translation import gettext
 
 from anshan_projects import parsing
 from anshan_projects.replica import replica_view
+from insights import definitions
 from projects import selectors as project_selectors
 from projects.access import has_role
-from projects.choices import KeyLevel, Role, Stage, StartType
+from projects.choices import KeyLevel, Role, Stage
 from projects.views import month_names
 
 from . import selectors
@@ -120,9 +121,8 @@ def dashboard(request):
         for stage in Stage.values
     ]
     links = {
-        "started": _projects_url(
-            stage=Stage.CONSTRUCTION, start_type=[StartType.NEW, StartType.RESUMED], key_level=KeyLevel.CITY
-        ),
+        "started": reverse("portal:started"),
+        "definitions": reverse("portal:definitions"),
         "building": _projects_url(stage=building),
         "all": reverse("projects:list"),
         "lagging": reverse("portal:lagging"),
@@ -175,6 +175,7 @@ def dashboard(request):
             "photos": photos,
             "links": links,
             "chart_data": chart_data,
+            "scope": selectors.scope_label(user),
             "today": today,
             "stale_since": cached["computed_at"] if cached.get("stale") else None,
         },
@@ -184,7 +185,25 @@ def dashboard(request):
 @login_required
 def lagging_list(request):
     page = Paginator(selectors.lagging_projects(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "portal/lagging_list.html", {"page": page})
+    return render(request, "portal/lagging_list.html", {"page": page, "scope": selectors.scope_label(request.user)})
+
+
+@login_required
+def started_list(request):
+    """The key projects started or resumed this year: the list behind the dashboard's 开复工 figure."""
+    page = Paginator(selectors.started_projects(user=request.user), 50).get_page(request.GET.get("page"))
+    threshold = project_selectors.key_thresholds()[KeyLevel.CITY]
+    return render(
+        request,
+        "portal/started_list.html",
+        {"page": page, "threshold": threshold, "scope": selectors.scope_label(request.user)},
+    )
+
+
+@login_required
+def definitions_page(request):
+    """统计口径说明: every measure's definition, from insights.definitions (the reports' sheet too)."""
+    return render(request, "portal/definitions.html", {"definitions": definitions.DEFINITIONS})
 
 
 @login_required

@@ -1,6 +1,5 @@
 """Reads for the project registry. Every read that a user triggers passes the user: scope is applied here."""
 
-import datetime
 from decimal import Decimal
 
 from django.db.models import Case, CharField, Count, DecimalField, Q, Subquery, Sum, Value, When
@@ -130,13 +129,6 @@ def filter_choices(*, user):
     for list_name, pk, key, name, _o1, _o2 in sorted(union, key=lambda r: (r[0], r[4], r[5], r[1])):
         result[list_name].append((pk, key, name))
     return result
-
-
-def year_fraction_elapsed(on: datetime.date) -> Decimal:
-    """Share of the calendar year elapsed at the end of the given day (time-proportional target)."""
-    start = datetime.date(on.year, 1, 1)
-    days = (datetime.date(on.year + 1, 1, 1) - start).days
-    return (Decimal((on - start).days + 1) / Decimal(days)).quantize(Decimal("0.0001"))
 
 
 def pool_summary(*, user, region=None):

@@ -4,7 +4,8 @@ dashboard, the map and dispatch reports can filter and count by light in the dat
 
 The rules (documented in docs/development.md, "Traffic lights"):
 - Period: a month (its first day). The light is evaluated "as of" the end of the month, or today
-  for the current month. Completion counts submitted and verified progress entries up to the period.
+  for the current month. Completion, the completion rate, time progress and "behind" are the measures
+  of ``insights.definitions.annotate_progress`` (counted entries; 统计口径).
 - Expected share (序时进度), in percent of this year's plan: the project's own monthly plan for the
   period's month when it has a plan for that year (the latest planned month up to it, 0 before the
   first), else the share of the year elapsed on the as-of date.
@@ -22,7 +23,6 @@ The rules (documented in docs/development.md, "Traffic lights"):
 - Overall light: red if the main light is red or any flag is on, else the main light.
 """
 
-import calendar
 import datetime
 from decimal import Decimal
 
@@ -49,15 +49,18 @@ from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from anshan_projects import parsing
+from anshan_projects import parsing, periods
+from anshan_projects.figures import points, ratio
+from anshan_projects.periods import add_months, month_start
+from insights import definitions
 from investment.choices import ProblemStatus
 from investment.models import Problem, ProgressEntry
 from investment.procedure_selectors import open_deficiencies
-from investment.selectors import COUNTED_STATUSES, REPORTED_STATUSES, effective_amount
+from investment.selectors import REPORTED_STATUSES
 from projects.access import addressable_q
 from projects.choices import RegionKind, Stage
 from projects.models import Project
-from projects.selectors import project_queryset, year_fraction_elapsed
+from projects.selectors import project_queryset
 
 from .choices import FLAGS, Light, OrderStatus, UnitKind
 from .models import (
@@ -84,52 +87,23 @@ class DaysBetween(Func):
     output_field = IntegerField()
 
 
-def month_start(value) -> datetime.date:
-    if isinstance(value, str):
-        try:
-            year, month = value.strip()[:7].split("-")
-            return datetime.date(int(year), int(month), 1)
-        except (ValueError, TypeError):
-            raise ValueError(f"月份格式应为 YYYY-MM:{value}") from None
-    return value.replace(day=1)
-
-
-def month_end(period: datetime.date) -> datetime.date:
-    return period.replace(day=calendar.monthrange(period.year, period.month)[1])
-
-
-def add_months(period: datetime.date, months: int) -> datetime.date:
-    index = period.year * 12 + period.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
 def current_period(today=None) -> datetime.date:
     return month_start(today or timezone.localdate())
 
 
 def period_as_of(period: datetime.date, today=None) -> datetime.date:
     """End of the period's month, or today while the month is still running."""
-    today = today or timezone.localdate()
-    end = month_end(period)
-    return today if period <= today < end else end
+    return periods.period_as_of(period, today or timezone.localdate())
 
 
-def _entry_sum(first_period, last_period):
-    entries = ProgressEntry.objects.filter(project=OuterRef("pk"), status__in=COUNTED_STATUSES, period__lte=last_period)
-    if first_period is not None:
-        entries = entries.filter(period__gte=first_period)
-    total = entries.order_by().values("project").annotate(total=Sum(effective_amount())).values("total")[:1]
-    return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
-
-
-def annotate_lights(queryset, *, period, as_of=None, rule=None):
-    """Annotate a Project queryset with the period's figures, lights and flags (see module doc)."""
+def annotate_lights(queryset, *, period, as_of=None, rule=None, known_at=None):
+    """Annotate a Project queryset with the period's figures, lights and flags (see module doc). The
+    figures (completion, rate, time progress, behind) are ``insights.definitions.annotate_progress``;
+    this adds the project's monthly plan, the light thresholds and the flags."""
     period = month_start(period)
     as_of = as_of or period_as_of(period)
     rule = rule or LightRule.current()
-    year_start = datetime.date(period.year, 1, 1)
     stale_from = add_months(period, -(rule.stale_periods - 1))
-    fraction_percent = year_fraction_elapsed(as_of) * 100 if as_of.year == period.year else Decimal("100")
 
     plans = MonthlyPlan.objects.filter(project=OuterRef("pk"), year=period.year)
     planned = plans.filter(month__lte=period.month).order_by("-month").values("cumulative_percent")[:1]
@@ -141,40 +115,42 @@ def annotate_lights(queryset, *, period, as_of=None, rule=None):
     )
     overdue_deficiencies = open_deficiencies().filter(project=OuterRef("pk"), deficiency_deadline__lt=as_of)
     under_construction = Q(stage=Stage.CONSTRUCTION)
-    measured = under_construction & Q(annual_plan__gt=0)
+    measured = definitions.measured_q()
     as_of_value = Cast(Value(as_of), DateField())
 
     qs = queryset.annotate(
-        ytd_completed=_entry_sum(year_start, period),
-        since_start_completed=_entry_sum(None, period),
         has_recent_entry=Exists(recent),
         has_monthly_plan=Exists(plans),
         planned_percent=Subquery(planned, output_field=PERCENT),
         problem_overdue=Exists(overdue_problems),
         deficiency_overdue=Exists(overdue_deficiencies),
-    ).annotate(
-        expected_percent=Case(
-            When(has_monthly_plan=True, then=Coalesce(F("planned_percent"), Value(Decimal("0")), output_field=PERCENT)),
-            default=Value(fraction_percent, output_field=PERCENT),
-            output_field=PERCENT,
-        ),
-        completion_percent=Case(
-            When(annual_plan__gt=0, then=ExpressionWrapper(F("ytd_completed") * 100 / F("annual_plan"), PERCENT)),
-            default=None,
-            output_field=PERCENT,
-        ),
     )
-    qs = qs.annotate(
-        behind=ExpressionWrapper(F("expected_percent") - F("completion_percent"), output_field=PERCENT),
+    qs = definitions.annotate_progress(
+        qs,
+        month=period,
+        as_of=as_of,
+        known_at=known_at,
+        planned_share=ExpressionWrapper(F("planned_percent") / 100, PERCENT),
+        has_plan=Q(has_monthly_plan=True),
+    ).annotate(
+        ytd_completed=F("completed_ytd"),
+        since_start_completed=F("since_start"),
+        expected_percent=ExpressionWrapper(F("time_progress") * 100, PERCENT),
+        completion_percent=ExpressionWrapper(F("completion_rate") * 100, PERCENT),
     )
     qs = qs.annotate(
         light=Case(
             When(measured & Q(behind__gt=rule.red_behind), then=Value(Light.RED.value)),
-            When(measured & Q(behind__gte=rule.yellow_behind), then=Value(Light.YELLOW.value)),
+            When(definitions.lagging_q(rule.yellow_behind), then=Value(Light.YELLOW.value)),
             When(measured, then=Value(Light.GREEN.value)),
             When(stage__in=[Stage.COMPLETED, Stage.OPERATING], then=Value(Light.GREEN.value)),
             default=Value(Light.NONE.value),
             output_field=CharField(),
+        ),
+        lagging=Case(
+            When(definitions.lagging_q(rule.yellow_behind), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
         ),
         start_overdue=Case(
             When(
@@ -397,11 +373,10 @@ def order_stats(*, user=None, orders=None, projects=None, start=None, end=None, 
     )
     unit_rows = []
     for row in units:
-        rate = (Decimal(row["on_time"]) * 100 / row["due"]).quantize(Decimal("0.1")) if row["due"] else None
+        # In percentage points, by the one rounding rule (anshan_projects.figures).
+        rate = points(ratio(row["on_time"], row["due"]))
         unit_rows.append({**row, "unit_kind_display": UnitKind(row["unit_kind"]).label, "on_time_rate": rate})
-    totals["on_time_rate"] = (
-        (Decimal(totals["answered_on_time"]) * 100 / totals["due"]).quantize(Decimal("0.1")) if totals["due"] else None
-    )
+    totals["on_time_rate"] = points(ratio(totals["answered_on_time"], totals["due"]))
     totals["units"] = unit_rows
     return totals
 

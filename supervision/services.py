@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from anshan_projects import parsing
+from anshan_projects.periods import month_start
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import Problem, ProcedureItem, ProgressEntry
 from investment.procedure_selectors import open_deficiencies
@@ -40,7 +41,7 @@ from .models import (
     SupervisionOrder,
     SupervisionSettings,
 )
-from .selectors import CONTACT_REFUSED, annotate_lights, month_start, period_as_of
+from .selectors import CONTACT_REFUSED, annotate_lights, period_as_of
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,10 @@
 
 from celery import shared_task
 
+from anshan_projects.periods import add_months, month_start
+
 from . import services
-from .selectors import add_months, current_period, month_start
+from .selectors import current_period
 
 
 @shared_task(name="supervision.snapshot_lights", ignore_result=True, acks_late=True)

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from anshan_projects import parsing
+from anshan_projects import parsing, periods
 from projects.access import Action
 
 from .. import selectors, services
@@ -42,7 +42,7 @@ class FlowsView(APIView):
     @extend_schema(parameters=[MONTH_PARAM, REGION_PARAM], responses=s.FlowsSerializer, summary="项目库流转")
     def get(self, request):
         raw = request.query_params.get("month")
-        month = selectors.parse_month(raw) if raw else selectors.previous_month(timezone.localdate())
+        month = periods.parse_month(raw) if raw else periods.previous_month(timezone.localdate())
         flows = selectors.pool_flows(user=request.user, month=month, region=_region(request))
         data = {"month": month, "transitions": flows["transitions"],
                 "pools": [{"stage": stage, **values} for stage, values in flows["pools"].items()]}  # fmt: skip
@@ -183,7 +183,7 @@ class CapitalViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
         if year:
             qs = qs.filter(month__year=year)
         if params.get("month"):
-            qs = qs.filter(month=selectors.parse_month(params["month"]))
+            qs = qs.filter(month=periods.parse_month(params["month"]))
         if params.get("region"):
             qs = qs.filter(project__region=_region(self.request))
         return qs
@@ -231,7 +231,7 @@ class BulletinViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise Http404
         serializer = s.BulletinRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        month = selectors.parse_month(serializer.validated_data["month"])
+        month = periods.parse_month(serializer.validated_data["month"])
         run, _ = services.bulletin_request(user=request.user, month=month)
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
 

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import template
 
+from anshan_projects import periods
 from projects.choices import Stage
 
 register = template.Library()
@@ -56,5 +57,5 @@ def attraction_target_summary(context):
     from attraction import selectors
 
     user = context["request"].user
-    figures = selectors.region_figures(user=user, month=selectors.month_start(timezone.localdate()))
+    figures = selectors.region_figures(user=user, month=periods.month_start(timezone.localdate()))
     return {"total": figures["total"], "month": figures["month"]}

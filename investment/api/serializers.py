@@ -1,15 +1,26 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..choices import FundingKind, ProblemKind, ProblemStatus, ProcedureStatus
+from ..choices import AmendmentStatus, FundingKind, ProblemKind, ProblemStatus, ProcedureStatus
 from ..models import FundingSource, PhotoComment, Problem, ProcedureItem, ProgressAmendment, ProgressEntry, SitePhoto
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
+class PendingAmendmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProgressAmendment
+        fields = ["id", "old_amount", "new_amount", "reason", "created_by", "created_at"]
+        read_only_fields = fields
+
+
 class ProgressEntrySerializer(serializers.ModelSerializer):
     period = serializers.DateField(format="%Y-%m", read_only=True)
-    effective_amount = serializers.DecimalField(read_only=True, **MONEY)
-    is_amended = serializers.BooleanField(read_only=True)
+    effective_amount = serializers.DecimalField(
+        read_only=True, help_text="计入统计的数额(已批准的修正数,否则原数)", **MONEY
+    )
+    is_amended = serializers.BooleanField(read_only=True, help_text="是否有已批准的修正")
+    pending_amendment = serializers.SerializerMethodField(help_text="待审核的修正(不计入统计),没有则为 null")
 
     class Meta:
         model = ProgressEntry
@@ -21,6 +32,7 @@ class ProgressEntrySerializer(serializers.ModelSerializer):
             "amended_amount",
             "effective_amount",
             "is_amended",
+            "pending_amendment",
             "image_progress",
             "next_steps",
             "overrun_reason",
@@ -33,6 +45,13 @@ class ProgressEntrySerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PendingAmendmentSerializer(allow_null=True))
+    def get_pending_amendment(self, entry):
+        pending = getattr(entry, "pending_amendments", None)
+        if pending is None:  # a single entry a write returned: not prefetched
+            pending = list(entry.amendments.filter(status=AmendmentStatus.PENDING))
+        return PendingAmendmentSerializer(pending[0]).data if pending else None
 
 
 class ProgressEntryWriteSerializer(serializers.Serializer):
@@ -62,10 +81,33 @@ class AmendSerializer(VersionSerializer):
 
 
 class AmendmentSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="entry.project_id", read_only=True)
+    period = serializers.DateField(source="entry.period", format="%Y-%m", read_only=True)
+
     class Meta:
         model = ProgressAmendment
-        fields = ["id", "entry", "old_amount", "new_amount", "reason", "created_by", "created_at"]
+        fields = [
+            "id",
+            "entry",
+            "project",
+            "period",
+            "old_amount",
+            "new_amount",
+            "old_image_progress",
+            "new_image_progress",
+            "reason",
+            "status",
+            "created_by",
+            "created_at",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+        ]
         read_only_fields = fields
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="驳回原因")
 
 
 class PhotoCommentSerializer(serializers.ModelSerializer):

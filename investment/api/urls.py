@@ -8,6 +8,7 @@ router = SimpleApiRouter()
 # Any project_pk segment reaches the view, which answers a JSON 404 for one that is not a visible
 # project (a digits-only pattern would leave "abc" to Django's HTML 404 page).
 router.register(r"projects/(?P<project_pk>[0-9]+)/progress", views.ProjectProgressViewSet, basename="project-progress")
+router.register(r"amendments", views.AmendmentViewSet, basename="amendment")
 router.register(r"photos", views.PhotoViewSet, basename="photo")
 router.register(r"problems", views.ProblemViewSet, basename="problem")
 router.register(r"procedures", views.ProcedureViewSet, basename="procedure")

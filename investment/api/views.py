@@ -83,7 +83,12 @@ class ProjectProgressViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mix
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return selectors.entry_queryset(user=self.request.user).none()
-        return selectors.entry_queryset(user=self.request.user).filter(project=self.get_project()).order_by("-period")
+        return (
+            selectors.entry_queryset(user=self.request.user)
+            .filter(project=self.get_project())
+            .prefetch_related(selectors.pending_amendments_prefetch())
+            .order_by("-period")
+        )
 
     @extend_schema(request=s.ProgressEntryWriteSerializer, responses={201: s.ProgressEntrySerializer})
     def create(self, request, project_pk=None):
@@ -130,11 +135,57 @@ class ProjectProgressViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mix
             ).data
         )
 
-    @extend_schema(request=s.AmendSerializer, responses={201: s.AmendmentSerializer})
+    @extend_schema(
+        request=s.AmendSerializer,
+        responses={201: s.AmendmentSerializer},
+        description="提出修正(冻结月份的已审核进度):待县区审核人批准后才计入统计。",
+    )
     @action(detail=True, methods=["post"])
     def amend(self, request, project_pk=None, pk=None):
-        amendment = self._act(request, services.progress_amend, Action.CHANGE, s.AmendSerializer)
+        amendment = self._act(request, services.amendment_propose, Action.CHANGE, s.AmendSerializer)
         return created(s.AmendmentSerializer(amendment).data)
+
+
+class AmendmentViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Proposed, approved and rejected amendments in the caller's scope (``?status=pending``,
+    ``?project=<id>``); the county reviewer approves or rejects a pending one."""
+
+    serializer_class = s.AmendmentSerializer
+
+    def get_queryset(self):
+        qs = selectors.amendment_list(user=self.request.user)
+        status_ = self.request.query_params.get("status")
+        if status_:
+            qs = qs.filter(status=status_)
+        project = self.request.query_params.get("project")
+        if project and project.isdigit():
+            qs = qs.filter(entry__project_id=int(project))
+        return qs
+
+    def get_object(self):
+        return selectors.amendment_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(request=None, responses=s.AmendmentSerializer, description="批准修正:修正数自此计入统计。")
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        amendment = self.get_object()  # outside view scope: 404 before anything else
+        require(request.user, amendment.entry.project, Action.VERIFY)
+        with write_errors():
+            amendment = services.amendment_approve(user=request.user, amendment=amendment)
+        return Response(s.AmendmentSerializer(amendment).data)
+
+    @extend_schema(request=s.RejectSerializer, responses=s.AmendmentSerializer, description="驳回修正(须说明原因)。")
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        amendment = self.get_object()
+        require(request.user, amendment.entry.project, Action.VERIFY)
+        data = s.RejectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with write_errors():
+            amendment = services.amendment_reject(
+                user=request.user, amendment=amendment, reason=data.validated_data["reason"]
+            )
+        return Response(s.AmendmentSerializer(amendment).data)
 
 
 class PhotoViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):

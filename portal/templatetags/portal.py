@@ -7,7 +7,8 @@ from django import template
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 
-from anshan_projects import formats
+from anshan_projects import figures, formats
+from insights.definitions import DEFINITIONS_BY_KEY
 
 register = template.Library()
 
@@ -22,6 +23,7 @@ NAV = [
     (_("预警督办"), "/supervision/", False),
     (_("调度"), "/dispatch/", False),
     (_("报表中心"), "/dispatch/reports/", False),
+    (_("统计口径"), "/dashboard/definitions/", False),
     (_("消息"), "/inbox/", False),
     (_("系统管理"), "/admin/", True),
 ]
@@ -66,9 +68,11 @@ def yi(value):
 register.filter("wan", formats.wan)  # 万元 with thousands separators and two places
 
 
-@register.filter
-def percent(value):
-    """A Decimal fraction as a percentage with one place, or a dash."""
-    if value in (None, ""):
-        return "—"
-    return f"{(Decimal(value) * 100).quantize(Decimal('0.1'))}%"
+@register.inclusion_tag("portal/_definition.html")
+def definition(key, scope=None):
+    """A figure's definition (insights.definitions), as a disclosure that works by touch and keyboard."""
+    return {"definition": DEFINITIONS_BY_KEY[key], "scope": scope}
+
+
+# A rate (a ratio) as the one percent display of every surface (anshan_projects.figures.percent).
+register.filter("percent", figures.percent)

@@ -56,7 +56,7 @@ def test_bulletin_contents_match_figures_computed_by_hand(bulletin_data, manager
     run = services.bulletin_build(run_id=run.pk)
     assert run.status == BulletinStatus.DONE and run.build_seconds is not None
     book = openpyxl.load_workbook(run.xlsx.path, read_only=True)
-    assert book.sheetnames == ["县区排名", "月度到位资金", "签约活动", "集中开工", "四个一批"]
+    assert book.sheetnames == ["县区排名", "月度到位资金", "签约活动", "集中开工", "四个一批", "统计口径"]
     sheet = list(book["县区排名"].iter_rows(values_only=True))
     header, body = sheet[0], sheet[1:]
     rows = {row[1]: dict(zip(header, row, strict=True)) for row in body}
@@ -90,7 +90,7 @@ def test_bulletin_contents_match_figures_computed_by_hand(bulletin_data, manager
                           check=True).stdout  # fmt: skip
     assert "鞍山市招商引资工作月报(2026年10月)" in text
     assert "新增" in text
-    assert "520.00" in text and "4.0%" in text  # 铁东区: 520 万元, +4.0% year on year
+    assert "520.00" in text and "4.00%" in text  # 铁东区: 520 万元, +4.00% year on year (one percent display)
     assert "2026年重点项目集中签约仪式" in text
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", run.pdf.path, str(tmp_path / "page")],
                    check=True)  # fmt: skip

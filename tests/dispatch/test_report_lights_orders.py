@@ -124,7 +124,7 @@ def test_pdf_has_the_lights_and_orders_sections(scope, tmp_path):
     assert "综合红灯 2 个" in text
     assert "红灯项目(落后最多的 2 个,共 2 个)" in text
     assert "本期下达督办单 2 份,按时回复 1 份" in text and "逾期未回复 1 份,已销号 1 份" in text.replace("\n", "")
-    assert "按时回复率 50.0%" in text.replace("\n", "")
+    assert "按时回复率 50.00%" in text.replace("\n", "")
     red_section = text[text.index("红灯项目(落后最多") : text.index("本期下达督办单 2 份")]
     assert "红灯项目" in red_section and "未开工项目" in red_section and "逾期未开工" in red_section
     assert "绿灯项目" not in red_section and "黄灯项目" not in red_section

@@ -152,8 +152,8 @@ def test_a_worker_that_lost_its_claim_discards_its_file(city_round, monkeypatch)
     report = Report.objects.create(kind="round", round=city_round, data_version="v", format="xlsx")
     real = reports.build_round_report
 
-    def taken_over(round, fmt, target, *, on_progress=None):
-        real(round, fmt, target, on_progress=on_progress)
+    def taken_over(round, fmt, target, *, on_progress=None, known_at=None):
+        real(round, fmt, target, on_progress=on_progress, known_at=known_at)
         Report.objects.filter(pk=report.pk).update(claim_token="someone-else")  # presumed dead meanwhile
 
     monkeypatch.setattr(reports, "build_round_report", taken_over)

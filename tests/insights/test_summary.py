@@ -56,7 +56,9 @@ def test_city_wide_figures(data, leader):
     assert result["year_plan"] == Decimal("5600.00")
     assert result["completed_ytd"] == Decimal("1900.50")
     assert result["completion_rate"] == Decimal("0.3394")  # 1900.50 / 5600
-    assert result["year_elapsed"] == Decimal("0.4986")  # 182 / 365
+    # As of 1 July the figures cover the reporting month, June: time progress at its end, 181 / 365.
+    assert result["year_elapsed"] == Decimal("0.4959")
+    assert result["as_of"] == datetime.date(2026, 6, 30)
 
 
 def test_breakdowns(data, leader):

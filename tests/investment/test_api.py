@@ -74,14 +74,21 @@ def test_other_county_gets_404_everywhere(other_county_user, county_user, projec
     )
 
 
-def test_amend_after_freeze_via_api(county_user, project):
+def test_amend_after_freeze_via_api_is_proposed_then_approved(county_user, county_reviewer, project):
     entry = services.progress_save(user=county_user, project=project, period="2026-01", amount_completed="100")
     services.period_freeze(period="2026-01")
     url = f"/api/v1/projects/{project.pk}/progress/{entry.pk}/amend/"
     response = client_for(county_user).post(url, {"amount_completed": "80", "reason": "重复统计"}, format="json")
-    assert response.status_code == 201 and response.json()["new_amount"] == "80.00"
+    body = response.json()
+    assert response.status_code == 201 and body["new_amount"] == "80.00" and body["status"] == "pending"
+    listed = client_for(county_user).get(f"/api/v1/projects/{project.pk}/progress/").json()["results"][0]
+    assert listed["effective_amount"] == "100.00" and not listed["is_amended"]  # pending: not counted
+    assert listed["pending_amendment"]["new_amount"] == "80.00"
+    response = client_for(county_reviewer).post(f"/api/v1/amendments/{body['id']}/approve/", format="json")
+    assert response.status_code == 200 and response.json()["status"] == "approved"
     listed = client_for(county_user).get(f"/api/v1/projects/{project.pk}/progress/").json()["results"][0]
     assert listed["amount_completed"] == "100.00" and listed["effective_amount"] == "80.00" and listed["is_amended"]
+    assert listed["pending_amendment"] is None
 
 
 def test_photo_upload_reads_exif_makes_thumbnail_and_serves_in_scope_only(

@@ -40,11 +40,14 @@ def test_entry_saved_from_page_and_stale_save_gets_conflict_message(client, coun
     assert ProgressEntry.objects.get().amount_completed == Decimal("13.00")
 
 
-def test_project_progress_page_shows_everything(client, county_user, project, django_assert_max_num_queries):
+def test_project_progress_page_shows_everything(
+    client, county_user, county_reviewer, project, django_assert_max_num_queries
+):
     services.progress_save(user=county_user, project=project, period="2025-12", amount_completed="10")
     entry = services.progress_save(user=county_user, project=project, period="2026-01", amount_completed="20")
     services.period_freeze(period="2026-01")
-    services.progress_amend(user=county_user, entry=entry, amount_completed="25", reason="漏报设备款")
+    amendment = services.amendment_propose(user=county_user, entry=entry, amount_completed="25", reason="漏报设备款")
+    services.amendment_approve(user=county_reviewer, amendment=amendment)
     services.photo_upload(
         user=county_user,
         project=project,

@@ -116,17 +116,23 @@ def test_frozen_period_changes_only_by_amendment_kept_beside_original(county_use
     with pytest.raises(ValidationError) as info:
         services.progress_amend(user=county_user, entry=entry, amount_completed="90", reason=" ")
     assert "reason" in info.value.message_dict
-    amendment = services.progress_amend(user=county_user, entry=entry, amount_completed="90", reason="统计口径更正")
+    amendment = services.amendment_propose(user=county_user, entry=entry, amount_completed="90", reason="统计口径更正")
+    entry.refresh_from_db()
+    assert amendment.status == "pending" and entry.amended_amount is None  # counts only once approved
+    services.amendment_approve(user=county_reviewer, amendment=amendment)
     entry.refresh_from_db()
     assert entry.amount_completed == Decimal("100.00")  # the original stays
     assert entry.amended_amount == Decimal("90.00") and entry.is_amended
-    assert (amendment.old_amount, amendment.new_amount, amendment.created_by) == (
+    amendment.refresh_from_db()
+    assert (amendment.old_amount, amendment.new_amount, amendment.created_by, amendment.decided_by) == (
         Decimal("100.00"),
         Decimal("90.00"),
         county_user,
+        county_reviewer,
     )
-    second = services.progress_amend(user=county_user, entry=entry, amount_completed="95", reason="再次核实")
+    second = services.amendment_propose(user=county_user, entry=entry, amount_completed="95", reason="再次核实")
     assert second.old_amount == Decimal("90.00")
+    services.amendment_approve(user=county_reviewer, amendment=second)
     assert ProgressAmendment.objects.filter(entry=entry).count() == 2
     row = selectors.project_totals(user=county_user, year=2026).get(pk=project.pk)
     assert row.ytd_completed == Decimal("95.00") and row.has_amendment is True

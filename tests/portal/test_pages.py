@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from anshan_projects.periods import year_fraction_elapsed
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import Problem, ProgressEntry
 from projects.choices import Stage, StartType
@@ -96,7 +97,10 @@ def _dashboard_data(rows):
     today = timezone.localdate()
     for i in range(rows):
         project = _building(
-            total_investment=Decimal("60000"), annual_plan=Decimal("12000"), start_type=StartType.RESUMED
+            total_investment=Decimal("60000"),
+            annual_plan=Decimal("12000"),
+            start_type=StartType.RESUMED,
+            actual_start=today.replace(month=1, day=10),  # 开复工: started this year
         )
         _entry(project, 1, "100")
         _entry(project, 1, "50", year=today.year - 1)
@@ -178,7 +182,9 @@ def test_project_investment_json_is_cumulative_and_scoped(client, county_user, o
     _entry(project, 2, "50", status=EntryStatus.DRAFT)
     client.force_login(county_user)
     data = client.get(f"/dashboard/projects/{project.pk}/investment.json").json()
-    assert data["plan"][0] == "100.00"
+    # The plan line is time progress (no monthly plan: the share of the year elapsed) x the year plan.
+    january = Decimal("1200") * year_fraction_elapsed(datetime.date(timezone.localdate().year, 1, 31))
+    assert data["plan"][0] == str(january.quantize(Decimal("0.01")))
     assert data["plan"][11] == "1200.00"
     assert data["done"][0] == "100.00"
     if len(data["done"]) > 1:
@@ -305,14 +311,16 @@ def test_dashboard_figures_are_cached_per_scope_until_the_data_changes(
     assert client.get("/dashboard/").context["figures"]["ytd"] == Decimal("0")
 
 
-def test_breakdowns_in_two_queries_add_up_as_one_field_at_a_time(leader, haicheng, django_assert_num_queries):
+def test_breakdowns_in_one_query_per_field_add_up_as_one_field_at_a_time(leader, haicheng, django_assert_num_queries):
     from portal.selectors import completion_breakdowns, completion_by
     from projects.access import user_roles
 
     a = _building(annual_plan=Decimal("1000"))
     b = _building(region=haicheng, annual_plan=Decimal("300"), sector=None)
     c = _building(region=haicheng, annual_plan=Decimal("200"))
-    ProjectFactory(stage=Stage.SIGNED, annual_plan=Decimal("50"))  # not building: no plan counted
+    signed = ProjectFactory(
+        stage=Stage.SIGNED, annual_plan=Decimal("50")
+    )  # its plan counts too (统计口径: every stage)
     _entry(a, 1, "100")
     _entry(b, 1, "30")
     _entry(c, 2, "20")
@@ -325,7 +333,12 @@ def test_breakdowns_in_two_queries_add_up_as_one_field_at_a_time(leader, haichen
     by_region = {row["name"]: row for row in together["region"]}
     assert by_region["海城市"]["plan"] == Decimal("500") and by_region["海城市"]["done"] == Decimal("50")
     assert by_region["海城市"]["count"] == 2 and by_region["海城市"]["rate"] == Decimal("0.1000")
-    assert sum(row["count"] for row in together["sector"]) == 2  # the project without a sector is left out
+    by_region_id = {row["id"]: row for row in together["region"]}
+    assert by_region_id[a.region_id]["plan"] == Decimal("1000") + (
+        signed.annual_plan if signed.region_id == a.region_id else 0
+    )
+    # the project without a sector is left out; the signed project's counts
+    assert sum(row["count"] for row in together["sector"]) == 2 + (signed.sector_id is not None)
 
 
 def test_dashboard_figures_cached_by_one_worker_never_reach_another_county(

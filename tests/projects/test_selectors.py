@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.http import Http404
 
+from anshan_projects import periods
 from projects import selectors
 from projects.choices import KeyLevel
 from projects.models import KeyProjectThreshold
@@ -56,8 +57,8 @@ def test_list_query_count_does_not_grow_with_rows(leader, django_assert_max_num_
 def test_year_fraction_elapsed():
     import datetime
 
-    assert selectors.year_fraction_elapsed(datetime.date(2026, 12, 31)) == Decimal("1.0000")
-    assert selectors.year_fraction_elapsed(datetime.date(2026, 7, 2)) == Decimal("0.5014")
+    assert periods.year_fraction_elapsed(datetime.date(2026, 12, 31)) == Decimal("1.0000")
+    assert periods.year_fraction_elapsed(datetime.date(2026, 7, 2)) == Decimal("0.5014")
 
 
 def test_pool_summary_counts_and_sums_each_stage_in_scope_in_one_query(

@@ -22,7 +22,7 @@ from dispatch import reports  # noqa: E402
 _build = reports.build_round_report
 
 
-def build_slowly_the_first_time(round, fmt, path, on_progress=None):
+def build_slowly_the_first_time(round, fmt, path, on_progress=None, known_at=None):
     marker = Path(os.environ["SLOW_REPORT_MARKER"])
     if not marker.exists():
         with open(path, "wb") as partial:
@@ -30,7 +30,7 @@ def build_slowly_the_first_time(round, fmt, path, on_progress=None):
         on_progress(40)
         marker.write_text(str(os.getpid()))
         time.sleep(300)  # SIGKILL arrives here
-    return _build(round, fmt, path, on_progress=on_progress)
+    return _build(round, fmt, path, on_progress=on_progress, known_at=known_at)
 
 
 reports.build_round_report = build_slowly_the_first_time

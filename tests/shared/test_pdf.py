@@ -23,5 +23,6 @@ def test_chinese_report_renders_with_text_table_and_chart(tmp_path):
 
 def test_formats():
     assert fmt_money(Decimal("1234567.891")) == "1,234,567.89"
-    assert fmt_percent(Decimal("0.1234")) == "12.3%"
+    assert fmt_percent(Decimal("0.1234")) == "12.34%"  # the one percent display: 2 places
+    assert fmt_percent(Decimal("0.03125")) == "3.13%"  # half up
     assert fmt_percent(None) == "—"

@@ -57,7 +57,7 @@ def test_rows_read_back_exactly_with_their_types_and_formats(tmp_path):
     assert ws.max_row == len(awkward) + 3 and ws.max_column == 7
     for row in range(2, len(awkward) + 2):
         assert ws.cell(row, 2).value == 98765432.10 and ws.cell(row, 2).number_format == "#,##0.00"
-        assert ws.cell(row, 3).value == 0.1234 and ws.cell(row, 3).number_format == "0.0%"
+        assert ws.cell(row, 3).value == 0.1234 and ws.cell(row, 3).number_format == "0.00%"
         assert ws.cell(row, 4).value == 42 and ws.cell(row, 4).number_format == "General"
         assert ws.cell(row, 5).value == datetime.datetime(2026, 11, 25)
         assert ws.cell(row, 6).value == datetime.datetime(2026, 11, 25, 18, 30)

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from anshan_projects.periods import year_fraction_elapsed
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import Problem
 from projects.choices import Stage
-from projects.selectors import year_fraction_elapsed
 from supervision.models import LightRule, MonthlyPlan
 from supervision.selectors import light_counts, project_lights
 from tests.factories import ProjectFactory
@@ -31,10 +31,15 @@ def with_plan(project, percent):
 @pytest.mark.parametrize(
     ("completed", "light"),
     [
-        ("400.01", "green"),  # 9.999 points behind
-        ("400.00", "yellow"),  # exactly 10 behind: yellow
+        # The rate is kept to 4 places (the one rounding rule), so the boundaries are at 0.01 point.
+        ("400.10", "green"),  # 9.99 points behind
+        ("400.04", "yellow"),
+        (
+            "400.05",
+            "green",
+        ),  # rate 0.40005 -> 0.4001 (half up, never half even): 9.99 behind  # rate 0.4000 (half up): exactly 10 behind: yellow
         ("200.00", "yellow"),  # exactly 30 behind: still yellow
-        ("199.99", "red"),  # 30.001 behind: red
+        ("199.90", "red"),  # 30.01 behind: red
         ("600.00", "green"),  # ahead
     ],
 )
@@ -51,11 +56,11 @@ def test_without_a_monthly_plan_the_share_of_the_year_elapsed_is_the_target(lead
     on_yellow_edge = building()
     entry(on_yellow_edge, datetime.date(2026, 5, 1), str((expected - 10) * 10))  # exactly 10 points behind
     just_green = building()
-    entry(just_green, datetime.date(2026, 5, 1), str((expected - 10) * 10 + Decimal("0.01")))
+    entry(just_green, datetime.date(2026, 5, 1), str((expected - 10) * 10 + Decimal("0.10")))  # 0.01 point
     on_red_edge = building()
     entry(on_red_edge, datetime.date(2026, 5, 1), str((expected - 30) * 10))
     just_red = building()
-    entry(just_red, datetime.date(2026, 5, 1), str((expected - 30) * 10 - Decimal("0.01")))
+    entry(just_red, datetime.date(2026, 5, 1), str((expected - 30) * 10 - Decimal("0.10")))
     rows = lights_of(leader)
     assert rows[on_yellow_edge.pk].expected_percent == expected
     assert rows[on_yellow_edge.pk].light == "yellow"
