@@ -1,7 +1,6 @@
 """Writes the monthly investment-attraction bulletin (xlsx and PDF) from ``selectors.bulletin_figures``."""
 
 from decimal import Decimal
-from html import escape
 
 from anshan_projects.pdf import Report, fmt_money, fmt_percent
 from anshan_projects.spreadsheets import StreamingWorkbook
@@ -167,4 +166,4 @@ def definitions_section(report):
     """The 统计口径 of the figures, the same text as the xlsx sheet and the page (insights.definitions)."""
     report.heading("统计口径")
     for name, text in definitions.definition_rows():
-        report.paragraph(escape(f"{name}:{text}"))
+        report.paragraph(f"{name}:{text}")

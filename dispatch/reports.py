@@ -9,7 +9,6 @@ import datetime
 import heapq
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
-from html import escape
 
 from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
@@ -540,7 +539,7 @@ def write_round_pdf(figures, target):
         title=f"{figures.group.name}调度报告",
         subtitle=f"调度期 {round.period_start:%Y年%m月%d日} 至 {round.period_end:%Y年%m月%d日} · 数据截至 {figures.as_of:%Y年%m月%d日}",
     )
-    doc.paragraph(escape(f"统计范围:{scope_text(figures.group)}。各指标口径见文末“统计口径”。"))
+    doc.paragraph(f"统计范围:{scope_text(figures.group)}。各指标口径见文末“统计口径”。")
     doc.heading("一、总体情况")
     completion = pdf.fmt_percent(Decimal(s["completion_rate"])) if s["completion_rate"] else "—"
     doc.paragraph(
@@ -659,7 +658,7 @@ def definitions_section(doc):
     """The 统计口径 of the report's figures: the same text as the xlsx sheet and the page."""
     doc.heading("统计口径")
     for name, text in definitions.definition_rows():
-        doc.paragraph(escape(f"{name}:{text}"))
+        doc.paragraph(f"{name}:{text}")
 
 
 def build_round_report(round, fmt, target, *, on_progress=None, known_at=None):
