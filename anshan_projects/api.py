@@ -53,6 +53,40 @@ class StrictPagination(Pagination):
         return super().get_page_size(request)
 
 
+class EstimatedCountPagination(Pagination):
+    """Pagination for lists that reach a million rows: ``count`` is exact up to
+    settings.LIST_EXACT_COUNT_UP_TO matching rows and the planner's estimate above it, said by
+    ``count_is_estimate`` (anshan_projects.counting). The view sets ``queryset.count`` to a callable
+    returning that count (``counter(filtered)``)."""
+
+    def get_paginated_response(self, data):
+        count = self.page.paginator.count
+        return Response(
+            {
+                "count": int(count),
+                "count_is_estimate": bool(getattr(count, "is_estimate", False)),
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count"]["description"] = (
+            "匹配的记录数:不超过阈值(LIST_EXACT_COUNT_UP_TO)时为精确值,超过时为数据库的估算值(见 count_is_estimate)。"
+        )
+        schema["properties"]["count_is_estimate"] = {
+            "type": "boolean",
+            "description": "count 为估算值(约数)时为 true。",
+        }
+        schema["required"] = [*schema.get("required", []), "count_is_estimate"]
+        schema["properties"] = {
+            key: schema["properties"][key] for key in ("count", "count_is_estimate", "next", "previous", "results")
+        }
+        return schema
+
+
 def created(data):
     return Response(data, status=status.HTTP_201_CREATED)
 

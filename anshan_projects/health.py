@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
+from . import replica
 from .celery import HEARTBEAT_KEY
 
 HEARTBEAT_MAX_AGE = 180  # seconds; beat sends one a minute
@@ -31,4 +32,8 @@ def healthz(request):
         checks["redis"] = f"error: {exc.__class__.__name__}"
         checks["worker"] = "unknown"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "fail", "checks": checks}
+    if replica.configured():
+        # Informative, not a failure: without the replica, reads fall back to the primary.
+        body["replica"] = replica.lag()
+    return JsonResponse(body, status=200 if healthy else 503)

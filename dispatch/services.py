@@ -19,11 +19,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from anshan_projects import periods
+from anshan_projects import periods, replica
 from anshan_projects.figures import percent, points, ratio
 from investment.choices import ProblemStatus
 from investment.models import Problem
@@ -315,9 +315,10 @@ def _claim(report_id):
 
 
 @contextmanager
-def _long_statements():
+def _long_statements(using="default"):
     """A report over a whole city reads more than a web request may: lift the statement timeout
     (settings: 30 s) for this connection while it builds, and put it back afterwards."""
+    connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         (previous,) = cursor.fetchone()
@@ -339,6 +340,12 @@ def _sweep_abandoned(tmp_dir):
                 path.unlink()
         except FileNotFoundError:
             pass  # another worker swept it first
+
+
+def _data_version(report):
+    if report.kind == ReportKind.ROUND:
+        return selectors.round_data_version(report.round)
+    return selectors.evaluation_data_version(report.evaluation)
 
 
 def report_build(*, report_id):
@@ -369,7 +376,10 @@ def report_build(*, report_id):
     stored = None
     try:
         os.close(handle)
-        with _long_statements():
+        with (
+            replica.replica_reads_if_current(lambda: _data_version(report) == report.data_version) as alias,
+            _long_statements(alias),
+        ):
             if report.kind == ReportKind.ROUND:
                 round = report.round
                 # A frozen round's report shows the figures as they were known when it was issued.

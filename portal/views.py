@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from anshan_projects.replica import replica_view
 from insights import definitions
 from projects import selectors as project_selectors
 from projects.access import has_role
@@ -89,6 +90,7 @@ def chart_labels():
 
 
 @login_required
+@replica_view
 def dashboard(request):
     user, today = request.user, timezone.localdate()
     cached = selectors.dashboard_figures(user=user, today=today)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.text import smart_split, unescape_string_literal
 
 from .models import (
     Category,
@@ -11,6 +12,7 @@ from .models import (
     Sector,
     StageChange,
 )
+from .search import search_q
 
 
 @admin.register(Region)
@@ -77,6 +79,17 @@ class ProjectAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).restrict(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Django's admin search (every word, or quoted phrase, in name, code or investor) through the
+        bigram index (projects.search) instead of three ``icontains`` scans."""
+        for bit in smart_split(search_term):
+            if bit[:1] in ('"', "'") and bit[-1:] == bit[:1]:
+                bit = unescape_string_literal(bit)
+            condition = search_q(bit)
+            if condition is not None:
+                queryset = queryset.filter(condition)
+        return queryset, False
 
 
 @admin.register(RoleAssignment)

@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from .choices import KeyLevel, Stage
 from .models import Category, Department, Project, Region, Sector
+from .search import search_q
 from .selectors import key_level_q, key_thresholds
 
 
@@ -56,7 +57,5 @@ class ProjectFilterSet(django_filters.FilterSet):
         return queryset.filter(key_level_q(value, key_thresholds()))
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value) | Q(investor__icontains=value))
+        condition = search_q(value)  # a bigram index narrows, icontains confirms (projects.search)
+        return queryset if condition is None else queryset.filter(condition)

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pghistory
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -11,6 +13,7 @@ from django.db.models import Q
 
 from .access import RestrictedQuerySet
 from .choices import KeyLevel, RegionKind, Role, SectorKind, Stage, StartType
+from .search import search_vector_expression
 
 # GB/T 40058-2021 national project code: YYYY-RRRRRR-DD-TT-NNNNNC (24 characters).
 PROJECT_CODE_RE = re.compile(r"^(19|20)\d{2}-\d{6}-\d{2}-\d{2}-[0-9A-Z]{6}$")
@@ -162,7 +165,7 @@ class ProjectQuerySet(RestrictedQuerySet):
 @pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
-    exclude=["updated_at"],
+    exclude=["updated_at", "search_vector"],
     model_name="ProjectEvent",
 )
 class Project(models.Model):
@@ -222,6 +225,10 @@ class Project(models.Model):
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # Character bigrams of name, code and investor for search (projects.search), kept by the database.
+    search_vector = models.GeneratedField(
+        expression=search_vector_expression(), output_field=SearchVectorField(), db_persist=True
+    )
 
     objects = ProjectQuerySet.as_manager()
 
@@ -239,6 +246,8 @@ class Project(models.Model):
             # A county's projects of one stage, largest first (portal.selectors.county_todo "due"): read in
             # order and stopped after a few rows instead of sorting the county's whole stage.
             models.Index(fields=["region", "stage", "-total_investment", "id"], name="project_region_stage_invest"),
+            # Search by name, code or investor: character bigrams (projects.search), for every length of text.
+            GinIndex(fields=["search_vector"], name="project_search_bigrams"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -14,7 +14,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from anshan_projects.counting import counter
 from anshan_projects.formats import wan
+from anshan_projects.replica import replica_view
 from anshan_projects.spreadsheets import StreamingWorkbook
 
 from . import selectors, services
@@ -113,10 +115,13 @@ def _list_rows(values):
 
 
 @login_required
+@replica_view
 def project_list(request):
     filterset, qs = _filtered(request, thresholds_in_query=True)
     rows = qs.values(*LIST_ROW_VALUES)
-    rows.count = qs.count  # the page count without the joins the row columns need (as the API list)
+    # The page count without the joins the row columns need (as the API list); the planner's estimate
+    # above settings.LIST_EXACT_COUNT_UP_TO, so that the first page never waits for a COUNT(*).
+    rows.count = counter(qs)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _list_rows(page.object_list)
     current = request.GET.get("ordering", "")
@@ -166,6 +171,7 @@ def project_list(request):
 
 
 @login_required
+@replica_view
 def project_export(request):
     """The filtered list as xlsx: the same filters and order as the page, every row (not one page)."""
     _filterset, qs = _filtered(request)

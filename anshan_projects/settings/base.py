@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    "anshan_projects.replica.ReplicaMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -105,6 +106,22 @@ DATABASES["default"]["OPTIONS"].update(
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 # Reconnect after a PostgreSQL restart instead of failing on a stale connection.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# An optional streaming replica for dashboards, lists, exports and report builds (anshan_projects.replica).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default=None)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"]["OPTIONS"], "connect_timeout": 2}
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["anshan_projects.replica.ReplicaRouter"]
+# After a change, the same browser/client reads from the primary for this long (the replica's lag).
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
+# After the replica failed, reads go to the primary for this long before it is tried again.
+REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=30)
+# The project list page and API count matching rows exactly up to this many (a count that stops there),
+# and show the planner's estimate above it ("约 1,000,000 个项目"): anshan_projects.counting.
+LIST_EXACT_COUNT_UP_TO = env.int("LIST_EXACT_COUNT_UP_TO", default=10_000)
 
 REDIS_URL = env("REDIS_URL", default=None)
 if not REDIS_URL:

@@ -16,7 +16,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from anshan_projects.api import XlsxRenderer, xlsx_response
+from anshan_projects.api import EstimatedCountPagination, XlsxRenderer, xlsx_response
+from anshan_projects.counting import counter
 
 from .. import opendata, selectors
 from ..access import Action, can, region_ids
@@ -99,6 +100,8 @@ class ProjectViewSet(
     viewsets.GenericViewSet,
 ):
     filterset_class = ProjectFilterSet
+    pagination_class = EstimatedCountPagination
+    replica_actions = ("list", "export")  # read from the replica when one is configured
     parser_classes = [JSONParser]  # integrations send JSON; one request format, one schema
     permission_classes = [*viewsets.GenericViewSet.permission_classes, CanRegisterProjects]
 
@@ -121,7 +124,8 @@ class ProjectViewSet(
         queryset = filtered.values(*LIST_VALUES)
         # The page count comes from the filtered projects alone: the joins the row columns need (region,
         # sector, category, department: many-to-one, so they neither add nor drop rows) stay out of it.
-        queryset.count = filtered.count
+        # Exact up to settings.LIST_EXACT_COUNT_UP_TO, then the planner's estimate (count_is_estimate).
+        queryset.count = counter(filtered)
         page = self.paginate_queryset(queryset)
         if page is None:
             return Response(project_rows(queryset))

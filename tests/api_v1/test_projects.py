@@ -39,7 +39,8 @@ def test_list_is_paginated_with_money_as_decimal_strings(tiedong_project, haiche
     response = client_for(leader).get(URL)
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "count_is_estimate", "next", "previous", "results"}
+    assert body["count_is_estimate"] is False  # two rows: counted exactly
     assert body["count"] == 2
     row = next(r for r in body["results"] if r["name"] == "铁东菱镁深加工")
     assert row["total_investment"] == "10000.00"

@@ -17,6 +17,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from anshan_projects.periods import reporting_month
 from demo.builders import DemoBuilder
 from dispatch import services as dispatch_services
 from dispatch.models import DispatchGroup
@@ -166,7 +167,8 @@ def site_photo(path):
 def test_county_entry_to_leader_dashboard_and_reports(browser, live_server, city, screenshots, tmp_path, celery_worker):  # noqa: F811
     base = live_server.url
     project = city["project"]
-    month = timezone.localdate().strftime("%Y-%m")
+    # The month the dashboard's figures cover (统计口径: the reporting month), so that its entry shows there.
+    month = reporting_month(timezone.localdate()).strftime("%Y-%m")
     leader_context = browser.new_context(
         locale="zh-CN", viewport={"width": 1440, "height": 1000}, accept_downloads=True
     )
