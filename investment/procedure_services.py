@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from projects.access import Action, can, has_role, procedure_item_q
 from projects.choices import Role, Tier
+from projects.services import project_lock
 
 from . import schedule
 from .choices import ProblemKind, ProcedureChangeKind, ProcedureStatus
@@ -113,6 +114,7 @@ def procedure_template_apply(
 
     Refused when the project already has procedure items (add or drop them one by one instead)."""
     _require_change(user, project)
+    project_lock(project)  # two at once: the second waits, then finds the items and is refused
     if not isinstance(template, ProcedureTemplate) or not template.is_active:
         raise ValidationError({"template": "手续模板不存在或未启用。"})
     if not isinstance(start_on, datetime.date):

@@ -29,6 +29,7 @@ from projects.access import Action, can
 from projects.selectors import departments_all, project_get, regions_visible
 
 from .. import selectors, services
+from ..choices import AmendmentStatus
 from ..excel import export_progress, export_projects, progress_import, progress_template
 from ..uploads import read_limited
 from . import serializers as s
@@ -154,12 +155,13 @@ class AmendmentViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Re
 
     def get_queryset(self):
         qs = selectors.amendment_list(user=self.request.user)
-        status_ = self.request.query_params.get("status")
+        params = self.request.query_params
+        status_ = parsing.choice(params.get("status"), field="status", choices=AmendmentStatus.values, default="")
         if status_:
             qs = qs.filter(status=status_)
-        project = self.request.query_params.get("project")
-        if project and project.isdigit():
-            qs = qs.filter(entry__project_id=int(project))
+        project = parsing.optional_object_id(params.get("project"), field="project")
+        if project:
+            qs = qs.filter(entry__project_id=project)
         return qs
 
     def get_object(self):

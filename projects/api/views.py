@@ -16,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from anshan_projects import parsing
 from anshan_projects.api import EstimatedCountPagination, XlsxRenderer, xlsx_response
 from anshan_projects.counting import counter
 
@@ -222,11 +223,9 @@ class OpenDataProjectsView(APIView):
         },
     )
     def get(self, request):
-        raw = request.query_params.get("page", "1")
-        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1 or len(raw) > 9:
-            raise exceptions.ValidationError({"page": ["应为正整数。"]})
+        page = parsing.integer(request.query_params.get("page"), field="page", min_value=1, max_value=10**9, default=1)
         try:
-            package = opendata.package_page(uri=request.build_absolute_uri(request.path), page=int(raw))
+            package = opendata.package_page(uri=request.build_absolute_uri(request.path), page=page)
         except opendata.PageOutOfRange:
             raise exceptions.NotFound("页码超出范围。") from None
         return JsonResponse(package, json_dumps_params={"ensure_ascii": False})

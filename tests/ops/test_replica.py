@@ -98,7 +98,12 @@ def paused():
 
 def test_the_replica_is_a_streaming_standby_of_the_primary():
     assert _sql(replica.REPLICA, "SELECT pg_is_in_recovery()") == (True,)
-    assert _sql("default", "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")[0] >= 1
+    # The walsender reports "streaming" once the standby has caught up after connecting (under load
+    # that can follow the start by a moment): wait for that state, bounded.
+    deadline = time.monotonic() + WAIT
+    while _sql("default", "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")[0] < 1:
+        assert time.monotonic() < deadline, "no standby is streaming from the primary"
+        time.sleep(0.05)
 
 
 def test_lists_read_from_the_replica(client, leader, paused):

@@ -166,6 +166,9 @@ REASONS = {
     "dispatch.Report": "get_or_create, IntegrityError caught (dispatch.services)",
     "dispatch.WarningNotice": "written inside evaluation_run only by the call whose get_or_create made the evaluation",
     "dispatch.ProblemEscalation": "escalation locks the problem row (select_for_update) first",
+    "investment.ProcedureSchedule": "procedure_template_apply locks the project row first (project_lock)",
+    "investment.ProcedurePlan": "procedure_plan_freeze locks the project's schedule row before numbering the version",
+    "investment.ProcedureTemplate": "administrators in the admin site",
 }
 APPS = {"accounts", "projects", "investment", "attraction", "supervision", "dispatch", "notifications", "insights"}
 

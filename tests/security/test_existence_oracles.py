@@ -68,11 +68,17 @@ def referenced_model(serializer, name, field):
                 if f.name == name.removesuffix("_id") and f.is_relation and f.concrete and not f.many_to_many
             ]
             candidates = {own[0].related_model} if own else candidates
+        # A name several models use for a key (``parent``: procedure items and template items): the
+        # scoped ones are those a request could name across counties.
+        candidates = {m for m in candidates if _scoped(m)} if len(candidates) > 1 else candidates
         model = next(iter(candidates)) if len(candidates) == 1 else None
     if model is None:
         return None
-    scoped = isinstance(model._default_manager.all(), RestrictedQuerySet) or model is get_user_model()
-    return model if scoped else None
+    return model if _scoped(model) else None
+
+
+def _scoped(model):
+    return isinstance(model._default_manager.all(), RestrictedQuerySet) or model is get_user_model()
 
 
 def default_value(field):
