@@ -223,7 +223,7 @@ class OpenDataProjectsView(APIView):
         },
     )
     def get(self, request):
-        page = parsing.integer(request.query_params.get("page"), field="page", min_value=1, max_value=10**9, default=1)
+        page = parsing.integer(request.query_params.get("page", "1"), field="page", min_value=1, max_value=10**9)
         try:
             package = opendata.package_page(uri=request.build_absolute_uri(request.path), page=page)
         except opendata.PageOutOfRange:

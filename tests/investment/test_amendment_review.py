@@ -164,11 +164,11 @@ def test_reviewer_is_told_of_a_proposal_and_proposer_of_the_decision(
     proposal = services.amendment_propose(
         user=county_user, entry=frozen_entry, amount_completed="80", reason="重复统计"
     )
-    told = Notification.objects.get(recipient=county_reviewer)
+    told = Notification.objects.get(recipient=county_reviewer, title__contains="修正")  # not the submission's
     assert project.name in told.title and "待审核" in told.title and "重复统计" in told.body
     assert not Notification.objects.filter(recipient=other_reviewer).exists()
     services.amendment_approve(user=county_reviewer, amendment=proposal)
-    told = Notification.objects.get(recipient=county_user)
+    told = Notification.objects.get(recipient=county_user, title__contains="修正")
     assert "已批准" in told.title and told.link.endswith(f"/progress/project/{project.pk}/#progress")
 
 

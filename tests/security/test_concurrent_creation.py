@@ -169,6 +169,9 @@ REASONS = {
     "investment.ProcedureSchedule": "procedure_template_apply locks the project row first (project_lock)",
     "investment.ProcedurePlan": "procedure_plan_freeze locks the project's schedule row before numbering the version",
     "investment.ProcedureTemplate": "administrators in the admin site",
+    "investment.CountedMonth": "written only by the rollup trigger, under the progress entry's row lock",
+    "investment.CountedYear": "written only by the rollup trigger, under the progress entry's row lock",
+    "investment.ProgressAmendment": "amendment_propose locks the entry row before looking for a pending proposal",
 }
 APPS = {"accounts", "projects", "investment", "attraction", "supervision", "dispatch", "notifications", "insights"}
 
