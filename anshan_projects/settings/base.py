@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files with DEBUG off too (make run, production): before everything that touches the session.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -319,6 +321,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 OC4IDS_PREFIX = env("OC4IDS_PREFIX", default="oc4ids-as2103")
 OC4IDS_PUBLISHER = env("OC4IDS_PUBLISHER", default="鞍山市发展和改革委员会")
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="anshan-demo")
+# The demo sign-in accounts (known password) may exist only where this says so: `make run` sets it.
+# Not tied to DEBUG: the demo runs with DEBUG off, and a debug server is no licence for them.
+DEMO_ACCOUNTS = env.bool("DEMO_ACCOUNTS", default=False)
 
 LOGGING = {
     "version": 1,
