@@ -12,3 +12,10 @@ class InvestmentConfig(AppConfig):
 
         if seed_progress not in extensions.REGISTERED:
             extensions.register(seed_progress)
+
+        # The project list (a lower app) shows this year's figures without importing this app.
+        from projects.selectors import register_year_progress
+
+        from . import selectors
+
+        register_year_progress(annotate=selectors.annotate_year_progress, lagging=selectors.lagging_filter)

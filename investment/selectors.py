@@ -6,13 +6,30 @@ from decimal import Decimal
 import pghistory.models
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Case, Count, DecimalField, F, Max, Prefetch, Q, Sum, Value, When, Window
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404
+from django.utils import timezone
 
 from projects.access import Action, can, region_ids
+from projects.choices import Stage
 from projects.models import Project, Region
-from projects.selectors import project_queryset
+from projects.selectors import project_queryset, year_fraction_elapsed
 
 from .choices import EntryStatus, ProblemStatus, ProcedureStatus
 from .models import (
@@ -55,6 +72,35 @@ def counted_q(prefix=""):
 def effective_amount(prefix=""):
     """The amount reports use: the amended figure when an amendment exists, else the original."""
     return Coalesce(F(f"{prefix}amended_amount"), F(f"{prefix}amount_completed"))
+
+
+YEAR_MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def annotate_year_progress(queryset, *, today=None):
+    """Projects annotated with this year's figures, the one definition of each: ``done`` (verified
+    completion this year, effective amounts), ``expected`` (annual plan x share of the year elapsed)
+    and ``gap`` (expected - done; above zero: behind). The lagging list, the project list's
+    "lagging" filter and both exports read these."""
+    today = today or timezone.localdate()
+    elapsed = year_fraction_elapsed(today)
+    done = (
+        ProgressEntry.objects.filter(counted_q(), project=OuterRef("pk"), period__year=today.year)
+        .values("project")
+        .annotate(total=Sum(effective_amount()))
+        .values("total")
+    )
+    zero = Value(Decimal("0.00"), output_field=YEAR_MONEY)
+    return queryset.annotate(
+        done=Coalesce(Subquery(done, output_field=YEAR_MONEY), zero, output_field=YEAR_MONEY),
+        expected=F("annual_plan") * Value(elapsed, output_field=YEAR_MONEY),
+    ).annotate(gap=F("expected") - F("done"))
+
+
+def lagging_filter(queryset):
+    """Of a queryset annotated by ``annotate_year_progress``: the lagging projects (under construction,
+    a plan for the year, verified completion below the time-proportional target)."""
+    return queryset.filter(stage=Stage.CONSTRUCTION, annual_plan__gt=0, done__lt=F("expected"))
 
 
 def period_is_frozen(*, period) -> bool:

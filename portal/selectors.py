@@ -9,7 +9,7 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, DecimalField, Exists, F, Func, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, Func, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -38,11 +38,7 @@ def _money_sum(field, **filter_kwargs):
     return Coalesce(Sum(field, filter=Q(**filter_kwargs) if filter_kwargs else None), Value(ZERO), output_field=MONEY)
 
 
-def _rate(done, plan):
-    """Completion rate as a Decimal fraction (4 places), or None without a plan."""
-    if not plan:
-        return None
-    return (Decimal(done) / Decimal(plan)).quantize(Decimal("0.0001"))
+_rate = project_selectors.completion_rate
 
 
 def verified_entries(*, user):
@@ -187,30 +183,30 @@ def monthly_trend(*, user, today=None):
     return {"months": list(range(1, 13)), "this_year": this_year[: max(today.month - 1, 1)], "last_year": last_year}
 
 
-def lagging_projects(*, user, today=None):
+LAGGING_ORDERINGS = {"-gap": ("-gap", "id"), "gap": ("gap", "id")}
+
+
+def lagging_projects(*, user, today=None, region=None, sector=None, category=None, light=None, ordering="-gap"):
     """Projects under construction whose verified completion this year trails the share of the year elapsed.
 
-    Annotated with ``done`` (this year) and ``expected`` (annual plan x share elapsed); worst gap first.
-    """
+    Annotated with ``done`` (this year), ``expected`` (annual plan x share elapsed) and ``gap``
+    (investment.selectors.annotate_year_progress); worst gap first unless ``ordering`` is "gap".
+    Optional filters: a region, sector or category (instances or ids) and a light of the current
+    period (supervision's main light: "green", "yellow", "red")."""
     today = today or timezone.localdate()
-    elapsed = project_selectors.year_fraction_elapsed(today)
-    done = (
-        ProgressEntry.objects.filter(investment_selectors.counted_q(), project=OuterRef("pk"), period__year=today.year)
-        .values("project")
-        .annotate(total=Sum(amount()))
-        .values("total")
+    qs = investment_selectors.lagging_filter(
+        investment_selectors.annotate_year_progress(project_selectors.project_queryset(user=user), today=today)
     )
-    return (
-        project_selectors.project_queryset(user=user)
-        .filter(stage=Stage.CONSTRUCTION, annual_plan__gt=0)
-        .annotate(
-            done=Coalesce(Subquery(done, output_field=MONEY), Value(ZERO), output_field=MONEY),
-            expected=F("annual_plan") * Value(elapsed, output_field=MONEY),
+    for field, value in (("region", region), ("sector", sector), ("category", category)):
+        if value is not None:
+            qs = qs.filter(**{field: value})
+    if light:
+        from supervision import selectors as supervision_selectors
+
+        qs = supervision_selectors.annotate_lights(qs, period=supervision_selectors.current_period()).filter(
+            light=light
         )
-        .annotate(gap=F("expected") - F("done"))
-        .filter(done__lt=F("expected"))
-        .order_by("-gap", "id")
-    )
+    return qs.order_by(*LAGGING_ORDERINGS.get(ordering, LAGGING_ORDERINGS["-gap"]))
 
 
 def open_problems_by_age(*, user, today=None):

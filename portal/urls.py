@@ -7,6 +7,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("lagging/", views.lagging_list, name="lagging"),
+    path("lagging/export.xlsx", views.lagging_export, name="lagging-export"),
     path("problems/", views.problem_list, name="problems"),
     path("projects/<int:pk>/investment.json", views.project_investment, name="project-investment"),
 ]

@@ -1,19 +1,23 @@
+import tempfile
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
+from anshan_projects.spreadsheets import StreamingWorkbook
 from projects import selectors as project_selectors
 from projects.access import has_role
 from projects.choices import KeyLevel, Role, Stage, StartType
 from projects.views import month_names
 
 from . import selectors
+from .forms import LaggingFilterForm
 
 DASHBOARD_ROLES = (Role.ADMIN, Role.LEADERSHIP, Role.SPECIAL_GROUP, Role.DEPARTMENT, Role.REPORT_MANAGER)
 TODO_LIMIT = 20
@@ -175,10 +179,67 @@ def dashboard(request):
     )
 
 
+def _lagging(request):
+    form = LaggingFilterForm(request.GET or None, user=request.user)
+    return form, selectors.lagging_projects(user=request.user, **form.filters())
+
+
 @login_required
 def lagging_list(request):
-    page = Paginator(selectors.lagging_projects(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "portal/lagging_list.html", {"page": page})
+    form, qs = _lagging(request)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    for project in page:
+        project.rate = project_selectors.completion_rate(project.done, project.annual_plan)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/lagging_list.html",
+        {"page": page, "form": form, "querystring": query.urlencode(), "filtered": form.has_changed()},
+    )
+
+
+LAGGING_HEADERS = [
+    gettext_noop("项目名称"), gettext_noop("县区"), gettext_noop("产业"), gettext_noop("项目类别"),
+    gettext_noop("年度计划(万元)"), gettext_noop("应完成(万元)"), gettext_noop("已完成(万元)"),
+    gettext_noop("完成率"), gettext_noop("差额(万元)"),
+]  # fmt: skip
+
+
+@login_required
+def lagging_export(request):
+    """What the lagging list shows (same filters, same order), every row, as xlsx."""
+    _form, qs = _lagging(request)
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    with StreamingWorkbook(handle) as book:
+        sheet = book.sheet(
+            gettext("滞后项目"),
+            [gettext(h) for h in LAGGING_HEADERS],
+            money_columns={4, 5, 6, 8},
+            percent_columns={7},
+            widths={0: 40},
+        )
+        for p in qs.iterator(chunk_size=2000):
+            sheet.write(
+                [
+                    p.name,
+                    p.region.name,
+                    p.sector.name if p.sector else "",
+                    p.category.name,
+                    p.annual_plan,
+                    p.expected.quantize(Decimal("0.01")),
+                    p.done,
+                    project_selectors.completion_rate(p.done, p.annual_plan),
+                    p.gap.quantize(Decimal("0.01")),
+                ]
+            )
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"lagging-{timezone.localdate():%Y%m%d}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @login_required

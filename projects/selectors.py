@@ -132,6 +132,32 @@ def filter_choices(*, user):
     return result
 
 
+def completion_rate(done, plan):
+    """Completion rate as a Decimal fraction (4 places), or None without a plan."""
+    if not plan:
+        return None
+    return (Decimal(done) / Decimal(plan)).quantize(Decimal("0.0001"))
+
+
+# This year's figures of a project (verified completion, expected, gap) are defined by the investment
+# app, which registers them here when it loads (investment.apps): this app must not import it.
+_YEAR_PROGRESS = {}
+
+
+def register_year_progress(*, annotate, lagging):
+    _YEAR_PROGRESS.update(annotate=annotate, lagging=lagging)
+
+
+def annotate_year_progress(queryset, *, today=None):
+    """``done``, ``expected`` and ``gap`` of this year (investment.selectors.annotate_year_progress)."""
+    return _YEAR_PROGRESS["annotate"](queryset, today=today)
+
+
+def lagging_only(queryset, *, today=None):
+    """The lagging projects of a queryset (investment.selectors.lagging_filter), annotated."""
+    return _YEAR_PROGRESS["lagging"](annotate_year_progress(queryset, today=today))
+
+
 def year_fraction_elapsed(on: datetime.date) -> Decimal:
     """Share of the calendar year elapsed at the end of the given day (time-proportional target)."""
     start = datetime.date(on.year, 1, 1)

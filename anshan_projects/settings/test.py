@@ -14,6 +14,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="anshan-media-")
 AXES_ENABLED = True
 WHITENOISE_USE_FINDERS = True  # no collectstatic before the tests
+STATIC_ROOT = tempfile.mkdtemp(prefix="anshan-static-")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
