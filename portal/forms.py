@@ -45,3 +45,33 @@ class LaggingFilterForm(forms.Form):
             "light": data.get("light") or None,
             "ordering": data.get("ordering") or "-gap",
         }
+
+
+class ProblemFilterForm(forms.Form):
+    region = forms.ModelChoiceField(
+        label=_("县区"), required=False, queryset=project_selectors.regions_visible(user=None), to_field_name="key"
+    )
+    unit = forms.ChoiceField(label=_("责任单位"), required=False)
+    overdue = forms.BooleanField(label=_("只看超过完成时限的"), required=False)
+    group = forms.ChoiceField(
+        label=_("分组"), required=False, choices=[("unit", _("按责任单位")), ("region", _("按县区"))]
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        from . import selectors
+
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = project_selectors.regions_visible(user=user)
+        self.fields["region"].empty_label = _("全部")
+        self.fields["unit"].choices = [("", _("全部")), *[(u, u) for u in selectors.problem_units(user=user)]]
+
+    def filters(self):
+        if not self.is_bound:
+            return {"region": None, "unit": None, "overdue": False}
+        self.is_valid()  # the valid fields still filter
+        data = self.cleaned_data
+        return {"region": data.get("region"), "unit": data.get("unit") or None, "overdue": bool(data.get("overdue"))}
+
+    def group_by(self):
+        value = self.cleaned_data.get("group") if self.is_bound and hasattr(self, "cleaned_data") else None
+        return value or "unit"

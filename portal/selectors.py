@@ -230,6 +230,62 @@ def open_problems_by_age(*, user, today=None):
     ]
 
 
+def open_problems_overdue(*, user, today=None):
+    """Unresolved problems past their deadline: the bucket beside the age buckets (one query)."""
+    today = today or timezone.localdate()
+    return open_problems(user=user, today=today, overdue=True).count()
+
+
+OVERDUE_LABEL = gettext_noop("超过完成时限")
+PROBLEM_GROUPS = {
+    "unit": ("responsible_unit", "responsible_unit"),
+    "region": ("project__region__key", "project__region__name"),
+}
+
+
+def open_problems(*, user, today=None, min_days=0, max_days=None, overdue=False, region=None, unit=None):
+    """Unresolved problems in scope: raised between ``min_days`` and ``max_days`` days ago, past their
+    deadline (``overdue``), of a county (a Region) or a responsible unit (its name); oldest first."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    qs = investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved()).filter(
+        created_at__lte=now - datetime.timedelta(days=min_days)
+    )
+    if max_days is not None:
+        qs = qs.filter(created_at__gt=now - datetime.timedelta(days=max_days + 1))
+    if overdue:
+        qs = qs.filter(deadline__lt=today)
+    if region is not None:
+        qs = qs.filter(project__region=region)
+    if unit:
+        qs = qs.filter(responsible_unit=unit)
+    return qs.select_related("project__region").order_by("created_at", "id")
+
+
+def problems_grouped(queryset, *, by, today=None):
+    """Counts of a problem queryset per responsible unit or county (one query): rows of
+    {"key", "name", "count", "overdue"}, most problems first."""
+    today = today or timezone.localdate()
+    key, name = PROBLEM_GROUPS[by]
+    rows = (
+        queryset.order_by()
+        .values(*{key, name})
+        .annotate(count=Count("id"), overdue=Count("id", filter=Q(deadline__lt=today)))
+        .order_by("-count", name)
+    )
+    return [{"key": row[key], "name": row[name], "count": row["count"], "overdue": row["overdue"]} for row in rows]
+
+
+def problem_units(*, user):
+    """The responsible units named by unresolved problems in scope, for the filter (one query)."""
+    return list(
+        investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved())
+        .order_by("responsible_unit")
+        .values_list("responsible_unit", flat=True)
+        .distinct()
+    )
+
+
 def county_todo(*, user, today=None, limit=None):
     """What a county user has to do: entries due for last month, drafts, returned entries, open problems,
     and (for reviewers) submitted entries waiting for verification. Five queries.
@@ -307,13 +363,7 @@ def project_investment(*, user, project, today=None):
 
 def problems_by_age(*, user, min_days=0, max_days=None):
     """Unresolved problems raised between ``min_days`` and ``max_days`` days ago, oldest first."""
-    now = timezone.now()
-    qs = investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved()).filter(
-        created_at__lte=now - datetime.timedelta(days=min_days)
-    )
-    if max_days is not None:
-        qs = qs.filter(created_at__gt=now - datetime.timedelta(days=max_days + 1))
-    return qs.select_related("project__region").order_by("created_at", "id")
+    return open_problems(user=user, min_days=min_days, max_days=max_days)
 
 
 def recent_photos(*, user, limit=8):
@@ -392,6 +442,7 @@ def dashboard_figures(*, user, today=None):
             "trend": monthly_trend(user=user, today=today),
             "lagging": list(lagging_projects(user=user, today=today)[:10]),
             "problems": open_problems_by_age(user=user, today=today),
+            "problems_overdue": open_problems_overdue(user=user, today=today),
             "capital": capital_in_place(user=user, today=today),
             "photos": recent_photos(user=user),
             "computed_at": timezone.now(),

@@ -9,5 +9,6 @@ urlpatterns = [
     path("lagging/", views.lagging_list, name="lagging"),
     path("lagging/export.xlsx", views.lagging_export, name="lagging-export"),
     path("problems/", views.problem_list, name="problems"),
+    path("problems/export.xlsx", views.problem_export, name="problems-export"),
     path("projects/<int:pk>/investment.json", views.project_investment, name="project-investment"),
 ]
