@@ -176,6 +176,7 @@ def dashboard(request):
             "links": links,
             "chart_data": chart_data,
             "today": today,
+            "scope": project_selectors.scope_of(user=user),
             "stale_since": cached["computed_at"] if cached.get("stale") else None,
         },
     )

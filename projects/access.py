@@ -108,3 +108,9 @@ class RestrictedQuerySet(models.QuerySet):
 
     def restrict(self, user, action=Action.VIEW):
         return self.filter(project_q(user, action, self.scope_path))
+
+
+def scope_keys(user, action=Action.VIEW):
+    """(all_rows, {project field: set(ids)}): what the user's scope is keyed on, for pages that say
+    whose data they show."""
+    return _grants(user, action)

@@ -238,3 +238,23 @@ def audit_version(*labels):
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))
         return "|".join(str(value) for value in cursor.fetchone())
+
+
+def scope_of(*, user):
+    """Whose projects the user sees: {"city": True} for the whole city, else {"city": False, "label":
+    "铁东区" / "市发展改革委" / "社会投资类" (names joined), "keys": {field: ids}} (one query)."""
+    from .access import scope_keys
+    from .models import RoleAssignment
+
+    all_rows, keyed = scope_keys(user)
+    if all_rows:
+        return {"city": True, "label": None, "keys": {}}
+    names = []
+    assignments = RoleAssignment.objects.filter(user=user).select_related("region", "department", "category")
+    for assignment in assignments.order_by("id"):
+        for field, relation in (("region_id", "region"), ("department_id", "department"), ("category_id", "category")):
+            if getattr(assignment, field) in keyed.get(field, ()):
+                name = getattr(assignment, relation).name
+                if name not in names:
+                    names.append(name)
+    return {"city": False, "label": "、".join(names), "keys": keyed}

@@ -113,6 +113,27 @@ def _list_rows(values):
     return rows
 
 
+def _scope_note(request, selected):
+    """Why a list is empty when the user's scope is what empties it: a county, department or category
+    chosen outside the scope is named (it is reference data, not project data); otherwise the scope."""
+    scope = selectors.scope_of(user=request.user)
+    if scope["city"]:
+        return None
+    fields = {"region_id": ("region", "key"), "department_id": ("department", "pk"), "category_id": ("category", "pk")}
+    if len(scope["keys"]) == 1:
+        ((field, ids),) = scope["keys"].items()
+        param, lookup = fields[field]
+        if selected.get(param):
+            choices = selectors.filter_choices(user=request.user)[param]
+            for pk, key, name in choices:
+                if str(key if lookup == "key" else pk) == selected[param] and pk not in ids:
+                    return _("%(name)s不在您的权限范围(%(scope)s)内,没有可显示的项目。") % {
+                        "name": name,
+                        "scope": scope["label"],
+                    }
+    return _("您的权限范围(%(scope)s)内没有符合条件的项目。") % {"scope": scope["label"]}
+
+
 @login_required
 def project_list(request):
     filterset, qs = _filtered(request, thresholds_in_query=True)
@@ -146,6 +167,7 @@ def project_list(request):
     }
     context = {
         "page": page,
+        "scope_note": _scope_note(request, selected) if not page.paginator.count else None,
         "filterset": filterset,
         "selected": selected,
         "sort_links": sort_links,
