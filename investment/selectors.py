@@ -410,18 +410,43 @@ def _describe_event(event):
         tracked = apps.get_model(event.pgh_model).pgh_tracked_model
     except (LookupError, AttributeError, ValueError):
         return event.pgh_model, []
-    label = f"{tracked._meta.verbose_name}" + ("新建" if event.pgh_label == "insert" else "修改")
+    from django.utils.translation import gettext
+
+    label = f"{tracked._meta.verbose_name}" + (gettext("新建") if event.pgh_label == "insert" else gettext("修改"))
     changes = []
     for name, values in (event.pgh_diff or {}).items():
         if name in AUDIT_SKIP:
             continue
         try:
-            field_label = str(tracked._meta.get_field(name.removesuffix("_id")).verbose_name)
+            field = tracked._meta.get_field(name.removesuffix("_id"))
+            field_label = str(field.verbose_name)
         except Exception:
-            field_label = name
+            field, field_label = None, name
         old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
-        changes.append((field_label, old, new))
+        changes.append((field_label, _audit_value(field, old), _audit_value(field, new)))
     return label, changes
+
+
+def _audit_value(field, value):
+    """A stored value as users know it: a status's label, yes/no, a time in local time."""
+    from django.db import models
+    from django.utils.dateparse import parse_datetime
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext
+
+    if value is None or field is None:
+        return value
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.BooleanField):
+        return gettext("是") if value else gettext("否")
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, datetime.UTC)
+            return date_format(timezone.localtime(moment), "Y-m-d H:i")
+    return value
 
 
 def _can(user, action, project):
