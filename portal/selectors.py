@@ -21,7 +21,7 @@ from investment.models import ProgressEntry
 from projects import selectors as project_selectors
 from projects.access import Action
 from projects.choices import KeyLevel, Stage, StartType
-from projects.models import Project, Region
+from projects.models import Project, Region, localized_name
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -102,7 +102,7 @@ def completion_breakdowns(*, user, today=None, fields=BREAKDOWN_FIELDS):
     building = [Stage.CONSTRUCTION, Stage.COMPLETED, Stage.OPERATING]
     columns = []
     for field in fields:
-        columns += [field, f"{field}__name", f"{field}__sort_order"]
+        columns += [field, f"{field}__name", f"{field}__name_en", f"{field}__sort_order"]
         if field in ("region", "category"):
             columns.append(f"{field}__key")
     plans = (
@@ -134,7 +134,7 @@ def completion_breakdowns(*, user, today=None, fields=BREAKDOWN_FIELDS):
             if group is None:
                 group = groups[field][ident] = {
                     "id": ident,
-                    "name": row[f"{field}__name"],
+                    "name": localized_name(row[f"{field}__name"], row[f"{field}__name_en"]),
                     "key": row.get(f"{field}__key") or ident,
                     "plan": ZERO,
                     "count": 0,
@@ -267,13 +267,22 @@ def problems_grouped(queryset, *, by, today=None):
     {"key", "name", "count", "overdue"}, most problems first."""
     today = today or timezone.localdate()
     key, name = PROBLEM_GROUPS[by]
+    english = "project__region__name_en" if by == "region" else None
     rows = (
         queryset.order_by()
-        .values(*{key, name})
+        .values(*dict.fromkeys(f for f in (key, name, english) if f))
         .annotate(count=Count("id"), overdue=Count("id", filter=Q(deadline__lt=today)))
         .order_by("-count", name)
     )
-    return [{"key": row[key], "name": row[name], "count": row["count"], "overdue": row["overdue"]} for row in rows]
+    return [
+        {
+            "key": row[key],
+            "name": localized_name(row[name], row[english]) if english else row[name],
+            "count": row["count"],
+            "overdue": row["overdue"],
+        }
+        for row in rows
+    ]
 
 
 def problem_units(*, user):
@@ -317,11 +326,12 @@ def county_todo(*, user, today=None, limit=None):
     due = (
         due.select_related(None)
         .select_related("region")
-        .only("id", "name", "total_investment", "stage", "region__id", "region__name", "region__key")
+        .only("id", "name", "total_investment", "stage", "region__id", "region__name", "region__name_en", "region__key")
         .order_by("region__sort_order", "-total_investment", "id")
     )
     entry_fields = ("id", "period", "status", "amount_completed", "return_reason", "project__id", "project__name",
-                    "project__region__id", "project__region__key", "project__region__name")  # fmt: skip
+                    "project__region__id", "project__region__key", "project__region__name",
+                    "project__region__name_en")  # fmt: skip
     entries = ProgressEntry.objects.restrict(user).select_related("project", "project__region").only(*entry_fields)
     return {
         "period": period,

@@ -226,9 +226,9 @@ def lagging_export(request):
             sheet.write(
                 [
                     p.name,
-                    p.region.name,
-                    p.sector.name if p.sector else "",
-                    p.category.name,
+                    str(p.region),
+                    str(p.sector) if p.sector else "",
+                    str(p.category),
                     p.annual_plan,
                     p.expected.quantize(Decimal("0.01")),
                     p.done,
@@ -321,7 +321,7 @@ def problem_export(request):
             sheet.write(
                 [
                     p.project.name,
-                    p.project.region.name,
+                    str(p.project.region),
                     p.description,
                     p.responsible_unit,
                     p.get_tier_display(),

@@ -9,7 +9,7 @@ from django.http import Http404
 
 from .access import Action
 from .choices import KeyLevel, Stage
-from .models import Category, Department, KeyProjectThreshold, Project, Region, Sector, StageChange
+from .models import Category, Department, KeyProjectThreshold, Project, Region, Sector, StageChange, localized_name
 
 ZERO = Decimal("0.00")
 
@@ -116,7 +116,7 @@ def filter_choices(*, user):
                 _o1=order_text,
                 _o2=F("sort_order"),
             )
-            .values_list("_list", "id", "_key", "name", "_o1", "_o2")
+            .values_list("_list", "id", "_key", "name", "_o1", "_o2", "name_en")
         )
 
     blank = Value("", output_field=CharField())
@@ -127,8 +127,8 @@ def filter_choices(*, user):
         all=True,
     )
     result = {"region": [], "sector": [], "category": [], "department": []}
-    for list_name, pk, key, name, _o1, _o2 in sorted(union, key=lambda r: (r[0], r[4], r[5], r[1])):
-        result[list_name].append((pk, key, name))
+    for list_name, pk, key, name, _o1, _o2, name_en in sorted(union, key=lambda r: (r[0], r[4], r[5], r[1])):
+        result[list_name].append((pk, key, localized_name(name, name_en)))
     return result
 
 

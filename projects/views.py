@@ -22,6 +22,7 @@ from . import selectors, services
 from .access import Action, can
 from .choices import KeyLevel, Stage, StartType
 from .forms import ProjectForm, ProjectPageFilterSet, StageChangeForm
+from .models import localized_name
 
 PAGE_SIZE = 50
 SORTABLE = [
@@ -65,7 +66,8 @@ def _querystring(request, drop=("page",)):
 
 # What a list row shows, read with ``.values()`` (no model instance, no description text per row).
 LIST_ROW_VALUES = ["id", "name", "key_level", "region__name", "sector__name", "category__name", "stage",
-                   "total_investment", "annual_plan", "planned_start"]  # fmt: skip
+                   "total_investment", "annual_plan", "planned_start", "region__name_en", "sector__name_en",
+                   "category__name_en"]  # fmt: skip
 
 
 class ListRow(dict):
@@ -100,9 +102,9 @@ def _list_rows(values):
                 key_level=v["key_level"],
                 key_label=key_label,
                 key_class=key_class,
-                region=v["region__name"],
-                sector=v["sector__name"] or "—",
-                category=v["category__name"],
+                region=localized_name(v["region__name"], v["region__name_en"]),
+                sector=localized_name(v["sector__name"], v["sector__name_en"]) or "—",
+                category=localized_name(v["category__name"], v["category__name_en"]),
                 stage=v["stage"],
                 stage_label=stages.get(v["stage"], v["stage"]),
                 total_investment=wan(v["total_investment"]),
@@ -206,10 +208,10 @@ def project_export(request):
                     p.code,
                     p.name,
                     p.investor,
-                    p.region.name,
-                    p.sector.name if p.sector else "",
-                    p.category.name,
-                    p.department.name if p.department else "",
+                    str(p.region),
+                    str(p.sector) if p.sector else "",
+                    str(p.category),
+                    str(p.department) if p.department else "",
                     p.get_stage_display(),
                     p.get_start_type_display() if p.start_type else "",
                     key_labels.get(p.key_level, ""),
