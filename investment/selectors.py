@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from projects.access import Action, can, region_ids
 from projects.choices import Stage
@@ -383,7 +384,7 @@ def project_section(*, user, project):
     user_ids = {e.pgh_context.get("user") for e in audit if e.pgh_context and e.pgh_context.get("user")}
     names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
     for e in audit:
-        e.who = names.get((e.pgh_context or {}).get("user"), "系统")
+        e.who = names.get((e.pgh_context or {}).get("user")) or gettext("系统")
         e.what, e.changes = _describe_event(e)
     return {
         "project": project,
@@ -410,16 +411,16 @@ def _describe_event(event):
         tracked = apps.get_model(event.pgh_model).pgh_tracked_model
     except (LookupError, AttributeError, ValueError):
         return event.pgh_model, []
-    from django.utils.translation import gettext
-
-    label = f"{tracked._meta.verbose_name}" + (gettext("新建") if event.pgh_label == "insert" else gettext("修改"))
+    # Verbose names are plain strings in the models: translated here, from the catalogue.
+    model = gettext(str(tracked._meta.verbose_name))
+    label = (gettext("%(model)s新建") if event.pgh_label == "insert" else gettext("%(model)s修改")) % {"model": model}
     changes = []
     for name, values in (event.pgh_diff or {}).items():
         if name in AUDIT_SKIP:
             continue
         try:
             field = tracked._meta.get_field(name.removesuffix("_id"))
-            field_label = str(field.verbose_name)
+            field_label = gettext(str(field.verbose_name))
         except Exception:
             field, field_label = None, name
         old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
@@ -432,7 +433,6 @@ def _audit_value(field, value):
     from django.db import models
     from django.utils.dateparse import parse_datetime
     from django.utils.formats import date_format
-    from django.utils.translation import gettext
 
     if value is None or field is None:
         return value
