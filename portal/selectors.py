@@ -435,7 +435,10 @@ def dashboard_figures(*, user, today=None):
     from django.core.cache import cache
 
     today = today or timezone.localdate()
-    scope = "portal:dashboard:" + hashlib.sha256(scope_signature(user).encode()).hexdigest()
+    from django.utils.translation import get_language
+
+    # Per language too: the figures carry the reference rows' names (name or name_en).
+    scope = "portal:dashboard:" + hashlib.sha256(f"{scope_signature(user)}|{get_language()}".encode()).hexdigest()
     key = f"{scope}:" + hashlib.sha256(f"{today.isoformat()}|{data_version()}".encode()).hexdigest()
     figures = cache.get(key)
     if figures is not None:
