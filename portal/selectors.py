@@ -422,6 +422,16 @@ DASHBOARD_COMPUTE_SECONDS = 300  # the lock's lifetime, should its holder die
 DASHBOARD_LAST_SECONDS = 24 * 3600
 
 
+def dashboard_scope(user):
+    """The cache key part of a user's dashboard: the scope, and the language (the figures carry the
+    reference rows' names in it: name or name_en)."""
+    import hashlib
+
+    from django.utils.translation import get_language
+
+    return "portal:dashboard:" + hashlib.sha256(f"{scope_signature(user)}|{get_language()}".encode()).hexdigest()
+
+
 def dashboard_figures(*, user, today=None):
     """Everything the leader dashboard shows, computed once per scope and data version and kept for
     at most ``DASHBOARD_CACHE_SECONDS`` (Django's cache), so that many users opening the dashboard at
@@ -435,10 +445,7 @@ def dashboard_figures(*, user, today=None):
     from django.core.cache import cache
 
     today = today or timezone.localdate()
-    from django.utils.translation import get_language
-
-    # Per language too: the figures carry the reference rows' names (name or name_en).
-    scope = "portal:dashboard:" + hashlib.sha256(f"{scope_signature(user)}|{get_language()}".encode()).hexdigest()
+    scope = dashboard_scope(user)
     key = f"{scope}:" + hashlib.sha256(f"{today.isoformat()}|{data_version()}".encode()).hexdigest()
     figures = cache.get(key)
     if figures is not None:
