@@ -37,6 +37,7 @@ migrate: setup
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py load_reference
 
+run: export DEMO_ACCOUNTS = true
 run: migrate
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py setup_periodic_tasks

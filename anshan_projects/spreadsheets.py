@@ -71,8 +71,8 @@ class StreamingWorkbook:
 class StreamingSheet:
     def __init__(self, workbook, name, headers, money_columns, percent_columns, widths):
         self.workbook = workbook
-        self.base_name = name[:28]
-        self.headers = headers
+        self.base_name = str(name)[:28]
+        self.headers = [str(header) for header in headers]  # labels may be lazy translations
         self.money_columns = money_columns
         self.percent_columns = percent_columns
         self.widths = widths

@@ -1,23 +1,24 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class LeadSource(models.TextChoices):
     """Where an investment lead came from."""
 
-    EVENT = "event", "会议活动招商"
-    VISIT = "visit", "上门拜访招商"
-    ONLINE = "online", "网上洽谈(云招商)"
-    EXPANSION = "expansion", "现有企业增资扩产"
-    OTHER = "other", "其他"
+    EVENT = "event", _("会议活动招商")
+    VISIT = "visit", _("上门拜访招商")
+    ONLINE = "online", _("网上洽谈(云招商)")
+    EXPANSION = "expansion", _("现有企业增资扩产")
+    OTHER = "other", _("其他")
 
 
 class CadenceLevel(models.TextChoices):
     """The "四调法" follow-up levels, highest first."""
 
-    MAIN_LEADER = "main_leader", "主要领导月调度"
-    LEADER_IN_CHARGE = "leader_in_charge", "分管领导半月调度"
-    DEPARTMENT = "department", "主管部门周调度"
-    COUNTY = "county", "县区日常调度"
+    MAIN_LEADER = "main_leader", _("主要领导月调度")
+    LEADER_IN_CHARGE = "leader_in_charge", _("分管领导半月调度")
+    DEPARTMENT = "department", _("主管部门周调度")
+    COUNTY = "county", _("县区日常调度")
 
 
 # Defaults when an administrator has not set the interval (days) for a level.
@@ -30,15 +31,15 @@ DEFAULT_CADENCE_DAYS = {
 
 
 class SigningEventKind(models.TextChoices):
-    CEREMONY = "ceremony", "集中签约仪式"
-    PROMOTION = "promotion", "产业推介会"
-    INVESTMENT_WEEK = "investment_week", "招商引资促进周"
-    FAIR = "fair", "展会洽谈会"
-    OTHER = "other", "其他"
+    CEREMONY = "ceremony", _("集中签约仪式")
+    PROMOTION = "promotion", _("产业推介会")
+    INVESTMENT_WEEK = "investment_week", _("招商引资促进周")
+    FAIR = "fair", _("展会洽谈会")
+    OTHER = "other", _("其他")
 
 
 class BulletinStatus(models.TextChoices):
-    PENDING = "pending", "排队中"
-    RUNNING = "running", "生成中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")

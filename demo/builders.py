@@ -137,7 +137,7 @@ class DemoBuilder:
         return people
 
     def accounts(self, password):
-        """The demo sign-in accounts other issues and systems rely on (DEBUG only)."""
+        """The demo sign-in accounts other issues and systems rely on (DEMO_ACCOUNTS only)."""
         User = get_user_model()
         tiedong, haicheng = self.regions["tiedong"], self.regions["haicheng"]
         spec = [

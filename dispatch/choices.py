@@ -1,25 +1,26 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Cadence(models.TextChoices):
     """How often a group meets (domain.md section 6); each becomes a crontab in django-celery-beat."""
 
-    MONTHLY = "monthly", "每月"
-    SEMIMONTHLY = "semimonthly", "每半月(1日、16日)"
-    WEEKLY = "weekly", "每周"
-    DAILY = "daily", "每日"
+    MONTHLY = "monthly", _("每月")
+    SEMIMONTHLY = "semimonthly", _("每半月(1日、16日)")
+    WEEKLY = "weekly", _("每周")
+    DAILY = "daily", _("每日")
 
 
 class RoundStatus(models.TextChoices):
-    COLLECTED = "collected", "已汇集"
-    ISSUED = "issued", "已印发"
+    COLLECTED = "collected", _("已汇集")
+    ISSUED = "issued", _("已印发")
 
 
 class ReportStatus(models.TextChoices):
-    QUEUED = "queued", "排队中"
-    RUNNING = "running", "生成中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
 
 
 class ReportFormat(models.TextChoices):
@@ -28,10 +29,10 @@ class ReportFormat(models.TextChoices):
 
 
 class ReportKind(models.TextChoices):
-    ROUND = "round", "调度报告"
-    EVALUATION = "evaluation", "季度考评"
+    ROUND = "round", _("调度报告")
+    EVALUATION = "evaluation", _("季度考评")
 
 
 class UnitKind(models.TextChoices):
-    REGION = "region", "县区"
-    DEPARTMENT = "department", "市直部门"
+    REGION = "region", _("县区")
+    DEPARTMENT = "department", _("市直部门")

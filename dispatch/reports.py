@@ -97,7 +97,7 @@ UNIT_HEADERS = [
     "平均历时(天)",
 ]
 CHANGE_HEADERS = ["项目ID", "项目名称", "原阶段", "新阶段", "变更日期", "原因"]
-LIGHT_LABELS = dict(Light.choices)
+LIGHT_LABELS = dict(Light.choices)  # lazy labels: made text (str) where written
 LIGHT_HEADERS = [
     "项目ID", "项目名称", "县区", "牵头部门", "阶段", "序时进度(%)", "年度计划完成率(%)", "落后(百分点)",
     "序时进度灯", "综合灯", *FLAGS.values(),
@@ -260,7 +260,7 @@ class RoundFigures:
             # "behind" only means something for a measured project (one with a completion rate).
             behind = None if pct[1] is None else Decimal(behind).quantize(Decimal("0.01"))
             row = [pk, name, region, department, STAGE_LABELS.get(stage, stage), *pct, behind,
-                   LIGHT_LABELS[light], LIGHT_LABELS[overall], *("是" if on else "" for on in flags)]  # fmt: skip
+                   str(LIGHT_LABELS[light]), str(LIGHT_LABELS[overall]), *("是" if on else "" for on in flags)]  # fmt: skip
             sink.light(row)
             if overall == Light.RED:
                 self.top_red.add((light == Light.RED, behind if behind is not None else Decimal(-1000)), row)
@@ -626,18 +626,22 @@ def _lights_and_orders(doc, figures):
         f"问题超期、投资超概算、工期超期等预警后,综合红灯 {lights['overall_red']} 个。"
     )
     doc.table(
-        ["", *[LIGHT_LABELS[light] for light in Light.values]],
+        ["", *[str(LIGHT_LABELS[light]) for light in Light.values]],
         [["序时进度灯", *[lights[f"light_{light}"] for light in Light.values]],
          ["综合灯", *[lights[f"overall_{light}"] for light in Light.values]]],
         numeric_columns=(1, 2, 3, 4),
     )  # fmt: skip
-    doc.table(list(FLAGS.values()), [[lights[flag] for flag in FLAGS]], numeric_columns=tuple(range(len(FLAGS))))
+    doc.table(
+        [str(label) for label in FLAGS.values()],
+        [[lights[flag] for flag in FLAGS]],
+        numeric_columns=tuple(range(len(FLAGS))),
+    )
     red = figures.top_red.items()
     doc.heading(f"红灯项目(落后最多的 {len(red)} 个,共 {lights['overall_red']} 个)")
     doc.table(
         ["项目名称", "县区", "牵头部门", "序时进度(%)", "完成率(%)", "落后(百分点)", "序时进度灯", "预警"],
         [[r[1], r[2], r[3] or "", _fmt(r[5]), _fmt(r[6]), _fmt(r[7]), r[8],
-          "、".join(label for label, on in zip(FLAGS.values(), r[10:], strict=True) if on)] for r in red],
+          "、".join(str(label) for label, on in zip(FLAGS.values(), r[10:], strict=True) if on)] for r in red],
         numeric_columns=(3, 4, 5),
     )  # fmt: skip
     doc.heading("督办单")

@@ -103,6 +103,48 @@ def crontab_for(group):
     return fields
 
 
+def schedule_words(crontab):
+    """A crontab as users read it: "每月1日 06:00", "每周五 08:00", "每天 09:00", "1、4、7、10月5日 07:00".
+    Anything else (ranges, steps) is shown as its fields, labelled."""
+    from django.utils.translation import gettext as _
+
+    def numbers(text):
+        parts = text.split(",")
+        return [int(p) for p in parts] if all(p.isascii() and p.isdigit() for p in parts) else None
+
+    minute, hour = numbers(crontab.minute), numbers(crontab.hour)
+    days, weekdays, months = numbers(crontab.day_of_month), numbers(crontab.day_of_week), numbers(crontab.month_of_year)
+    if not (minute and hour and len(minute) == len(hour) == 1):
+        return _("自定义时间(分 %(m)s,时 %(h)s,日 %(d)s,月 %(mo)s,星期 %(w)s)") % {
+            "m": crontab.minute, "h": crontab.hour, "d": crontab.day_of_month, "mo": crontab.month_of_year,
+            "w": crontab.day_of_week,
+        }  # fmt: skip
+    time = f"{hour[0]:02d}:{minute[0]:02d}"
+    names = [_("周日"), _("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六")]
+    joiner = _("、")
+    every_day = crontab.day_of_month == "*" and crontab.day_of_week == "*"
+    if crontab.month_of_year == "*":
+        if every_day:
+            return _("每天 %(time)s") % {"time": time}
+        if crontab.day_of_month == "*" and weekdays and all(0 <= d <= 7 for d in weekdays):
+            return _("每%(days)s %(time)s") % {"days": joiner.join(names[d % 7] for d in weekdays), "time": time}
+        if crontab.day_of_week == "*" and days:
+            return _("每月%(days)s %(time)s") % {
+                "days": joiner.join(_("%(n)s日") % {"n": d} for d in days),
+                "time": time,
+            }
+    elif months and days and crontab.day_of_week == "*":
+        return _("每年%(months)s的%(days)s %(time)s") % {
+            "months": joiner.join(_("%(n)s月") % {"n": m} for m in months),
+            "days": joiner.join(_("%(n)s日") % {"n": d} for d in days),
+            "time": time,
+        }
+    return _("自定义时间(分 %(m)s,时 %(h)s,日 %(d)s,月 %(mo)s,星期 %(w)s)") % {
+        "m": crontab.minute, "h": crontab.hour, "d": crontab.day_of_month, "mo": crontab.month_of_year,
+        "w": crontab.day_of_week,
+    }  # fmt: skip
+
+
 def _crontab(**fields):
     schedule, _ = CrontabSchedule.objects.get_or_create(month_of_year="*", timezone=settings.TIME_ZONE, **fields)
     return schedule

@@ -16,6 +16,7 @@ from . import selectors, services
 from .api.views import report_file_response
 from .choices import ReportFormat, ReportStatus
 from .forms import EvaluationForm, WarningNoticeForm
+from .schedules import schedule_words
 from .services import QueueUnavailable
 
 
@@ -26,7 +27,10 @@ def _group_filter(request):
 
 @login_required
 def group_list(request):
-    groups = selectors.group_list(user=request.user)
+    groups = list(selectors.group_list(user=request.user))
+    for group in groups:
+        task = group.periodic_task
+        group.schedule_words = schedule_words(task.crontab) if task and task.crontab_id else None
     return render(request, "dispatch/group_list.html", {"groups": groups})
 
 

@@ -296,6 +296,14 @@ def lagging_q(margin):
     return measured_q() & Q(behind__gte=margin)
 
 
+def annotate_gap(queryset):
+    """On a queryset annotated by ``annotate_progress`` (the lights are): ``expected_ytd`` (万元: year
+    plan × time progress, 2 places half up) and ``gap`` (expected minus completed; above zero: behind)."""
+    return queryset.annotate(
+        expected_ytd=ExpressionWrapper(Round(F("annual_plan") * F("time_progress"), 2), MONEY)
+    ).annotate(gap=ExpressionWrapper(F("expected_ytd") - F("completed_ytd"), MONEY))
+
+
 # --- starts, completions, 开复工 ---------------------------------------------------------------
 def started_or_resumed_q(*, first, last):
     """开复工 in [first, last]: now building (in construction, completed or in operation) and either
@@ -391,6 +399,14 @@ DEFINITIONS = [
         _(
             "本年累计完成投资 ÷ 本年计划投资。比值保留4位小数、四舍五入(0.5进位),以百分数显示2位小数,"
             "如 1/32 显示为 3.13%。无计划时不显示。"
+        ),
+    ),
+    Definition(
+        "gap",
+        _("序时差额"),
+        _(
+            "按序时进度应完成的投资(本年计划投资 × 序时进度,保留2位小数)减去本年累计完成投资(万元);"
+            "大于零为落后于序时进度的金额。"
         ),
     ),
     Definition(

@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from anshan_projects.periods import add_months, month_start, next_month, previous_month
 from projects.access import Action, can, region_ids
@@ -555,7 +556,7 @@ def project_section(*, user, project):
     user_ids = {e.pgh_context.get("user") for e in audit if e.pgh_context and e.pgh_context.get("user")}
     names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
     for e in audit:
-        e.who = names.get((e.pgh_context or {}).get("user"), "系统")
+        e.who = names.get((e.pgh_context or {}).get("user")) or gettext("系统")
         e.what, e.changes = _describe_event(e)
     return {
         "project": project,
@@ -585,18 +586,42 @@ def _describe_event(event):
         tracked = apps.get_model(event.pgh_model).pgh_tracked_model
     except (LookupError, AttributeError, ValueError):
         return event.pgh_model, []
-    label = f"{tracked._meta.verbose_name}" + ("新建" if event.pgh_label == "insert" else "修改")
+    # Verbose names are plain strings in the models: translated here, from the catalogue.
+    model = gettext(str(tracked._meta.verbose_name))
+    label = (gettext("%(model)s新建") if event.pgh_label == "insert" else gettext("%(model)s修改")) % {"model": model}
     changes = []
     for name, values in (event.pgh_diff or {}).items():
         if name in AUDIT_SKIP:
             continue
         try:
-            field_label = str(tracked._meta.get_field(name.removesuffix("_id")).verbose_name)
+            field = tracked._meta.get_field(name.removesuffix("_id"))
+            field_label = gettext(str(field.verbose_name))
         except Exception:
-            field_label = name
+            field, field_label = None, name
         old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
-        changes.append((field_label, old, new))
+        changes.append((field_label, _audit_value(field, old), _audit_value(field, new)))
     return label, changes
+
+
+def _audit_value(field, value):
+    """A stored value as users know it: a status's label, yes/no, a time in local time."""
+    from django.db import models
+    from django.utils.dateparse import parse_datetime
+    from django.utils.formats import date_format
+
+    if value is None or field is None:
+        return value
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.BooleanField):
+        return gettext("是") if value else gettext("否")
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, datetime.UTC)
+            return date_format(timezone.localtime(moment), "Y-m-d H:i")
+    return value
 
 
 def _can(user, action, project):

@@ -9,13 +9,13 @@ DEMO_USERNAMES = ("admin", "leader", "tiedong", "haicheng", "tiedong_reviewer", 
 
 
 @checks.register(checks.Tags.security, checks.Tags.database)
-def demo_accounts_absent_without_debug(app_configs=None, databases=None, **kwargs):
-    """With DEBUG off, no demo account may be able to sign in.
+def demo_accounts_absent_unless_allowed(app_configs=None, databases=None, **kwargs):
+    """Unless DEMO_ACCOUNTS says this is a demo, no demo account may be able to sign in.
 
     A database check: it runs with `migrate` and `check --database default`, so a deployment that
     still carries the demo accounts fails loudly before it serves anyone.
     """
-    if settings.DEBUG or not databases:
+    if settings.DEMO_ACCOUNTS or not databases:
         return []
     from django.contrib.auth import get_user_model
 
@@ -34,7 +34,7 @@ def demo_accounts_absent_without_debug(app_configs=None, databases=None, **kwarg
         if found:
             errors.append(
                 checks.Error(
-                    f"demo accounts can sign in while DEBUG is off: {', '.join(sorted(found))}",
+                    f"demo accounts can sign in while DEMO_ACCOUNTS is off: {', '.join(sorted(found))}",
                     hint="Delete them, deactivate them, or set an unusable password "
                     "(manage.py shell: user.set_unusable_password()).",
                     obj=f"database {alias!r}",

@@ -12,6 +12,7 @@ from django.db.models import Count, DecimalField, Exists, Func, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from anshan_projects import figures
 from anshan_projects.figures import ratio
@@ -23,7 +24,7 @@ from investment.models import ProgressEntry
 from projects import selectors as project_selectors
 from projects.access import Action, project_q
 from projects.choices import KeyLevel, Stage
-from projects.models import Project, Region
+from projects.models import Project, Region, localized_name
 from supervision import selectors as supervision_selectors
 
 ZERO = Decimal("0.00")
@@ -81,7 +82,7 @@ def completion_breakdowns(*, user, today=None, fields=BREAKDOWN_FIELDS):
     today = today or timezone.localdate()
     columns = {}
     for field in fields:
-        columns[field] = [f"{field}__name", f"{field}__sort_order"]
+        columns[field] = [f"{field}__name", f"{field}__name_en", f"{field}__sort_order"]
         if field in ("region", "category"):
             columns[field].append(f"{field}__key")
     group_by = [name for field in fields for name in (field, *columns[field])]
@@ -95,7 +96,7 @@ def completion_breakdowns(*, user, today=None, fields=BREAKDOWN_FIELDS):
             folded.append(
                 {
                     "id": row[field],
-                    "name": row[f"{field}__name"],
+                    "name": localized_name(row[f"{field}__name"], row[f"{field}__name_en"]),
                     "key": row.get(f"{field}__key") or row[field],
                     "plan": row["year_plan"],
                     "done": row["completed_ytd"],
@@ -132,18 +133,25 @@ def monthly_trend(*, user, today=None):
     return {"months": list(range(1, 13)), "this_year": this_year[: period.month.month], "last_year": last_year}
 
 
-def lagging_projects(*, user, today=None):
+LAGGING_ORDERINGS = {"-gap": ("-gap", "-behind", "id"), "gap": ("gap", "behind", "id")}
+
+
+def lagging_projects(*, user, today=None, region=None, sector=None, category=None, light=None, ordering="-gap"):
     """Lagging projects (insights.definitions: 滞后, the lights' rule), as of the reporting month of
-    ``today``, most behind first. Annotated with the measures of ``annotate_progress``."""
+    ``today``, annotated with the measures of ``annotate_progress`` and the gap (``annotate_gap``);
+    the largest gap first unless ``ordering`` is "gap". Optional filters: a region, sector or category
+    (instances or ids) and the project's main light ("yellow", "red")."""
     today = today or timezone.localdate()
     period = definitions.reporting_period(today)
-    return (
-        supervision_selectors.annotate_lights(
-            project_selectors.project_queryset(user=user), period=period.month, as_of=period.month_end
-        )
-        .filter(lagging=True)
-        .order_by("-behind", "id")
-    )
+    qs = project_selectors.project_queryset(user=user)
+    for field, value in (("region", region), ("sector", sector), ("category", category)):
+        if value is not None:
+            qs = qs.filter(**{field: value})
+    qs = supervision_selectors.annotate_lights(qs, period=period.month, as_of=period.month_end).filter(lagging=True)
+    if light:
+        qs = qs.filter(light=light)
+    qs = definitions.annotate_gap(qs)
+    return qs.order_by(*LAGGING_ORDERINGS.get(ordering, LAGGING_ORDERINGS["-gap"]))
 
 
 def started_projects(*, user, today=None):
@@ -165,6 +173,71 @@ def open_problems_by_age(*, user, today=None):
     """Unresolved problems counted by age in days since they were raised (one query)."""
     problems = investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved())
     return definitions.problem_age_counts(problems, now=timezone.now())
+
+
+def open_problems_overdue(*, user, today=None):
+    """Unresolved problems past their deadline: the bucket beside the age buckets (one query)."""
+    today = today or timezone.localdate()
+    return open_problems(user=user, today=today, overdue=True).count()
+
+
+OVERDUE_LABEL = gettext_noop("超过完成时限")
+PROBLEM_GROUPS = {
+    "unit": ("responsible_unit", "responsible_unit"),
+    "region": ("project__region__key", "project__region__name"),
+}
+
+
+def open_problems(*, user, today=None, min_days=0, max_days=None, overdue=False, region=None, unit=None):
+    """Unresolved problems in scope: raised between ``min_days`` and ``max_days`` days ago, past their
+    deadline (``overdue``), of a county (a Region) or a responsible unit (its name); oldest first."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    qs = investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved()).filter(
+        created_at__lte=now - datetime.timedelta(days=min_days)
+    )
+    if max_days is not None:
+        qs = qs.filter(created_at__gt=now - datetime.timedelta(days=max_days + 1))
+    if overdue:
+        qs = qs.filter(deadline__lt=today)
+    if region is not None:
+        qs = qs.filter(project__region=region)
+    if unit:
+        qs = qs.filter(responsible_unit=unit)
+    return qs.select_related("project__region").order_by("created_at", "id")
+
+
+def problems_grouped(queryset, *, by, today=None):
+    """Counts of a problem queryset per responsible unit or county (one query): rows of
+    {"key", "name", "count", "overdue"}, most problems first."""
+    today = today or timezone.localdate()
+    key, name = PROBLEM_GROUPS[by]
+    english = "project__region__name_en" if by == "region" else None
+    rows = (
+        queryset.order_by()
+        .values(*dict.fromkeys(f for f in (key, name, english) if f))
+        .annotate(count=Count("id"), overdue=Count("id", filter=Q(deadline__lt=today)))
+        .order_by("-count", name)
+    )
+    return [
+        {
+            "key": row[key],
+            "name": localized_name(row[name], row[english]) if english else row[name],
+            "count": row["count"],
+            "overdue": row["overdue"],
+        }
+        for row in rows
+    ]
+
+
+def problem_units(*, user):
+    """The responsible units named by unresolved problems in scope, for the filter (one query)."""
+    return list(
+        investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved())
+        .order_by("responsible_unit")
+        .values_list("responsible_unit", flat=True)
+        .distinct()
+    )
 
 
 def county_todo(*, user, today=None, limit=None):
@@ -207,11 +280,12 @@ def county_todo(*, user, today=None, limit=None):
     due = (
         due.select_related(None)
         .select_related("region")
-        .only("id", "name", "total_investment", "stage", "region__id", "region__name", "region__key")
+        .only("id", "name", "total_investment", "stage", "region__id", "region__name", "region__name_en", "region__key")
         .order_by("region__sort_order", "-total_investment", "id")
     )
     entry_fields = ("id", "period", "status", "amount_completed", "return_reason", "project__id", "project__name",
-                    "project__region__id", "project__region__key", "project__region__name")  # fmt: skip
+                    "project__region__id", "project__region__key", "project__region__name",
+                    "project__region__name_en")  # fmt: skip
     entries = (
         ProgressEntry.objects.restrict(user)
         .filter(period=period, project__stage__in=stages)
@@ -264,13 +338,7 @@ def project_investment(*, user, project, today=None):
 
 def problems_by_age(*, user, min_days=0, max_days=None):
     """Unresolved problems raised between ``min_days`` and ``max_days`` days ago, oldest first."""
-    now = timezone.now()
-    qs = investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved()).filter(
-        created_at__lte=now - datetime.timedelta(days=min_days)
-    )
-    if max_days is not None:
-        qs = qs.filter(created_at__gt=now - datetime.timedelta(days=max_days + 1))
-    return qs.select_related("project__region").order_by("created_at", "id")
+    return open_problems(user=user, min_days=min_days, max_days=max_days)
 
 
 def recent_photos(*, user, limit=8):
@@ -319,6 +387,16 @@ DASHBOARD_COMPUTE_SECONDS = 300  # the lock's lifetime, should its holder die
 DASHBOARD_LAST_SECONDS = 24 * 3600
 
 
+def dashboard_scope(user):
+    """The cache key part of a user's dashboard: the scope, and the language (the figures carry the
+    reference rows' names in it: name or name_en)."""
+    import hashlib
+
+    from django.utils.translation import get_language
+
+    return "portal:dashboard:" + hashlib.sha256(f"{scope_signature(user)}|{get_language()}".encode()).hexdigest()
+
+
 def dashboard_figures(*, user, today=None):
     """Everything the leader dashboard shows, computed once per scope and data version and kept for
     at most ``DASHBOARD_CACHE_SECONDS`` (Django's cache), so that many users opening the dashboard at
@@ -332,7 +410,7 @@ def dashboard_figures(*, user, today=None):
     from django.core.cache import cache
 
     today = today or timezone.localdate()
-    scope = "portal:dashboard:" + hashlib.sha256(scope_signature(user).encode()).hexdigest()
+    scope = dashboard_scope(user)
     key = f"{scope}:" + hashlib.sha256(f"{today.isoformat()}|{data_version()}".encode()).hexdigest()
     figures = cache.get(key)
     if figures is not None:
@@ -349,6 +427,7 @@ def dashboard_figures(*, user, today=None):
             "trend": monthly_trend(user=user, today=today),
             "lagging": list(lagging_projects(user=user, today=today)[:10]),
             "problems": open_problems_by_age(user=user, today=today),
+            "problems_overdue": open_problems_overdue(user=user, today=today),
             "capital": capital_in_place(user=user, today=today),
             "photos": recent_photos(user=user),
             "computed_at": timezone.now(),

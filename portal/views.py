@@ -1,15 +1,17 @@
+import tempfile
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from anshan_projects import parsing
 from anshan_projects.replica import replica_view
+from anshan_projects.spreadsheets import StreamingWorkbook
 from insights import definitions
 from projects import selectors as project_selectors
 from projects.access import has_role
@@ -17,6 +19,7 @@ from projects.choices import KeyLevel, Role, Stage
 from projects.views import month_names
 
 from . import selectors
+from .forms import LaggingFilterForm, ProblemFilterForm
 
 DASHBOARD_ROLES = (Role.ADMIN, Role.LEADERSHIP, Role.SPECIAL_GROUP, Role.DEPARTMENT, Role.REPORT_MANAGER)
 TODO_LIMIT = 20
@@ -127,6 +130,7 @@ def dashboard(request):
         "all": reverse("projects:list"),
         "lagging": reverse("portal:lagging"),
         "capital": reverse("attraction:capital"),
+        "problems_overdue": f"{reverse('portal:problems')}?overdue=1",
     }
 
     def chart_rows(rows):
@@ -171,21 +175,41 @@ def dashboard(request):
             "by_category": by_category,
             "lagging": lagging,
             "problems": problems,
+            "problems_overdue": cached.get("problems_overdue", 0),
             "capital": capital,
             "photos": photos,
             "links": links,
             "chart_data": chart_data,
-            "scope": selectors.scope_label(user),
+            "scope_text": selectors.scope_label(user),
             "today": today,
+            "scope": project_selectors.scope_of(user=user),
             "stale_since": cached["computed_at"] if cached.get("stale") else None,
         },
     )
 
 
+def _lagging(request):
+    form = LaggingFilterForm(request.GET or None, user=request.user)
+    return form, selectors.lagging_projects(user=request.user, **form.filters())
+
+
 @login_required
 def lagging_list(request):
-    page = Paginator(selectors.lagging_projects(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "portal/lagging_list.html", {"page": page, "scope": selectors.scope_label(request.user)})
+    form, qs = _lagging(request)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/lagging_list.html",
+        {
+            "page": page,
+            "form": form,
+            "querystring": query.urlencode(),
+            "filtered": form.has_changed(),
+            "scope": selectors.scope_label(request.user),
+        },
+    )
 
 
 @login_required
@@ -206,6 +230,51 @@ def definitions_page(request):
     return render(request, "portal/definitions.html", {"definitions": definitions.DEFINITIONS})
 
 
+LAGGING_HEADERS = [
+    gettext_noop("项目名称"), gettext_noop("县区"), gettext_noop("产业"), gettext_noop("项目类别"),
+    gettext_noop("年度计划(万元)"), gettext_noop("应完成(万元)"), gettext_noop("已完成(万元)"),
+    gettext_noop("完成率"), gettext_noop("序时进度"), gettext_noop("落后(百分点)"), gettext_noop("差额(万元)"),
+]  # fmt: skip
+
+
+@login_required
+def lagging_export(request):
+    """What the lagging list shows (same filters, same order), every row, as xlsx."""
+    _form, qs = _lagging(request)
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    with StreamingWorkbook(handle) as book:
+        sheet = book.sheet(
+            gettext("滞后项目"),
+            [gettext(h) for h in LAGGING_HEADERS],
+            money_columns={4, 5, 6, 10},
+            percent_columns={7, 8},
+            widths={0: 40},
+        )
+        for p in qs.iterator(chunk_size=2000):
+            sheet.write(
+                [
+                    p.name,
+                    str(p.region),
+                    str(p.sector) if p.sector else "",
+                    str(p.category),
+                    p.annual_plan,
+                    p.expected_ytd,
+                    p.completed_ytd,
+                    p.completion_rate,
+                    p.time_progress,
+                    p.behind,
+                    p.gap,
+                ]
+            )
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"lagging-{timezone.localdate():%Y%m%d}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
 @login_required
 def project_investment(request, pk):
     """Plan vs completion of one project this year, for the chart on the project page."""
@@ -221,16 +290,80 @@ def project_investment(request, pk):
     )
 
 
+def _problems(request):
+    form = ProblemFilterForm(request.GET or None, user=request.user)
+    filters = form.filters()
+    filters["min_days"] = _int_param(request, "min_days", 0)
+    filters["max_days"] = _int_param(request, "max_days")
+    return form, filters, selectors.open_problems(user=request.user, **filters)
+
+
 @login_required
 def problem_list(request):
-    """Open problems by age: the list behind the dashboard's age chart."""
-    min_days = _int_param(request, "min_days", 0)
-    max_days = _int_param(request, "max_days")
-    qs = selectors.problems_by_age(user=request.user, min_days=min_days, max_days=max_days)
+    """Open problems: by age (the dashboard's buckets), past their deadline, by unit and county."""
+    form, filters, qs = _problems(request)
+    group_by = form.group_by()
+    groups = selectors.problems_grouped(qs, by=group_by)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = urlencode({k: v for k, v in (("min_days", min_days), ("max_days", max_days)) if v is not None})
+    query = request.GET.copy()
+    query.pop("page", None)
+    group_param = "unit" if group_by == "unit" else "region"
+    base = request.GET.copy()
+    for name in ("page", "unit", "region"):
+        base.pop(name, None)
+    for group in groups:
+        params = base.copy()
+        params[group_param] = group["key"]
+        group["url"] = f"?{params.urlencode()}"
     return render(
         request,
         "portal/problem_list.html",
-        {"page": page, "min_days": min_days, "max_days": max_days, "querystring": query, "today": timezone.localdate()},
+        {
+            "page": page,
+            "form": form,
+            "groups": groups,
+            "group_by": group_by,
+            "min_days": filters["min_days"],
+            "max_days": filters["max_days"],
+            "overdue": filters["overdue"],
+            "querystring": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+PROBLEM_HEADERS = [
+    gettext_noop("项目名称"), gettext_noop("县区"), gettext_noop("问题描述"), gettext_noop("责任单位"),
+    gettext_noop("调度层级"), gettext_noop("提出日期"), gettext_noop("完成时限"), gettext_noop("超过时限(天)"),
+]  # fmt: skip
+
+
+@login_required
+def problem_export(request):
+    """What the problems list shows (same filters, same order), every row, as xlsx."""
+    _form, _filters, qs = _problems(request)
+    today = timezone.localdate()
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    with StreamingWorkbook(handle) as book:
+        sheet = book.sheet(gettext("未解决问题"), [gettext(h) for h in PROBLEM_HEADERS], widths={0: 36, 2: 50, 3: 24})
+        for p in qs.iterator(chunk_size=2000):
+            late = (today - p.deadline).days
+            sheet.write(
+                [
+                    p.project.name,
+                    str(p.project.region),
+                    p.description,
+                    p.responsible_unit,
+                    p.get_tier_display(),
+                    timezone.localtime(p.created_at).date(),
+                    p.deadline,
+                    late if late > 0 else None,
+                ]
+            )
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"problems-{today:%Y%m%d}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )

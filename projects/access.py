@@ -195,3 +195,9 @@ def may_address(user, project):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.filter(addressable_q(project), pk=user.pk).exists()
+
+
+def scope_keys(user, action=Action.VIEW):
+    """(all_rows, {project field: set(ids)}): what the user's scope is keyed on, for pages that say
+    whose data they show."""
+    return _grants(user, action)

@@ -17,24 +17,24 @@ from .search import search_q
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ("name", "division_code", "kind", "sort_order")
+    list_display = ("name", "name_en", "division_code", "kind", "sort_order")
     list_editable = ("sort_order",)
 
 
 @admin.register(Sector)
 class SectorAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "sort_order")
+    list_display = ("name", "name_en", "kind", "sort_order")
     list_filter = ("kind",)
 
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "key", "sort_order")
+    list_display = ("name", "name_en", "key", "sort_order")
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "key", "lead_department")
+    list_display = ("name", "name_en", "key", "lead_department")
 
 
 @admin.register(KeyProjectThreshold)

@@ -6,6 +6,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import selectors
 from .choices import Stage, StartType
 from .filters import ProjectFilterSet
 from .models import Project
@@ -100,3 +101,7 @@ class ProjectPageFilterSet(ProjectFilterSet):
     """The list page's filters: the shared filterset plus the start type the dashboard links use."""
 
     start_type = django_filters.MultipleChoiceFilter(choices=StartType.choices, label=_("开工类型"))
+    lagging = django_filters.BooleanFilter(method="filter_lagging", label=_("只看滞后项目"))
+
+    def filter_lagging(self, queryset, name, value):
+        return selectors.lagging_only(queryset) if value else queryset

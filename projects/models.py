@@ -29,13 +29,41 @@ def _of_type(value, kind):
     return value if isinstance(value, kind) else None
 
 
+class LocalizedName(models.Model):
+    """Reference rows named in Chinese and in English: ``str()`` is the name in the page's language."""
+
+    name_en = models.CharField("英文名称", max_length=100, blank=True, help_text="界面语言为英文时显示")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        # A row read with .only() without name_en shows its name rather than costing a query.
+        if "name_en" in self.get_deferred_fields():
+            return self.name
+        return localized_name(self.name, self.name_en)
+
+
+def localized_name(name, name_en):
+    """The English name when the active language is English and the row has one, else the name."""
+    from django.utils.translation import get_language
+
+    if name_en and (get_language() or "").startswith("en"):
+        return name_en
+    return name
+
+
 def money_field(verbose_name, **kwargs):
     """Money in 万元, exact to two places (max 999,999,999,999.99 万元)."""
     kwargs.setdefault("validators", [non_negative])
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
 
 
-class Region(models.Model):
+class Region(LocalizedName):
     """A county-level group (县区推进组): district, county, county-level city or development zone."""
 
     key = models.SlugField("标识", max_length=30, unique=True)
@@ -56,11 +84,8 @@ class Region(models.Model):
         verbose_name_plural = "县区"
         ordering = ["sort_order", "id"]
 
-    def __str__(self):
-        return self.name
 
-
-class Sector(models.Model):
+class Sector(LocalizedName):
     """Industry chain, cluster or featured industry (产业链/产业集群/特色产业)."""
 
     name = models.CharField("名称", max_length=50, unique=True)
@@ -72,11 +97,8 @@ class Sector(models.Model):
         verbose_name_plural = "产业"
         ordering = ["kind", "sort_order", "id"]
 
-    def __str__(self):
-        return self.name
 
-
-class Department(models.Model):
+class Department(LocalizedName):
     """A city department (市直部门); each leads the projects of its field (the "N" groups)."""
 
     key = models.SlugField("标识", max_length=30, unique=True)
@@ -88,11 +110,8 @@ class Department(models.Model):
         verbose_name_plural = "市直部门"
         ordering = ["sort_order", "id"]
 
-    def __str__(self):
-        return self.name
 
-
-class Category(models.Model):
+class Category(LocalizedName):
     """Project category; each of the three special groups (the "3") reviews one category."""
 
     key = models.SlugField("标识", max_length=30, unique=True)
@@ -106,9 +125,6 @@ class Category(models.Model):
         verbose_name = "项目类别"
         verbose_name_plural = "项目类别"
         ordering = ["sort_order", "id"]
-
-    def __str__(self):
-        return self.name
 
 
 class KeyProjectThreshold(models.Model):

@@ -8,7 +8,17 @@ from django.http import Http404
 
 from .access import Action
 from .choices import KeyLevel, Stage
-from .models import Category, Department, KeyProjectThreshold, OpenDataPolicy, Project, Region, Sector, StageChange
+from .models import (
+    Category,
+    Department,
+    KeyProjectThreshold,
+    OpenDataPolicy,
+    Project,
+    Region,
+    Sector,
+    StageChange,
+    localized_name,
+)
 
 ZERO = Decimal("0.00")
 
@@ -115,7 +125,7 @@ def filter_choices(*, user):
                 _o1=order_text,
                 _o2=F("sort_order"),
             )
-            .values_list("_list", "id", "_key", "name", "_o1", "_o2")
+            .values_list("_list", "id", "_key", "name", "_o1", "_o2", "name_en")
         )
 
     blank = Value("", output_field=CharField())
@@ -126,9 +136,30 @@ def filter_choices(*, user):
         all=True,
     )
     result = {"region": [], "sector": [], "category": [], "department": []}
-    for list_name, pk, key, name, _o1, _o2 in sorted(union, key=lambda r: (r[0], r[4], r[5], r[1])):
-        result[list_name].append((pk, key, name))
+    for list_name, pk, key, name, _o1, _o2, name_en in sorted(union, key=lambda r: (r[0], r[4], r[5], r[1])):
+        result[list_name].append((pk, key, localized_name(name, name_en)))
     return result
+
+
+# This year's figures of a project in the list and its export (completed, rate, time progress, gap)
+# and the "lagging" filter are insights.definitions' measures on supervision's lights; supervision
+# registers them here when it loads (supervision.apps): this app must not import the higher ones.
+_YEAR_PROGRESS = {}
+
+
+def register_year_progress(*, annotate, lagging):
+    _YEAR_PROGRESS.update(annotate=annotate, lagging=lagging)
+
+
+def annotate_year_progress(queryset, *, today=None):
+    """``completed_ytd``, ``completion_rate``, ``time_progress``, ``expected_ytd``, ``gap``, ``lagging``
+    as of the reporting month of ``today`` (insights.definitions, through the lights)."""
+    return _YEAR_PROGRESS["annotate"](queryset, today=today)
+
+
+def lagging_only(queryset, *, today=None):
+    """The lagging projects of a queryset (insights.definitions: 滞后), annotated."""
+    return _YEAR_PROGRESS["lagging"](annotate_year_progress(queryset, today=today))
 
 
 def pool_summary(*, user, region=None):
@@ -211,3 +242,23 @@ def audit_version(*labels):
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))
         return "|".join(str(value) for value in cursor.fetchone())
+
+
+def scope_of(*, user):
+    """Whose projects the user sees: {"city": True} for the whole city, else {"city": False, "label":
+    "铁东区" / "市发展改革委" / "社会投资类" (names joined), "keys": {field: ids}} (one query)."""
+    from .access import scope_keys
+    from .models import RoleAssignment
+
+    all_rows, keyed = scope_keys(user)
+    if all_rows:
+        return {"city": True, "label": None, "keys": {}}
+    names = []
+    assignments = RoleAssignment.objects.filter(user=user).select_related("region", "department", "category")
+    for assignment in assignments.order_by("id"):
+        for field, relation in (("region_id", "region"), ("department_id", "department"), ("category_id", "category")):
+            if getattr(assignment, field) in keyed.get(field, ()):
+                name = getattr(assignment, relation).name
+                if name not in names:
+                    names.append(name)
+    return {"city": False, "label": "、".join(names), "keys": keyed}

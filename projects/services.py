@@ -200,19 +200,36 @@ def reference_data_load():
     created = 0
     for order, (key, name, code, kind) in enumerate(reference_data.REGIONS):
         _, new = Region.objects.get_or_create(
-            key=key, defaults={"name": name, "division_code": code, "kind": kind, "sort_order": order}
+            key=key,
+            defaults={
+                "name": name,
+                "name_en": reference_data.NAMES_EN.get(name, ""),
+                "division_code": code,
+                "kind": kind,
+                "sort_order": order,
+            },
         )
         created += new
     for order, (name, kind) in enumerate(reference_data.SECTORS):
-        _, new = Sector.objects.get_or_create(name=name, defaults={"kind": kind, "sort_order": order})
+        _, new = Sector.objects.get_or_create(
+            name=name, defaults={"kind": kind, "sort_order": order, "name_en": reference_data.NAMES_EN.get(name, "")}
+        )
         created += new
     for order, (key, name) in enumerate(reference_data.DEPARTMENTS):
-        _, new = Department.objects.get_or_create(key=key, defaults={"name": name, "sort_order": order})
+        _, new = Department.objects.get_or_create(
+            key=key, defaults={"name": name, "sort_order": order, "name_en": reference_data.NAMES_EN.get(name, "")}
+        )
         created += new
     for order, (key, name, lead) in enumerate(reference_data.CATEGORIES):
         lead_department = Department.objects.get(key=lead) if lead else None
         _, new = Category.objects.get_or_create(
-            key=key, defaults={"name": name, "lead_department": lead_department, "sort_order": order}
+            key=key,
+            defaults={
+                "name": name,
+                "name_en": reference_data.NAMES_EN.get(name, ""),
+                "lead_department": lead_department,
+                "sort_order": order,
+            },
         )
         created += new
     for level, minimum in reference_data.THRESHOLDS:

@@ -23,6 +23,7 @@ from . import selectors, services
 from .access import Action, can
 from .choices import KeyLevel, Stage, StartType
 from .forms import ProjectForm, ProjectPageFilterSet, StageChangeForm
+from .models import localized_name
 
 PAGE_SIZE = 50
 SORTABLE = [
@@ -35,7 +36,7 @@ SORTABLE = [
 EXPORT_HEADERS = [
     "项目代码", "项目名称", "投资主体/企业", "县区", "产业", "项目类别", "牵头市直部门", "阶段", "开工类型",
     "重点项目级别", "计划总投资(万元)", "本年计划投资(万元)", "计划开工日期", "实际开工日期",
-    "计划竣工日期", "实际竣工日期", "建设地点",
+    "计划竣工日期", "实际竣工日期", "建设地点", "本年完成(已审核,万元)", "完成率", "差额(应完成−已完成,万元)",
 ]  # fmt: skip
 
 
@@ -66,7 +67,8 @@ def _querystring(request, drop=("page",)):
 
 # What a list row shows, read with ``.values()`` (no model instance, no description text per row).
 LIST_ROW_VALUES = ["id", "name", "key_level", "region__name", "sector__name", "category__name", "stage",
-                   "total_investment", "annual_plan", "planned_start"]  # fmt: skip
+                   "total_investment", "annual_plan", "planned_start", "region__name_en", "sector__name_en",
+                   "category__name_en"]  # fmt: skip
 
 
 class ListRow(dict):
@@ -101,9 +103,9 @@ def _list_rows(values):
                 key_level=v["key_level"],
                 key_label=key_label,
                 key_class=key_class,
-                region=v["region__name"],
-                sector=v["sector__name"] or "—",
-                category=v["category__name"],
+                region=localized_name(v["region__name"], v["region__name_en"]),
+                sector=localized_name(v["sector__name"], v["sector__name_en"]) or "—",
+                category=localized_name(v["category__name"], v["category__name_en"]),
                 stage=v["stage"],
                 stage_label=stages.get(v["stage"], v["stage"]),
                 total_investment=wan(v["total_investment"]),
@@ -112,6 +114,27 @@ def _list_rows(values):
             )
         )
     return rows
+
+
+def _scope_note(request, selected):
+    """Why a list is empty when the user's scope is what empties it: a county, department or category
+    chosen outside the scope is named (it is reference data, not project data); otherwise the scope."""
+    scope = selectors.scope_of(user=request.user)
+    if scope["city"]:
+        return None
+    fields = {"region_id": ("region", "key"), "department_id": ("department", "pk"), "category_id": ("category", "pk")}
+    if len(scope["keys"]) == 1:
+        ((field, ids),) = scope["keys"].items()
+        param, lookup = fields[field]
+        if selected.get(param):
+            choices = selectors.filter_choices(user=request.user)[param]
+            for pk, key, name in choices:
+                if str(key if lookup == "key" else pk) == selected[param] and pk not in ids:
+                    return _("%(name)s不在您的权限范围(%(scope)s)内,没有可显示的项目。") % {
+                        "name": name,
+                        "scope": scope["label"],
+                    }
+    return _("您的权限范围(%(scope)s)内没有符合条件的项目。") % {"scope": scope["label"]}
 
 
 @login_required
@@ -146,9 +169,11 @@ def project_list(request):
         "min_investment": data.get("min_investment", ""),
         "max_investment": data.get("max_investment", ""),
         "search": data.get("search", ""),
+        "lagging": data.get("lagging", "") in ("true", "True", "1", "on"),
     }
     context = {
         "page": page,
+        "scope_note": _scope_note(request, selected) if not page.paginator.count else None,
         "filterset": filterset,
         "selected": selected,
         "sort_links": sort_links,
@@ -175,9 +200,12 @@ def project_list(request):
 def project_export(request):
     """The filtered list as xlsx: the same filters and order as the page, every row (not one page)."""
     _filterset, qs = _filtered(request)
+    qs = selectors.annotate_year_progress(qs)  # this year's completion, rate and gap: insights.definitions
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     with StreamingWorkbook(handle) as book:
-        sheet = book.sheet("项目", EXPORT_HEADERS, money_columns={10, 11}, widths={1: 40, 2: 28, 16: 30})
+        sheet = book.sheet(
+            "项目", EXPORT_HEADERS, money_columns={10, 11, 17, 19}, percent_columns={18}, widths={1: 40, 2: 28, 16: 30}
+        )
         key_labels = dict(KeyLevel.choices)
         for p in qs.iterator(chunk_size=2000):
             sheet.write(
@@ -185,10 +213,10 @@ def project_export(request):
                     p.code,
                     p.name,
                     p.investor,
-                    p.region.name,
-                    p.sector.name if p.sector else "",
-                    p.category.name,
-                    p.department.name if p.department else "",
+                    str(p.region),
+                    str(p.sector) if p.sector else "",
+                    str(p.category),
+                    str(p.department) if p.department else "",
                     p.get_stage_display(),
                     p.get_start_type_display() if p.start_type else "",
                     key_labels.get(p.key_level, ""),
@@ -199,6 +227,9 @@ def project_export(request):
                     p.planned_completion,
                     p.actual_completion,
                     p.address,
+                    p.completed_ytd,
+                    p.completion_rate,
+                    p.gap,
                 ]
             )
     handle.seek(0)

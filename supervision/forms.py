@@ -1,5 +1,8 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from projects import selectors as project_selectors
+from projects.choices import KeyLevel, Stage
 from projects.models import Department, Region
 
 from .choices import FLAGS, Light, UnitKind
@@ -21,11 +24,45 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-class LightFilterForm(forms.Form):
-    period = forms.CharField(label="月份", required=False, widget=forms.TextInput(attrs={"type": "month"}))
-    light = forms.ChoiceField(label="序时进度灯", required=False, choices=[("", "全部"), *Light.choices])
-    overall = forms.ChoiceField(label="综合灯", required=False, choices=[("", "全部"), *Light.choices])
-    flag = forms.ChoiceField(label="预警", required=False, choices=[("", "全部"), *FLAGS.items()])
+class ProjectPageFilterForm(forms.Form):
+    """The project filters of the lights and map pages in users' words. The parameters are the API
+    filterset's (projects.filters.ProjectFilterSet), so the page and its data calls agree; the
+    filterset's own form (区划代码, ISO 8601, ordering) is for API clients, not for pages."""
+
+    search = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("名称、项目代码、投资主体")}),
+    )
+    region = forms.ModelChoiceField(
+        label=_("县区"), required=False, queryset=project_selectors.regions_visible(user=None), to_field_name="key"
+    )
+    sector = forms.ModelChoiceField(label=_("产业"), required=False, queryset=project_selectors.sectors_all())
+    category = forms.ModelChoiceField(label=_("项目类别"), required=False, queryset=project_selectors.categories_all())
+    stage = forms.ChoiceField(label=_("阶段"), required=False)
+    key_level = forms.ChoiceField(label=_("重点项目级别"), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = project_selectors.regions_visible(user=user)
+        for name in ("region", "sector", "category"):
+            self.fields[name].empty_label = _("全部")
+        self.fields["stage"].choices = [("", _("全部")), *Stage.choices]
+        self.fields["key_level"].choices = [("", _("全部")), *KeyLevel.choices]
+
+
+class LightFilterForm(ProjectPageFilterForm):
+    period = forms.CharField(label=_("月份"), required=False, widget=forms.TextInput(attrs={"type": "month"}))
+    light = forms.ChoiceField(label=_("序时进度灯"), required=False)
+    overall = forms.ChoiceField(label=_("综合灯"), required=False)
+    flag = forms.ChoiceField(label=_("预警"), required=False)
+    field_order = ["period", "light", "overall", "flag", "search", "region", "sector", "category", "stage"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["light"].choices = [("", _("全部")), *Light.choices]
+        self.fields["overall"].choices = [("", _("全部")), *Light.choices]
+        self.fields["flag"].choices = [("", _("全部")), *FLAGS.items()]
 
 
 class OrderIssueForm(forms.Form):

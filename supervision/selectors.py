@@ -91,6 +91,19 @@ def current_period(today=None) -> datetime.date:
     return month_start(today or timezone.localdate())
 
 
+def year_progress(queryset, *, today=None):
+    """Projects with this year's measures as of the reporting month of ``today``: the lights'
+    annotations (insights.definitions.annotate_progress: ``completed_ytd``, ``completion_rate``,
+    ``time_progress``, ``behind``, ``lagging``) and the gap (``expected_ytd``, ``gap``)."""
+    period = definitions.reporting_period(today or timezone.localdate())
+    return definitions.annotate_gap(annotate_lights(queryset, period=period.month, as_of=period.month_end))
+
+
+def lagging_only(queryset):
+    """Of a queryset annotated by ``year_progress``: the lagging projects (insights.definitions: 滞后)."""
+    return queryset.filter(lagging=True)
+
+
 def period_as_of(period: datetime.date, today=None) -> datetime.date:
     """End of the period's month, or today while the month is still running."""
     return periods.period_as_of(period, today or timezone.localdate())

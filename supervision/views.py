@@ -7,13 +7,14 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projects.selectors import project_get
 
 from . import selectors, services
-from .choices import FLAGS, OrderStatus
-from .forms import LightFilterForm, OrderIssueForm, OrderReplyForm, OrderReviewForm
+from .choices import FLAGS, Light, OrderStatus
+from .forms import LightFilterForm, OrderIssueForm, OrderReplyForm, OrderReviewForm, ProjectPageFilterForm
 
 
 def _form_errors(form, error):
@@ -35,8 +36,8 @@ def light_list(request):
         {
             "page": page,
             "period": period,
-            "form": LightFilterForm(request.GET or None, initial={"period": f"{period:%Y-%m}"}),
-            "filterset": filterset,
+            "form": LightFilterForm(request.GET or None, user=request.user, initial={"period": f"{period:%Y-%m}"}),
+            "filter_errors": filterset.errors,
             "summary": summary,
             "flags": FLAGS,
             "query": query.urlencode(),
@@ -65,25 +66,26 @@ def project_light_history(request, pk):
 
 @login_required
 def project_map(request):
-    from projects.filters import ProjectFilterSet
-
     period = selectors.parse_period(request.GET.get("period"))
-    filterset = ProjectFilterSet(request.GET or None)
+    form = ProjectPageFilterForm(request.GET or None, user=request.user)
     query = request.GET.urlencode()
     config = {
         "data_url": f"{reverse('project-map')}?{query}",
         "geojson_url": static("vendor/geo/liao2_ning2_an1_shan1.geojson"),
         "labels": {
-            "count": "项目数",
-            "investment": "计划总投资(万元)",
-            "projects": "项目",
-            "light": {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "none": "不亮灯"},
+            "count": _("项目数"),
+            "investment": _("计划总投资(万元)"),
+            "projects": _("项目"),
+            "light": {value: str(label) for value, label in Light.choices},
+            "yi": _("亿元"),
+            "wan": _("万元"),
+            "failed": _("地图加载失败:"),
         },
     }
     return render(
         request,
         "supervision/map.html",
-        {"filterset": filterset, "period": period, "query": query, "map_config": config},
+        {"form": form, "period": period, "query": query, "map_config": config},
     )
 
 

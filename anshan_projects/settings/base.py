@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files with DEBUG off too (make run, production): before everything that touches the session.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "anshan_projects.limits.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -183,6 +185,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Sign-in cost is mostly the password hash: its work factor is set here (anshan_projects/hashers.py).
+PASSWORD_PBKDF2_ITERATIONS = env.int("PASSWORD_PBKDF2_ITERATIONS", default=600_000)
+PASSWORD_HASHERS = [
+    "anshan_projects.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -366,6 +375,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 OC4IDS_PREFIX = env("OC4IDS_PREFIX", default="oc4ids-as2103")
 OC4IDS_PUBLISHER = env("OC4IDS_PUBLISHER", default="鞍山市发展和改革委员会")
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="anshan-demo")
+# The demo sign-in accounts (known password) may exist only where this says so: `make run` sets it.
+# Not tied to DEBUG: the demo runs with DEBUG off, and a debug server is no licence for them.
+DEMO_ACCOUNTS = env.bool("DEMO_ACCOUNTS", default=False)
 
 LOGGING = {
     "version": 1,

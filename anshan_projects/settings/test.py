@@ -16,6 +16,8 @@ AXES_ENABLED = True
 # The suite makes thousands of API calls from one address and a few users: the throttle tests set
 # their own rates (tests/security/test_exposure_limits.py).
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000000/min", "user": "1000000/min"}  # noqa: F405
+WHITENOISE_USE_FINDERS = True  # no collectstatic before the tests
+STATIC_ROOT = tempfile.mkdtemp(prefix="anshan-static-")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

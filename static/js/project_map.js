@@ -18,7 +18,7 @@
 
   function money(value) {
     var amount = Number(value);
-    return amount >= 10000 ? (amount / 10000).toFixed(2) + " 亿元" : amount.toFixed(2) + " 万元";
+    return amount >= 10000 ? (amount / 10000).toFixed(2) + " " + labels.yi : amount.toFixed(2) + " " + labels.wan;
   }
 
   function listItem(target, region) {
@@ -102,6 +102,6 @@
     render();
     container.setAttribute("data-ready", "true");
   }).catch(function (error) {
-    container.textContent = "地图加载失败:" + error;
+    container.textContent = labels.failed + error;
   });
 }());

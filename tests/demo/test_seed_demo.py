@@ -78,11 +78,11 @@ def test_city_set_matches_the_article_order_of_magnitude():
     assert 800 * 10000 <= signed["s"] <= 1400 * 10000
 
 
-def test_demo_accounts_only_with_debug():
+def test_demo_accounts_only_with_the_demo_setting():
     with pytest.raises(CommandError):
         call_command("seed_demo", projects=10, no_progress_bar=True)
     assert not User.objects.filter(username="tiedong").exists()
-    with override_settings(DEBUG=True):
+    with override_settings(DEMO_ACCOUNTS=True):
         call_command("seed_demo", projects=10, no_progress_bar=True)
     user = User.objects.get(username="tiedong")
     assert user.check_password("anshan-demo")

@@ -143,3 +143,27 @@ def test_catch_up_of_a_new_group_starts_from_its_creation(groups):
         (D(2026, 9, 1), D(2026, 9, 30)),
         (D(2026, 10, 1), D(2026, 10, 31)),
     ]
+
+
+def test_schedules_read_as_words(groups, client, leader):
+    from django_celery_beat.models import CrontabSchedule
+
+    from dispatch.schedules import ensure_default_schedules, schedule_words
+
+    def words(**fields):
+        return schedule_words(
+            CrontabSchedule(**{"day_of_week": "*", "day_of_month": "*", "month_of_year": "*", **fields})
+        )
+
+    assert words(minute="0", hour="6", day_of_month="1") == "每月1日 06:00"
+    assert words(minute="0", hour="6", day_of_month="1,16") == "每月1日、16日 06:00"
+    assert words(minute="0", hour="8", day_of_week="5") == "每周五 08:00"
+    assert words(minute="30", hour="9") == "每天 09:30"
+    assert (
+        words(minute="0", hour="7", day_of_month="5", month_of_year="1,4,7,10") == "每年1月、4月、7月、10月的5日 07:00"
+    )
+    assert words(minute="*/15", hour="*").startswith("自定义时间(分 */15")
+    ensure_default_schedules()
+    client.force_login(leader)
+    body = client.get("/dispatch/").content.decode()
+    assert "每月1日 06:00" in body and "(m/h/dM/MY/d)" not in body and "Asia/Shanghai" not in body

@@ -82,12 +82,13 @@ def test_project_progress_page_shows_everything(
         "厂房封顶",
         "电力接入滞后",
         "施工许可证",
-        "较计划提前",
-        "59",
+        "较计划提前 59 天",
+        "(提前 59 天)",
         "地方政府专项债",
         "修改记录",
     ):
         assert text in html, text
+    assert "+59" not in html  # days saved read as words, not a signed number
     assert "35.00" in html  # since-start with the amended figure
     assert "月度进度修改" in html and "修正后本月完成投资(万元):— → 25" in html
 

@@ -10,14 +10,14 @@ def demo_errors():
     return [e for e in checks.run_checks(databases=["default"]) if e.id == "ops.E001"]
 
 
-def test_seed_demo_refuses_to_create_accounts_with_debug_off(settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="only created when DEBUG is on"):
+def test_seed_demo_refuses_to_create_accounts_without_the_demo_setting(settings):
+    settings.DEMO_ACCOUNTS = False
+    with pytest.raises(CommandError, match="only created when DEMO_ACCOUNTS is on"):
         call_command("seed_demo", projects=0)
 
 
-def test_a_demo_account_that_can_sign_in_fails_the_system_check_with_debug_off(settings):
-    settings.DEBUG = False
+def test_a_demo_account_that_can_sign_in_fails_the_system_check_without_the_demo_setting(settings):
+    settings.DEMO_ACCOUNTS = False
     UserFactory(username="leader", password="anshan-demo")
     errors = demo_errors()
     assert len(errors) == 1 and "leader" in errors[0].msg
@@ -26,7 +26,7 @@ def test_a_demo_account_that_can_sign_in_fails_the_system_check_with_debug_off(s
 
 
 def test_demo_names_without_a_usable_password_or_inactive_pass_the_check(settings):
-    settings.DEBUG = False
+    settings.DEMO_ACCOUNTS = False
     user = UserFactory(username="admin")
     user.set_unusable_password()
     user.save()
@@ -35,7 +35,14 @@ def test_demo_names_without_a_usable_password_or_inactive_pass_the_check(setting
     assert demo_errors() == []
 
 
-def test_the_check_allows_demo_accounts_while_debug_is_on(settings):
-    settings.DEBUG = True
+def test_the_check_allows_demo_accounts_while_the_demo_setting_is_on(settings):
+    settings.DEMO_ACCOUNTS = True
     UserFactory(username="tiedong", password="anshan-demo")
     assert demo_errors() == []
+
+
+def test_debug_on_is_no_licence_for_demo_accounts(settings):
+    settings.DEBUG, settings.DEMO_ACCOUNTS = True, False
+    UserFactory(username="fgw", password="anshan-demo")
+    errors = demo_errors()
+    assert len(errors) == 1 and "fgw" in errors[0].msg

@@ -24,8 +24,10 @@ class Command(BaseCommand):
     def handle(self, *args, projects, seed, if_empty, no_accounts, no_progress_bar, **options):
         if projects < 0:
             raise CommandError("--projects must be zero or more")
-        if not no_accounts and not settings.DEBUG:
-            raise CommandError("demo accounts are only created when DEBUG is on; use --no-accounts")
+        if not no_accounts and not settings.DEMO_ACCOUNTS:
+            raise CommandError(
+                "demo accounts are only created when DEMO_ACCOUNTS is on (make run sets it); use --no-accounts"
+            )
         if if_empty and Project.objects.exists():
             self.stdout.write("projects exist already: demo data not loaded")
             return
