@@ -188,6 +188,13 @@ def report_sibling(*, user, report, format):
     return sibling
 
 
+def report_ready_recipients(report):
+    """Who hears that a round report is ready: the group's active report managers who may download it
+    (the same rule as the report centre)."""
+    managers = report.round.group.report_managers.filter(is_active=True).prefetch_related("roles")
+    return [u for u in managers if Report.objects.filter(report_q(u), pk=report.pk).exists()]
+
+
 def report_by_id(pk):
     return Report.objects.select_related("round__group", "evaluation").get(pk=pk)
 
