@@ -403,6 +403,7 @@ def report_build(*, report_id):
             finished = mine.update(
                 status=ReportStatus.DONE,
                 file=stored,
+                summary=summary or {},
                 size=size,
                 progress=100,
                 finished_at=timezone.now(),

@@ -1,11 +1,15 @@
 """Pages under /dispatch/: groups, rounds, report centre, warning notices, quarterly ranking.
 Thin: reads through selectors with the user, writes through one service each."""
 
+import shutil
+import tempfile
+import zipfile
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -111,6 +115,36 @@ def report_download(request, pk):
     if report.status != ReportStatus.DONE or not report.file:
         raise Http404("报告尚未生成。")
     return report_file_response(report)
+
+
+@login_required
+def round_history(request, pk):
+    round = selectors.round_get(user=request.user, pk=pk)
+    versions = selectors.report_history(user=request.user, round=round)
+    return render(request, "dispatch/report_history.html", {"round": round, "versions": versions})
+
+
+@login_required
+def report_zip(request):
+    """A period's reports (the latest of each round and format the user may download) as one zip,
+    written into a temporary file (not memory) and streamed from it."""
+    month = parsing.month(request.GET.get("period"), field="period")
+    chosen = selectors.period_reports(user=request.user, month=month)
+    if not chosen:
+        raise Http404("该月份没有已生成的报告。")
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once streamed
+    try:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for report in chosen:
+                with report.file.open("rb") as source, archive.open(report.filename, "w") as target:
+                    shutil.copyfileobj(source, target, 1024 * 1024)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return FileResponse(
+        spool, as_attachment=True, filename=f"调度报告_{month:%Y-%m}.zip", content_type="application/zip"
+    )
 
 
 @login_required
