@@ -25,6 +25,7 @@ class ReportStatus(models.TextChoices):
 class ReportFormat(models.TextChoices):
     XLSX = "xlsx", "Excel"
     PDF = "pdf", "PDF"
+    DOCX = "docx", "Word通报"
 
 
 class ReportKind(models.TextChoices):

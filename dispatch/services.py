@@ -243,6 +243,8 @@ def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS, e
     Raises QueueUnavailable when the queue cannot be reached (the rows stay queued)."""
     if (round is None) == (evaluation is None):
         raise ValueError("exactly one of round / evaluation")
+    if evaluation is not None and ReportFormat.DOCX in formats:
+        raise ValidationError({"format": "Word通报仅适用于调度轮次。"})
     if round is not None:
         kind, version, subject = ReportKind.ROUND, selectors.round_data_version(round), {"round": round}
     else:

@@ -68,7 +68,7 @@ def _latest_by_format(round):
     latest = {}
     for report in round.reports.all():  # newest first (prefetched)
         latest.setdefault(report.format, report)
-    return [latest[f] for f in ReportFormat.values if f in latest]
+    return [latest[f] for f in services.FORMATS if f in latest], latest.get(ReportFormat.DOCX)
 
 
 @login_required
@@ -76,7 +76,7 @@ def report_centre(request):
     group = _group_filter(request)
     rounds = selectors.round_list_with_reports(user=request.user, group=group)
     page = Paginator(rounds, 30).get_page(request.GET.get("page"))
-    rows = [(round, _latest_by_format(round)) for round in page]
+    rows = [(round, *_latest_by_format(round)) for round in page]
     return render(
         request,
         "dispatch/report_centre.html",
@@ -97,8 +97,11 @@ def report_request(request, round_pk):
     round = selectors.round_get(user=request.user, pk=round_pk)
     if not selectors.can_request_reports(user=request.user, group=round.group):
         raise Http404
+    # The Word notice (调度通报) is asked for on its own ("下载通报(Word)"); the default, xlsx and PDF.
+    raw = request.POST.get("format", "")
+    formats = [parsing.choice(raw, field="format", choices=[ReportFormat.DOCX])] if raw else services.FORMATS
     try:
-        reports = services.report_request(user=request.user, round=round)
+        reports = services.report_request(user=request.user, round=round, formats=formats)
     except QueueUnavailable as exc:
         messages.error(request, str(exc))
     else:
