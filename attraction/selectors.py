@@ -540,6 +540,14 @@ def bulletin_data_version(*, month):
     return digest[:32]
 
 
+def bulletin_recipients():
+    """The mayor's office: the active users with the leadership role (who may read the bulletin)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True, roles__role=Role.LEADERSHIP).distinct()
+    return [u for u in users if can_use_bulletins(u)]
+
+
 def bulletin_list(*, user):
     if not can_use_bulletins(user):
         return BulletinRun.objects.none()

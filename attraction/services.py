@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from anshan_projects import parsing, periods
@@ -227,6 +228,34 @@ def bulletin_request(*, user, month):
     return run, queued
 
 
+def _bulletin_ready_enqueue(run_id):
+    from .tasks import bulletin_notify_ready
+
+    try:
+        bulletin_notify_ready.delay(run_id)
+    except Exception as exc:  # the bulletin is built; a lost notice is logged, not a failed build
+        log.warning("could not queue the ready notice of bulletin %s: %s", run_id, exc)
+
+
+def bulletin_ready_notify(*, run_id):
+    """Tell the mayor's office (the leadership role) that a month's bulletin is ready: inbox, e-mail,
+    the group robot; once per run, however often the task runs. Returns the new notifications."""
+    from notifications.choices import Kind
+    from notifications.services import notify
+
+    run = BulletinRun.objects.get(pk=run_id)
+    if run.status != BulletinStatus.DONE:
+        return []
+    return notify(
+        recipients=selectors.bulletin_recipients(),
+        kind=Kind.REPORT_READY,
+        event_key=f"bulletin_ready:{run.pk}",
+        title=f"鞍山市招商引资工作月报({run.month.year}年{run.month.month}月)已生成",
+        body=f"数据版本 {run.data_version[:12]}。",
+        link=reverse("attraction:bulletin-download", args=[run.pk, "xlsx"]),
+    )
+
+
 def _claim(run_id):
     """Conditional update: only one worker moves a run to 'running' (a stale run may be claimed again)."""
     now = timezone.now()
@@ -264,6 +293,8 @@ def bulletin_build(*, run_id):
                     run.build_seconds = Decimal(f"{time.monotonic() - started:.2f}")
                     run.error = ""
                     run.save()
+                    # The mayor's office hears of it once the run says done (after commit).
+                    transaction.on_commit(lambda: _bulletin_ready_enqueue(run_id))
                 except Exception:
                     for stored in saved:
                         stored.storage.delete(stored.name)

@@ -22,6 +22,12 @@ def bulletin_generate(run_id):
     services.bulletin_build(run_id=run_id)
 
 
+@shared_task(name="attraction.bulletin_notify_ready", acks_late=True, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=5, ignore_result=True)  # fmt: skip
+def bulletin_notify_ready(run_id):
+    services.bulletin_ready_notify(run_id=run_id)
+
+
 @shared_task(name="attraction.bulletin_monthly", acks_late=True, ignore_result=True)
 def bulletin_monthly():
     """On the 1st of each month: the bulletin of the month just ended (idempotent on data version)."""

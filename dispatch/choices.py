@@ -26,6 +26,7 @@ class ReportStatus(models.TextChoices):
 class ReportFormat(models.TextChoices):
     XLSX = "xlsx", "Excel"
     PDF = "pdf", "PDF"
+    DOCX = "docx", "Word通报"
 
 
 class ReportKind(models.TextChoices):

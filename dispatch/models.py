@@ -201,6 +201,7 @@ class Report(models.Model):
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
     duration_ms = models.PositiveIntegerField("耗时(毫秒)", null=True, blank=True)
+    summary = models.JSONField("主要数据", default=dict, blank=True, help_text="本版本的汇总数字,用于与上一版本比较。")
 
     class Meta:
         verbose_name = "调度报告"

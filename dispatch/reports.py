@@ -675,6 +675,11 @@ def build_round_report(round, fmt, target, *, on_progress=None, known_at=None):
             figures.run(sink)
             sink.finish(figures)
             definitions.write_definitions_sheet(book)
+    elif fmt == "docx":
+        from .notice import write_round_notice
+
+        figures.run(NullSink())
+        write_round_notice(figures, target)
     else:
         figures.run(NullSink())
         write_round_pdf(figures, target)

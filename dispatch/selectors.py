@@ -3,19 +3,21 @@
 members, and to the users whose county / department / category the group covers)."""
 
 import hashlib
+from decimal import Decimal
 
 from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.http import Http404
 
-from anshan_projects.periods import reporting_month
+from anshan_projects.periods import month_end, reporting_month
 from investment.choices import ProblemStatus
 from investment.models import Problem, ProgressEntry
+from investment.selectors import amendments_approved_since
 from projects.access import NOTHING, has_role, user_roles
 from projects.choices import Role
 from projects.models import Project, StageChange
 from supervision.models import LightRule, MonthlyPlan, SupervisionOrder
 
-from .choices import ReportKind
+from .choices import ReportKind, ReportStatus
 from .models import (
     DispatchGroup,
     DispatchRound,
@@ -186,6 +188,85 @@ def report_sibling(*, user, report, format):
     if sibling is None:
         raise Http404("该格式的报告不存在。")
     return sibling
+
+
+# What the history compares between two versions of a round's report (keys of Report.summary).
+HISTORY_FIGURES = (
+    ("project_count", "项目数"),
+    ("total_investment", "计划总投资(万元)"),
+    ("completed_ytd", "本年累计完成投资(万元)"),
+    ("completion_rate", "投资完成率"),
+    ("new_starts", "本期新开工项目"),
+    ("completions", "本期竣工项目"),
+    ("lagging", "滞后项目"),
+    ("open_problems", "未解决问题"),
+    ("overdue_problems", "逾期问题"),
+)
+
+
+def _figure(summary, key):
+    value = summary.get(key)
+    return None if value is None else Decimal(str(value))
+
+
+def report_history(*, user, round):
+    """Every built version of the round's report, newest first: its data version, build time, files, and
+    what changed since the previous version (the figures that moved, the amendments approved in between).
+    Two queries, however many versions."""
+    built = report_list(user=user, round=round).filter(status=ReportStatus.DONE).order_by("finished_at", "id")
+    versions = {}
+    for report in built:
+        version = versions.setdefault(
+            report.data_version,
+            {"data_version": report.data_version, "built_at": report.finished_at, "reports": [], "summary": {}},
+        )
+        version["reports"].append(report)
+        version["summary"] = version["summary"] or report.summary
+        version["built_at"] = max(version["built_at"], report.finished_at)
+    ordered = sorted(versions.values(), key=lambda v: v["built_at"])
+    amendments = []
+    if len(ordered) > 1:
+        amendments = list(
+            amendments_approved_since(
+                since=ordered[0]["built_at"],
+                until=ordered[-1]["built_at"],
+                projects=scope_projects(round.group).values("pk"),
+            )
+        )
+    previous = None
+    for version in ordered:
+        version["moved"], version["amendments"], version["first"] = [], [], previous is None
+        if previous is not None:
+            for key, label in HISTORY_FIGURES:
+                before, now = _figure(previous["summary"], key), _figure(version["summary"], key)
+                if before != now:
+                    delta = None if before is None or now is None else now - before
+                    version["moved"].append({"key": key, "label": label, "before": before, "now": now, "delta": delta})
+            version["amendments"] = [
+                a for a in amendments if previous["built_at"] < a.decided_at <= version["built_at"]
+            ]
+        previous = version
+    return list(reversed(ordered))
+
+
+def period_reports(*, user, month):
+    """The latest built report, per round and format, of the rounds whose period ends in ``month``
+    (only those the user may download)."""
+    qs = report_list(user=user).filter(
+        kind=ReportKind.ROUND, status=ReportStatus.DONE, round__period_end__gte=month,
+        round__period_end__lte=month_end(month),
+    ).order_by("round__group__sort_order", "round__group_id", "round__period_start", "format", "-finished_at", "-id")  # fmt: skip
+    latest = {}
+    for report in qs:
+        latest.setdefault((report.round_id, report.format), report)
+    return list(latest.values())
+
+
+def report_ready_recipients(report):
+    """Who hears that a round report is ready: the group's active report managers who may download it
+    (the same rule as the report centre)."""
+    managers = report.round.group.report_managers.filter(is_active=True).prefetch_related("roles")
+    return [u for u in managers if Report.objects.filter(report_q(u), pk=report.pk).exists()]
 
 
 def report_by_id(pk):

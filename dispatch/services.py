@@ -21,6 +21,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from anshan_projects import periods, replica
@@ -242,6 +243,8 @@ def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS, e
     Raises QueueUnavailable when the queue cannot be reached (the rows stay queued)."""
     if (round is None) == (evaluation is None):
         raise ValueError("exactly one of round / evaluation")
+    if evaluation is not None and ReportFormat.DOCX in formats:
+        raise ValidationError({"format": "Word通报仅适用于调度轮次。"})
     if round is not None:
         kind, version, subject = ReportKind.ROUND, selectors.round_data_version(round), {"round": round}
     else:
@@ -402,6 +405,7 @@ def report_build(*, report_id):
             finished = mine.update(
                 status=ReportStatus.DONE,
                 file=stored,
+                summary=summary or {},
                 size=size,
                 progress=100,
                 finished_at=timezone.now(),
@@ -411,6 +415,9 @@ def report_build(*, report_id):
                 DispatchRound.objects.filter(pk=report.round_id).update(
                     summary=summary, project_count=summary["project_count"]
                 )
+            if finished:
+                # The managers hear of it only once the row says done (after commit).
+                transaction.on_commit(lambda: report_ready_enqueue(report_id=report_id))
         if not finished:
             raise ClaimLost(f"report {report_id} was taken over")
         stored = None
@@ -426,6 +433,37 @@ def report_build(*, report_id):
         tmp_path.unlink(missing_ok=True)
         if stored:
             default_storage.delete(stored)
+
+
+def report_ready_enqueue(*, report_id):
+    from .tasks import notify_report_ready
+
+    try:
+        notify_report_ready.apply_async(args=[report_id], queue=tasks_queue())
+    except Exception as exc:  # the report is built; a lost notice is logged, not a failed build
+        log.warning("could not queue the ready notice of report %s: %s", report_id, exc)
+
+
+def report_ready_notify(*, report_id):
+    """Tell the report managers in scope that a built round report is ready (inbox, e-mail, the group
+    robot): once per report, keyed by its id, however often the task runs. Returns the new notifications."""
+    from notifications.choices import Kind
+    from notifications.services import notify
+
+    report = selectors.report_by_id(report_id)
+    if report.status != ReportStatus.DONE or report.kind != ReportKind.ROUND:
+        return []
+    round = report.round
+    recipients = selectors.report_ready_recipients(report)
+    return notify(
+        recipients=recipients,
+        kind=Kind.REPORT_READY,
+        event_key=f"report_ready:{report.pk}",
+        title=f"{round.group.name} {round.period_start:%Y-%m-%d}至{round.period_end:%Y-%m-%d} 调度报告"
+        f"({report.get_format_display()})已生成",
+        body=f"数据版本 {report.data_version[:12]},生成于 {timezone.localtime(report.finished_at):%Y-%m-%d %H:%M}。",
+        link=reverse("dispatch:report-download", args=[report.pk]),
+    )
 
 
 def report_mark_failed(*, report_id, error):

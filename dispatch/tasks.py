@@ -42,6 +42,12 @@ def build_report(self, report_id):
         raise self.retry(exc=exc, countdown=services.stale_after().total_seconds() + 5, max_retries=3) from exc
 
 
+@shared_task(name="dispatch.notify_report_ready", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True,
+             max_retries=5, ignore_result=True)  # fmt: skip
+def notify_report_ready(report_id):
+    services.report_ready_notify(report_id=report_id)
+
+
 @shared_task(name="dispatch.run_scheduled_round", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True,
              max_retries=5, ignore_result=True)  # fmt: skip
 def run_scheduled_round(group_id):

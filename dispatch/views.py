@@ -1,11 +1,15 @@
 """Pages under /dispatch/: groups, rounds, report centre, warning notices, quarterly ranking.
 Thin: reads through selectors with the user, writes through one service each."""
 
+import shutil
+import tempfile
+import zipfile
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -68,7 +72,7 @@ def _latest_by_format(round):
     latest = {}
     for report in round.reports.all():  # newest first (prefetched)
         latest.setdefault(report.format, report)
-    return [latest[f] for f in ReportFormat.values if f in latest]
+    return [latest[f] for f in services.FORMATS if f in latest], latest.get(ReportFormat.DOCX)
 
 
 @login_required
@@ -76,7 +80,7 @@ def report_centre(request):
     group = _group_filter(request)
     rounds = selectors.round_list_with_reports(user=request.user, group=group)
     page = Paginator(rounds, 30).get_page(request.GET.get("page"))
-    rows = [(round, _latest_by_format(round)) for round in page]
+    rows = [(round, *_latest_by_format(round)) for round in page]
     return render(
         request,
         "dispatch/report_centre.html",
@@ -97,8 +101,11 @@ def report_request(request, round_pk):
     round = selectors.round_get(user=request.user, pk=round_pk)
     if not selectors.can_request_reports(user=request.user, group=round.group):
         raise Http404
+    # The Word notice (调度通报) is asked for on its own ("下载通报(Word)"); the default, xlsx and PDF.
+    raw = request.POST.get("format", "")
+    formats = [parsing.choice(raw, field="format", choices=[ReportFormat.DOCX])] if raw else services.FORMATS
     try:
-        reports = services.report_request(user=request.user, round=round)
+        reports = services.report_request(user=request.user, round=round, formats=formats)
     except QueueUnavailable as exc:
         messages.error(request, str(exc))
     else:
@@ -115,6 +122,36 @@ def report_download(request, pk):
     if report.status != ReportStatus.DONE or not report.file:
         raise Http404("报告尚未生成。")
     return report_file_response(report)
+
+
+@login_required
+def round_history(request, pk):
+    round = selectors.round_get(user=request.user, pk=pk)
+    versions = selectors.report_history(user=request.user, round=round)
+    return render(request, "dispatch/report_history.html", {"round": round, "versions": versions})
+
+
+@login_required
+def report_zip(request):
+    """A period's reports (the latest of each round and format the user may download) as one zip,
+    written into a temporary file (not memory) and streamed from it."""
+    month = parsing.month(request.GET.get("period"), field="period")
+    chosen = selectors.period_reports(user=request.user, month=month)
+    if not chosen:
+        raise Http404("该月份没有已生成的报告。")
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once streamed
+    try:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for report in chosen:
+                with report.file.open("rb") as source, archive.open(report.filename, "w") as target:
+                    shutil.copyfileobj(source, target, 1024 * 1024)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return FileResponse(
+        spool, as_attachment=True, filename=f"调度报告_{month:%Y-%m}.zip", content_type="application/zip"
+    )
 
 
 @login_required

@@ -121,6 +121,7 @@ def report_file_response(report):
     content_type = {
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "pdf": "application/pdf",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     }[report.format]
     return FileResponse(report.file.open("rb"), as_attachment=True, filename=report.filename, content_type=content_type)
 
