@@ -234,3 +234,15 @@ def problem_list(request):
         "portal/problem_list.html",
         {"page": page, "min_days": min_days, "max_days": max_days, "querystring": query, "today": timezone.localdate()},
     )
+
+
+@login_required
+def procedure_time_saved(request):
+    """Days saved by the procedure engine per county and for the user's whole scope (the city)."""
+    from insights import selectors as insights_selectors
+
+    return render(
+        request,
+        "portal/procedure_time_saved.html",
+        {"totals": insights_selectors.time_saved_totals(user=request.user)},
+    )
