@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from anshan_projects import parsing
 from anshan_projects.replica import replica_view
 from insights import definitions
+from insights import selectors as insights_selectors
 from projects import selectors as project_selectors
 from projects.access import has_role
 from projects.choices import KeyLevel, Role, Stage
@@ -176,6 +177,9 @@ def dashboard(request):
             "links": links,
             "chart_data": chart_data,
             "scope": selectors.scope_label(user),
+            # One aggregate, outside the dashboard cache: the procedure tables are not in its data version.
+            "time_saved": insights_selectors.time_saved_totals(user=user),
+            "links_time_saved": reverse("portal:procedure-time-saved"),
             "today": today,
             "stale_since": cached["computed_at"] if cached.get("stale") else None,
         },
@@ -239,8 +243,6 @@ def problem_list(request):
 @login_required
 def procedure_time_saved(request):
     """Days saved by the procedure engine per county and for the user's whole scope (the city)."""
-    from insights import selectors as insights_selectors
-
     return render(
         request,
         "portal/procedure_time_saved.html",
