@@ -361,18 +361,26 @@ def _days_between(later, earlier):
     return Func(later, earlier, template="(%(expressions)s)", arg_joiner=" - ", output_field=IntegerField())
 
 
-def time_saved_days(prefix=""):
-    """Days saved (see DEFINITIONS "time_saved"), an expression on Project (or through ``prefix``): the
-    baseline's planned start of construction (else the original plan's) minus the actual start (else the
-    forecast one); None when either date is missing."""
+def time_saved_reference(prefix=""):
+    """The start of construction time saved is measured from: the baseline's (the first frozen plan's)
+    planned start, else the original plan's (an expression on Project, or through ``prefix``)."""
     baseline = ProcedurePlan.objects.filter(project=OuterRef(f"{prefix}pk"), is_baseline=True).values(
         "construction_start"
     )[:1]
-    reference = Coalesce(
+    return Coalesce(
         Subquery(baseline, output_field=DateField()), F(f"{prefix}procedure_schedule__original_construction_start")
     )
-    actual = Coalesce(F(f"{prefix}actual_start"), F(f"{prefix}procedure_schedule__forecast_construction_start"))
-    return _days_between(reference, actual)
+
+
+def time_saved_actual(prefix=""):
+    """The start time saved is measured to: the actual start, else the forecast from the procedures."""
+    return Coalesce(F(f"{prefix}actual_start"), F(f"{prefix}procedure_schedule__forecast_construction_start"))
+
+
+def time_saved_days(prefix=""):
+    """Days saved (see DEFINITIONS "time_saved"), an expression on Project (or through ``prefix``):
+    ``time_saved_reference`` minus ``time_saved_actual``; None when either date is missing."""
+    return _days_between(time_saved_reference(prefix), time_saved_actual(prefix))
 
 
 def parallel_items(prefix=""):
