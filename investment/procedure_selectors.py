@@ -185,3 +185,24 @@ def procedure_templates():
     from .models import ProcedureTemplate
 
     return ProcedureTemplate.objects.filter(is_active=True)
+
+
+def procedure_plan_items(*, user, project):
+    """A project's procedure plan for the API: items in scope with planned and actual dates, critical
+    flag and the ids they wait for (two queries)."""
+    return (
+        ProcedureItem.objects.restrict(user)
+        .filter(project=project)
+        .exclude(status=ProcedureStatus.NOT_NEEDED)
+        .select_related("department")
+        .prefetch_related(Prefetch("depends_on", queryset=ProcedureItem.objects.only("id"), to_attr="waits_for"))
+        .order_by("parent_id", "planned_start", "sort_order", "id")
+    )
+
+
+def queue_department_get(*, user, pk):
+    """A department whose queue the user may open (404 otherwise, the same words as a missing one)."""
+    found = next((d for d in queue_departments(user=user) if str(d.pk) == str(pk)), None)
+    if found is None:
+        raise Http404("部门不存在。")
+    return found
