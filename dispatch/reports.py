@@ -98,6 +98,21 @@ UNIT_HEADERS = [
 ]
 CHANGE_HEADERS = ["项目ID", "项目名称", "原阶段", "新阶段", "变更日期", "原因"]
 LIGHT_LABELS = dict(Light.choices)  # lazy labels: made text (str) where written
+PROCEDURE_HEADERS = [
+    "项目ID", "项目名称", "县区", "手续事项", "已办结", "并联办理大项", "容缺待补正", "其中逾期补正",
+    "基线(原计划)开工日期", "实际(预测)开工日期", "节省时间(天)",
+]  # fmt: skip
+PROCEDURE_TOTAL_HEADERS = [
+    "县区",
+    "项目数",
+    "手续事项",
+    "已办结",
+    "并联办理大项",
+    "容缺待补正",
+    "其中逾期补正",
+    "节省时间(天)",
+]
+
 LIGHT_HEADERS = [
     "项目ID", "项目名称", "县区", "牵头部门", "阶段", "序时进度(%)", "年度计划完成率(%)", "落后(百分点)",
     "序时进度灯", "综合灯", *FLAGS.values(),
@@ -146,6 +161,7 @@ class RoundFigures:
         self.changes_count = 0
         self.top_red = TopList()  # red (overall) projects, most behind first
         self.orders = {}
+        self.procedure_totals = {}  # county name -> [projects, items, done, parallel, open, overdue, days]
 
     # --- the project pass -----------------------------------------------------------------
     def project_rows(self):
@@ -210,6 +226,7 @@ class RoundFigures:
         self.on_progress(90)
         self.changes(sink)
         lights = self.lights(sink)
+        self.procedures(sink)
         self.orders = self.order_figures()
         self.summary = {
             "as_of": self.as_of.isoformat(),
@@ -235,6 +252,25 @@ class RoundFigures:
             "order_on_time_rate": None if self.orders["on_time_rate"] is None else str(self.orders["on_time_rate"]),
         }
         return self.summary
+
+    # --- 审批手续: the procedure engine's figures (time saved as insights.definitions) ----------------
+    def procedures(self, sink):
+        """One row per project of the scope with procedure items; totals per county. Today's figures
+        (the engine keeps no history), 容缺 overdue judged at the round's period end."""
+        rows = selectors.procedure_projects(self.group, as_of=self.round.period_end).values_list(
+            "id", "name", "region__name", "item_count", "done_count", "parallel_items", "deficiency_open",
+            "deficiency_overdue", "reference_start", "actual_or_forecast_start", "days_saved",
+        )  # fmt: skip
+        for row in rows.iterator(chunk_size=CHUNK):
+            sink.procedure(list(row))
+            total = self.procedure_totals.setdefault(row[2], [0] * 7)
+            for index, value in enumerate((1, row[3], row[4], row[5] or 0, row[6], row[7], row[10] or 0)):
+                total[index] += value
+
+    def procedure_total_rows(self):
+        rows = [[region, *figures] for region, figures in self.procedure_totals.items()]
+        rows.append(["合计", *[sum(r[i] for r in rows) for i in range(1, 8)]])
+        return rows
 
     # --- traffic lights and supervision orders (supervision's rules, one query each) --------------
     def lights(self, sink):
@@ -426,7 +462,7 @@ class NullSink:
     def project(self, row):
         pass
 
-    lagging = start = completion = problem = change = light = project
+    lagging = start = completion = problem = change = light = procedure = project
 
 
 class XlsxSink:
@@ -454,6 +490,7 @@ class XlsxSink:
         self.lights = book.sheet("预警红黄绿灯", LIGHT_HEADERS, widths={1: 40})
         self.orders = book.sheet("督办单", ORDER_HEADERS, percent_columns={7}, widths={1: 24})
         self.corrections = book.sheet("更正", CORRECTION_HEADERS, money_columns={4, 5, 6}, widths={1: 40, 7: 40})
+        self.procedure_sheet = book.sheet("审批手续", PROCEDURE_HEADERS, widths={1: 40, 8: 14, 9: 14})
         self.projects = book.sheet("项目清单", PROJECT_HEADERS, money_columns={9, 10, 11, 15},
                                    percent_columns={12}, widths={2: 40})  # fmt: skip
 
@@ -478,6 +515,9 @@ class XlsxSink:
     def light(self, row):
         self.lights.write(row)
 
+    def procedure(self, row):
+        self.procedure_sheet.write(row)
+
     def finish(self, figures):
         for row in figures.summary_rows():
             self.summary.write(row)
@@ -499,6 +539,11 @@ class XlsxSink:
             self.orders.write(row)
         for row in figures.correction_rows():
             self.corrections.write(row)
+        # Totals per county below the projects (the sheet streams: rows are written in order).
+        self.procedure_sheet.write([])
+        self.procedure_sheet.write(["县区合计", *PROCEDURE_TOTAL_HEADERS])
+        for row in figures.procedure_total_rows():
+            self.procedure_sheet.write(["", *row])
 
 
 def _fmt(value, kind="money"):
@@ -600,6 +645,7 @@ def write_round_pdf(figures, target):
         numeric_columns=(5, 6),
     )
     _lights_and_orders(doc, figures)
+    _procedures(doc, figures)
     corrections = figures.correction_rows()
     if figures.known_at is not None:
         doc.heading("更正")
@@ -656,6 +702,17 @@ def _lights_and_orders(doc, figures):
         [[*r[:7], _fmt(r[7], "percent")] for r in [*units[:-1][:TOP], units[-1]]],
         numeric_columns=(2, 3, 4, 5, 6, 7),
     )
+
+
+def _procedures(doc, figures):
+    totals = figures.procedure_total_rows()
+    doc.heading("审批手续")
+    city = totals[-1]
+    doc.paragraph(
+        f"范围内有审批手续计划的项目 {city[1]} 个,手续事项 {city[2]} 项,已办结 {city[3]} 项,并联办理大项 "
+        f"{city[4]} 个;容缺待补正 {city[5]} 项,其中逾期 {city[6]} 项;较基线(原计划)开工日期合计节省 {city[7]} 天。"
+    )
+    doc.table(PROCEDURE_TOTAL_HEADERS, totals, numeric_columns=(1, 2, 3, 4, 5, 6, 7))
 
 
 def definitions_section(doc):

@@ -5,12 +5,14 @@ members, and to the users whose county / department / category the group covers)
 import hashlib
 from decimal import Decimal
 
-from django.db.models import Count, Max, Prefetch, Q, Sum
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from anshan_projects.periods import month_end, reporting_month
-from investment.choices import ProblemStatus
-from investment.models import Problem, ProgressEntry
+from insights import definitions
+from investment.choices import ProblemStatus, ProcedureStatus
+from investment.models import Problem, ProcedureItem, ProgressEntry
 from investment.selectors import amendments_approved_since
 from projects.access import NOTHING, has_role, user_roles
 from projects.choices import Role
@@ -276,6 +278,33 @@ def report_by_id(pk):
 # --- what a report reads ----------------------------------------------------------------------
 def scope_projects(group):
     return Project.objects.filter(group.scope_q())
+
+
+def procedure_projects(group, *, as_of):
+    """The scope's projects with procedure items (审批手续 sheet), one query: items, done, in parallel,
+    容缺 open and overdue at ``as_of``, the reference and actual/forecast starts and days saved
+    (insights.definitions), county first."""
+    items = ProcedureItem.objects.filter(project=OuterRef("pk")).exclude(status=ProcedureStatus.NOT_NEEDED)
+    open_deficiency = items.filter(
+        accepted_with_deficiency=True, deficiency_made_good_on__isnull=True, deficiency_deadline__isnull=False
+    )
+
+    def count(qs):
+        counted = qs.order_by().values("project_id").annotate(n=Count("pk")).values("n")[:1]
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    return (
+        definitions.annotate_time_saved(scope_projects(group).filter(Exists(items)))
+        .annotate(
+            item_count=count(items),
+            done_count=count(items.filter(status=ProcedureStatus.DONE)),
+            deficiency_open=count(open_deficiency),
+            deficiency_overdue=count(open_deficiency.filter(deficiency_deadline__lt=as_of)),
+            reference_start=definitions.time_saved_reference(),
+            actual_or_forecast_start=definitions.time_saved_actual(),
+        )
+        .order_by("region__sort_order", "region_id", "-total_investment", "id")
+    )
 
 
 def all_projects():

@@ -1,23 +1,17 @@
 """Reads for the procedure engine: a project's plan and its chart, each unit's work queue, open 容缺
-items, and the time-saved measure."""
+items. (Time saved is a measure of insights.definitions, read by the layers above.)"""
 
 from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
     Count,
-    DateField,
     Exists,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
-    Subquery,
-    Sum,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from projects.access import Action, department_ids, has_role, project_public_q
@@ -36,55 +30,6 @@ def open_deficiencies():
     return ProcedureItem.objects.filter(
         accepted_with_deficiency=True, deficiency_made_good_on__isnull=True, deficiency_deadline__isnull=False
     ).exclude(status=ProcedureStatus.NOT_NEEDED)
-
-
-# --- the time-saved measure (to move into the definitions module) ------------------------------
-
-TIME_SAVED_DEFINITION = (
-    "审批提速节省时间(天):项目手续计划基线(首次冻结的计划)的计划开工日期——无基线时取原计划开工日期——"
-    "减去实际开工日期;尚未开工的,减去按手续实际办理进度预测的开工日期。正数为提前,负数为推迟;"
-    "两个日期缺一则不计。县区、全市数为范围内各项目之和。并联办理大项数:当前计划中与其他大项办理时间重叠的大项个数。"
-)
-
-
-def _days_between(later, earlier):
-    # date - date is a whole number of days in PostgreSQL.
-    return Func(later, earlier, template="(%(expressions)s)", arg_joiner=" - ", output_field=IntegerField())
-
-
-def time_saved_days(prefix=""):
-    """An expression on Project (or through ``prefix``): days saved as defined in TIME_SAVED_DEFINITION."""
-    baseline = ProcedurePlan.objects.filter(project=OuterRef(f"{prefix}pk"), is_baseline=True).values(
-        "construction_start"
-    )[:1]
-    reference = Coalesce(
-        Subquery(baseline, output_field=DateField()), F(f"{prefix}procedure_schedule__original_construction_start")
-    )
-    actual = Coalesce(F(f"{prefix}actual_start"), F(f"{prefix}procedure_schedule__forecast_construction_start"))
-    return _days_between(reference, actual)
-
-
-def time_saved(*, user, projects=None):
-    """Projects in scope (or the given queryset) annotated with ``days_saved`` and ``parallel_items``."""
-    qs = projects if projects is not None else Project.objects.restrict(user)
-    return qs.annotate(days_saved=time_saved_days(), parallel_items=F("procedure_schedule__parallel_items"))
-
-
-def time_saved_totals(*, user):
-    """Days saved and items done in parallel, summed per county and for the whole scope (the city)."""
-    qs = time_saved(user=user).filter(days_saved__isnull=False)
-    rows = list(
-        qs.order_by()
-        .values("region_id", "region__name")
-        .annotate(days=Sum("days_saved"), projects=Count("pk"), parallel=Sum("parallel_items"))
-        .order_by("region__name")
-    )
-    total = {
-        "days": sum(r["days"] for r in rows),
-        "projects": sum(r["projects"] for r in rows),
-        "parallel": sum(r["parallel"] or 0 for r in rows),
-    }
-    return {"regions": rows, "total": total}
 
 
 # --- a project's plan -------------------------------------------------------------------------
@@ -112,7 +57,6 @@ def procedure_plan_view(*, user, project):
     baseline_lines = {}
     if baseline:
         baseline_lines = {line.item_id: line for line in ProcedurePlanLine.objects.filter(plan=baseline)}
-    saved = time_saved(user=user, projects=Project.objects.filter(pk=project.pk)).values_list("days_saved", flat=True)
     rows = []
     tops = [i for i in items if i.parent_id is None]
     subs = {}
@@ -145,8 +89,6 @@ def procedure_plan_view(*, user, project):
         "plans": plans,
         "baseline": baseline,
         "changes": list(ProcedureChange.objects.restrict(user).filter(project=project).select_related("created_by")),
-        "days_saved": saved[0] if saved else None,
-        "days_late": -saved[0] if saved and saved[0] is not None and saved[0] < 0 else None,
         "critical": [i.name for i in tops if i.is_critical],
         "open_deficiencies": [i for i in items if i.accepted_with_deficiency and not i.deficiency_made_good_on],
     }
@@ -243,3 +185,24 @@ def procedure_templates():
     from .models import ProcedureTemplate
 
     return ProcedureTemplate.objects.filter(is_active=True)
+
+
+def procedure_plan_items(*, user, project):
+    """A project's procedure plan for the API: items in scope with planned and actual dates, critical
+    flag and the ids they wait for (two queries)."""
+    return (
+        ProcedureItem.objects.restrict(user)
+        .filter(project=project)
+        .exclude(status=ProcedureStatus.NOT_NEEDED)
+        .select_related("department")
+        .prefetch_related(Prefetch("depends_on", queryset=ProcedureItem.objects.only("id"), to_attr="waits_for"))
+        .order_by("parent_id", "planned_start", "sort_order", "id")
+    )
+
+
+def queue_department_get(*, user, pk):
+    """A department whose queue the user may open (404 otherwise, the same words as a missing one)."""
+    found = next((d for d in queue_departments(user=user) if str(d.pk) == str(pk)), None)
+    if found is None:
+        raise Http404("部门不存在。")
+    return found

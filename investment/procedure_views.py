@@ -116,13 +116,3 @@ def green_channel(request, pk):
     project = project_get(user=request.user, pk=pk)
     _run(request, forms.GreenChannelForm(request.POST), services.procedure_green_channel_set, project=project)
     return _back(project)
-
-
-@login_required
-def time_saved(request):
-    """Days saved by the procedure engine per county and for the user's whole scope (the city)."""
-    return render(
-        request,
-        "investment/procedure_time_saved.html",
-        {"totals": selectors.time_saved_totals(user=request.user), "definition": selectors.TIME_SAVED_DEFINITION},
-    )

@@ -26,7 +26,6 @@ urlpatterns = [
     path("import/", views.import_upload, name="import"),
     path("export/", views.export, name="export"),
     path("procedures/queue/", procedure_views.queue, name="procedure-queue"),
-    path("procedures/time-saved/", procedure_views.time_saved, name="procedure-time-saved"),
     path("procedures/item/<int:pk>/", procedure_views.item, name="procedure-item"),
     path("procedures/item/<int:pk>/<str:action>/", procedure_views.item_action, name="procedure-item-action"),
     path("project/<int:pk>/procedures/template/", procedure_views.template_apply, name="procedure-template-apply"),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("started/", views.started_list, name="started"),
     path("definitions/", views.definitions_page, name="definitions"),
     path("lagging/export.xlsx", views.lagging_export, name="lagging-export"),
+    path("procedures/time-saved/", views.procedure_time_saved, name="procedure-time-saved"),
     path("problems/", views.problem_list, name="problems"),
     path("problems/export.xlsx", views.problem_export, name="problems-export"),
     path("projects/<int:pk>/investment.json", views.project_investment, name="project-investment"),

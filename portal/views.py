@@ -13,6 +13,7 @@ from anshan_projects import parsing
 from anshan_projects.replica import replica_view
 from anshan_projects.spreadsheets import StreamingWorkbook
 from insights import definitions
+from insights import selectors as insights_selectors
 from projects import selectors as project_selectors
 from projects.access import has_role
 from projects.choices import KeyLevel, Role, Stage
@@ -181,6 +182,9 @@ def dashboard(request):
             "links": links,
             "chart_data": chart_data,
             "scope_text": selectors.scope_label(user),
+            # One aggregate, outside the dashboard cache: the procedure tables are not in its data version.
+            "time_saved": insights_selectors.time_saved_totals(user=user),
+            "links_time_saved": reverse("portal:procedure-time-saved"),
             "today": today,
             "scope": project_selectors.scope_of(user=user),
             "stale_since": cached["computed_at"] if cached.get("stale") else None,
@@ -366,4 +370,14 @@ def problem_export(request):
         as_attachment=True,
         filename=f"problems-{today:%Y%m%d}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+def procedure_time_saved(request):
+    """Days saved by the procedure engine per county and for the user's whole scope (the city)."""
+    return render(
+        request,
+        "portal/procedure_time_saved.html",
+        {"totals": insights_selectors.time_saved_totals(user=request.user)},
     )

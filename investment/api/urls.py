@@ -2,7 +2,7 @@ from django.urls import path
 
 from anshan_projects.api import SimpleApiRouter
 
-from . import views
+from . import procedure_views, views
 
 router = SimpleApiRouter()
 # Any project_pk segment reaches the view, which answers a JSON 404 for one that is not a visible
@@ -18,5 +18,20 @@ urlpatterns = [
     path("progress/template/", views.ProgressTemplateView.as_view(), name="progress-template"),
     path("progress/import/", views.ProgressImportView.as_view(), name="progress-import"),
     path("progress/export/", views.ProgressExportView.as_view(), name="progress-export"),
+    path(
+        "projects/<str:project_pk>/procedure-plan/", procedure_views.ProcedurePlanView.as_view(), name="procedure-plan"
+    ),
+    path(
+        "projects/<str:project_pk>/procedure-plan/freeze/",
+        procedure_views.ProcedurePlanFreezeView.as_view(),
+        name="procedure-plan-freeze",
+    ),
+    path("procedure-queues/<str:department_pk>/", procedure_views.ProcedureQueueView.as_view(), name="procedure-queue"),
+    path(
+        "procedures/<str:pk>/accept-with-deficiency/",
+        procedure_views.ProcedureDeficiencyView.as_view(),
+        name="procedure-accept-with-deficiency",
+    ),
+    path("procedures/<str:pk>/made-good/", procedure_views.ProcedureMadeGoodView.as_view(), name="procedure-made-good"),
     *router.urls,
 ]

@@ -76,3 +76,12 @@ def definition(key, scope=None):
 
 # A rate (a ratio) as the one percent display of every surface (anshan_projects.figures.percent).
 register.filter("percent", figures.percent)
+
+
+@register.simple_tag(takes_context=True)
+def project_time_saved(context, project):
+    """(days saved, days late) of a project (insights.definitions "time_saved"), for the procedure panel
+    of investment, which sits below insights and so cannot read the measure itself."""
+    from insights.selectors import project_time_saved as measure
+
+    return measure(user=context["request"].user, project=project)

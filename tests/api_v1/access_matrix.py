@@ -84,6 +84,8 @@ GET    /api/v1/problems/                             %problems 401  200:TH  200:
 GET    /api/v1/problems/{H_problem}/                 %problems 401   200:H   200:H   200:H   200:H     404     404     404
 GET    /api/v1/problems/{T_problem}/                 %problems 401   200:T   200:T     404   200:T   200:T   200:T     404
 GET    /api/v1/procedures/                           %procedures 401 200:TH 200:TH   200:H   200:T   200:T   200:T   200:-
+GET    /api/v1/projects/{T}/procedure-plan/          %procedures 401 200:T  200:T     404   200:T   200:T   200:T     404
+GET    /api/v1/projects/{H}/procedure-plan/          %procedures 401 200:H  200:H   200:H     404     404     404     404
 GET    /api/v1/funding/                              %funding  401  200:TH  200:TH   200:H   200:T   200:T   200:T   200:-
 # --- dispatch: groups, rounds, reports ---------------------------------------------------------------------------
 GET    /api/v1/dispatch-groups/?page_size=100        %groups   401  200:TH  200:TH   200:-   200:-   200:T   200:T   200:T

@@ -96,7 +96,7 @@ CHECKS = [
 # The endpoints of this part of the API (the registry, stats, open data); each app's own
 # endpoints can join by widening this pattern.
 schema = schemathesis.pytest.from_fixture("api_schema").include(
-    path_regex=r"^/api/v1/((regions|sectors|departments|categories|stats|open-data)/|projects/(\{id\}/(stage/)?|export/)?$)"
+    path_regex=r"^/api/v1/((regions|sectors|departments|categories|stats|open-data)/|projects/(\{id\}/(stage/)?|export/|\{project_pk\}/procedure-plan/)?$|procedure-queues/\{department_pk\}/$)"
 )
 
 

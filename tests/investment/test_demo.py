@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
+from insights import definitions
 from investment import procedure_selectors
 from investment.choices import EntryStatus, FundingKind, ProblemStatus
 from investment.models import (
@@ -53,7 +54,7 @@ def test_demo_progress_problems_procedures_and_funding():
     # The engine: dependencies between the items, 容缺 deadlines, 870 days against the original plan.
     assert ProcedureItem.depends_on.through.objects.filter(from_procedureitem__project=mine).count() > 16
     assert all(i.deficiency_deadline for i in items if i.accepted_with_deficiency)
-    saved = procedure_selectors.time_saved(user=None, projects=Project.objects.filter(pk=mine.pk)).get()
+    saved = definitions.annotate_time_saved(Project.objects.filter(pk=mine.pk)).get()
     assert saved.days_saved == 870 and saved.parallel_items > 1
     assert ProcedureTemplate.objects.values("project_type").distinct().count() == 5
     assert procedure_selectors.open_deficiencies().filter(deficiency_deadline__lt=today).exists()  # overdue 补正

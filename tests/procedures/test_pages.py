@@ -151,7 +151,7 @@ def test_the_time_saved_page_sums_per_county_in_a_fixed_number_of_queries(
         ProcedureSchedule.objects.filter(project=p).update(original_construction_start=original)
     client.force_login(leader)
     with django_assert_max_num_queries(8):
-        html = client.get(reverse("investment:procedure-time-saved")).content.decode()
+        html = client.get(reverse("portal:procedure-time-saved")).content.decode()
     # Nothing started: the forecast start (from today) against each original plan.
     expected = sum(
         (s.original_construction_start - s.forecast_construction_start).days for s in ProcedureSchedule.objects.all()

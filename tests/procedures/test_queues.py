@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
 
+from insights import selectors as insights_selectors
 from investment import procedure_selectors as selectors
 from investment import procedure_services as services
 from investment.models import ProcedureItem, ProcedureSchedule
@@ -121,12 +122,12 @@ def test_time_saved_per_project_county_and_city_matches_sql(county_user, other_c
     )
 
     expected = _sql_time_saved()
-    got = dict(selectors.time_saved(user=admin_user).values_list("pk", "days_saved"))
+    got = dict(insights_selectors.time_saved(user=admin_user).values_list("pk", "days_saved"))
     assert {pk: got[pk] for pk in expected} == {pk: days for pk, (_, days) in expected.items()}
     assert got[a.pk] == 13
     assert got[c.pk] is None
 
-    totals = selectors.time_saved_totals(user=admin_user)
+    totals = insights_selectors.time_saved_totals(user=admin_user)
     by_region = {}
     for region_id, days in expected.values():
         if days is not None:
@@ -134,7 +135,7 @@ def test_time_saved_per_project_county_and_city_matches_sql(county_user, other_c
     assert {r["region_id"]: r["days"] for r in totals["regions"]} == by_region
     assert totals["total"]["days"] == sum(by_region.values())
     # A county sees its own projects only.
-    mine = selectors.time_saved_totals(user=county_user)
+    mine = insights_selectors.time_saved_totals(user=county_user)
     assert [r["region_id"] for r in mine["regions"]] == [a.region_id]
     assert mine["total"]["days"] == 13
 
@@ -156,3 +157,9 @@ def test_the_daily_refresh_moves_the_forecast_of_open_items_to_today(county_user
     # Nothing done by 16 Nov: 30 working days from then.
     assert services.procedure_forecasts_refresh(today=D(2026, 11, 16)) == 1
     assert ProcedureSchedule.objects.get(project=project).forecast_construction_start == D(2026, 12, 28)
+
+
+def test_time_saved_and_parallel_items_are_explained_on_the_definitions_page(client, admin_user):
+    client.force_login(admin_user)
+    html = client.get("/dashboard/definitions/").content.decode()
+    assert "审批提速节省时间" in html and "并联办理大项数" in html
