@@ -52,6 +52,7 @@ run: migrate
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=anshan_projects.settings.test $(PY) manage.py makemigrations --check --dry-run -v 0
 	$(VENV)/bin/pytest -p no:cacheprovider -n 2 --dist loadfile --create-db
 

@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter, SimpleRouter
@@ -115,13 +114,6 @@ class EstimatedCountPagination(Pagination):
 
 def created(data):
     return Response(data, status=status.HTTP_201_CREATED)
-
-
-def scope_action(request):
-    """The access action a request needs: reading for safe methods, changing otherwise."""
-    from projects.access import Action
-
-    return Action.VIEW if request.method in SAFE_METHODS else Action.CHANGE
 
 
 class XlsxRenderer(BaseRenderer):

@@ -222,9 +222,10 @@ def bulletin_request(*, user, month):
             BulletinRun.objects.filter(pk=run.pk).update(status=BulletinStatus.PENDING, error="")
             run.status = BulletinStatus.PENDING
         if queued:
-            from .tasks import bulletin_generate
+            # By name: services never import tasks (the tasks import services).
+            from celery import current_app
 
-            transaction.on_commit(lambda: bulletin_generate.delay(run.pk))
+            transaction.on_commit(lambda: current_app.send_task("attraction.bulletin_generate", args=[run.pk]))
     return run, queued
 
 

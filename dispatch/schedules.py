@@ -187,15 +187,13 @@ SYSTEM_TASKS = [
 
 
 def ensure_default_schedules():
-    """The default groups that are missing (by key; deactivate a group rather than delete it), one
-    PeriodicTask per group, and the app's system tasks. Idempotent: a group or schedule an administrator
-    edited is left as it is. Returns how many periodic tasks were created."""
-    from .services import groups_load_defaults
-
-    created = 0
-    groups_load_defaults()
+    """One PeriodicTask per group that has none, and the app's system tasks (the caller loads the default
+    groups first with services.groups_load_defaults: schedules never import services, which import
+    schedules). Idempotent: a schedule an administrator edited is left as it is. Returns how many
+    periodic tasks were created."""
     from .models import DispatchGroup
 
+    created = 0
     for group in DispatchGroup.objects.filter(periodic_task__isnull=True):
         created += group_schedule_sync(group)
     for name, task, when in SYSTEM_TASKS:

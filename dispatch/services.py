@@ -282,16 +282,18 @@ def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS, e
 
 def tasks_queue():
     """The queue dispatch work goes to: the app's default, read at call time (tests give each run its own)."""
-    from anshan_projects.celery import app
+    # The current app, not the configuration's module: apps never import the configuration.
+    from celery import current_app
 
-    return app.conf.task_default_queue
+    return current_app.conf.task_default_queue
 
 
 def report_enqueue(*, report_id):
-    from .tasks import build_report
+    # By name: services never import tasks (the tasks import services).
+    from celery import current_app
 
     try:
-        build_report.apply_async(args=[report_id], queue=tasks_queue())
+        current_app.send_task("dispatch.build_report", args=[report_id], queue=tasks_queue())
     except Exception as exc:  # kombu OperationalError, redis ConnectionError, socket errors
         log.warning("could not queue report %s: %s", report_id, exc)
         raise QueueUnavailable("任务队列暂不可用,报告已登记,请稍后重试。") from exc

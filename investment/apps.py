@@ -8,6 +8,7 @@ class InvestmentConfig(AppConfig):
     def ready(self):
         from demo import extensions
 
+        from . import receivers  # noqa: F401 - connects the receivers
         from .demo import seed_progress
 
         if seed_progress not in extensions.REGISTERED:

@@ -24,11 +24,12 @@ def _queue(delivery_ids):
         return
 
     def send():
-        from .tasks import deliver
+        # By name: services never import tasks (the tasks import services).
+        from celery import current_app
 
         for delivery_id in delivery_ids:
             try:
-                deliver.delay(delivery_id)
+                current_app.send_task("notifications.deliver", args=[delivery_id])
             except Exception:
                 logger.warning("could not queue delivery %s; the sweep will send it", delivery_id, exc_info=True)
 

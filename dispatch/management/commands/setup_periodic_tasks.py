@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from attraction import schedules as attraction_schedules
-from dispatch import schedules
+from dispatch import schedules, services
 from notifications import schedules as notification_schedules
 from supervision import schedules as supervision_schedules
 
@@ -19,6 +19,7 @@ class Command(BaseCommand):
         PeriodicTask.objects.get_or_create(
             name="worker heartbeat", defaults={"task": "anshan.heartbeat", "interval": every_minute}
         )
+        services.groups_load_defaults()  # the default groups that are missing (never overwritten)
         created = schedules.ensure_default_schedules()
         for ensure in (
             attraction_schedules.ensure_schedules,

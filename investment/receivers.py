@@ -1,14 +1,15 @@
-"""What notifications listens to in the lower apps (they never import this one)."""
+"""Who hears of an entry's status change: investment tells people through notifications (a lower app,
+which knows no app above accounts), connected in InvestmentConfig.ready."""
 
 from django.dispatch import receiver
 from django.urls import reverse
 
-from investment.choices import EntryStatus
-from investment.selectors import entry_reviewers
-from investment.signals import entry_status_changed
+from notifications.choices import Kind
+from notifications.services import notify
 
-from .choices import Kind
-from .services import notify
+from .choices import EntryStatus
+from .selectors import entry_reviewers
+from .signals import entry_status_changed
 
 
 def _entry_link(entry):
