@@ -56,3 +56,8 @@ def age_bucket(days):
         if days >= low and (high is None or days <= high):
             return index
     return 0
+
+
+def yi(value):
+    """万元 -> 亿元 for headline figures: 2 places, half up (the one rounding rule)."""
+    return (Decimal(value) / Decimal(10000)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

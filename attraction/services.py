@@ -230,10 +230,10 @@ def bulletin_request(*, user, month):
 
 
 def _bulletin_ready_enqueue(run_id):
-    from .tasks import bulletin_notify_ready
+    from celery import current_app  # by name: services never import tasks (the tasks import services)
 
     try:
-        bulletin_notify_ready.delay(run_id)
+        current_app.send_task("attraction.bulletin_notify_ready", args=[run_id])
     except Exception as exc:  # the bulletin is built; a lost notice is logged, not a failed build
         log.warning("could not queue the ready notice of bulletin %s: %s", run_id, exc)
 

@@ -13,6 +13,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from anshan_projects.figures import yi
 from anshan_projects.pdf import fmt_money, fmt_percent
 
 ISSUING_OFFICE = "鞍山市重点项目调度工作领导小组办公室"
@@ -74,10 +75,7 @@ class Notice:
         return table
 
 
-def _yi(value):
-    from .reports import yi
-
-    return yi(value)
+_yi = yi
 
 
 def write_round_notice(figures, target):

@@ -8,13 +8,13 @@ Both come from the same pass (``RoundFigures``), so the two formats always agree
 import datetime
 import heapq
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
 from anshan_projects import pdf
-from anshan_projects.figures import PROBLEM_AGE_BUCKETS, age_bucket, ratio
+from anshan_projects.figures import PROBLEM_AGE_BUCKETS, age_bucket, ratio, yi
 from anshan_projects.periods import month_end, reporting_month, year_fraction_elapsed
 from anshan_projects.spreadsheets import StreamingWorkbook
 from insights import definitions
@@ -32,11 +32,6 @@ PROGRESS_EVERY = 5000
 STAGE_LABELS = dict(Stage.choices)
 START_LABELS = dict(StartType.choices)
 TIER_LABELS = dict(Tier.choices)
-
-
-def yi(value):
-    """万元 -> 亿元, for headline figures."""
-    return (Decimal(value) / Decimal(10000)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class Bucket:

@@ -438,10 +438,10 @@ def report_build(*, report_id):
 
 
 def report_ready_enqueue(*, report_id):
-    from .tasks import notify_report_ready
+    from celery import current_app  # by name: services never import tasks (the tasks import services)
 
     try:
-        notify_report_ready.apply_async(args=[report_id], queue=tasks_queue())
+        current_app.send_task("dispatch.notify_report_ready", args=[report_id], queue=tasks_queue())
     except Exception as exc:  # the report is built; a lost notice is logged, not a failed build
         log.warning("could not queue the ready notice of report %s: %s", report_id, exc)
 
