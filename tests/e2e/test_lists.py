@@ -82,9 +82,9 @@ def test_the_leader_filters_and_exports_the_lagging_list_of_one_county_and_the_p
     with page.expect_download() as download:
         page.locator("#lagging-export").click()
     rows = _xlsx(download.value)
-    assert rows[0][0] == "项目名称" and rows[0][8] == "差额(万元)"
+    assert rows[0][0] == "项目名称" and rows[0][10] == "差额(万元)"
     assert [r[0] for r in rows[1:]][: len(names)] == names and {r[1] for r in rows[1:]} == {"铁东区"}
-    gaps = [r[8] for r in rows[1:]]
+    gaps = [r[10] for r in rows[1:]]
     assert gaps == sorted(gaps, reverse=True)
 
     page.goto(f"{base}/dashboard/problems/")
