@@ -51,7 +51,7 @@ from django.utils import timezone
 
 from anshan_projects import parsing, periods
 from anshan_projects.figures import points, ratio
-from anshan_projects.periods import add_months, month_start
+from anshan_projects.periods import add_months, month_start, reporting_month
 from insights import definitions
 from investment.choices import ProblemStatus
 from investment.models import Problem, ProgressEntry
@@ -88,7 +88,9 @@ class DaysBetween(Func):
 
 
 def current_period(today=None) -> datetime.date:
-    return month_start(today or timezone.localdate())
+    """The month the lights and the map show by default: the reporting month (anshan_projects.periods),
+    the same month every other figure of that day covers."""
+    return reporting_month(today or timezone.localdate())
 
 
 def year_progress(queryset, *, today=None):
