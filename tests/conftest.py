@@ -1,4 +1,5 @@
 import os
+import time
 import uuid
 
 import pytest
@@ -12,7 +13,7 @@ from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.db import connections
 
-from anshan_projects.celery import app
+from anshan_projects.celery import HEARTBEAT_KEY, app, heartbeat
 from projects.choices import Role
 from projects.models import Category, Department, Region
 from projects.services import reference_data_load
@@ -124,3 +125,18 @@ def celery_worker(transactional_db):
         app.conf.task_default_queue = previous
         with app.connection_for_write() as conn:
             conn.default_channel.queue_delete(queue)
+
+
+def wait_until_worker_idle(timeout=60):
+    """Wait on a marker instead of a sleep: the worker fixture runs one task at a time in queue order
+    (solo pool, FIFO), so once a heartbeat queued now has run, every task sent before it has run too."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+    client.delete(HEARTBEAT_KEY)
+    heartbeat.apply_async()
+    deadline = time.monotonic() + timeout
+    while not client.exists(HEARTBEAT_KEY):
+        assert time.monotonic() < deadline, "the worker did not reach the marker"
+        time.sleep(0.05)

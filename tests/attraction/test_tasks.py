@@ -8,6 +8,7 @@ from attraction import schedules
 from attraction.choices import BulletinStatus
 from attraction.models import BulletinRun
 from attraction.tasks import bulletin_generate, bulletin_monthly
+from tests.conftest import wait_until_worker_idle
 from tests.factories import ProjectFactory
 
 
@@ -31,7 +32,7 @@ def test_monthly_job_builds_the_bulletin_once_on_a_real_worker(manager, celery_w
         # Same data: the job again, and the generate task redelivered for the same run, change nothing.
         bulletin_monthly.delay()
         bulletin_generate.delay(run.pk)
-        time.sleep(2)
+        wait_until_worker_idle()  # both have run (a marker behind them, not a sleep)
     assert BulletinRun.objects.count() == 1
     run.refresh_from_db()
     assert (run.xlsx.name, run.pdf.name) == first_files

@@ -14,6 +14,7 @@ from django.utils import timezone
 from dispatch import reports, selectors, services, tasks
 from dispatch.models import Report
 from dispatch.schedules import Period
+from tests.conftest import wait_until_worker_idle
 
 from .conftest import entry, project
 
@@ -74,7 +75,7 @@ def test_the_same_task_delivered_twice_makes_one_report_and_one_file(celery_work
     tasks.build_report.apply_async(args=[report.pk], queue=services.tasks_queue())
     tasks.build_report.apply_async(args=[report.pk], queue=services.tasks_queue())
     wait_for([report.pk])
-    time.sleep(1)  # let the second delivery run too
+    wait_until_worker_idle()  # the second delivery has run too
     report.refresh_from_db()
     assert report.attempts == 1  # the second delivery found it done and did nothing
     assert Report.objects.filter(round=city_round).count() == 1
