@@ -132,4 +132,7 @@ if __name__ == "__main__":
     # python -m bench.dataset 5000 50000 200000 [--keep]: does seed_demo grow linearly, in bounded memory?
     import sys
 
-    seed_growth([int(a) for a in sys.argv[1:] if a.isdigit()], keep="--keep" in sys.argv)
+    from anshan_projects import parsing
+
+    seed_growth([parsing.integer(a, field="projects", min_value=1) for a in sys.argv[1:] if a != "--keep"],
+                keep="--keep" in sys.argv)  # fmt: skip

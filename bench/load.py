@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+from django.utils.http import url_has_allowed_host_and_scheme
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -110,7 +112,11 @@ def _drive(port, sessions, seconds, think):
                     response = conn.getresponse()
                 response.read()
                 location = response.getheader("Location")
-                if response.status in (301, 302) and location and location.startswith("/"):
+                if (
+                    response.status in (301, 302)
+                    and location
+                    and url_has_allowed_host_and_scheme(location, allowed_hosts=None)
+                ):
                     # "/" sends each user to its own start page (dashboard or to-do): one page view
                     conn.request("GET", location, headers={"Cookie": cookie, "Host": "localhost"})
                     response = conn.getresponse()

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
+from anshan_projects import parsing
 from anshan_projects.periods import previous_month
 
 from .choices import Cadence
@@ -109,8 +110,10 @@ def schedule_words(crontab):
     from django.utils.translation import gettext as _
 
     def numbers(text):
-        parts = text.split(",")
-        return [int(p) for p in parts] if all(p.isascii() and p.isdigit() for p in parts) else None
+        try:
+            return [parsing.integer(p, field="crontab", min_value=0) for p in text.split(",")]
+        except parsing.ParseError:
+            return None  # a range, a step or "*": shown as its fields
 
     minute, hour = numbers(crontab.minute), numbers(crontab.hour)
     days, weekdays, months = numbers(crontab.day_of_month), numbers(crontab.day_of_week), numbers(crontab.month_of_year)
