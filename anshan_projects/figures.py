@@ -30,7 +30,14 @@ def points(value):
     """A ratio as percentage points with 2 places (0.0313 -> 3.13), half up."""
     if value is None:
         return None
-    return (Decimal(value) * 100).quantize(PERCENT_PLACES, rounding=ROUND_HALF_UP)
+    return hundredths(Decimal(value) * 100)
+
+
+def hundredths(value):
+    """A value already in percentage points (or 万元) to 2 places, half up; None stays None."""
+    if value is None:
+        return None
+    return Decimal(value).quantize(PERCENT_PLACES, rounding=ROUND_HALF_UP)
 
 
 def percent(value):

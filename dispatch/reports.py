@@ -14,7 +14,7 @@ from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
 from anshan_projects import pdf
-from anshan_projects.figures import PROBLEM_AGE_BUCKETS, age_bucket, ratio, yi
+from anshan_projects.figures import PROBLEM_AGE_BUCKETS, age_bucket, hundredths, ratio, yi
 from anshan_projects.periods import month_end, reporting_month, year_fraction_elapsed
 from anshan_projects.spreadsheets import StreamingWorkbook
 from insights import definitions
@@ -123,7 +123,7 @@ def lag_reason(lagging, behind, stale):
     """Why a project lags ("" if it does not: insights.definitions, 滞后项目), with the stale flag."""
     if not lagging:
         return ""
-    reasons = [f"落后序时进度 {behind.quantize(Decimal('0.01'))} 个百分点"]
+    reasons = [f"落后序时进度 {hundredths(behind)} 个百分点"]
     if stale:
         reasons.append("连续未报进度")
     return ";".join(reasons)
@@ -287,9 +287,9 @@ class RoundFigures:
             counts[f"overall_{overall}"] += 1
             for flag, on in zip(FLAGS, flags, strict=True):
                 counts[flag] += bool(on)
-            pct = [None if v is None else Decimal(v).quantize(Decimal("0.01")) for v in (expected, completion)]
+            pct = [hundredths(v) for v in (expected, completion)]
             # "behind" only means something for a measured project (one with a completion rate).
-            behind = None if pct[1] is None else Decimal(behind).quantize(Decimal("0.01"))
+            behind = None if pct[1] is None else hundredths(behind)
             row = [pk, name, region, department, STAGE_LABELS.get(stage, stage), *pct, behind,
                    str(LIGHT_LABELS[light]), str(LIGHT_LABELS[overall]), *("是" if on else "" for on in flags)]  # fmt: skip
             sink.light(row)

@@ -1,8 +1,6 @@
 """Reads for the procedure engine: a project's plan and its chart, each unit's work queue, open 容缺
 items. (Time saved is a measure of insights.definitions, read by the layers above.)"""
 
-from decimal import Decimal
-
 from django.db.models import (
     BooleanField,
     Count,
@@ -14,6 +12,7 @@ from django.db.models import (
 )
 from django.http import Http404
 
+from anshan_projects.figures import ratio
 from projects.access import Action, department_ids, has_role, project_public_q
 from projects.choices import Role
 from projects.models import Department, Project
@@ -155,7 +154,7 @@ def on_time_rate(*, department):
     ).aggregate(done=Count("pk"), on_time=Count("pk", filter=Q(actual_date__lte=F("planned_date"))))
     if not row["done"]:
         return None
-    return (Decimal(row["on_time"]) / Decimal(row["done"])).quantize(Decimal("0.0001"))
+    return ratio(row["on_time"], row["done"])
 
 
 def procedure_item_get(*, user, pk, action=Action.VIEW):

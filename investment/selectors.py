@@ -28,6 +28,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from anshan_projects.figures import ratio
 from anshan_projects.periods import add_months, month_start, next_month, previous_month
 from projects.access import Action, can, region_ids
 from projects.choices import Role
@@ -443,7 +444,7 @@ def procedure_summary(*, items):
     """
     relevant = [i for i in items if i.status != ProcedureStatus.NOT_NEEDED]
     done = [i for i in relevant if i.status == ProcedureStatus.DONE]
-    share = (Decimal(len(done)) / Decimal(len(relevant))).quantize(Decimal("0.0001")) if relevant else None
+    share = ratio(len(done), len(relevant))
     dated = [i for i in done if i.planned_date and i.actual_date]
     days = (max(i.planned_date for i in dated) - max(i.actual_date for i in dated)).days if dated else None
     return {

@@ -5,7 +5,7 @@ however many projects there are.
 """
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, DecimalField, Exists, Func, OuterRef, Q, Sum, Value
@@ -329,7 +329,7 @@ def project_investment(*, user, project, today=None):
     done, plan, cumulative = [], [], ZERO
     for month in range(1, 13):
         share = definitions.time_progress_share(datetime.date(today.year, month, 1), plans)
-        plan.append((project.annual_plan * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        plan.append(figures.hundredths(project.annual_plan * share))
         if month <= today.month:
             cumulative += rows.get(month, ZERO)
             done.append(cumulative)

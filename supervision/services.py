@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from anshan_projects import parsing
+from anshan_projects.figures import hundredths
 from anshan_projects.periods import month_start
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import Problem, ProcedureItem, ProgressEntry
@@ -82,7 +83,6 @@ def light_snapshot_take(*, period, as_of=None):
     as_of = as_of or period_as_of(period)
     fields = ["light", "overall", "expected_percent", "completion_percent", *FLAGS]
     rows = annotate_lights(Project.objects.all(), period=period, as_of=as_of).values("pk", *fields)
-    q2 = Decimal("0.01")
     snapshots = []
     for row in rows:
         expected = row["expected_percent"]
@@ -93,8 +93,8 @@ def light_snapshot_take(*, period, as_of=None):
                 period=period,
                 light=row["light"],
                 overall=row["overall"],
-                expected_percent=expected.quantize(q2) if expected is not None else None,
-                completion_percent=min(completion, Decimal("9999999")).quantize(q2) if completion is not None else None,
+                expected_percent=hundredths(expected),
+                completion_percent=hundredths(min(completion, Decimal("9999999")) if completion is not None else None),
                 **{flag: row[flag] for flag in FLAGS},
             )
         )

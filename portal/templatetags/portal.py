@@ -1,7 +1,6 @@
 """Navigation and small display helpers shared by every page."""
 
 import functools
-from decimal import Decimal
 
 from django import template
 from django.urls import Resolver404, resolve
@@ -62,7 +61,7 @@ def yi(value):
     """万元 -> 亿元 with two places, for large totals (Decimal, never float)."""
     if value in (None, ""):
         return "—"
-    return f"{(Decimal(value) / Decimal(10000)).quantize(Decimal('0.01')):,}"
+    return f"{figures.yi(value):,}"
 
 
 register.filter("wan", formats.wan)  # 万元 with thousands separators and two places
