@@ -233,12 +233,12 @@ def amendments_pending(*, user):
     )
 
 
-def amendment_reviewers(*, project):
-    """The active users who may decide on an amendment of the project: its county's reviewers."""
+def county_reviewers(*, project):
+    """The active reviewers of the project's county: whom a submission or an amendment is for."""
     from projects.models import RoleAssignment
 
     ids = RoleAssignment.objects.filter(role=Role.COUNTY_REVIEWER, region_id=project.region_id).values("user_id")
-    return list(get_user_model().objects.filter(pk__in=ids, is_active=True))
+    return list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
 def amendments_approved_since(*, since, until=None, projects=None, periods=None):
@@ -643,15 +643,7 @@ def regions_for_entry(*, user):
 
 def entry_reviewers(*, entry):
     """The active county reviewers of the entry's county: whom a submission is for."""
-    from projects.choices import Role
-    from projects.models import RoleAssignment
-
-    return [
-        a.user
-        for a in RoleAssignment.objects.filter(
-            role=Role.COUNTY_REVIEWER, region_id=entry.project.region_id, user__is_active=True
-        ).select_related("user")
-    ]
+    return county_reviewers(project=entry.project)
 
 
 def entry_for_month(*, user, project, period):

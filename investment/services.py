@@ -386,10 +386,10 @@ def amendment_propose(*, user, entry, amount_completed, reason, image_progress=N
     _check_overrun(entry, amount)
     with _audit(user):
         amendment.save()
-    from .selectors import amendment_reviewers
+    from .selectors import county_reviewers
 
     _tell(
-        recipients=[u for u in amendment_reviewers(project=entry.project) if u != user],
+        recipients=[u for u in county_reviewers(project=entry.project) if u != user],
         event_key=f"amendment_proposed:{amendment.pk}",
         title=f"{entry.project.name} {entry.period:%Y-%m} 进度修正待审核",
         body=f"{amendment.old_amount} → {amendment.new_amount} 万元。修正原因:{reason}",
