@@ -12,15 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from anshan_projects import parsing
-from anshan_projects.formats import wan
 from projects.access import Action, can, responsible_region_allowed
 from projects.models import Project
 from projects.services import project_lock
 
-from . import signals
+from . import entry_rules, signals
 from .choices import AmendmentStatus, EntryStatus, ProblemStatus, ProcedureStatus
 from .models import (
-    EntryLimits,
     FundingSource,
     PeriodFreeze,
     PhotoComment,
@@ -156,7 +154,7 @@ def _since_start_other(project, period):
 
 def _check_overrun(entry, amount):
     """The entry rules for an amendment (the month is frozen: no confirmation step there)."""
-    errors, _flag = entry_rules(
+    errors, _flag = entry_rules.amount_rules(
         project=entry.project,
         amount=amount,
         overrun_reason=entry.overrun_reason,
@@ -167,38 +165,8 @@ def _check_overrun(entry, amount):
         raise ValidationError(errors)
 
 
-CONFIRM_FIELD = "confirm_amount"
-
-
-def entry_rules(*, project, amount, overrun_reason, since_start_other, confirmed, limits=None):
-    """The rules every month's amount obeys, whoever enters it (page, API, Excel import).
-
-    Returns ``(errors, flag)``: ``errors`` maps a field to its message (empty: acceptable); ``flag`` is
-    the text that tells the reviewer why a confirmed amount is unusual ("" when it is not).
-    - since start above the planned total needs an overrun note (``overrun_reason``);
-    - a month beyond the planned total, or beyond ``EntryLimits.year_plan_factor`` times the year plan,
-      needs the filer's explicit confirmation (``confirm_amount``) and is flagged.
-    Pure (no queries): callers pass what they loaded, so an import checks 10,000 rows with the same code.
-    """
-    limits = limits or EntryLimits.current()
-    errors = {}
-    total = since_start_other + amount
-    if total > project.total_investment and not (overrun_reason or "").strip():
-        errors["overrun_reason"] = (
-            f"累计完成投资 {wan(total)} 万元超过计划总投资 {wan(project.total_investment)} 万元,请填写超概算说明。"
-        )
-    reasons = []
-    if amount > project.total_investment:
-        reasons.append(f"本月 {wan(amount)} 万元超过项目计划总投资 {wan(project.total_investment)} 万元")
-    elif project.annual_plan and amount > project.annual_plan * limits.year_plan_factor:
-        reasons.append(
-            f"本月 {wan(amount)} 万元超过本年计划投资 {wan(project.annual_plan)} 万元的 "
-            f"{limits.year_plan_factor.normalize():f} 倍"
-        )
-    flag = ";".join(reasons)
-    if flag and not confirmed:
-        errors[CONFIRM_FIELD] = f"金额异常:{flag}。请核对;确认无误请勾选“确认金额无误”后再保存(将提示审核人核实)。"
-    return errors, flag
+# The rules themselves live in entry_rules (one home for the page, the API and the import).
+CONFIRM_FIELD = entry_rules.CONFIRM_FIELD
 
 
 @transaction.atomic
@@ -209,10 +177,7 @@ def progress_save(*, user, project, period, version=None, confirm_amount=False, 
     _refuse_unknown(data, ENTRY_FIELDS, "修改")
     period = month_start(period)
     _require(user, Action.CHANGE, project)
-    if period > timezone.localdate().replace(day=1):
-        raise ValidationError({"period": "不能填报未来月份。"})
-    if period_is_frozen(period=period):
-        raise ValidationError({"period": f"{period:%Y-%m} 已冻结(调度报告已印发),如需更正请提交修正并说明原因。"})
+    entry_rules.check_month_open(period)  # not a future month, not a frozen one
     Project.objects.select_for_update().filter(pk=project.pk).first()  # one writer per project at a time
     entry = ProgressEntry.objects.select_for_update().filter(project=project, period=period).first()
     if entry is None:
@@ -224,8 +189,8 @@ def progress_save(*, user, project, period, version=None, confirm_amount=False, 
         if version in (None, ""):
             raise ConflictError(entry)
         _check_version(entry, version)
-        if entry.status in (EntryStatus.SUBMITTED, EntryStatus.VERIFIED):
-            raise ValidationError({"status": f"该月进度{entry.get_status_display()},不能修改;如需修改请先退回。"})
+        if problem := entry_rules.locked_error(entry):
+            raise ValidationError({"status": problem})
         entry.version += 1
     if "amount_completed" in data:
         data["amount_completed"] = _decimal(data["amount_completed"], "amount_completed")
@@ -235,7 +200,7 @@ def progress_save(*, user, project, period, version=None, confirm_amount=False, 
         entry.status = EntryStatus.DRAFT
     entry.project = project
     entry.full_clean()
-    errors, entry.amount_flag = entry_rules(
+    errors, entry.amount_flag = entry_rules.amount_rules(
         project=project,
         amount=entry.amount_completed,
         overrun_reason=entry.overrun_reason,
@@ -266,8 +231,10 @@ def _transition(entry, user, action, allowed_from, version):
     entry = ProgressEntry.objects.select_for_update().select_related("project").get(pk=entry.pk)
     _require(user, action, entry.project)
     _check_version(entry, version)
-    if period_is_frozen(period=entry.period):
-        raise ValidationError({"period": f"{entry.period:%Y-%m} 已冻结。"})
+    if problem := entry_rules.frozen_error(
+        entry.period, frozen=entry_rules.frozen_months([entry.period]), via="transition"
+    ):
+        raise ValidationError({"period": problem})
     if entry.status not in allowed_from:
         raise ValidationError({"status": f"当前状态为{entry.get_status_display()},不能执行此操作。"})
     entry.version += 1
@@ -369,8 +336,8 @@ def amendment_propose(*, user, entry, amount_completed, reason, image_progress=N
     if entry.amendments.filter(status=AmendmentStatus.PENDING).exists():
         raise ValidationError({"amount_completed": "该月已有待审核的修正,请等待审核结果后再提交。"})
     amount = _decimal(amount_completed, "amount_completed")
-    if amount < 0:
-        raise ValidationError({"amount_completed": "金额不能为负数。"})
+    if problem := entry_rules.amount_error(amount):
+        raise ValidationError({"amount_completed": problem})
     if amount == entry.effective_amount and image_progress in (None, entry.image_progress):
         raise ValidationError({"amount_completed": "修正后的数额与现数相同。"})
     amendment = ProgressAmendment(

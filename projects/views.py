@@ -17,11 +17,11 @@ from django.views.decorators.http import require_POST
 from anshan_projects.counting import counter
 from anshan_projects.formats import wan
 from anshan_projects.replica import replica_view
-from anshan_projects.spreadsheets import StreamingWorkbook
 
 from . import selectors, services
 from .access import Action, can
 from .choices import KeyLevel, Stage, StartType
+from .exports import write_projects
 from .forms import ProjectForm, ProjectPageFilterSet, StageChangeForm
 from .models import localized_name
 
@@ -33,11 +33,6 @@ SORTABLE = [
     ("planned_start", "计划开工日期"),
     ("updated_at", "更新时间"),
 ]
-EXPORT_HEADERS = [
-    "项目代码", "项目名称", "投资主体/企业", "县区", "产业", "项目类别", "牵头市直部门", "阶段", "开工类型",
-    "重点项目级别", "计划总投资(万元)", "本年计划投资(万元)", "计划开工日期", "实际开工日期",
-    "计划竣工日期", "实际竣工日期", "建设地点", "本年完成(已审核,万元)", "完成率", "差额(应完成−已完成,万元)",
-]  # fmt: skip
 
 
 def month_names():
@@ -200,38 +195,8 @@ def project_list(request):
 def project_export(request):
     """The filtered list as xlsx: the same filters and order as the page, every row (not one page)."""
     _filterset, qs = _filtered(request)
-    qs = selectors.annotate_year_progress(qs)  # this year's completion, rate and gap: insights.definitions
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    with StreamingWorkbook(handle) as book:
-        sheet = book.sheet(
-            "项目", EXPORT_HEADERS, money_columns={10, 11, 17, 19}, percent_columns={18}, widths={1: 40, 2: 28, 16: 30}
-        )
-        key_labels = dict(KeyLevel.choices)
-        for p in qs.iterator(chunk_size=2000):
-            sheet.write(
-                [
-                    p.code,
-                    p.name,
-                    p.investor,
-                    str(p.region),
-                    str(p.sector) if p.sector else "",
-                    str(p.category),
-                    str(p.department) if p.department else "",
-                    p.get_stage_display(),
-                    p.get_start_type_display() if p.start_type else "",
-                    key_labels.get(p.key_level, ""),
-                    p.total_investment,
-                    p.annual_plan,
-                    p.planned_start,
-                    p.actual_start,
-                    p.planned_completion,
-                    p.actual_completion,
-                    p.address,
-                    p.completed_ytd,
-                    p.completion_rate,
-                    p.gap,
-                ]
-            )
+    write_projects(handle, qs)  # the one project export (its columns: projects.exports)
     handle.seek(0)
     name = f"projects-{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(

@@ -269,8 +269,8 @@ def test_every_surface_shows_the_figure_the_sql_computes(
         with open(path, "wb") as out:
             out.write(export.content)
         rows = sheet(path, "项目")[1:]
-        assert sum(Decimal(str(r[6])) for r in rows) == expected["plan"], scope
-        assert sum(Decimal(str(r[7])) for r in rows) == expected["done"], scope
+        assert sum(Decimal(str(r[11])) for r in rows) == expected["plan"], scope
+        assert sum(Decimal(str(r[17])) for r in rows) == expected["done"], scope
 
         # the group's dispatch report, xlsx (calamine) and PDF (pdftotext)
         group = city["groups"][GROUPS[scope]]

@@ -1,9 +1,6 @@
-"""Excel in and out of progress reporting: the county's monthly template, the import (validate,
-preview, then write all or nothing) and the xlsx exports.
-
-Imports parse with python-calamine (fast, Rust) after uploads.check_xlsx has looked inside the
-zip; writes go through anshan_projects.spreadsheets.StreamingWorkbook (formula-safe text).
-"""
+"""The progress import: read the sheet (calamine, after uploads.check_xlsx looked inside the zip),
+validate every row with the entry rules (investment.entry_rules, many rows per query), preview, then
+write all or nothing in one upsert."""
 
 import datetime
 import io
@@ -15,151 +12,32 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pghistory
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import BooleanField, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.db.models import Q, Sum
 from python_calamine import CalamineWorkbook
 
 from anshan_projects import parsing
-from anshan_projects.periods import reporting_month
-from anshan_projects.spreadsheets import StreamingWorkbook, safe_text
 from projects.access import Action, project_q
-from projects.filters import ProjectFilterSet
 from projects.models import Project
 
-from .choices import EntryStatus
-from .models import EntryLimits, ProgressEntry
-from .selectors import (
-    counted_month_rows,
-    effective_amount,
-    entries_with_totals,
-    frozen_periods,
-    may_enter_region,
-    month_sheet,
-    month_start,
-)
-from .services import CONFIRM_FIELD, entry_rules
-from .uploads import check_xlsx
-
-CENT = Decimal("0.01")
-
-COL_ID = "项目ID"
-COL_CODE = "项目代码"
-COL_NAME = "项目名称"
-COL_REGION = "县区"
-COL_PERIOD = "填报月份"
-COL_TOTAL = "计划总投资(万元)"
-COL_BEFORE = "此前累计完成(万元)"
-COL_AMOUNT = "本月完成投资(万元)"
-COL_IMAGE = "形象进度"
-COL_NEXT = "下步计划"
-COL_REASON = "超概算说明"
-COL_STATUS = "状态"
-# Optional: "是" confirms an implausible amount (services.entry_rules), which is then flagged for the reviewer.
-COL_CONFIRM = "确认金额无误"
-CONFIRM_WORDS = {"是", "y", "yes", "1", "true", "确认"}
-TEMPLATE_HEADERS = [
-    COL_ID,
-    COL_CODE,
-    COL_NAME,
-    COL_REGION,
-    COL_PERIOD,
-    COL_TOTAL,
-    COL_BEFORE,
+from .. import entry_rules
+from ..models import EntryLimits, ProgressEntry
+from ..selectors import effective_amount, month_start
+from ..uploads import check_xlsx
+from .columns import (
+    CENT,
     COL_AMOUNT,
-    COL_IMAGE,
-    COL_NEXT,
-    COL_REASON,
+    COL_CODE,
+    COL_CONFIRM,
+    COL_ID,
+    COL_PERIOD,
     COL_STATUS,
-]
-TEXT_COLUMNS = {COL_IMAGE: "image_progress", COL_NEXT: "next_steps", COL_REASON: "overrun_reason"}
-RULE_COLUMNS = {"overrun_reason": COL_REASON, CONFIRM_FIELD: COL_AMOUNT}
-MAX_TEXT = 2000
-
-
-# --- template ---------------------------------------------------------------------------------
-
-
-def progress_template(*, user, region, period, target):
-    """The county's monthly sheet: its projects pre-filled, lists and checks built into the sheet.
-
-    Only for users who may enter progress in that region (an administrator anywhere, possibly an
-    empty sheet); anyone else is refused (PermissionDenied, which callers answer with 404).
-    """
-    if not may_enter_region(user=user, region=region):
-        raise PermissionDenied("无权填报该县区。")
-    period = month_start(period)
-    projects = month_sheet(user=user, region=region, period=period, action=Action.CHANGE)
-    book = StreamingWorkbook(target)
-    sheet = book.sheet(
-        f"{period:%Y-%m}进度",
-        TEMPLATE_HEADERS,
-        money_columns={5, 6, 7},
-        widths={1: 26, 2: 36, 8: 40, 9: 30, 10: 24},
-    )
-    ws = sheet.worksheet
-    for p in projects:
-        entry = p.entry
-        sheet.write(
-            [
-                p.pk,
-                p.code or "",
-                p.name,
-                p.region.name,
-                f"{period:%Y-%m}",
-                p.total_investment,
-                p.before_total,
-                entry.amount_completed if entry else None,
-                entry.image_progress if entry else "",
-                entry.next_steps if entry else "",
-                entry.overrun_reason if entry else "",
-                entry.get_status_display() if entry else "未填报",
-            ]
-        )
-    last = max(sheet.row, 2)
-    # A hidden list sheet feeds the project-code drop-down.
-    codes = book.book.add_worksheet("项目代码表")
-    for i, p in enumerate(projects):
-        codes.write_string(i, 0, safe_text(p.code or ""))
-    codes.hide()
-    if projects:
-        ws.data_validation(
-            1,
-            1,
-            last + 200,
-            1,
-            {
-                "validate": "list",
-                "source": f"='项目代码表'!$A$1:$A${len(projects)}",
-                "error_title": "项目代码",
-                "error_message": "请从下拉列表中选择本县区的项目代码。",
-            },
-        )
-    ws.data_validation(
-        1, 4, last + 200, 4, {"validate": "list", "source": [f"{period:%Y-%m}"], "error_message": "填报月份不可更改。"}
-    )
-    ws.data_validation(
-        1,
-        7,
-        last + 200,
-        7,
-        {
-            "validate": "decimal",
-            "criteria": ">=",
-            "value": 0,
-            "error_title": COL_AMOUNT,
-            "error_message": "请输入不小于0的数字(万元)。",
-            "input_title": COL_AMOUNT,
-            "input_message": "单位:万元,保留两位小数。",
-        },
-    )
-    book.close()
-    return len(projects)
-
-
-# --- import -----------------------------------------------------------------------------------
+    CONFIRM_WORDS,
+    MAX_TEXT,
+    RULE_COLUMNS,
+    TEXT_COLUMNS,
+)
 
 
 @dataclass
@@ -213,12 +91,9 @@ def _parse_amount(value):
             amount = parsing.decimal(value, field="amount", places=8)
         except parsing.ParseError:
             return None, f"“{str(value)[:20]}”不是数字。"
-    if not amount.is_finite():
-        return None, "应为数字。"
-    if amount < 0:
-        return None, "金额不能为负数。"
-    if amount >= Decimal("1e12"):
-        return None, "金额过大。"
+    problem = entry_rules.amount_error(amount)
+    if problem:
+        return None, problem
     return amount.quantize(CENT, rounding=ROUND_HALF_UP), None
 
 
@@ -291,7 +166,7 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
         i = index.get(name)
         return row[i] if i is not None and i < len(row) else None
 
-    today_month = timezone.localdate().replace(day=1)
+    this_month = entry_rules.current_month()
     parsed = []
     codes, ids = set(), set()
     for offset, row in enumerate(rows):
@@ -322,8 +197,8 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
         period, problem = _parse_period(cell(row, COL_PERIOD))
         if problem:
             _error(result, line, COL_PERIOD, problem)
-        elif period > today_month:
-            _error(result, line, COL_PERIOD, "不能填报未来月份。")
+        elif problem := entry_rules.future_month_error(period, this_month=this_month):
+            _error(result, line, COL_PERIOD, problem)
             period = None
         amount, problem = _parse_amount(amount_raw)
         if problem:
@@ -371,10 +246,13 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
             seen[key] = line
 
     periods = {period for _, _, period, _, _ in resolved if period}
-    frozen = frozen_periods(periods=periods)
+    frozen = entry_rules.frozen_months(periods)
     for line, project, period, _amount, _texts in resolved:
-        if period in frozen and project is not None:
-            _error(result, line, COL_PERIOD, f"{period:%Y-%m} 已冻结(调度报告已印发),不能导入;请在系统中提交修正。")
+        problem = (
+            project is not None and period is not None and entry_rules.frozen_error(period, frozen=frozen, via="import")
+        )
+        if problem:
+            _error(result, line, COL_PERIOD, problem)
 
     project_ids = {p.pk for _, p, _, _, _ in resolved if p is not None}
     existing = {}
@@ -418,11 +296,11 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
             if old_values == new_values:
                 result.unchanged += 1
                 continue
-            if old.status in (EntryStatus.SUBMITTED, EntryStatus.VERIFIED):
-                _error(result, line, COL_STATUS, f"该月进度{old.get_status_display()},不能通过导入修改。")
+            if problem := entry_rules.locked_error(old, via="import"):
+                _error(result, line, COL_STATUS, problem)
                 continue
         limits = limits or EntryLimits.current()
-        errors, flag = entry_rules(
+        errors, flag = entry_rules.amount_rules(
             project=project,
             amount=amount,
             overrun_reason=texts["overrun_reason"],
@@ -459,7 +337,8 @@ def validate_progress_rows(*, user, headers, rows, max_rows=None):
     return result, writes
 
 
-UPSERT_SQL = """
+UPSERT_SQL = (
+    """
 INSERT INTO investment_progressentry
     (project_id, period, amount_completed, image_progress, next_steps, overrun_reason, amount_flag,
      status, version, created_by_id, return_reason, created_at, updated_at)
@@ -475,12 +354,16 @@ ON CONFLICT (project_id, period) DO UPDATE SET
     status = 'draft',
     version = investment_progressentry.version + 1,
     updated_at = now()
-WHERE investment_progressentry.status IN ('draft', 'returned')
+WHERE """
+    # the entry rules' own statement of which states an import may change (entry_rules.EDITABLE)
+    + entry_rules.editable_sql("investment_progressentry.status")
+    + """
   AND (investment_progressentry.amount_completed, investment_progressentry.image_progress,
        investment_progressentry.next_steps, investment_progressentry.overrun_reason)
       IS DISTINCT FROM
       (EXCLUDED.amount_completed, EXCLUDED.image_progress, EXCLUDED.next_steps, EXCLUDED.overrun_reason)
 """
+)
 
 
 def progress_import(*, user, data: bytes, dry_run=True):
@@ -523,115 +406,3 @@ def progress_import(*, user, data: bytes, dry_run=True):
         result.written = True
     result.seconds = time.perf_counter() - started
     return result
-
-
-# --- exports ----------------------------------------------------------------------------------
-
-PROGRESS_EXPORT_HEADERS = [
-    COL_CODE,
-    COL_NAME,
-    COL_REGION,
-    COL_PERIOD,
-    "本月完成投资(万元)",
-    "修正后(万元)",
-    "本年累计(万元)",
-    "开工累计(万元)",
-    COL_IMAGE,
-    COL_NEXT,
-    COL_STATUS,
-    "已修正",
-]
-
-
-def export_progress(*, user, target, region=None, period=None, project=None):
-    """The progress table (filtered) with year-to-date and since-start totals."""
-    book = StreamingWorkbook(target)
-    sheet = book.sheet("月度进度", PROGRESS_EXPORT_HEADERS, money_columns={4, 5, 6, 7}, widths={1: 36, 8: 40, 9: 30})
-    count = 0
-    for e in entries_with_totals(user=user, region=region, period=period, project=project):
-        sheet.write(
-            [
-                e.project.code or "",
-                e.project.name,
-                e.project.region.name,
-                f"{e.period:%Y-%m}",
-                e.amount_completed,
-                e.amended_amount,
-                e.ytd,
-                e.since_start,
-                e.image_progress,
-                e.next_steps,
-                e.get_status_display(),
-                e.is_amended,
-            ]
-        )
-        count += 1
-    book.close()
-    return count
-
-
-EXPORT_MONEY = DecimalField(max_digits=20, decimal_places=2)
-PROJECT_EXPORT_HEADERS = [
-    COL_CODE,
-    COL_NAME,
-    "投资主体",
-    COL_REGION,
-    "阶段",
-    COL_TOTAL,
-    "本年计划(万元)",
-    "本年累计完成(万元)",
-    "开工累计完成(万元)",
-    "超概算",
-]
-
-
-def _counted_sum(first, last):
-    """Counted investment of the outer project over the months ``first``..``last`` (None: from the
-    start): the rollup's rows, summed as insights.definitions.completed sums them (this app sits
-    below insights, so the export reads the same rows directly)."""
-    rows = counted_month_rows().filter(project_id=OuterRef("pk"), period__lte=last)
-    if first is not None:
-        rows = rows.filter(period__gte=first)
-    total = rows.order_by().values("project_id").annotate(total=Sum("amount")).values("total")[:1]
-    return Coalesce(Subquery(total, output_field=EXPORT_MONEY), Value(Decimal("0.00")), output_field=EXPORT_MONEY)
-
-
-def export_projects(*, user, target, params, year=None):
-    """Any filtered project list (the project filterset's parameters) with completed totals: counted
-    investment (统计口径) January through the reporting month, and since the start."""
-    month = reporting_month(timezone.localdate())
-    if year is not None and year != month.year:
-        month = datetime.date(year, 12, 1)
-    qs = (
-        Project.objects.restrict(user, Action.VIEW)
-        .select_related("region")
-        .annotate(
-            ytd_completed=_counted_sum(datetime.date(month.year, 1, 1), month),
-            since_start_completed=_counted_sum(None, month),
-        )
-        .annotate(
-            overrun=ExpressionWrapper(Q(since_start_completed__gt=F("total_investment")), output_field=BooleanField())
-        )
-    )
-    qs = ProjectFilterSet(params, queryset=qs).qs
-    book = StreamingWorkbook(target)
-    sheet = book.sheet("项目", PROJECT_EXPORT_HEADERS, money_columns={5, 6, 7, 8}, widths={1: 40, 2: 30})
-    count = 0
-    for p in qs.iterator(chunk_size=2000):
-        sheet.write(
-            [
-                p.code or "",
-                p.name,
-                p.investor,
-                p.region.name,
-                p.get_stage_display(),
-                p.total_investment,
-                p.annual_plan,
-                p.ytd_completed,
-                p.since_start_completed,
-                p.overrun,
-            ]
-        )
-        count += 1
-    book.close()
-    return count
