@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from anshan_projects import parsing
 from anshan_projects.periods import previous_month
@@ -177,37 +177,14 @@ def group_schedule_sync(group):
     return created
 
 
-# System tasks of the dispatch app: (name, task, crontab fields or interval minutes).
-SYSTEM_TASKS = [
-    ("调度:逾期问题升级", "dispatch.escalate_overdue_problems", {"minute": "30", "hour": "1"}),
-    ("调度:补跑漏调度轮次", "dispatch.catch_up_rounds", 60),
-    (
-        "调度:季度考评",
-        "dispatch.run_quarterly_evaluation",
-        {"minute": "0", "hour": "7", "day_of_month": "5", "month_of_year": "1,4,7,10"},
-    ),
-]
-
-
 def ensure_default_schedules():
-    """One PeriodicTask per group that has none, and the app's system tasks (the caller loads the default
-    groups first with services.groups_load_defaults: schedules never import services, which import
-    schedules). Idempotent: a schedule an administrator edited is left as it is. Returns how many
-    periodic tasks were created."""
+    """One PeriodicTask per group that has none (the caller loads the default groups first with
+    services.groups_load_defaults: schedules never import services, which import schedules). The app's
+    system tasks are in dispatch/periodic.py. Idempotent: a schedule an administrator edited is left
+    as it is. Returns how many periodic tasks were created."""
     from .models import DispatchGroup
 
     created = 0
     for group in DispatchGroup.objects.filter(periodic_task__isnull=True):
         created += group_schedule_sync(group)
-    for name, task, when in SYSTEM_TASKS:
-        if PeriodicTask.objects.filter(name=name).exists():
-            continue
-        if isinstance(when, int):
-            interval, _ = IntervalSchedule.objects.get_or_create(every=when, period=IntervalSchedule.MINUTES)
-            PeriodicTask.objects.create(name=name, task=task, interval=interval)
-        else:
-            fields = {"day_of_week": "*", "day_of_month": "*", "month_of_year": "*", **when}
-            schedule, _ = CrontabSchedule.objects.get_or_create(timezone=settings.TIME_ZONE, **fields)
-            PeriodicTask.objects.create(name=name, task=task, crontab=schedule)
-        created += 1
     return created

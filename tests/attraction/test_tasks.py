@@ -4,7 +4,8 @@ import time
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-from attraction import schedules
+from anshan_projects.periodic import ensure
+from attraction import periodic
 from attraction.choices import BulletinStatus
 from attraction.models import BulletinRun
 from attraction.tasks import bulletin_generate, bulletin_monthly
@@ -43,9 +44,9 @@ def test_monthly_job_builds_the_bulletin_once_on_a_real_worker(manager, celery_w
 
 
 def test_schedule_is_created_once(db):
-    assert schedules.ensure_schedules() == 1
-    assert schedules.ensure_schedules() == 0
-    task = PeriodicTask.objects.get(name=schedules.BULLETIN_TASK_NAME)
+    assert ensure(periodic.PERIODIC_TASKS) == 1
+    assert ensure(periodic.PERIODIC_TASKS) == 0
+    task = PeriodicTask.objects.get(name=periodic.BULLETIN_TASK_NAME)
     assert task.task == "attraction.bulletin_monthly"
     assert task.crontab.day_of_month == "1"
 

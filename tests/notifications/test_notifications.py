@@ -172,10 +172,11 @@ def test_the_robot_url_is_never_shown(admin_client):
 
 
 def test_schedules_are_created_once():
-    from notifications.schedules import ensure_schedules
+    from anshan_projects.periodic import ensure
+    from notifications.periodic import PERIODIC_TASKS
 
-    assert ensure_schedules() == 1
-    assert ensure_schedules() == 0
+    assert ensure(PERIODIC_TASKS) == 1
+    assert ensure(PERIODIC_TASKS) == 0
 
 
 def test_unknown_kind_is_refused(county_user):

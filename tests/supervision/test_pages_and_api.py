@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_celery_beat.models import PeriodicTask
 
 from projects.choices import Role, Tier
 from supervision import services
@@ -216,10 +217,15 @@ def test_map_page_and_api(client, county_user, leader, tiedong, django_assert_ma
 
 
 def test_schedules_are_created_once():
-    from supervision.schedules import ensure_schedules
+    from anshan_projects.periodic import ensure
+    from supervision.periodic import PERIODIC_TASKS
 
-    assert ensure_schedules() == 5
-    assert ensure_schedules() == 0
+    assert ensure(PERIODIC_TASKS) == 5
+    assert ensure(PERIODIC_TASKS) == 0
+    # in the project's time zone (settings), not a zone written in the app
+    assert {t.crontab.timezone.key for t in PeriodicTask.objects.filter(task__startswith="supervision.")} == {
+        "Asia/Shanghai"
+    }
 
 
 def test_monthly_plan_api_replaces_the_plan_and_checks_it(client, county_user, other_county_user, leader):

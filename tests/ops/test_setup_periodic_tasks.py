@@ -13,3 +13,10 @@ def test_command_registers_every_apps_schedules_once():
     count = PeriodicTask.objects.count()
     call_command("setup_periodic_tasks")
     assert PeriodicTask.objects.count() == count
+
+
+def test_every_installed_apps_periodic_module_is_found_in_installed_apps_order():
+    from anshan_projects.periodic import discover
+
+    labels = [label for label, _ in discover()]
+    assert labels == ["attraction", "notifications", "supervision", "dispatch", "ops"]
