@@ -75,7 +75,11 @@ def _event(task, action, actor, *, note="", from_status="", on=None):
 
 
 def _locked(task):
-    return ServiceTask.objects.select_for_update().select_related("project", "kind", "owner_unit").get(pk=task.pk)
+    return (
+        ServiceTask.objects.select_for_update(of=("self",))
+        .select_related("project", "kind", "owner_unit")
+        .get(pk=task.pk)
+    )
 
 
 def _require_handler(user, task):
@@ -383,7 +387,12 @@ def task_to_order(*, user, task, requirement="", deadline=None):
     """The task becomes a supervision order (督办单) to its unit, at its tier (supervision's rules of
     who may issue apply); the task keeps its log and links to the order."""
     task = _locked(task)
-    _require_handler(user, task)
+    # The task's handlers, and whoever may issue orders (leaders, groups, departments) and sees the task.
+    if not can_handle_service(user, task):
+        if not ServiceTask.objects.restrict(user).filter(pk=task.pk).exists():
+            raise PermissionDenied(NOT_FOUND)
+        if not supervision_services.can_issue(user):
+            raise PermissionDenied("只有推进组领导或调度办可以下达督办单。")
     _require_from(task, TaskStatus.TRANSFERRED)
     requirement = (requirement or "").strip() or _history_text(task)
     order = supervision_services.order_issue(
@@ -418,7 +427,7 @@ def tasks_remind_overdue(*, today=None):
     for pk in ServiceTask.objects.overdue(today).values_list("pk", flat=True):
         with transaction.atomic():
             task = (
-                ServiceTask.objects.select_for_update(skip_locked=True)
+                ServiceTask.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("project", "kind", "owner_person", "owner_unit")
                 .filter(pk=pk, status__in=TaskStatus.open(), deadline__lt=today)
                 .first()
@@ -454,7 +463,7 @@ def tasks_escalate_overdue(*, today=None):
     for pk in candidates:
         with transaction.atomic():
             task = (
-                ServiceTask.objects.select_for_update(skip_locked=True)
+                ServiceTask.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("project", "kind")
                 .filter(pk=pk, status__in=TaskStatus.open(), deadline__lt=today)
                 .first()

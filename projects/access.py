@@ -221,9 +221,11 @@ def service_task_q(user, action=Action.VIEW, prefix=""):
     its scope (county staff their county's, city roles all, departments their sector's), those owed by
     its unit (a department) or by the user, and those of the projects it serves as leader or steward."""
     q = project_q(user, action, f"{prefix}project__")
-    if action not in (Action.VIEW, Action.CHANGE) or not getattr(user, "is_active", False):
+    if not q:  # every project (an empty Q): OR-ing a narrower rule onto it would narrow it
         return q
-    if not getattr(user, "is_authenticated", False):
+    if action not in (Action.VIEW, Action.CHANGE) or not getattr(user, "is_authenticated", False):
+        return q
+    if not user.is_active:
         return q
     owed = department_ids(user)
     if owed:
