@@ -2,12 +2,13 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from anshan_projects import parsing
 from anshan_projects.api import StrictPagination
+from projects.access import can_handle_service
 from projects.selectors import project_get
 
 from .. import selectors, services
@@ -84,6 +85,13 @@ class ServiceTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def _task(self, pk):
         return selectors.task_get(user=self.request.user, pk=parsing.object_id(pk, field="id"))
 
+    def _handled(self, pk):
+        """A task the caller may move along: outside scope 404, visible but not theirs 403."""
+        task = self._task(pk)
+        if not can_handle_service(self.request.user, task):
+            raise PermissionDenied("只有责任单位、责任人、项目管家或包保领导可以办理该事项。")
+        return task
+
     def _detail(self, task, code=status.HTTP_200_OK):
         task = self.get_queryset().get(pk=task.pk)
         return Response(TaskDetailSerializer(task, context={"request": self.request}).data, status=code)
@@ -109,31 +117,31 @@ class ServiceTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request=NoteSerializer, responses=TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        task = services.task_accept(user=request.user, task=self._task(pk), **self._input(NoteSerializer))
+        task = services.task_accept(user=request.user, task=self._handled(pk), **self._input(NoteSerializer))
         return self._detail(task)
 
     @extend_schema(request=NoteSerializer, responses=TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
-        task = services.task_start(user=request.user, task=self._task(pk), **self._input(NoteSerializer))
+        task = services.task_start(user=request.user, task=self._handled(pk), **self._input(NoteSerializer))
         return self._detail(task)
 
     @extend_schema(request=RefuseSerializer, responses=TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def refuse(self, request, pk=None):
-        task = services.task_refuse(user=request.user, task=self._task(pk), **self._input(RefuseSerializer))
+        task = services.task_refuse(user=request.user, task=self._handled(pk), **self._input(RefuseSerializer))
         return self._detail(task)
 
     @extend_schema(request=FinishSerializer, responses=TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def finish(self, request, pk=None):
-        task = services.task_finish(user=request.user, task=self._task(pk), **self._input(FinishSerializer))
+        task = services.task_finish(user=request.user, task=self._handled(pk), **self._input(FinishSerializer))
         return self._detail(task)
 
     @extend_schema(request={"multipart/form-data": ContactInputSerializer}, responses=TaskDetailSerializer)
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
     def contacts(self, request, pk=None):
-        task = self._task(pk)
+        task = self._handled(pk)
         data = dict(self._input(ContactInputSerializer))
         data.pop("attachments", None)
         files = request.FILES.getlist("attachments") if hasattr(request.FILES, "getlist") else []
@@ -143,13 +151,13 @@ class ServiceTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request=ConfirmSerializer, responses=TaskDetailSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        task = services.task_confirm(user=request.user, task=self._task(pk), **self._input(ConfirmSerializer))
+        task = services.task_confirm(user=request.user, task=self._handled(pk), **self._input(ConfirmSerializer))
         return self._detail(task)
 
     @extend_schema(request=ToProblemSerializer, responses={201: TaskDetailSerializer})
     @action(detail=True, methods=["post"], url_path="to-problem")
     def to_problem(self, request, pk=None):
-        task = self._task(pk)
+        task = self._handled(pk)
         services.task_to_problem(user=request.user, task=task, **self._input(ToProblemSerializer))
         return self._detail(task, status.HTTP_201_CREATED)
 
