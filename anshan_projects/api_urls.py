@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("notifications.api.urls")),
     path("", include("dispatch.api.urls")),
     path("", include("insights.api.urls")),
+    path("", include("assistance.api.urls")),
     # Anything else under /api/v1/ answers a JSON 404, like the rest of the API.
     re_path(r"^.*$", api_not_found),
 ]

@@ -37,4 +37,5 @@ urlpatterns += [
     path("supervision/", include("supervision.urls")),
     path("inbox/", include("notifications.urls")),
     path("dispatch/", include("dispatch.urls")),
+    path("assistance/", include("assistance.urls")),
 ]

@@ -17,6 +17,7 @@ from anshan_projects import pdf
 from anshan_projects.figures import PROBLEM_AGE_BUCKETS, age_bucket, hundredths, ratio, yi
 from anshan_projects.periods import month_end, reporting_month, year_fraction_elapsed
 from anshan_projects.spreadsheets import StreamingWorkbook
+from assistance import selectors as assistance_selectors
 from insights import definitions
 from investment.selectors import amendments_approved_since
 from projects.choices import Stage, StartType, Tier
@@ -117,6 +118,8 @@ CORRECTION_HEADERS = [
     "批准时间",
 ]  # fmt: skip
 ORDER_HEADERS = ["责任单位类型", "责任单位", "下达", "应回复", "按时回复", "逾期未回复", "已销号", "按时回复率"]
+# 包保服务 (帮办代办): per county, unit and steward, then the total (insights.definitions service_*).
+SERVICE_HEADERS = ["分组", "名称", "服务事项数", "已办结", "按期办结", "按期办结率", "平均办结工作日", "逾期未办结"]
 
 
 def lag_reason(lagging, behind, stale):
@@ -223,6 +226,7 @@ class RoundFigures:
         lights = self.lights(sink)
         self.procedures(sink)
         self.orders = self.order_figures()
+        self.service = self.service_figures()
         self.summary = {
             "as_of": self.as_of.isoformat(),
             "reporting_month": self.month.isoformat(),
@@ -245,6 +249,7 @@ class RoundFigures:
                 for key in ("issued", "answered_on_time", "answered_late", "overdue", "closed", "due")
             },
             "order_on_time_rate": None if self.orders["on_time_rate"] is None else str(self.orders["on_time_rate"]),
+            "service_tasks": {key: self.service["total"][key] for key in ("requested", "done", "on_time", "overdue")},
         }
         return self.summary
 
@@ -319,6 +324,34 @@ class RoundFigures:
         o = self.orders
         rate_ = None if o["on_time_rate"] is None else o["on_time_rate"] / 100
         rows.append(["合计", "", o["issued"], o["due"], o["answered_on_time"], o["overdue"], o["closed"], rate_])
+        return rows
+
+    # --- 包保服务: service tasks (帮办代办) of the scope, requested in the round's period -----------------
+    def service_figures(self):
+        """Tasks on the scope's projects requested in the period, per county, unit and steward; done and
+        confirmation as recorded when the report is built, overdue judged at the period end (or today
+        while it runs)."""
+        today = min(timezone.localdate(), self.round.period_end)
+        tasks = assistance_selectors.scope_tasks(
+            selectors.scope_projects(self.group).values("pk"), start=self.round.period_start, end=self.round.period_end
+        )
+        groups = {}
+        total = None
+        for by in ("region", "unit", "steward"):
+            groups[by], total = assistance_selectors.figure_rows(tasks, by=by, today=today)
+        return {"groups": groups, "total": total}
+
+    def service_rows(self):
+        """[group, name, requested, done, on time, on-time rate (fraction), average working days, overdue]."""
+
+        def line(group, r):
+            return [group, r["name"], r["requested"], r["done"], r["on_time"], r["on_time_rate"], r["average_days"],
+                    r["overdue"]]  # fmt: skip
+
+        rows = []
+        for by, label in assistance_selectors.GROUP_LABELS.items():
+            rows.extend(line(label, r) for r in self.service["groups"].get(by, []))
+        rows.append(line("合计", self.service["total"]))
         return rows
 
     # --- problems and changes -----------------------------------------------------------------
@@ -486,6 +519,7 @@ class XlsxSink:
         self.orders = book.sheet("督办单", ORDER_HEADERS, percent_columns={7}, widths={1: 24})
         self.corrections = book.sheet("更正", CORRECTION_HEADERS, money_columns={4, 5, 6}, widths={1: 40, 7: 40})
         self.procedure_sheet = book.sheet("审批手续", PROCEDURE_HEADERS, widths={1: 40, 8: 14, 9: 14})
+        self.service_sheet = book.sheet("包保服务", SERVICE_HEADERS, percent_columns={5}, widths={1: 28})
         self.projects = book.sheet("项目清单", PROJECT_HEADERS, money_columns={9, 10, 11, 15},
                                    percent_columns={12}, widths={2: 40})  # fmt: skip
 
@@ -534,6 +568,8 @@ class XlsxSink:
             self.orders.write(row)
         for row in figures.correction_rows():
             self.corrections.write(row)
+        for row in figures.service_rows():
+            self.service_sheet.write(row)
         # Totals per county below the projects (the sheet streams: rows are written in order).
         self.procedure_sheet.write([])
         self.procedure_sheet.write(["县区合计", *PROCEDURE_TOTAL_HEADERS])

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from anshan_projects.periods import month_end, reporting_month
+from assistance.models import ServiceTask
 from insights import definitions
 from investment.choices import ProblemStatus, ProcedureStatus
 from investment.models import Problem, ProcedureItem, ProgressEntry
@@ -32,7 +33,7 @@ from .models import (
 
 # Progress that counts in reports: what counties submitted and what reviewers verified.
 # Bump when the report layout or its figures change, so that unchanged data is rebuilt once.
-BUILDER_VERSION = "5"  # 4: traffic lights and supervision orders; 5: one set of definitions (统计口径)
+BUILDER_VERSION = "6"  # 4: traffic lights and supervision orders; 5: one set of definitions (统计口径); 6: 包保服务
 
 
 # --- access ---------------------------------------------------------------------------------------
@@ -342,8 +343,10 @@ def round_data_version(round):
     )
     rule = LightRule.current()
     lights = (rule.yellow_behind, rule.red_behind, rule.stale_periods, plans, orders)
+    # 包保服务: the scope's service tasks (any change to one moves its updated time).
+    service = ServiceTask.objects.filter(group.scope_q("project__")).aggregate(n=Count("id"), t=Max("updated_at"))
     return _digest(BUILDER_VERSION, round.period_start, round.period_end, scope, projects, progress, problems, changes,
-                   lights)  # fmt: skip
+                   lights, service)  # fmt: skip
 
 
 def evaluation_data_version(evaluation):

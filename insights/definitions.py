@@ -43,7 +43,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext_lazy as _
 
-from anshan_projects.figures import PROBLEM_AGE_BUCKETS, ratio
+from anshan_projects.figures import PROBLEM_AGE_BUCKETS, hundredths, ratio
 from anshan_projects.periods import month_end, previous_month, reporting_month, year_fraction_elapsed
 from investment import selectors as investment_selectors
 from investment.models import ProcedurePlan
@@ -420,6 +420,36 @@ def time_saved_totals(queryset):
     return {"regions": rows, "total": total}
 
 
+# --- service tasks (帮办代办): measures over the tasks queryset the caller passes ------------------
+# The tasks live in the assistance app (above this module): the caller scopes them (a user's tasks, a
+# dispatch group's projects, a period); the rules are here. Field names are the assistance model's.
+SERVICE_OPEN = ("requested", "accepted", "in_progress")
+
+
+def service_task_counts(tasks, *, today, by=()):
+    """服务事项数 (requested: every task of the queryset), 已办结, 按期办结 (done on or before its
+    deadline), the working days of the done tasks summed (for the average) and 逾期未办结 (open with the
+    deadline before ``today``). Grouped by ``by`` (a values queryset), or one dict for the whole set."""
+    done = Q(status="done")
+    measures = {
+        "requested": Count("pk"),
+        "done": Count("pk", filter=done),
+        "on_time": Count("pk", filter=done & Q(done_on__lte=F("deadline"))),
+        "working_days": Coalesce(Sum("working_days_taken", filter=done), Value(0)),
+        "overdue": Count("pk", filter=Q(status__in=SERVICE_OPEN, deadline__lt=today)),
+    }
+    if by:
+        return tasks.order_by().values(*by).annotate(**measures)
+    return tasks.aggregate(**measures)
+
+
+def service_average_days(working_days, done):
+    """平均办结工作日: working days to done summed over done tasks ÷ their number, 2 places half up."""
+    if not done:
+        return None
+    return hundredths(Decimal(working_days) / Decimal(done))
+
+
 # --- the text users read -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Definition:
@@ -533,6 +563,26 @@ DEFINITIONS = [
             "每个数字注明其范围:全部项目(您的权限范围内)、重点项目(计划总投资不低于市级重点项目标准,"
             "默认5000万元,由管理员维护)、调度组范围、某县区。"
         ),
+    ),
+    Definition(
+        "service_tasks",
+        _("服务事项数"),
+        _(
+            "范围内项目上企业提出、登记在帮办代办中的服务事项数(统计期内的申请日期),含已办结、办理中、不予受理和已转协调问题或督办的事项。"
+        ),
+    ),
+    Definition(
+        "service_on_time",
+        _("按期办结"),
+        _(
+            "服务事项中办结日期不晚于办结时限的事项数;办结时限为申请日期后的办理时限个工作日"
+            "(节假日、调休按工作日历)。按期办结率 = 按期办结 ÷ 已办结,舍入规则同完成率。"
+        ),
+    ),
+    Definition(
+        "service_avg_days",
+        _("平均办结工作日"),
+        _("已办结服务事项自申请日次日起至办结日的工作日数之和 ÷ 已办结事项数,保留2位小数、四舍五入。"),
     ),
 ]
 DEFINITIONS_BY_KEY = {d.key: d for d in DEFINITIONS}

@@ -12,6 +12,7 @@ from django.utils.translation import gettext, gettext_noop
 from anshan_projects import parsing
 from anshan_projects.replica import replica_view
 from anshan_projects.spreadsheets import StreamingWorkbook
+from assistance import selectors as assistance_selectors
 from insights import definitions
 from insights import selectors as insights_selectors
 from projects import selectors as project_selectors
@@ -188,6 +189,15 @@ def dashboard(request):
             "today": today,
             "scope": project_selectors.scope_of(user=user),
             "stale_since": cached["computed_at"] if cached.get("stale") else None,
+            # 包保服务 (帮办代办) this year, per county: two aggregates over the user's tasks, outside the cache.
+            "service": dict(
+                zip(
+                    ("regions", "total"),
+                    assistance_selectors.task_figures(user=user, by="region", start=today.replace(month=1, day=1)),
+                    strict=True,
+                ),
+                url=reverse("assistance:tasks"),
+            ),
         },
     )
 

@@ -201,3 +201,60 @@ def scope_keys(user, action=Action.VIEW):
     """(all_rows, {project field: set(ids)}): what the user's scope is keyed on, for pages that say
     whose data they show."""
     return _grants(user, action)
+
+
+# --- Service tasks (帮办代办, the assistance app) ----------------------------------------------------
+def people_project_q(user, prefix=""):
+    """Projects (reached through ``prefix``) on which the user is named: city or county leader in
+    charge (包保领导) or steward (项目管家)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    return (
+        Q(**{f"{prefix}steward_id": user.pk})
+        | Q(**{f"{prefix}city_leader_id": user.pk})
+        | Q(**{f"{prefix}county_leader_id": user.pk})
+    )
+
+
+def service_task_q(user, action=Action.VIEW, prefix=""):
+    """Service tasks (reached through ``prefix``) the user may see or handle: those of the projects in
+    its scope (county staff their county's, city roles all, departments their sector's), those owed by
+    its unit (a department) or by the user, and those of the projects it serves as leader or steward."""
+    q = project_q(user, action, f"{prefix}project__")
+    if not q:  # every project (an empty Q): OR-ing a narrower rule onto it would narrow it
+        return q
+    if action not in (Action.VIEW, Action.CHANGE) or not getattr(user, "is_authenticated", False):
+        return q
+    if not user.is_active:
+        return q
+    owed = department_ids(user)
+    if owed:
+        q |= Q(**{f"{prefix}owner_unit_id__in": owed})
+    return q | Q(**{f"{prefix}owner_person_id": user.pk}) | people_project_q(user, f"{prefix}project__")
+
+
+def is_project_person(user, project):
+    """Whether the user is named on the project as leader in charge or steward."""
+    return getattr(user, "is_authenticated", False) and user.pk in (
+        project.steward_id,
+        project.city_leader_id,
+        project.county_leader_id,
+    )
+
+
+def can_request_service(user, project):
+    """Who may log an enterprise's request on a project: who may change the project (its county's
+    staff, administrators), and the project's leaders in charge and steward."""
+    return can(user, Action.CHANGE, project) or is_project_person(user, project)
+
+
+def can_handle_service(user, task):
+    """Who may move a service task along (accept, refuse, record contacts, finish, convert): the owner
+    person, staff of the owner unit, the project's steward and leaders, its county staff, admins."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if has_role(user, Role.ADMIN) or task.owner_person_id == user.pk:
+        return True
+    if task.owner_unit_id and task.owner_unit_id in department_ids(user):
+        return True
+    return is_project_person(user, task.project) or can(user, Action.CHANGE, task.project)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "attraction",
     "notifications",
     "supervision",
+    "assistance",
     "dispatch",
     "ops",
     "portal",

@@ -24,6 +24,7 @@ NAV = [
     (_("报表中心"), "/dispatch/reports/", False),
     (_("统计口径"), "/dashboard/definitions/", False),
     (_("消息"), "/inbox/", False),
+    (_("帮办代办"), "/assistance/", False),
     (_("系统管理"), "/admin/", True),
 ]
 

@@ -106,6 +106,12 @@ GET    /api/v1/notifications/                                  401     200     2
 # --- admin site (staff only; its project list is restricted too) ---------------------------------------------
 GET    /admin/projects/project/                                302  200:TH     302     302     302     302     302     302
 GET    /admin/projects/project/{H}/change/                     302   200:H     302     302     302     302     302     302
+# --- service tasks (帮办代办): tasks of the projects in scope, owed by 住建局 -------------------------------------
+GET    /api/v1/service-tasks/                        %services 401  200:TH  200:TH   200:H   200:T   200:T   200:T   200:-
+GET    /api/v1/service-tasks/{T_service}/            %services 401   200:T   200:T     404   200:T   200:T   200:T     404
+GET    /api/v1/service-tasks/{H_service}/            %services 401   200:H   200:H   200:H     404     404     404     404
+POST   /api/v1/service-tasks/{T_service}/accept/    @version   401     200     403     404     403     200     403     404
+POST   /api/v1/service-tasks/{H_service}/accept/    @version   401     200     403     403     404     404     404     404
 """
 
 

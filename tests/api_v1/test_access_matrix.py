@@ -31,6 +31,7 @@ MARKERS = {
     "procedures": {"T": "矩阵铁东手续", "H": "矩阵海城手续"},
     "funding": {"T": "矩阵铁东资金", "H": "矩阵海城资金"},
     "files": {"T": "MATRIX-T-FILE", "H": "MATRIX-H-FILE"},
+    "services": {"T": "矩阵铁东服务", "H": "矩阵海城服务"},
 }
 
 
@@ -100,7 +101,15 @@ def _records(key, project, users):
         kind="round", round=round_, data_version="v1", format="pdf", status="done",
         file=ContentFile(b"%PDF-1.4 " + marks["files"].encode(), name=f"matrix-{key}.pdf"),
     )  # fmt: skip
+    from assistance.models import ServiceKind, ServiceTask
+
+    service = ServiceTask.objects.create(
+        project=project, kind=ServiceKind.objects.get(key="drawing_review"), request_text=marks["services"],
+        owner_unit=Department.objects.get(key="zjj"), requested_on=period, deadline_days=5,
+        deadline=datetime.date(2026, 10, 12), created_by=users["admin"],
+    )  # fmt: skip
     return {
+        f"{key}_service": service.pk,
         f"{key}_entry": entry.pk,
         f"{key}_problem": problem.pk,
         f"{key}_photo": photo.pk,
