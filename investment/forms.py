@@ -152,3 +152,18 @@ class DeficiencyForm(forms.Form):
 
 class MadeGoodForm(forms.Form):
     on = forms.DateField(label="补正完成日期", widget=DATE)
+
+
+class PhotosForm(forms.Form):
+    """Several site photos at once (the files come from request.FILES.getlist("files"))."""
+
+    caption = forms.CharField(label="说明", max_length=200)
+    taken_on = forms.DateField(label="拍摄日期(照片含EXIF时自动读取)", required=False, widget=DATE)
+
+
+class CommentProblemForm(forms.Form):
+    """A comment (批示) turned into a coordination problem."""
+
+    kind = forms.ChoiceField(label="问题类型", choices=ProblemKind.choices)
+    responsible_unit = forms.CharField(label="责任单位", max_length=100)
+    deadline = forms.DateField(label="完成时限", widget=DATE)

@@ -25,6 +25,7 @@ NAV = [
     (_("统计口径"), "/dashboard/definitions/", False),
     (_("消息"), "/inbox/", False),
     (_("系统管理"), "/admin/", True),
+    (_("形象调度"), "/dashboard/photos/", False),
 ]
 
 
