@@ -846,7 +846,7 @@ def photo_reminders_send(*, today=None):
                 event_key=f"photo_due:{start:%Y-%m-%d}:{region_id}:{today:%Y-%m-%d}",
                 title=f"形象调度提醒:本周({start:%m-%d}至{end:%m-%d})现场照片未上传",
                 body=f"本县区还有 {count} 个项目本周现场照片不足 {rule.photos_per_week} 张,请及时上传。",
-                link=reverse("investment:photo-week"),
+                link=reverse("portal:photo-week"),
             )
         )
     return sent
