@@ -2,8 +2,8 @@
 
 The cadence row covers the largest projects under construction (10 亿元 and more in the demo, so
 that the city's few dozen such projects post every week); each posts its photos for this week and
-the three before, with EXIF dates and GPS positions near the project; a few project-weeks are
-missing in every county (and more of this week, which is still running), one photo was taken 8 km
+the three before, with EXIF dates and GPS positions near the project; every county misses a few
+project-weeks (its k-th project misses week k mod 4, this week for the first), one photo was taken 8 km
 away and one before its week (both carry their warning); leaders commented on some, and one
 comment became a coordination problem. The images are tiny generated JPEGs (one file each, also
 its own thumbnail), so the seed stays fast."""
@@ -70,10 +70,12 @@ def seed_photos(builder):
     this_week = week(today)[0]
     weeks = [this_week - datetime.timedelta(days=7 * back) for back in range(WEEKS)]
     photos, far_done, old_done = [], False, False
+    in_county = {}
     for index, project in enumerate(projects):
-        for week_start in weeks:
-            # Missing weeks: about one in eight, and a third of this (running) week's.
-            if rng.random() < (0.33 if week_start == this_week else 0.12):
+        # A few missing weeks in every county: its k-th project misses week k mod 4 (0: this week).
+        rank = in_county[project.region_id] = in_county.get(project.region_id, -1) + 1
+        for back, week_start in enumerate(weeks):
+            if back == rank % WEEKS:
                 continue
             for n in range(rule.photos_per_week):
                 last_day = min(week_start + datetime.timedelta(days=6), today)

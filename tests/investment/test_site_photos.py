@@ -4,10 +4,12 @@ order, access, and the reminder."""
 
 import datetime
 import io
+import os
 import re
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -132,9 +134,8 @@ def test_a_photo_older_than_the_week_is_warned(county_user, project, this_week):
     assert photo.taken_on == old and "早于本调度周" in photo.warning
 
 
-def test_several_photos_at_once_and_a_bad_file_names_itself_and_keeps_nothing(county_user, project, settings):
-    from django.core.files.storage import default_storage
-
+def test_several_photos_at_once_and_a_bad_file_names_itself_and_keeps_nothing(county_user, project, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
     day = exif_day(timezone.localdate())
     client = Client()
     client.force_login(county_user)
@@ -148,7 +149,8 @@ def test_several_photos_at_once_and_a_bad_file_names_itself_and_keeps_nothing(co
     assert response.status_code == 400
     assert "notes.jpg" in response.content.decode()
     assert SitePhoto.objects.count() == 0
-    _, stored = default_storage.listdir("progress/media") if default_storage.exists("progress/media") else ([], [])
+    # Nothing of the failed batch stays on disk either (the files stored before the bad one are removed).
+    assert not [f for _, _, fs in os.walk(tmp_path) for f in fs]
     settings.UPLOAD_MAX_BYTES = 2048
     big = SimpleUploadedFile("huge.jpg", photo_bytes(taken=day, size=(400, 400)) + b"\0" * 4096)
     response = client.post(url, {"files": [big], "caption": "厂房"})
@@ -317,7 +319,7 @@ def test_a_comment_becomes_a_supervision_order_in_one_step(county_user, leader, 
     order = SupervisionOrder.objects.get()
     assert order.project == project and "加快进度" in order.requirement and order.unit_region == project.region
     assert PhotoComment.objects.get().order_number == order.number
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="已转为督办单"):
         supervision_services.order_from_photo_comment(
             user=leader, comment=PhotoComment.objects.get(), unit_kind="region", unit_region=project.region
         )
@@ -371,3 +373,34 @@ def test_gallery_filters_and_query_count_do_not_grow(county_user, leader, projec
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/dashboard/photos/")
     assert response.content.decode().count('class="comment"') == 8
+
+
+# --- the demo -------------------------------------------------------------------------------------
+def test_the_demo_shows_every_mechanism_of_the_site_photos():
+    from django.core.management import call_command
+
+    from projects.models import Project
+
+    call_command("seed_demo", projects=400, no_accounts=True, no_progress_bar=True)
+    rule = WeeklyPhotoRule.current()
+    this_week = week(timezone.localdate())[0]
+    photos = SitePhoto.objects.all()
+    assert photos.exists() and not photos.exclude(taken_on_from_exif=True).exists()
+    assert not photos.filter(latitude__isnull=True).exists()
+    weeks = sorted(set(photos.values_list("week", flat=True)))
+    assert len(weeks) == 4 and weeks[-1] == this_week
+    # A few missing weeks in every county that owes photos, and most weeks posted.
+    by_week = {w: sql_week(w, rule.photos_per_week, rule.min_total_investment) for w in weeks}
+    counties = set().union(*by_week.values())
+    assert counties
+    for county in counties:
+        missing = sum(by_week[w][county][0] - by_week[w][county][1] for w in weeks if county in by_week[w])
+        owed = sum(by_week[w][county][0] for w in weeks if county in by_week[w])
+        assert 0 < missing < owed
+    counts = definitions.photo_week_counts(Project.objects.all(), week=this_week)
+    assert sum(r["missing"] for r in counts) >= len(counties)  # this week: each county's first project
+    assert photos.filter(warning__contains="公里").count() == 1
+    assert photos.filter(warning__contains="早于本调度周").count() >= 1
+    assert PhotoComment.objects.count() >= 3
+    converted = PhotoComment.objects.get(problem__isnull=False)
+    assert converted.problem.project_id == converted.photo.project_id
