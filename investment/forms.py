@@ -1,6 +1,7 @@
 """Page forms: they parse and check input; the services do the writing."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from .choices import FundingKind, ProblemKind, ProblemStatus, ProcedureStatus
 
@@ -157,8 +158,8 @@ class MadeGoodForm(forms.Form):
 class PhotosForm(forms.Form):
     """Several site photos at once (the files come from request.FILES.getlist("files"))."""
 
-    caption = forms.CharField(label="说明", max_length=200)
-    taken_on = forms.DateField(label="拍摄日期(照片含EXIF时自动读取)", required=False, widget=DATE)
+    caption = forms.CharField(label=gettext_lazy("说明"), max_length=200)
+    taken_on = forms.DateField(label=gettext_lazy("拍摄日期(照片含EXIF时自动读取)"), required=False, widget=DATE)
 
 
 class CommentProblemForm(forms.Form):

@@ -412,6 +412,7 @@ class SitePhoto(models.Model):
     longitude = models.DecimalField("拍摄经度", max_digits=9, decimal_places=6, null=True, blank=True)
     distance_m = models.PositiveIntegerField("距项目位置(米)", null=True, blank=True)
     original_type = models.CharField("原始文件类型", max_length=50, blank=True)
+    far_from_site = models.BooleanField("远离项目位置", default=False)
     warning = models.TextField("提示", blank=True, help_text="拍摄位置远离项目或拍摄日期早于调度周时的提示。")
 
     objects = SitePhotoQuerySet.as_manager()
@@ -429,6 +430,20 @@ class SitePhoto(models.Model):
 
     def __str__(self):
         return self.caption
+
+    def warning_messages(self):
+        """The stored warning in the reader's language (the ``warning`` text keeps the Chinese record)."""
+        from django.utils.translation import gettext
+
+        messages = []
+        if self.far_from_site and self.distance_m is not None:
+            messages.append(gettext("拍摄位置距项目约 %(km)s 公里。") % {"km": f"{self.distance_m / 1000:.1f}"})
+        if self.week and self.taken_on and self.taken_on < self.week:
+            messages.append(
+                gettext("拍摄日期 %(day)s 早于本调度周(%(week)s 起)。")
+                % {"day": f"{self.taken_on:%Y-%m-%d}", "week": f"{self.week:%Y-%m-%d}"}
+            )
+        return messages
 
 
 class PhotoCommentQuerySet(RestrictedQuerySet):

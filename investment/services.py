@@ -722,7 +722,8 @@ def _photo_warning(photo, project, rule=None):
     rule = rule or WeeklyPhotoRule.current()
     warnings = []
     limit_m = rule.max_distance_km * 1000
-    if photo.distance_m is not None and photo.distance_m > limit_m:
+    photo.far_from_site = photo.distance_m is not None and photo.distance_m > limit_m
+    if photo.far_from_site:
         warnings.append(
             f"拍摄位置距项目约 {Decimal(photo.distance_m) / 1000:.1f} 公里,超过 {rule.max_distance_km} 公里。"
         )

@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from anshan_projects import parsing
@@ -633,10 +634,10 @@ def photos_upload(request, pk):
             except PermissionDenied:
                 raise Http404("项目不存在。") from None
             else:
-                messages.success(request, f"已上传 {len(photos)} 张照片。")
+                messages.success(request, gettext("已上传 %(n)s 张照片。") % {"n": len(photos)})
                 for photo in photos:
-                    if photo.warning:
-                        messages.warning(request, photo.warning)
+                    for warning in photo.warning_messages():
+                        messages.warning(request, f"{photo.caption}:{warning}")
                 return redirect(reverse("investment:photos-upload", args=[project.pk]))
         else:
             errors = [m for ms in form.errors.values() for m in ms]

@@ -404,3 +404,24 @@ def test_the_demo_shows_every_mechanism_of_the_site_photos():
     assert PhotoComment.objects.count() >= 3
     converted = PhotoComment.objects.get(problem__isnull=False)
     assert converted.problem.project_id == converted.photo.project_id
+
+
+def test_the_photo_pages_are_complete_in_english(county_user, leader, project):
+    from tests.portal.test_english import _user_text, chinese_left
+
+    (photo,) = upload(county_user, project, ("1.jpg", photo_bytes()), caption="site")
+    services.photo_comment_create(user=leader, photo=photo, text="ok")
+    pages = {
+        leader: ["/dashboard/photos/", "/dashboard/photos/week/"],
+        county_user: [f"/progress/project/{project.pk}/photos/upload/", "/dashboard/photos/week/"],
+    }
+    for user, urls in pages.items():
+        client = Client()
+        client.force_login(user)
+        client.cookies["django_language"] = "en"
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200
+            main = response.content.decode().split("<main", 1)[-1].split("</main>", 1)[0]
+            left = chinese_left(main, _user_text())
+            assert left == [], (url, left)
