@@ -584,6 +584,24 @@ DEFINITIONS = [
         _("平均办结工作日"),
         _("已办结服务事项自申请日次日起至办结日的工作日数之和 ÷ 已办结事项数,保留2位小数、四舍五入。"),
     ),
+    Definition(
+        "photo_owed",
+        _("形象调度应报项目"),
+        _(
+            "符合形象调度规则(默认:在建且计划总投资不低于5000万元,由管理员维护)的项目,"
+            "每周(周一至周日)须上传规则规定张数的现场照片。"
+        ),
+    ),
+    Definition(
+        "photo_posted",
+        _("形象调度已报项目"),
+        _("应报项目中本周上传的现场照片不少于规则张数的项目;张数不足或未上传的为未报项目。"),
+    ),
+    Definition(
+        "photo_rate",
+        _("形象调度完成率"),
+        _("已报项目数 ÷ 应报项目数,舍入规则同完成率;没有应报项目时不计算。"),
+    ),
 ]
 DEFINITIONS_BY_KEY = {d.key: d for d in DEFINITIONS}
 
@@ -598,3 +616,28 @@ def write_definitions_sheet(book):
     sheet = book.sheet(str(_("统计口径")), [str(_("指标")), str(_("口径"))], widths={0: 18, 1: 100})
     for name, text in definition_rows():
         sheet.write([name, text])
+
+
+# --- weekly site photos (形象调度) ----------------------------------------------------------------
+def photo_week_counts(projects, *, week, rule=None):
+    """Per county: projects owing site photos in the week starting ``week``, those posted (at least
+    the rule's number), those missing, and the rate (photo_owed / photo_posted / photo_rate), one
+    query: [{region_id, owed, posted, missing, rate}] in the order of the counties."""
+    rule = rule or investment_selectors.photo_rule()
+    rows = (
+        investment_selectors.photo_week_projects(projects, week=week, rule=rule)
+        .order_by()
+        .values("region_id", "region__sort_order")
+        .annotate(owed=Count("id"), posted=Count("id", filter=Q(week_posted=True)))
+        .order_by("region__sort_order", "region_id")
+    )
+    return [
+        {
+            "region_id": r["region_id"],
+            "owed": r["owed"],
+            "posted": r["posted"],
+            "missing": r["owed"] - r["posted"],
+            "rate": ratio(r["posted"], r["owed"]),
+        }
+        for r in rows
+    ]

@@ -24,6 +24,7 @@ from .models import (
     ProgressAmendment,
     ProgressEntry,
     SitePhoto,
+    WeeklyPhotoRule,
 )
 
 
@@ -208,3 +209,16 @@ class ProcedureChangeAdmin(ReadOnlyAdmin):
     list_display = ("project", "kind", "item_name", "reason", "created_by", "created_at")
     list_filter = ("kind",)
     list_select_related = ("project", "created_by")
+
+
+@admin.register(WeeklyPhotoRule)
+class WeeklyPhotoRuleAdmin(admin.ModelAdmin):
+    """One row: which projects post site photos each week, how many, and when a photo is flagged."""
+
+    list_display = ("__str__", "active", "stages", "min_total_investment", "photos_per_week", "max_distance_km")
+
+    def has_add_permission(self, request):
+        return not WeeklyPhotoRule.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

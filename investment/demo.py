@@ -22,6 +22,7 @@ from projects.models import Project
 
 from .choices import EntryStatus, FundingKind, ProblemKind, ProblemStatus
 from .models import FundingSource, PeriodFreeze, Problem, ProcedureItem, ProgressEntry
+from .photo_demo import seed_photos
 from .procedure_demo import seed_procedures
 from .services import counted_months_sync
 
@@ -200,8 +201,15 @@ def seed_progress(builder, chunk=CHUNK):
         )
         procedures = seed_procedures(builder)
         funding = _funding(rng)
+        photos = seed_photos(builder)
     builder.investment_seconds = time.monotonic() - started
-    return {"entries": entry_count, "problems": problem_count, "procedures": procedures, "funding": funding}
+    return {
+        "entries": entry_count,
+        "problems": problem_count,
+        "procedures": procedures,
+        "funding": funding,
+        "photos": photos,
+    }
 
 
 def _funding(rng):

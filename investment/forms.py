@@ -1,6 +1,7 @@
 """Page forms: they parse and check input; the services do the writing."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from .choices import FundingKind, ProblemKind, ProblemStatus, ProcedureStatus
 
@@ -152,3 +153,18 @@ class DeficiencyForm(forms.Form):
 
 class MadeGoodForm(forms.Form):
     on = forms.DateField(label="补正完成日期", widget=DATE)
+
+
+class PhotosForm(forms.Form):
+    """Several site photos at once (the files come from request.FILES.getlist("files"))."""
+
+    caption = forms.CharField(label=gettext_lazy("说明"), max_length=200)
+    taken_on = forms.DateField(label=gettext_lazy("拍摄日期(照片含EXIF时自动读取)"), required=False, widget=DATE)
+
+
+class CommentProblemForm(forms.Form):
+    """A comment (批示) turned into a coordination problem."""
+
+    kind = forms.ChoiceField(label="问题类型", choices=ProblemKind.choices)
+    responsible_unit = forms.CharField(label="责任单位", max_length=100)
+    deadline = forms.DateField(label="完成时限", widget=DATE)

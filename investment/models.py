@@ -406,6 +406,14 @@ class SitePhoto(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="上传人", null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    # 形象调度: the week (its Monday, anshan_projects.periods.week) the upload counts for.
+    week = models.DateField("调度周(周一)", null=True, blank=True, db_index=True)
+    latitude = models.DecimalField("拍摄纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("拍摄经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    distance_m = models.PositiveIntegerField("距项目位置(米)", null=True, blank=True)
+    original_type = models.CharField("原始文件类型", max_length=50, blank=True)
+    far_from_site = models.BooleanField("远离项目位置", default=False)
+    warning = models.TextField("提示", blank=True, help_text="拍摄位置远离项目或拍摄日期早于调度周时的提示。")
 
     objects = SitePhotoQuerySet.as_manager()
 
@@ -413,10 +421,29 @@ class SitePhoto(models.Model):
         verbose_name = "现场照片"
         verbose_name_plural = "现场照片"
         ordering = ["-taken_on", "-id"]
-        indexes = [models.Index(fields=["project", "-taken_on"])]
+        indexes = [
+            models.Index(fields=["project", "-taken_on"]),
+            # The weekly gallery and completeness: a week's photos, newest first.
+            models.Index(fields=["week", "-created_at", "-id"], name="photo_week_newest"),
+            models.Index(fields=["project", "week"], name="photo_project_week"),
+        ]
 
     def __str__(self):
         return self.caption
+
+    def warning_messages(self):
+        """The stored warning in the reader's language (the ``warning`` text keeps the Chinese record)."""
+        from django.utils.translation import gettext
+
+        messages = []
+        if self.far_from_site and self.distance_m is not None:
+            messages.append(gettext("拍摄位置距项目约 %(km)s 公里。") % {"km": f"{self.distance_m / 1000:.1f}"})
+        if self.week and self.taken_on and self.taken_on < self.week:
+            messages.append(
+                gettext("拍摄日期 %(day)s 早于本调度周(%(week)s 起)。")
+                % {"day": f"{self.taken_on:%Y-%m-%d}", "week": f"{self.week:%Y-%m-%d}"}
+            )
+        return messages
 
 
 class PhotoCommentQuerySet(RestrictedQuerySet):
@@ -428,6 +455,11 @@ class PhotoComment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="批示人", related_name="+")
     text = models.TextField("批示内容")
     created_at = models.DateTimeField("时间", auto_now_add=True)
+    # A comment turned into a coordination problem or a supervision order (one step from the gallery).
+    problem = models.ForeignKey(
+        Problem, models.SET_NULL, verbose_name="转为协调问题", null=True, blank=True, related_name="photo_comments"
+    )
+    order_number = models.CharField("转为督办单(编号)", max_length=40, blank=True)
 
     objects = PhotoCommentQuerySet.as_manager()
 
@@ -738,3 +770,60 @@ class ProcedureChange(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.item_name}"
+
+
+class WeeklyPhotoRule(models.Model):
+    """形象调度's cadence (one row, edited in admin): which projects post site photos each week and how
+    many, and when an uploaded photo is flagged (taken far from the project, or before the week)."""
+
+    active = models.BooleanField("启用", default=True)
+    stages = models.CharField(
+        "项目阶段",
+        max_length=100,
+        default="construction",
+        help_text="逗号分隔的阶段代码,默认只有在建(construction)。",
+    )
+    min_total_investment = money_field("计划总投资不低于(万元)", default=Decimal("5000"))
+    photos_per_week = models.PositiveSmallIntegerField("每周每项目照片数", default=2)
+    max_distance_km = models.DecimalField(
+        "拍摄位置偏离上限(公里)", max_digits=6, decimal_places=2, default=Decimal("2.00")
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "形象调度规则"
+        verbose_name_plural = "形象调度规则"
+        constraints = [
+            models.CheckConstraint(condition=Q(photos_per_week__gte=1), name="photo_rule_at_least_one"),
+            models.CheckConstraint(condition=Q(max_distance_km__gt=0), name="photo_rule_distance_positive"),
+        ]
+
+    def __str__(self):
+        return f"计划总投资≥{self.min_total_investment}万元的在建项目每周{self.photos_per_week}张"
+
+    @classmethod
+    def current(cls):
+        """The administrator's row, or the defaults while none is saved (one query)."""
+        return cls.objects.order_by("pk").first() or cls()
+
+    def stage_list(self):
+        return [s.strip() for s in self.stages.split(",") if s.strip()]
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from projects.choices import Stage
+
+        unknown = [s for s in self.stage_list() if s not in Stage.values]
+        if unknown or not self.stage_list():
+            raise ValidationError(
+                {"stages": f"未知的阶段代码:{','.join(unknown) or '(空)'};可用:{','.join(Stage.values)}。"}
+            )
+
+    def projects_q(self, prefix=""):
+        """The projects that owe site photos each week, as a Q on Project (through ``prefix``)."""
+        if not self.active:
+            return Q(pk__in=[])
+        return Q(
+            **{f"{prefix}stage__in": self.stage_list(), f"{prefix}total_investment__gte": self.min_total_investment}
+        )

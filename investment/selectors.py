@@ -654,3 +654,96 @@ def entry_for_month(*, user, project, period):
 def entry_names(*, user, pks):
     """{entry id: "project month"} for messages about several entries."""
     return {e.pk: f"{e.project.name} {e.period:%Y-%m}" for e in entry_queryset(user=user).filter(pk__in=pks)}
+
+
+# --- weekly site photos (形象调度) ------------------------------------------------------------------
+def photo_rule():
+    """The administrator's cadence row (WeeklyPhotoRule.current)."""
+    from .models import WeeklyPhotoRule
+
+    return WeeklyPhotoRule.current()
+
+
+def photo_week_projects(projects, *, week, rule):
+    """The projects of ``projects`` that owe site photos in the week starting ``week`` (the rule's
+    stages and minimum investment), annotated with ``week_photos`` (photos uploaded for that week)
+    and ``week_posted`` (at least the rule's number). The one measure behind the county counts, the
+    lists and the reminder (insights.definitions.photo_week_counts reads it)."""
+    uploaded = (
+        SitePhoto.objects.filter(project=OuterRef("pk"), week=week)
+        .order_by()
+        .values("project")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        projects.filter(rule.projects_q())
+        .annotate(week_photos=Coalesce(Subquery(uploaded), Value(0)))
+        .annotate(
+            week_posted=Case(
+                When(week_photos__gte=rule.photos_per_week, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+    )
+
+
+def photo_week_list(*, user, week, rule=None, region=None, posted=None):
+    """The owing projects in the user's scope with this week's count (the county's to-do list and the
+    leader's per-county list), missing ones first."""
+    rule = rule or photo_rule()
+    projects = Project.objects.restrict(user).select_related("region")
+    if region is not None:
+        projects = projects.filter(region=region)
+    qs = photo_week_projects(projects, week=week, rule=rule).only(
+        "id", "name", "total_investment", "region__id", "region__name", "region__name_en", "region__key",
+        "region__sort_order",
+    )  # fmt: skip
+    if posted is not None:
+        qs = qs.filter(week_posted=posted)
+    return qs.order_by("week_posted", "region__sort_order", "-total_investment", "id")
+
+
+def gallery_photos(*, user, week=None, region=None, projects=None, sector=None):
+    """Site photos in the user's scope for the gallery, newest first, with project, county, uploader
+    and comments pre-joined (a fixed number of queries per page). ``projects`` (a Project queryset or
+    ids, e.g. a dispatch group's scope or a light) narrows them."""
+    qs = (
+        SitePhoto.objects.restrict(user)
+        .select_related("project", "project__region", "project__sector", "uploaded_by")
+        .prefetch_related(
+            Prefetch(
+                "comments",
+                queryset=PhotoComment.objects.select_related("author", "problem").order_by("created_at", "id"),
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+    if week is not None:
+        qs = qs.filter(week=week)
+    if region is not None:
+        qs = qs.filter(project__region=region)
+    if sector is not None:
+        qs = qs.filter(project__sector=sector)
+    if projects is not None:
+        qs = qs.filter(project__in=projects)
+    return qs
+
+
+def photo_comment_get(*, user, pk):
+    """A comment whose photo the user may see (404 otherwise, the words of a missing one)."""
+    try:
+        return PhotoComment.objects.restrict(user).select_related("photo", "photo__project", "author").get(pk=pk)
+    except (PhotoComment.DoesNotExist, ValueError, TypeError):
+        raise Http404("批示不存在。") from None
+
+
+def county_staff(*, region_id):
+    """The active staff and reviewers of a county: whom its photo comments and reminders reach."""
+    from projects.models import RoleAssignment
+
+    ids = RoleAssignment.objects.filter(role__in=[Role.COUNTY_STAFF, Role.COUNTY_REVIEWER], region_id=region_id).values(
+        "user_id"
+    )
+    return list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"))

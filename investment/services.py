@@ -4,10 +4,11 @@ import datetime
 from decimal import Decimal
 
 import pghistory
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -511,6 +512,7 @@ def photo_comment_create(*, user, photo, text):
     comment = PhotoComment(photo=photo, author=user, text=(text or "").strip())
     comment.full_clean(exclude=["photo", "author"])
     comment.save()
+    _photo_comment_notify(comment)
     return comment
 
 
@@ -604,6 +606,8 @@ def photo_upload(*, user, project, upload, caption, taken_on=None):
         raise ValidationError({"caption": "请填写照片说明。"})
     data = read_limited(upload)
     kind, content_type, extension, exif_date, image = inspect_media(data)
+    facts = _photo_facts(project=project, data=data, content_type=content_type, image=image)
+    data = facts.pop("data")
     if isinstance(taken_on, str) and taken_on:
         try:
             taken_on = parsing.day(taken_on, field="taken_on")
@@ -627,7 +631,9 @@ def photo_upload(*, user, project, upload, caption, taken_on=None):
         taken_on=taken,
         taken_on_from_exif=exif_date is not None,
         uploaded_by=user,
+        **facts,
     )
+    photo.warning = _photo_warning(photo, project)
     try:
         photo.full_clean()
         with _audit(user):
@@ -642,3 +648,173 @@ def _delete_files(*paths):
     for path in paths:
         if path:
             default_storage.delete(path)
+
+
+# --- weekly site photos (形象调度) ------------------------------------------------------------------
+def _photo_facts(*, project, data, content_type, image, today=None):
+    """What the pipeline reads from a checked file: the stored bytes (HEIC decoded and stored as JPEG),
+    the EXIF position and its distance from the project, and the week the upload counts for."""
+    from anshan_projects.periods import week
+
+    from .uploads import exif_position, jpeg_bytes
+
+    facts = {"data": data, "week": week(today or timezone.localdate())[0]}
+    if image is None:
+        return facts
+    if image.format in ("HEIF", "HEIC"):
+        facts["original_type"] = "image/heic"
+        facts["data"] = jpeg_bytes(image)
+    lat, lon = exif_position(image)
+    facts["latitude"], facts["longitude"] = lat, lon
+    if lat is not None and project.latitude is not None and project.longitude is not None:
+        facts["distance_m"] = round(distance_m(lat, lon, project.latitude, project.longitude))
+    return facts
+
+
+def distance_m(lat1, lon1, lat2, lon2) -> float:
+    """Great-circle distance in metres (haversine on a 6,371 km sphere): a position check, not a survey."""
+    import math
+
+    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dp, dl = p2 - p1, math.radians(float(lon2) - float(lon1))
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _photo_warning(photo, project, rule=None):
+    """The warning shown with a photo and stored on it: taken far from the project (more than the
+    rule's distance), or before the week it is posted for."""
+    from .models import WeeklyPhotoRule
+
+    rule = rule or WeeklyPhotoRule.current()
+    warnings = []
+    limit_m = rule.max_distance_km * 1000
+    photo.far_from_site = photo.distance_m is not None and photo.distance_m > limit_m
+    if photo.far_from_site:
+        warnings.append(
+            f"拍摄位置距项目约 {Decimal(photo.distance_m) / 1000:.1f} 公里,超过 {rule.max_distance_km} 公里。"
+        )
+    if photo.week and photo.taken_on and photo.taken_on < photo.week:
+        warnings.append(f"拍摄日期 {photo.taken_on:%Y-%m-%d} 早于本调度周({photo.week:%Y-%m-%d} 起)。")
+    return "".join(warnings)
+
+
+@transaction.atomic
+def photos_upload(*, user, project, uploads, caption, taken_on=None):
+    """Several site photos (or videos) at once, all or nothing: each checked by content, size and date;
+    an error names the file. HEIC becomes JPEG; EXIF date and position are read; warnings stored."""
+    _require(user, Action.CHANGE, project)
+    uploads = list(uploads or [])
+    if not uploads:
+        raise ValidationError({"files": "请选择要上传的照片。"})
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES or 10
+    if len(uploads) > limit:
+        raise ValidationError({"files": f"一次最多上传 {limit} 个文件。"})
+    photos, stored = [], []
+    try:
+        for upload in uploads:
+            name = getattr(upload, "name", "") or "文件"
+            try:
+                photos.append(
+                    photo_upload(user=user, project=project, upload=upload, caption=caption, taken_on=taken_on)
+                )
+            except ValidationError as exc:
+                raise ValidationError({"files": f"{name}:{';'.join(exc.messages)}"}) from None
+            stored += [photos[-1].file, photos[-1].thumbnail]
+    except Exception:
+        # Files are not transactional: those already stored go when the batch fails.
+        _delete_files(*stored)
+        raise
+    return photos
+
+
+def _photo_comment_notify(comment):
+    """A comment (批示) tells the uploader and the county (its staff and reviewers), once."""
+    from notifications.choices import Kind
+    from notifications.services import notify
+
+    from .selectors import county_staff
+
+    photo, project = comment.photo, comment.photo.project
+    recipients = county_staff(region_id=project.region_id)
+    if photo.uploaded_by_id:
+        recipients.append(photo.uploaded_by)
+    notify(
+        recipients=[u for u in recipients if u.pk != comment.author_id],
+        kind=Kind.OTHER,
+        event_key=f"photo_comment:{comment.pk}",
+        title=f"{project.name} 现场照片有新批示",
+        body=f"{comment.author}:{comment.text}",
+        link=f"{reverse('investment:project', args=[project.pk])}#photo-{photo.pk}",
+    )
+
+
+def photo_comment_to_problem(*, user, comment, kind, responsible_unit, deadline, description=""):
+    """Turn a comment into a coordination problem on the photo's project in one step (the comment
+    keeps the link; a second conversion is refused)."""
+    with transaction.atomic():
+        comment = PhotoComment.objects.select_for_update().select_related("photo__project").get(pk=comment.pk)
+        project = comment.photo.project
+        if not can(user, Action.COMMENT, project) and not can(user, Action.CHANGE, project):
+            raise PermissionDenied("批示不存在。")
+        if comment.problem_id:
+            raise ValidationError({"comment": "该批示已转为协调问题。"})
+        problem = Problem(
+            project=project,
+            raised_by=user,
+            description=(description or "").strip() or f"现场照片批示:{comment.text}",
+            kind=kind,
+            responsible_unit=responsible_unit,
+            deadline=deadline,
+            responsible_region=project.region,
+        )
+        _problem_clean(problem)
+        with _audit(user):
+            problem.save()
+            comment.problem = problem
+            comment.save(update_fields=["problem"])
+    return problem
+
+
+@transaction.atomic
+def photo_comment_mark_order(*, comment, number):
+    """Record the supervision order a comment became (supervision calls this; it sits above us)."""
+    updated = PhotoComment.objects.filter(pk=comment.pk, order_number="").update(order_number=number)
+    if updated != 1:
+        raise ValidationError({"comment": "该批示已转为督办单。"})
+
+
+def photo_reminders_send(*, today=None):
+    """Remind each county whose owing projects have not posted this week's photos (inbox), once per
+    county, user and day (event key): running it again that day sends nothing more. Returns new notices."""
+    from anshan_projects.periods import week
+    from notifications.choices import Kind
+    from notifications.services import notify
+
+    from .selectors import county_staff, photo_rule, photo_week_projects
+
+    rule = photo_rule()
+    if not rule.active:
+        return 0
+    today = today or timezone.localdate()
+    start, end = week(today)
+    missing = (
+        photo_week_projects(Project.objects.all(), week=start, rule=rule)
+        .filter(week_posted=False)
+        .order_by()
+        .values_list("region_id")
+        .annotate(n=Count("pk"))
+    )
+    sent = 0
+    for region_id, count in missing:
+        sent += len(
+            notify(
+                recipients=county_staff(region_id=region_id),
+                kind=Kind.OTHER,
+                event_key=f"photo_due:{start:%Y-%m-%d}:{region_id}:{today:%Y-%m-%d}",
+                title=f"形象调度提醒:本周({start:%m-%d}至{end:%m-%d})现场照片未上传",
+                body=f"本县区还有 {count} 个项目本周现场照片不足 {rule.photos_per_week} 张,请及时上传。",
+                link=reverse("portal:photo-week"),
+            )
+        )
+    return sent

@@ -32,3 +32,9 @@ urlpatterns = [
     path("project/<int:pk>/procedures/freeze/", procedure_views.plan_freeze, name="procedure-plan-freeze"),
     path("project/<int:pk>/procedures/green/", procedure_views.green_channel, name="procedure-green-channel"),
 ]
+
+# Weekly site photos (形象调度): several at once from the phone camera; a comment becomes a problem.
+urlpatterns += [
+    path("project/<int:pk>/photos/upload/", views.photos_upload, name="photos-upload"),
+    path("photo-comments/<int:pk>/problem/", views.photo_comment_problem, name="photo-comment-problem"),
+]

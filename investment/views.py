@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from anshan_projects import parsing
@@ -410,7 +411,7 @@ def photo_comment(request, pk):
     photo = selectors.photo_get(user=request.user, pk=pk)
     form = forms.CommentForm(request.POST)
     _write(request, photo.project, form, services.photo_comment_create, photo=photo)
-    return redirect(_project_url(photo.project) + "#photos")
+    return redirect(next_url(request, _project_url(photo.project) + "#photos"))
 
 
 @login_required
@@ -606,3 +607,66 @@ def problem_list(request):
             "today": timezone.localdate(),
         },
     )
+
+
+# --- weekly site photos (形象调度) ------------------------------------------------------------------
+@login_required
+def photos_upload(request, pk):
+    """Upload several site photos at once, straight from the phone camera (HEIC accepted). A bad file
+    answers 400 with the form and a message naming the file; nothing of the batch is kept."""
+    project = project_get(user=request.user, pk=pk)
+    if not can(request.user, Action.CHANGE, project):
+        raise Http404("项目不存在。")
+    form = forms.PhotosForm(request.POST or None)
+    status, errors = 200, []
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                photos = services.photos_upload(
+                    user=request.user,
+                    project=project,
+                    uploads=request.FILES.getlist("files"),
+                    caption=form.cleaned_data["caption"],
+                    taken_on=form.cleaned_data["taken_on"],
+                )
+            except ValidationError as exc:
+                errors = exc.messages
+            except PermissionDenied:
+                raise Http404("项目不存在。") from None
+            else:
+                messages.success(request, gettext("已上传 %(n)s 张照片。") % {"n": len(photos)})
+                for photo in photos:
+                    for warning in photo.warning_messages():
+                        messages.warning(request, f"{photo.caption}:{warning}")
+                return redirect(reverse("investment:photos-upload", args=[project.pk]))
+        else:
+            errors = [m for ms in form.errors.values() for m in ms]
+        status = 400
+    recent = selectors.photo_list(user=request.user, project=project).order_by("-created_at", "-id")[:12]
+    return render(
+        request,
+        "investment/photos_upload.html",
+        {"project": project, "form": form, "errors": errors, "recent": recent, "rule": selectors.photo_rule()},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def photo_comment_problem(request, pk):
+    """A leader's comment (批示) turned into a coordination problem on the photo's project, in one step."""
+    comment = selectors.photo_comment_get(user=request.user, pk=pk)
+    form = forms.CommentProblemForm(request.POST)
+    back = next_url(request, reverse("investment:project", args=[comment.photo.project_id]) + "#photos")
+    if not form.is_valid():
+        messages.error(request, ";".join(f"{form.fields[f].label}:{';'.join(e)}" for f, e in form.errors.items()))
+        return redirect(back)
+    try:
+        problem = services.photo_comment_to_problem(user=request.user, comment=comment, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, ";".join(exc.messages))
+    except PermissionDenied:
+        raise Http404("批示不存在。") from None
+    else:
+        messages.success(request, f"已转为协调问题:{problem.description[:40]}")
+    return redirect(back)

@@ -75,3 +75,36 @@ class ProblemFilterForm(forms.Form):
     def group_by(self):
         value = self.cleaned_data.get("group") if self.is_bound and hasattr(self, "cleaned_data") else None
         return value or "unit"
+
+
+class PhotoGalleryForm(forms.Form):
+    """The weekly gallery's filters: week, county, dispatch group, light and sector."""
+
+    week = forms.ChoiceField(label=_("调度周"), required=False)
+    region = forms.ModelChoiceField(
+        label=_("县区"), required=False, queryset=project_selectors.regions_visible(user=None), to_field_name="key"
+    )
+    group = forms.ModelChoiceField(
+        label=_("调度组"), required=False, queryset=project_selectors.regions_visible(user=None)
+    )
+    light = forms.ChoiceField(
+        label=_("序时进度灯"),
+        required=False,
+        choices=[("", _("全部")), *[(v, label) for v, label in Light.choices if v != Light.NONE]],
+    )
+    sector = forms.ModelChoiceField(label=_("产业"), required=False, queryset=project_selectors.sectors_all())
+
+    def __init__(self, *args, user=None, weeks=(), groups=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["week"].choices = [("", _("全部")), *[(f"{w:%Y-%m-%d}", f"{w:%Y-%m-%d}") for w in weeks]]
+        self.fields["region"].queryset = project_selectors.regions_visible(user=user)
+        self.fields["group"].queryset = groups
+        for name in ("region", "group", "sector"):
+            self.fields[name].empty_label = _("全部")
+
+    def filters(self):
+        if not self.is_bound:
+            return {}
+        self.is_valid()  # the valid fields still filter
+        data = self.cleaned_data
+        return {k: data.get(k) or None for k in ("week", "region", "group", "light", "sector")}

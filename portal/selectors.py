@@ -439,3 +439,52 @@ def dashboard_figures(*, user, today=None):
         if computing:
             cache.delete(f"{scope}:computing")
     return figures  # the cache hands out a fresh copy (pickled), so callers may add to it
+
+
+# --- weekly site photos (形象调度) ------------------------------------------------------------------
+def photo_weeks(today=None, count=12):
+    """The Mondays of the last ``count`` weeks, this week first (anshan_projects.periods.week)."""
+    from anshan_projects.periods import week
+
+    today = today or timezone.localdate()
+    return [week(today - datetime.timedelta(days=7 * back))[0] for back in range(count)]
+
+
+def photo_week_overview(*, user, week, region=None):
+    """Per county of the user's scope: owing, posted, missing and the rate (insights.definitions
+    photo_week_counts), with the county, and the owing projects (missing first). Two queries."""
+    rule = investment_selectors.photo_rule()
+    projects = Project.objects.restrict(user)
+    if region is not None:
+        projects = projects.filter(region=region)
+    rows = definitions.photo_week_counts(projects, week=week, rule=rule)
+    regions = {r.pk: r for r in Region.objects.filter(pk__in=[row["region_id"] for row in rows])}
+    for row in rows:
+        row["region"] = regions.get(row["region_id"])
+    total_owed = sum(r["owed"] for r in rows)
+    total_posted = sum(r["posted"] for r in rows)
+    return {
+        "rule": rule,
+        "rows": rows,
+        "total": {
+            "owed": total_owed,
+            "posted": total_posted,
+            "missing": total_owed - total_posted,
+            "rate": figures.ratio(total_posted, total_owed),
+        },
+        "projects": investment_selectors.photo_week_list(user=user, week=week, rule=rule, region=region),
+    }
+
+
+def photo_gallery(*, user, week=None, region=None, group=None, light=None, sector=None, today=None):
+    """The leaders' gallery: photos in scope, newest first, narrowed by week, county, dispatch group
+    (its scope rule), the project's light (序时进度灯 of the reporting month) and sector."""
+    projects = None
+    if group is not None:
+        projects = Project.objects.filter(group.scope_q())
+    if light:
+        lit = supervision_selectors.project_lights(
+            user=user, period=supervision_selectors.current_period(today), filters={"light": light}
+        ).values("pk")
+        projects = lit if projects is None else projects.filter(pk__in=lit)
+    return investment_selectors.gallery_photos(user=user, week=week, region=region, sector=sector, projects=projects)

@@ -15,3 +15,11 @@ urlpatterns = [
     path("problems/export.xlsx", views.problem_export, name="problems-export"),
     path("projects/<int:pk>/investment.json", views.project_investment, name="project-investment"),
 ]
+
+# Weekly site photos (形象调度).
+from . import photo_views  # noqa: E402
+
+urlpatterns += [
+    path("photos/", photo_views.photo_gallery, name="photo-gallery"),
+    path("photos/week/", photo_views.photo_week, name="photo-week"),
+]

@@ -80,8 +80,18 @@ def home(request):
     return render(
         request,
         "portal/home.html",
-        {"todo": lists, "period": todo["period"], "counts": todo["counts"]},
+        {"todo": lists, "period": todo["period"], "counts": todo["counts"], **_photo_todo(request.user)},
     )
+
+
+def _photo_todo(user):
+    """The to-do's 形象调度 panel: this week's projects of the county still owing site photos."""
+    from anshan_projects.periods import week
+    from investment import selectors as investment_selectors
+
+    start = week(timezone.localdate())[0]
+    rows = list(investment_selectors.photo_week_list(user=user, week=start, posted=False)[: TODO_LIMIT + 1])
+    return {"photo_week": start, "photo_due": {"rows": rows[:TODO_LIMIT], "more": len(rows) > TODO_LIMIT}}
 
 
 def chart_labels():

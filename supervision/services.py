@@ -627,3 +627,27 @@ def deficiencies_escalate(*, today=None):
         )
         escalated.append(problem.pk)
     return escalated
+
+
+# --- a site-photo comment (批示) turned into an order -------------------------------------------------
+@transaction.atomic
+def order_from_photo_comment(*, user, comment, unit_kind, unit_region=None, unit_department=None, deadline=None):
+    """Issue a supervision order from a leader's comment on a site photo, in one step: the order's
+    requirement is the comment, its project the photo's; the comment records the order's number."""
+    from investment.services import photo_comment_mark_order
+
+    if comment.order_number:
+        raise ValidationError({"comment": "该批示已转为督办单。"})
+    photo = comment.photo
+    order = order_issue(
+        user=user,
+        project=photo.project,
+        requirement=f"现场照片批示({photo.taken_on:%Y-%m-%d} {photo.caption}):{comment.text}",
+        unit_kind=unit_kind,
+        unit_region=unit_region,
+        unit_department=unit_department,
+        problem=comment.problem,
+        deadline=deadline,
+    )
+    photo_comment_mark_order(comment=comment, number=order.number)
+    return order

@@ -15,3 +15,6 @@ urlpatterns = [
     path("orders/<int:pk>/review/", views.order_review, name="order_review"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
 ]
+
+# A site-photo comment (批示) turned into an order (the gallery is portal's photo page).
+urlpatterns += [path("photo-comments/<int:pk>/order/", views.photo_comment_order, name="photo-comment-order")]

@@ -217,3 +217,46 @@ def attachment_download(request, pk):
     return FileResponse(
         handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
     )
+
+
+# --- a site-photo comment (批示) turned into a supervision order -------------------------------------
+@login_required
+@require_POST
+def photo_comment_order(request, pk):
+    """One step from the gallery: the comment becomes an order to the project's county or a department."""
+    from anshan_projects import parsing
+    from anshan_projects.redirects import next_url
+    from investment import selectors as investment_selectors
+    from projects.selectors import departments_all
+
+    from .choices import UnitKind
+
+    comment = investment_selectors.photo_comment_get(user=request.user, pk=pk)
+    back = next_url(request, reverse("portal:photo-gallery"))
+    unit = request.POST.get("unit", "region")
+    kwargs = {"unit_kind": UnitKind.REGION, "unit_region": comment.photo.project.region}
+    if unit != "region":
+        try:
+            department = departments_all().filter(pk=parsing.object_id(unit, field="unit")).first()
+        except parsing.ParseError:
+            department = None
+        if department is None:
+            messages.error(request, _("责任单位:请选择责任部门。"))
+            return redirect(back)
+        kwargs = {"unit_kind": UnitKind.DEPARTMENT, "unit_department": department}
+    deadline = None
+    if request.POST.get("deadline"):
+        try:
+            deadline = parsing.day(request.POST["deadline"], field="deadline")
+        except parsing.ParseError as exc:
+            messages.error(request, f"{_('回复时限')}:{';'.join(exc.messages)}")
+            return redirect(back)
+    try:
+        order = services.order_from_photo_comment(user=request.user, comment=comment, deadline=deadline, **kwargs)
+    except ValidationError as exc:
+        messages.error(request, ";".join(exc.messages))
+    except PermissionDenied:
+        raise Http404(_("批示不存在。")) from None
+    else:
+        messages.success(request, _("已下达督办单 %(number)s。") % {"number": order.number})
+    return redirect(back)

@@ -26,6 +26,7 @@ NAV = [
     (_("消息"), "/inbox/", False),
     (_("帮办代办"), "/assistance/", False),
     (_("系统管理"), "/admin/", True),
+    (_("形象调度"), "/dashboard/photos/", False),
 ]
 
 
