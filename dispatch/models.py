@@ -359,7 +359,7 @@ class EvaluationIndicator(models.Model):
         help_text="折算方法为“与目标值相比”时使用,如周均照片数 1 张、完成率 0.75。",
     )  # fmt: skip
     parameter = models.PositiveSmallIntegerField(
-        "口径参数", default=10, help_text="进度按时审核率:次月几日前审核通过为按时(默认10日);其他口径不用。"
+        "口径参数", default=10, help_text="进度按时审核率:次月几日(含当日)前审核通过为按时(默认10日);其他口径不用。"
     )
     weight = models.DecimalField("权重(分)", max_digits=6, decimal_places=2)
     is_active = models.BooleanField("启用", default=True)

@@ -862,7 +862,7 @@ def evaluation_values(*, year, quarter, kind, units, indicators):
         elif measure == "problems_solved":
             found = definitions.unit_problems_solved(projects, quarter=period, by=by)
         elif measure == "orders_on_time":
-            found = definitions.unit_orders_on_time(selectors.all_orders(), quarter=period, by=by)
+            found = definitions.unit_orders_on_time(selectors.all_orders(), quarter=period, by=f"unit_{by}")
         elif measure == "rate_change":
             found = definitions.unit_rate_change(projects, quarter=period, by=by)
         elif measure == "photos_per_week":

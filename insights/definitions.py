@@ -481,11 +481,11 @@ def unit_rate_change(projects, *, quarter, by):
 
 
 def unit_verified_on_time(projects, *, quarter, by, day):
-    """Entries of the quarter's months (filed: not drafts) verified before day ``day`` of the month
-    after, ÷ those entries, per unit (ratio)."""
+    """Entries of the quarter's months (filed: not drafts) verified by the end of day ``day`` of the
+    month after, ÷ those entries, per unit (ratio)."""
     on_time = Q(pk__in=[])
     for month in quarter.months():
-        by_day = datetime.datetime.combine(next_month(month) + datetime.timedelta(days=day - 1), datetime.time())
+        by_day = datetime.datetime.combine(next_month(month) + datetime.timedelta(days=day), datetime.time())
         on_time |= Q(period=month, verified_at__lt=timezone.make_aware(by_day))
     entries = ProgressEntry.objects.filter(
         project__in=projects.order_by().values("pk"), period__gte=quarter.first, period__lte=quarter.month
@@ -506,12 +506,12 @@ def unit_problems_solved(projects, *, quarter, by):
 
 def unit_orders_on_time(orders, *, quarter, by):
     """Supervision orders (supervision's queryset, passed by the caller) issued in the quarter and due
-    by its end (answered, or past the deadline) answered on time ÷ those orders, per unit of the
-    order's project."""
+    by its end (answered, or past the deadline) answered on time ÷ those orders, per responsible unit
+    (``by``: the order's field naming the county or department that must answer)."""
     orders = orders.filter(issued_on__gte=quarter.first, issued_on__lte=quarter.last).filter(
         Q(replied_on_time__isnull=False) | Q(deadline__lt=quarter.last)
     )
-    rows = _by_unit(orders, f"project__{by}", n=Count("id"), ok=Count("id", filter=Q(replied_on_time=True)))
+    rows = _by_unit(orders, by, n=Count("id"), ok=Count("id", filter=Q(replied_on_time=True)))
     return {key: ratio(row["ok"], row["n"]) for key, row in rows.items()}
 
 
@@ -692,7 +692,7 @@ DEFINITIONS = [
         "verified_on_time",
         _("进度按时审核率"),
         _(
-            "季度内各月已提交(草稿除外)的月度进度中,在次月规定日(考评指标的口径参数,默认10日)前审核通过的条数 ÷ 这些进度的条数。"
+            "季度内各月已提交(草稿除外)的月度进度中,在次月规定日(考评指标的口径参数,默认10日)当日或之前审核通过的条数 ÷ 这些进度的条数。"
         ),
     ),
     Definition(
@@ -703,7 +703,9 @@ DEFINITIONS = [
     Definition(
         "orders_on_time",
         _("督办单按时回复率"),
-        _("季度内下达、到季度末已回复或已过回复时限的督办单中,按时回复的张数 ÷ 这些督办单的张数。"),
+        _(
+            "责任单位为该县区或部门、季度内下达、到季度末已回复或已过回复时限的督办单中,按时回复的张数 ÷ 这些督办单的张数。"
+        ),
     ),
     Definition(
         "on_track",
