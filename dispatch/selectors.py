@@ -20,7 +20,7 @@ from projects.choices import Role
 from projects.models import Project, StageChange
 from supervision.models import LightRule, MonthlyPlan, SupervisionOrder
 
-from .choices import ReportKind, ReportStatus
+from .choices import ReportFormat, ReportKind, ReportStatus
 from .models import (
     DispatchGroup,
     DispatchRound,
@@ -480,3 +480,18 @@ def evaluation_entries_full(evaluation):
         .prefetch_related("scores", "honours")
         .order_by("unit_kind", "rank")
     )
+
+
+def evaluation_report_rows(*, user, limit=8):
+    """The latest quarters with their newest report of each format the user may download (report
+    managers and leadership: report_q): [(evaluation, [reports])]. Two queries."""
+    if not is_report_manager(user):
+        return []
+    evaluations = list(Evaluation.objects.order_by("-year", "-quarter")[:limit])
+    latest = {}
+    for report in report_list(user=user).filter(evaluation__in=evaluations).order_by("-created_at", "-id"):
+        latest.setdefault((report.evaluation_id, report.format), report)
+    return [
+        (e, [latest[(e.pk, f)] for f in (ReportFormat.XLSX, ReportFormat.PDF) if (e.pk, f) in latest])
+        for e in evaluations
+    ]
