@@ -60,3 +60,32 @@ class ProblemEscalationAdmin(admin.ModelAdmin):
 class WarningNoticeAdmin(admin.ModelAdmin):
     list_display = ("__str__", "region", "department", "issued_on", "acknowledged_at")
     list_select_related = ("region", "department")
+
+
+# --- the quarterly evaluation's rules (三比三看) ---------------------------------------------------
+from .models import EvaluationIndicator, EvaluationScore, HonourRule  # noqa: E402
+
+
+@admin.register(EvaluationIndicator)
+class EvaluationIndicatorAdmin(admin.ModelAdmin):
+    list_display = ("name", "point", "measure", "direction", "normalisation", "target", "weight", "is_active",
+                    "sort_order")  # fmt: skip
+    list_editable = ("weight", "is_active", "sort_order")
+    list_filter = ("point", "is_active")
+
+
+@admin.register(HonourRule)
+class HonourRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "unit_kind", "place_from", "place_to", "prize", "is_active", "sort_order")
+    list_editable = ("prize", "is_active", "sort_order")
+
+
+@admin.register(EvaluationScore)
+class EvaluationScoreAdmin(admin.ModelAdmin):
+    list_display = ("entry", "point", "name", "value", "normalised", "weight", "score")
+    list_select_related = ("entry__evaluation", "entry__region", "entry__department")
+    list_filter = ("point", "entry__evaluation")
+    readonly_fields = [f.name for f in EvaluationScore._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

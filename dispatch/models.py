@@ -10,7 +10,19 @@ from django.db.models import Q
 from projects.choices import Tier
 from projects.models import Category, Department, Region, money_field
 
-from .choices import Cadence, ReportFormat, ReportKind, ReportStatus, RoundStatus, UnitKind
+from .choices import (
+    Cadence,
+    EvaluationMeasure,
+    EvaluationPoint,
+    HonourKind,
+    Normalisation,
+    ReportFormat,
+    ReportKind,
+    ReportStatus,
+    RoundStatus,
+    ScoreDirection,
+    UnitKind,
+)
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="DispatchGroupEvent")
@@ -140,6 +152,7 @@ class EvaluationEntry(models.Model):
     completed = money_field("累计完成投资(万元)")
     completion_rate = models.DecimalField("投资完成率", max_digits=8, decimal_places=4, default=Decimal("0"))
     progress_score = models.DecimalField("进度得分", max_digits=6, decimal_places=2, default=Decimal("0"))
+    total_score = models.DecimalField("综合得分", max_digits=8, decimal_places=2, default=Decimal("0"))
     rank = models.PositiveSmallIntegerField("名次")
     red_flag = models.BooleanField("流动红旗", default=False)
     warned = models.BooleanField("提示单", default=False)
@@ -293,6 +306,13 @@ class WarningNotice(models.Model):
         Evaluation, models.CASCADE, verbose_name="季度考评", null=True, blank=True, related_name="warning_notices"
     )
     acknowledged_at = models.DateTimeField("签收时间", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, verbose_name="签收人", null=True, blank=True, related_name="+"
+    )
+    rectification = models.TextField("整改措施", blank=True)
+    rectification_due = models.DateField("整改时限", null=True, blank=True)
+    rectified_on = models.DateField("整改完成日期", null=True, blank=True)
+    statement = models.TextField("表态发言", blank=True, help_text="在季度调度会上的表态发言要点。")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
@@ -320,3 +340,120 @@ class WarningNotice(models.Model):
     @property
     def recipient(self):
         return self.region or self.department
+
+
+# --- the quarterly evaluation's rules (三比三看): data an administrator edits -------------------------
+class EvaluationIndicator(models.Model):
+    """One scored indicator: which of the six points it serves, which measure of insights.definitions
+    it reads, which way is better, how the value becomes a share of the weight, and the weight."""
+
+    name = models.CharField("指标名称", max_length=60)
+    point = models.CharField("考评维度", max_length=20, choices=EvaluationPoint.choices)
+    measure = models.CharField("计算口径", max_length=30, choices=EvaluationMeasure.choices)
+    direction = models.CharField("方向", max_length=10, choices=ScoreDirection.choices, default=ScoreDirection.HIGHER)
+    normalisation = models.CharField(
+        "折算方法", max_length=10, choices=Normalisation.choices, default=Normalisation.BEST
+    )
+    target = models.DecimalField(
+        "目标值", max_digits=12, decimal_places=4, null=True, blank=True,
+        help_text="折算方法为“与目标值相比”时使用,如周均照片数 1 张、完成率 0.75。",
+    )  # fmt: skip
+    parameter = models.PositiveSmallIntegerField(
+        "口径参数", default=10, help_text="进度按时审核率:次月几日(含当日)前审核通过为按时(默认10日);其他口径不用。"
+    )
+    weight = models.DecimalField("权重(分)", max_digits=6, decimal_places=2)
+    is_active = models.BooleanField("启用", default=True)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "考评指标"
+        verbose_name_plural = "考评指标"
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=0), name="evaluation_indicator_weight"),
+            models.CheckConstraint(
+                condition=~Q(normalisation="target") | Q(target__gt=0),
+                name="evaluation_indicator_target",
+                violation_error_message="折算方法为“与目标值相比”时须填写大于零的目标值。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_point_display()} · {self.name}({self.weight}分)"
+
+
+class EvaluationScore(models.Model):
+    """One unit's value and points on one indicator; the indicator's rule is copied, so that editing
+    the indicator later does not change a published quarter."""
+
+    entry = models.ForeignKey(EvaluationEntry, models.CASCADE, verbose_name="考评结果", related_name="scores")
+    indicator = models.ForeignKey(
+        EvaluationIndicator, models.SET_NULL, verbose_name="考评指标", null=True, blank=True, related_name="+"
+    )
+    name = models.CharField("指标名称", max_length=60)
+    point = models.CharField("考评维度", max_length=20, choices=EvaluationPoint.choices)
+    measure = models.CharField("计算口径", max_length=30, choices=EvaluationMeasure.choices)
+    value = models.DecimalField("指标值", max_digits=16, decimal_places=4, null=True, blank=True)
+    normalised = models.DecimalField("折算比例", max_digits=6, decimal_places=4)
+    weight = models.DecimalField("权重(分)", max_digits=6, decimal_places=2)
+    score = models.DecimalField("得分", max_digits=8, decimal_places=2)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "考评得分"
+        verbose_name_plural = "考评得分"
+        ordering = ["entry", "sort_order", "id"]
+
+    def __str__(self):
+        return f"{self.entry} · {self.name} {self.score}"
+
+
+class HonourRule(models.Model):
+    """Who gets what each quarter: the red flag to the first, awards with prize money to the first N,
+    warning notices to the last; places count from the top (from the bottom for warnings: 1 = last)."""
+
+    name = models.CharField("名称", max_length=60)
+    kind = models.CharField("类型", max_length=20, choices=HonourKind.choices)
+    unit_kind = models.CharField(
+        "适用单位", max_length=20, choices=UnitKind.choices, blank=True, help_text="留空:县区和市直部门都适用。"
+    )
+    place_from = models.PositiveSmallIntegerField("名次起", default=1)
+    place_to = models.PositiveSmallIntegerField("名次止", default=1)
+    prize = money_field("奖金(万元)", default=Decimal("0"))
+    is_active = models.BooleanField("启用", default=True)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "表彰与提示规则"
+        verbose_name_plural = "表彰与提示规则"
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(place_from__gte=1, place_to__gte=models.F("place_from")),
+                name="honour_rule_places",
+                violation_error_message="名次起须不小于 1,名次止须不小于名次起。",
+            ),
+            models.CheckConstraint(condition=Q(prize__gte=0), name="honour_rule_prize"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class EvaluationHonour(models.Model):
+    """An honour one unit received in one quarter (red flag, an award and its prize)."""
+
+    entry = models.ForeignKey(EvaluationEntry, models.CASCADE, verbose_name="考评结果", related_name="honours")
+    rule = models.ForeignKey(HonourRule, models.SET_NULL, verbose_name="规则", null=True, blank=True, related_name="+")
+    kind = models.CharField("类型", max_length=20, choices=HonourKind.choices)
+    name = models.CharField("名称", max_length=60)
+    prize = money_field("奖金(万元)", default=Decimal("0"))
+
+    class Meta:
+        verbose_name = "考评表彰"
+        verbose_name_plural = "考评表彰"
+        ordering = ["entry", "id"]
+        constraints = [models.UniqueConstraint(fields=["entry", "name"], name="evaluation_honour_once")]
+
+    def __str__(self):
+        return f"{self.entry.unit} · {self.name}"

@@ -777,35 +777,68 @@ def build_round_report(round, fmt, target, *, on_progress=None, known_at=None):
 # --- quarterly evaluation -----------------------------------------------------------------
 EVALUATION_HEADERS = [
     "名次", "单位", "项目数", "本年计划投资(万元)", "累计完成投资(万元)", "投资完成率", "进度得分", "流动红旗", "提示单",
+    "综合得分", "表彰", "奖金(万元)",
 ]  # fmt: skip
+NOTICE_HEADERS = ["单位", "原因", "下发日期", "签收时间", "整改措施", "整改时限", "整改完成日期", "表态发言"]
 
 
 def evaluation_rows(evaluation, unit_kind):
     rows = []
-    for entry in selectors.evaluation_entries(evaluation).filter(unit_kind=unit_kind).order_by("rank"):
+    for entry in selectors.evaluation_entries_full(evaluation).filter(unit_kind=unit_kind):
+        honours = list(entry.honours.all())
         rows.append([entry.rank, str(entry.unit), entry.project_count, entry.annual_plan, entry.completed,
-                     entry.completion_rate, entry.progress_score, entry.red_flag, entry.warned])  # fmt: skip
+                     entry.completion_rate, entry.progress_score, entry.red_flag, entry.warned, entry.total_score,
+                     "、".join(h.name for h in honours), sum((h.prize for h in honours), Decimal("0.00")),
+                     list(entry.scores.all())])  # fmt: skip
     return rows
+
+
+def evaluation_notice_rows(evaluation):
+    return [
+        [str(n.recipient), n.reason, n.issued_on, timezone.localtime(n.acknowledged_at).strftime("%Y-%m-%d %H:%M")
+         if n.acknowledged_at else "", n.rectification, n.rectification_due, n.rectified_on, n.statement]
+        for n in evaluation.warning_notices.select_related("region", "department").order_by("id")
+    ]  # fmt: skip
 
 
 def build_evaluation_report(evaluation, fmt, target, *, on_progress=None):
     regions, departments = evaluation_rows(evaluation, "region"), evaluation_rows(evaluation, "department")
+    notices = evaluation_notice_rows(evaluation)
     if fmt == "xlsx":
         with StreamingWorkbook(target) as book:
             for title, rows in (("县区排名", regions), ("部门排名", departments)):
-                sheet = book.sheet(title, EVALUATION_HEADERS, money_columns={3, 4}, percent_columns={5})
+                sheet = book.sheet(title, EVALUATION_HEADERS, money_columns={3, 4, 11}, percent_columns={5})
                 for row in rows:
-                    sheet.write(row)
+                    sheet.write(row[:-1])
+            for title, rows in (("县区指标得分", regions), ("部门指标得分", departments)):
+                sheet = book.sheet(
+                    title, ["名次", "单位", "考评维度", "指标", "指标值", "折算比例", "权重(分)", "得分"]
+                )
+                for row in rows:
+                    for score in row[-1]:
+                        sheet.write([row[0], row[1], score.get_point_display(), score.name, score.value,
+                                     score.normalised, score.weight, score.score])  # fmt: skip
+            sheet = book.sheet("提示单", NOTICE_HEADERS)
+            for row in notices:
+                sheet.write(row)
             definitions.write_definitions_sheet(book)
         return {}
-    doc = pdf.Report(title=f"{evaluation}固定资产投资考评", subtitle=f"数据截至 {evaluation.period_end:%Y年%m月%d日}")
+    doc = pdf.Report(title=f"{evaluation}“三比三看”考评", subtitle=f"数据截至 {evaluation.period_end:%Y年%m月%d日}")
     for title, rows in (("县区排名", regions), ("市直部门排名", departments)):
         doc.heading(title)
         doc.table(
-            EVALUATION_HEADERS,
-            [[r[0], r[1], r[2], _fmt(r[3]), _fmt(r[4]), _fmt(r[5], "percent"), f"{r[6]:.1f}",
-              "★ 流动红旗" if r[7] else "", "提示单" if r[8] else ""] for r in rows],
-            numeric_columns=(0, 2, 3, 4, 5, 6),
+            ["名次", "单位", "综合得分", "投资完成率", "本年计划投资(万元)", "累计完成投资(万元)", "表彰", "奖金(万元)",
+             "提示单"],
+            [[r[0], r[1], f"{r[9]}", _fmt(r[5], "percent"), _fmt(r[3]), _fmt(r[4]), r[10], _fmt(r[11]),
+              "提示单" if r[8] else ""] for r in rows],
+            numeric_columns=(0, 2, 3, 4, 5, 7),
+        )  # fmt: skip
+    if notices:
+        doc.heading("提示单及整改")
+        doc.table(
+            ["单位", "整改措施", "整改时限", "整改完成", "表态发言"],
+            [[r[0], r[4] or "—", f"{r[5]:%Y-%m-%d}" if r[5] else "—", f"{r[6]:%Y-%m-%d}" if r[6] else "—",
+              r[7] or "—"] for r in notices],
         )  # fmt: skip
     doc.bar_chart(
         "各县区投资完成率(%)", [r[1] for r in regions], [[(r[5] or 0) * 100 for r in regions]], series_names=["完成率"]
@@ -840,3 +873,37 @@ def evaluation_figures(*, year, quarter, known_at=None):
                 bucket[1] += 1
                 bucket[2] += not late
     return units, as_of
+
+
+def evaluation_values(*, year, quarter, kind, units, indicators):
+    """Each indicator's value per unit ({(measure, parameter): {unit id: value}}), every figure from
+    insights.definitions; the completion rate and the on-track share from ``units`` (the same pass as
+    the ranking's year plan and completion)."""
+    period = definitions.Quarter(year, quarter)
+    projects, by = selectors.all_projects(), "region_id" if kind == "region" else "department_id"
+    values = {}
+    for indicator in indicators:
+        key = (indicator.measure, indicator.parameter)
+        if key in values:
+            continue
+        measure = indicator.measure
+        if measure == "completion_rate":
+            found = {unit: ratio(b.ytd, b.plan) for unit, (b, _, _) in units.items()}
+        elif measure == "on_track":
+            found = {unit: definitions.on_track_share(n, ok) for unit, (_, n, ok) in units.items()}
+        elif measure == "started":
+            found = definitions.unit_started(projects, quarter=period, by=by)
+        elif measure == "verified_on_time":
+            found = definitions.unit_verified_on_time(projects, quarter=period, by=by, day=indicator.parameter)
+        elif measure == "problems_solved":
+            found = definitions.unit_problems_solved(projects, quarter=period, by=by)
+        elif measure == "orders_on_time":
+            found = definitions.unit_orders_on_time(selectors.all_orders(), quarter=period, by=f"unit_{by}")
+        elif measure == "rate_change":
+            found = definitions.unit_rate_change(projects, quarter=period, by=by)
+        elif measure == "photos_per_week":
+            found = definitions.unit_photos_per_week(projects, quarter=period, by=by)
+        else:  # a measure the choices know and this module does not: a programming error
+            raise ValueError(f"unknown evaluation measure {measure}")
+        values[key] = found
+    return values

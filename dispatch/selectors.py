@@ -5,6 +5,7 @@ members, and to the users whose county / department / category the group covers)
 import hashlib
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -20,12 +21,14 @@ from projects.choices import Role
 from projects.models import Project, StageChange
 from supervision.models import LightRule, MonthlyPlan, SupervisionOrder
 
-from .choices import ReportKind, ReportStatus
+from .choices import ReportFormat, ReportKind, ReportStatus
 from .models import (
     DispatchGroup,
     DispatchRound,
     Evaluation,
     EvaluationEntry,
+    EvaluationIndicator,
+    HonourRule,
     ProblemEscalation,
     Report,
     WarningNotice,
@@ -351,7 +354,11 @@ def round_data_version(round):
 
 def evaluation_data_version(evaluation):
     entries = EvaluationEntry.objects.filter(evaluation=evaluation).aggregate(n=Count("id"), m=Max("id"))
-    return _digest(BUILDER_VERSION, "evaluation", evaluation.pk, entries)
+    # The notices' follow-up (acknowledged, rectification, statement) is part of the quarter's report.
+    notices = WarningNotice.objects.filter(evaluation=evaluation).aggregate(
+        n=Count("id"), t=Max("events__pgh_created_at")
+    )
+    return _digest(BUILDER_VERSION, "evaluation-2", evaluation.pk, entries, notices)
 
 
 def open_problems(group, *, as_of):
@@ -433,3 +440,61 @@ def evaluation_by_id(pk):
 
 def evaluation_entries(evaluation):
     return EvaluationEntry.objects.filter(evaluation=evaluation).select_related("region", "department")
+
+
+# --- the quarterly evaluation's rules and figures (三比三看) ----------------------------------------
+def evaluation_indicators():
+    """The administrator's active indicators, in order."""
+    return list(EvaluationIndicator.objects.filter(is_active=True).order_by("sort_order", "id"))
+
+
+def honour_rules():
+    return list(HonourRule.objects.filter(is_active=True).order_by("sort_order", "id"))
+
+
+def all_orders():
+    """Every supervision order (the evaluation scores units by their projects' orders)."""
+    return SupervisionOrder.objects.all()
+
+
+def notice_recipients(notice):
+    """The people who answer for a warning notice: the county's staff and reviewers, or the department's."""
+    User = get_user_model()
+    if notice.region_id:
+        q = Q(roles__role__in=[Role.COUNTY_STAFF, Role.COUNTY_REVIEWER], roles__region=notice.region_id)
+    else:
+        q = Q(roles__role=Role.DEPARTMENT, roles__department=notice.department_id)
+    return list(User.objects.filter(q, is_active=True).distinct())
+
+
+def open_notices(*, user):
+    """The user's own notices still waiting: not acknowledged, or rectification not done (the to-do).
+    Leadership sees every notice on the notices page, but has none to do."""
+    if sees_everything(user):
+        return WarningNotice.objects.none()
+    return notice_list(user=user).filter(Q(acknowledged_at__isnull=True) | Q(rectified_on__isnull=True))
+
+
+def evaluation_entries_full(evaluation):
+    """The evaluation's entries with their scores and honours (three queries)."""
+    return (
+        EvaluationEntry.objects.filter(evaluation=evaluation)
+        .select_related("region", "department")
+        .prefetch_related("scores", "honours")
+        .order_by("unit_kind", "rank")
+    )
+
+
+def evaluation_report_rows(*, user, limit=8):
+    """The latest quarters with their newest report of each format the user may download (report
+    managers and leadership: report_q): [(evaluation, [reports])]. Two queries."""
+    if not is_report_manager(user):
+        return []
+    evaluations = list(Evaluation.objects.order_by("-year", "-quarter")[:limit])
+    latest = {}
+    for report in report_list(user=user).filter(evaluation__in=evaluations).order_by("-created_at", "-id"):
+        latest.setdefault((report.evaluation_id, report.format), report)
+    return [
+        (e, [latest[(e.pk, f)] for f in (ReportFormat.XLSX, ReportFormat.PDF) if (e.pk, f) in latest])
+        for e in evaluations
+    ]

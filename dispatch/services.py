@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from anshan_projects import periods, replica
 from anshan_projects.figures import percent, points, ratio
+from insights import definitions
 from investment.choices import ProblemStatus
 from investment.models import Problem
 from investment.services import period_freeze
@@ -35,12 +36,27 @@ from projects.models import Category, Department, Region
 from projects.selectors import key_thresholds
 
 from . import reports, schedules, selectors
-from .choices import Cadence, ReportFormat, ReportKind, ReportStatus, RoundStatus, UnitKind
+from .choices import (
+    Cadence,
+    EvaluationMeasure,
+    EvaluationPoint,
+    HonourKind,
+    Normalisation,
+    ReportFormat,
+    ReportKind,
+    ReportStatus,
+    RoundStatus,
+    UnitKind,
+)
 from .models import (
     DispatchGroup,
     DispatchRound,
     Evaluation,
     EvaluationEntry,
+    EvaluationHonour,
+    EvaluationIndicator,
+    EvaluationScore,
+    HonourRule,
     ProblemEscalation,
     Report,
     WarningNotice,
@@ -553,6 +569,7 @@ def warning_notice_issue(*, user, reason, region=None, department=None, issued_o
     notice.full_clean()
     with _audit(user):
         notice.save()
+    _notice_notify(notice)
     return notice
 
 
@@ -563,8 +580,39 @@ def warning_notice_acknowledge(*, user, notice):
         raise PermissionDenied("无权签收该提示单。")
     if notice.acknowledged_at is None:
         notice.acknowledged_at = timezone.now()
+        notice.acknowledged_by = user
         with _audit(user):
-            notice.save(update_fields=["acknowledged_at"])
+            notice.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    return notice
+
+
+@transaction.atomic
+def warning_notice_follow_up(*, user, notice, rectification, rectification_due, statement="", rectified_on=None):
+    """The county or department records its rectification (what, by when, done) and its statement at
+    the meeting (表态发言); leadership may record the statement too. Acknowledges the notice."""
+    if not selectors.notice_list(user=user).filter(pk=notice.pk).exists():
+        raise PermissionDenied("无权签收该提示单。")
+    notice = WarningNotice.objects.select_for_update().get(pk=notice.pk)
+    notice.rectification = (rectification or "").strip()
+    notice.rectification_due = rectification_due
+    notice.statement = (statement or "").strip()
+    notice.rectified_on = rectified_on
+    errors = {}
+    if not notice.rectification:
+        errors["rectification"] = "请填写整改措施。"
+    if rectification_due is None:
+        errors["rectification_due"] = "请填写整改时限。"
+    elif rectification_due < notice.issued_on:
+        errors["rectification_due"] = "整改时限不能早于提示单下发日期。"
+    if rectified_on is not None and rectified_on < notice.issued_on:
+        errors["rectified_on"] = "整改完成日期不能早于提示单下发日期。"
+    if errors:
+        raise ValidationError(errors)
+    if notice.acknowledged_at is None:
+        notice.acknowledged_at, notice.acknowledged_by = timezone.now(), user
+    notice.full_clean()
+    with _audit(user):
+        notice.save()
     return notice
 
 
@@ -574,38 +622,141 @@ def previous_quarter(today):
     return (today.year - 1, 4) if quarter == 0 else (today.year, quarter)
 
 
-def _ranked(units):
+DEFAULT_INDICATORS = [
+    # name, point, measure, normalisation, target, weight
+    ("开复工项目数", EvaluationPoint.COUNT, EvaluationMeasure.STARTED, Normalisation.BEST, None, "15"),
+    ("投资完成率", EvaluationPoint.PROGRESS, EvaluationMeasure.COMPLETION_RATE, Normalisation.BEST, None, "30"),
+    ("进度按时审核率", EvaluationPoint.QUALITY, EvaluationMeasure.VERIFIED_ON_TIME, Normalisation.TARGET, "1", "5"),
+    ("问题按期解决率", EvaluationPoint.QUALITY, EvaluationMeasure.PROBLEMS_SOLVED, Normalisation.TARGET, "1", "5"),
+    ("督办单按时回复率", EvaluationPoint.QUALITY, EvaluationMeasure.ORDERS_ON_TIME, Normalisation.TARGET, "1", "5"),
+    ("在建项目不滞后占比", EvaluationPoint.INDICATORS, EvaluationMeasure.ON_TRACK, Normalisation.BEST, None, "15"),
+    ("完成率较上季度提高", EvaluationPoint.CHANGE, EvaluationMeasure.RATE_CHANGE, Normalisation.RANGE, None, "15"),
+    ("周均现场照片", EvaluationPoint.APPEARANCE, EvaluationMeasure.PHOTOS_PER_WEEK, Normalisation.TARGET, "1", "10"),
+]
+DEFAULT_HONOURS = [
+    # name, kind, places from, to, prize (万元)
+    ("流动红旗", HonourKind.RED_FLAG, 1, 1, "0"),
+    ("一等奖", HonourKind.AWARD, 1, 1, "50"),
+    ("二等奖", HonourKind.AWARD, 2, 3, "30"),
+    ("提示单", HonourKind.WARNING, 1, 1, "0"),
+]
+
+
+@transaction.atomic
+def evaluation_rules_load_defaults():
+    """The default 三比三看 indicators (six points, 100 points in all) and honours, where none exist
+    (demo and first setup; administrators edit them afterwards)."""
+    if not EvaluationIndicator.objects.exists():
+        for order, (name, point, measure, normalisation, target, weight) in enumerate(DEFAULT_INDICATORS):
+            EvaluationIndicator.objects.create(
+                name=name, point=point, measure=measure, normalisation=normalisation,
+                target=Decimal(target) if target else None, weight=Decimal(weight), sort_order=order,
+            )  # fmt: skip
+    if not HonourRule.objects.exists():
+        for order, (name, kind, first, last, prize) in enumerate(DEFAULT_HONOURS):
+            HonourRule.objects.create(name=name, kind=kind, place_from=first, place_to=last, prize=Decimal(prize),
+                                      sort_order=order)  # fmt: skip
+
+
+def _indicators():
+    # Without the administrator's indicators the ranking is on the completion rate alone (the
+    # evaluation as it was); without honour rules, the red flag to the first and a notice to the last.
+    return selectors.evaluation_indicators() or [
+        EvaluationIndicator(name="投资完成率", point=EvaluationPoint.PROGRESS, measure=EvaluationMeasure.COMPLETION_RATE,
+                            weight=Decimal("100"))
+    ]  # fmt: skip
+
+
+def _honour_rules():
+    return selectors.honour_rules() or [
+        HonourRule(name="流动红旗", kind=HonourKind.RED_FLAG, place_from=1, place_to=1),
+        HonourRule(name="提示单", kind=HonourKind.WARNING, place_from=1, place_to=1),
+    ]
+
+
+def _ranked(kind, units, values, indicators):
+    """Every unit with a year plan, scored on each indicator (insights.definitions.indicator_share and
+    indicator_points) and ranked by the total, then the completion rate, the on-track score, the id."""
+    keys = [key for key, (bucket, _, _) in units.items() if bucket.plan]
     rows = []
-    for key, (bucket, construction, on_track) in units.items():
-        if not bucket.plan:
-            continue
-        # The share of projects on track, in points with 2 places (the one rounding rule).
-        score = points(ratio(on_track, construction)) if construction else Decimal(100)
-        rows.append((key, bucket, ratio(bucket.ytd, bucket.plan), score))
-    rows.sort(key=lambda r: (-r[2], -r[3], r[0]))
+    for key in keys:
+        bucket, construction, on_track = units[key]
+        scores = []
+        for indicator in indicators:
+            by_unit = values[(indicator.measure, indicator.parameter)]
+            value = by_unit.get(key)
+            share = definitions.indicator_share(
+                value, values=[by_unit.get(k) for k in keys], direction=indicator.direction,
+                normalisation=indicator.normalisation, target=indicator.target,
+            )  # fmt: skip
+            scores.append((indicator, value, share, definitions.indicator_points(share, indicator.weight)))
+        completion = ratio(bucket.ytd, bucket.plan)
+        progress = points(ratio(on_track, construction)) if construction else Decimal(100)
+        total = sum((s[3] for s in scores), Decimal("0.00"))
+        rows.append((key, bucket, completion, progress, total, scores))
+    rows.sort(key=lambda r: (-r[4], -r[2], -r[3], r[0]))
     return rows
 
 
+def _honours_for(index, count, kind, rules):
+    """The rules that apply to the unit at place ``index`` (0 = first) of ``count``."""
+    top, bottom = index + 1, count - index
+    chosen = []
+    for rule in rules:
+        if rule.unit_kind and rule.unit_kind != kind:
+            continue
+        place = bottom if rule.kind == HonourKind.WARNING else top
+        if rule.place_from <= place <= rule.place_to:
+            chosen.append(rule)
+    if any(r.kind != HonourKind.WARNING for r in chosen) or count < 2:
+        chosen = [r for r in chosen if r.kind != HonourKind.WARNING]  # no notice to an honoured unit
+    return chosen
+
+
+def _notice_notify(notice):
+    """The notice reaches its county's or department's inbox (and the channels they chose)."""
+    from notifications.choices import Kind
+    from notifications.services import notify
+
+    notify(
+        recipients=selectors.notice_recipients(notice),
+        kind=Kind.OTHER,
+        event_key=f"warning_notice:{notice.pk}",
+        title=f"提示单:{notice.recipient}",
+        body=notice.reason,
+        link=f"{reverse('dispatch:notices')}#notice-{notice.pk}",
+    )
+
+
 def evaluation_run(*, year, quarter, user=None, queue=True):
-    """Rank counties and departments for the quarter (once per quarter): red flag to the first,
-    a warning notice to the last, and the ranking report. Returns (evaluation, created)."""
+    """Score and rank counties and departments for the quarter on the administrator's indicators
+    (三比三看, figures from insights.definitions), once per quarter: honours and prizes to the first
+    places, warning notices (to the units' inboxes) to the last, and the ranking report.
+    Returns (evaluation, created)."""
     _require_leadership(user)
     if quarter not in (1, 2, 3, 4):
         raise ValidationError({"quarter": "季度应为 1-4。"})
     with transaction.atomic():
+        if Evaluation.objects.filter(year=year, quarter=quarter).exists():
+            return Evaluation.objects.get(year=year, quarter=quarter), False
         units, as_of = reports.evaluation_figures(year=year, quarter=quarter)
         evaluation, created = Evaluation.objects.get_or_create(
             year=year, quarter=quarter, defaults={"period_end": as_of}
         )
         if not created:
             return evaluation, False
+        indicators, rules = _indicators(), _honour_rules()
         names = {"region": dict(Region.objects.values_list("pk", "name")),
                  "department": dict(Department.objects.values_list("pk", "name"))}  # fmt: skip
+        notices = []
         for kind in (UnitKind.REGION, UnitKind.DEPARTMENT):
-            ranked = _ranked(units[kind])
-            for index, (key, bucket, completion, score) in enumerate(ranked):
-                last = index == len(ranked) - 1 and len(ranked) > 1
-                EvaluationEntry.objects.create(
+            values = reports.evaluation_values(year=year, quarter=quarter, kind=kind, units=units[kind],
+                                               indicators=indicators)  # fmt: skip
+            ranked = _ranked(kind, units[kind], values, indicators)
+            for index, (key, bucket, completion, progress, total, scores) in enumerate(ranked):
+                honours = _honours_for(index, len(ranked), kind, rules)
+                warned = any(r.kind == HonourKind.WARNING for r in honours)
+                entry = EvaluationEntry.objects.create(
                     evaluation=evaluation,
                     unit_kind=kind,
                     region_id=key if kind == UnitKind.REGION else None,
@@ -614,22 +765,38 @@ def evaluation_run(*, year, quarter, user=None, queue=True):
                     annual_plan=bucket.plan,
                     completed=bucket.ytd,
                     completion_rate=completion,
-                    progress_score=score,
+                    progress_score=progress,
+                    total_score=total,
                     rank=index + 1,
-                    red_flag=index == 0,
-                    warned=last,
+                    red_flag=any(r.kind == HonourKind.RED_FLAG for r in honours),
+                    warned=warned,
                 )
-                if last:
-                    WarningNotice.objects.create(
+                EvaluationScore.objects.bulk_create(
+                    EvaluationScore(entry=entry, indicator=indicator if indicator.pk else None, name=indicator.name,
+                                    point=indicator.point, measure=indicator.measure, value=value, normalised=share,
+                                    weight=indicator.weight, score=score, sort_order=order)
+                    for order, (indicator, value, share, score) in enumerate(scores)
+                )  # fmt: skip
+                EvaluationHonour.objects.bulk_create(
+                    EvaluationHonour(entry=entry, rule=rule if rule.pk else None, kind=rule.kind, name=rule.name,
+                                     prize=rule.prize or Decimal("0"))
+                    for rule in honours
+                    if rule.kind != HonourKind.WARNING
+                )  # fmt: skip
+                if warned:
+                    notice = WarningNotice.objects.create(
                         region_id=key if kind == UnitKind.REGION else None,
                         department_id=key if kind == UnitKind.DEPARTMENT else None,
-                        reason=f"{evaluation}固定资产投资完成率 {percent(completion)},在{len(ranked)}个"
-                        f"{'县区' if kind == UnitKind.REGION else '市直部门'}中排名末位({names[kind].get(key, '')}),"
-                        "请在调度会上作表态发言。",
+                        reason=f"{evaluation}“三比三看”考评综合得分 {total},投资完成率 {percent(completion)},"
+                        f"在{len(ranked)}个{'县区' if kind == UnitKind.REGION else '市直部门'}中排名{'末位' if index == len(ranked) - 1 else f'第{index + 1}位'}"
+                        f"({names[kind].get(key, '')}),请签收、报送整改措施,并在调度会上作表态发言。",
                         issued_on=timezone.localdate(),
                         issued_by=user,
                         evaluation=evaluation,
                     )
+                    notices.append(notice)
+        for notice in notices:
+            _notice_notify(notice)
     if queue:
         report_request(user=user, evaluation=evaluation)
     return evaluation, True

@@ -17,4 +17,6 @@ urlpatterns = [
     path("notices/<int:pk>/acknowledge/", views.notice_acknowledge, name="notice-acknowledge"),
     path("evaluations/", views.evaluation_list, name="evaluations"),
     path("escalations/", views.escalation_list, name="escalations"),
+    path("notices/<int:pk>/follow-up/", views.notice_follow_up, name="notice-follow-up"),
+    path("evaluations/<int:pk>/reports/", views.evaluation_report_request, name="evaluation-report-request"),
 ]

@@ -19,7 +19,7 @@ from anshan_projects import parsing
 from . import selectors, services
 from .api.views import report_file_response
 from .choices import ReportFormat, ReportStatus
-from .forms import EvaluationForm, WarningNoticeForm
+from .forms import EvaluationForm, NoticeFollowUpForm, WarningNoticeForm
 from .schedules import schedule_words
 from .services import QueueUnavailable
 
@@ -91,6 +91,9 @@ def report_centre(request):
             "querystring": f"group={group.pk}" if group else "",
             "groups": selectors.group_list(user=request.user),
             "busy": (ReportStatus.QUEUED, ReportStatus.RUNNING),
+            # The quarters' rankings, honours and notices, beside the rounds' reports.
+            "evaluation_rows": [] if group else selectors.evaluation_report_rows(user=request.user),
+            "can_request_evaluation": selectors.sees_everything(request.user),
         },
     )
 
@@ -171,6 +174,12 @@ def notice_list(request):
                 messages.success(request, "提示单已下发。")
                 return redirect("dispatch:notices")
     page = Paginator(selectors.notice_list(user=request.user), 50).get_page(request.GET.get("page"))
+    for notice in page:
+        notice.follow_up_form = NoticeFollowUpForm(
+            initial={"rectification": notice.rectification, "rectification_due": notice.rectification_due,
+                     "rectified_on": notice.rectified_on, "statement": notice.statement},
+            prefix=f"n{notice.pk}",
+        )  # fmt: skip
     return render(request, "dispatch/notice_list.html", {"page": page, "form": form})
 
 
@@ -201,11 +210,12 @@ def evaluation_list(request):
     evaluations = selectors.evaluation_list(user=request.user)
     chosen = parsing.optional_object_id(request.GET.get("id"), field="id")
     evaluation = selectors.evaluation_get(user=request.user, pk=chosen) if chosen else evaluations.first()
-    regions = departments = ()
+    regions = departments = notices = ()
     if evaluation is not None:
-        entries = list(evaluation.entries.all())
+        entries = list(selectors.evaluation_entries_full(evaluation))
         regions = [e for e in entries if e.unit_kind == "region"]
         departments = [e for e in entries if e.unit_kind == "department"]
+        notices = selectors.notice_list(user=request.user).filter(evaluation=evaluation)
     return render(
         request,
         "dispatch/evaluation_list.html",
@@ -214,6 +224,7 @@ def evaluation_list(request):
             "evaluation": evaluation,
             "regions": regions,
             "departments": departments,
+            "notices": notices,
             "form": form,
         },
     )
@@ -223,3 +234,43 @@ def evaluation_list(request):
 def escalation_list(request):
     problems = Paginator(selectors.escalated_problem_list(user=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "dispatch/escalation_list.html", {"page": problems})
+
+
+@login_required
+@require_POST
+def notice_follow_up(request, pk):
+    notice = selectors.notice_get(user=request.user, pk=pk)
+    form = NoticeFollowUpForm(request.POST, prefix=f"n{notice.pk}")
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label if field in form.fields else ''}:{';'.join(errors)}")
+    else:
+        try:
+            services.warning_notice_follow_up(user=request.user, notice=notice, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                label = form.fields[field].label if field in form.fields else ""
+                messages.error(request, f"{label}:{';'.join(errors)}")
+        except PermissionDenied:
+            raise Http404("提示单不存在。") from None
+        else:
+            messages.success(request, "整改情况已保存。")
+    return redirect(f"{reverse('dispatch:notices')}#notice-{notice.pk}")
+
+
+@login_required
+@require_POST
+def evaluation_report_request(request, pk):
+    evaluation = selectors.evaluation_get(user=request.user, pk=pk)
+    if not selectors.sees_everything(request.user):
+        raise Http404("考评不存在。")
+    try:
+        reports = services.report_request(user=request.user, evaluation=evaluation)
+    except QueueUnavailable as exc:
+        messages.error(request, str(exc))
+    else:
+        if all(r.status == ReportStatus.DONE for r in reports):
+            messages.info(request, "数据未变化,已有报告即为最新。")
+        else:
+            messages.success(request, "已提交生成,进度见下方。")
+    return redirect(f"{reverse('dispatch:reports')}#evaluation-{evaluation.pk}")

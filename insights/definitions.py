@@ -41,12 +41,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Round
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anshan_projects.figures import PROBLEM_AGE_BUCKETS, hundredths, ratio
-from anshan_projects.periods import month_end, previous_month, reporting_month, year_fraction_elapsed
+from anshan_projects.periods import month_end, next_month, previous_month, reporting_month, year_fraction_elapsed
 from investment import selectors as investment_selectors
-from investment.models import ProcedurePlan
+from investment.choices import EntryStatus
+from investment.models import Problem, ProcedurePlan, ProgressEntry, SitePhoto
 from projects.choices import KeyLevel, Stage
 from projects.models import StageChange
 
@@ -448,6 +450,156 @@ def service_average_days(working_days, done):
     if not done:
         return None
     return hundredths(Decimal(working_days) / Decimal(done))
+# --- the quarterly evaluation (三比三看) ---------------------------------------------------------
+@dataclass(frozen=True)
+class Quarter:
+    """A calendar quarter: its first and last day, its last month, the previous quarter's end in the
+    same year (None for the first quarter: the year's figures start from zero) and its weeks."""
+
+    year: int
+    quarter: int
+
+    @property
+    def first(self):
+        return datetime.date(self.year, self.quarter * 3 - 2, 1)
+
+    @property
+    def month(self):
+        return datetime.date(self.year, self.quarter * 3, 1)
+
+    @property
+    def last(self):
+        return month_end(self.month)
+
+    @property
+    def previous_last(self):
+        return None if self.quarter == 1 else month_end(datetime.date(self.year, self.quarter * 3 - 3, 1))
+
+    @property
+    def weeks(self):
+        """Weeks in the quarter (days ÷ 7, 2 places): the base of the weekly photo figure."""
+        return (Decimal((self.last - self.first).days + 1) / 7).quantize(Decimal("0.01"))
+
+    def months(self):
+        return [datetime.date(self.year, m, 1) for m in range(self.quarter * 3 - 2, self.quarter * 3 + 1)]
+
+
+def _by_unit(queryset, by, **aggregates):
+    return {row.pop(by): row for row in queryset.order_by().values(by).annotate(**aggregates) if row[by] is not None}
+
+
+def unit_started(projects, *, quarter, by):
+    """开复工 ("started") from January 1 through the quarter's end, per unit (``by``: a project field)."""
+    started = started_or_resumed_q(first=datetime.date(quarter.year, 1, 1), last=quarter.last)
+    rows = _by_unit(projects, by, n=Count("id", filter=started))
+    return {key: Decimal(row["n"]) for key, row in rows.items()}
+
+
+def unit_completion_rates(projects, *, day, by):
+    """投资完成率 per unit as of ``day`` (``totals`` grouped by ``by``)."""
+    return {row[by]: row["completion_rate"] for row in totals(projects, day=day, group_by=[by]) if row[by] is not None}
+
+
+def unit_rate_change(projects, *, quarter, by):
+    """The completion rate at the quarter's end minus the rate at the previous quarter's end (the same
+    year; zero before the first quarter), per unit; None without a year plan."""
+    now = unit_completion_rates(projects, day=quarter.last, by=by)
+    before = unit_completion_rates(projects, day=quarter.previous_last, by=by) if quarter.previous_last else {}
+    return {key: None if rate is None else rate - (before.get(key) or Decimal("0")) for key, rate in now.items()}
+
+
+def unit_verified_on_time(projects, *, quarter, by, day):
+    """Entries of the quarter's months (filed: not drafts) verified by the end of day ``day`` of the
+    month after, ÷ those entries, per unit (ratio)."""
+    on_time = Q(pk__in=[])
+    for month in quarter.months():
+        by_day = datetime.datetime.combine(next_month(month) + datetime.timedelta(days=day), datetime.time())
+        on_time |= Q(period=month, verified_at__lt=timezone.make_aware(by_day))
+    entries = ProgressEntry.objects.filter(
+        project__in=projects.order_by().values("pk"), period__gte=quarter.first, period__lte=quarter.month
+    ).exclude(status=EntryStatus.DRAFT)
+    rows = _by_unit(entries, f"project__{by}", n=Count("id"), ok=Count("id", filter=on_time))
+    return {key: ratio(row["ok"], row["n"]) for key, row in rows.items()}
+
+
+def unit_problems_solved(projects, *, quarter, by):
+    """Problems whose deadline falls in the quarter solved by their deadline ÷ those problems, per unit."""
+    problems = Problem.objects.filter(
+        project__in=projects.order_by().values("pk"), deadline__gte=quarter.first, deadline__lte=quarter.last
+    )
+    solved = Q(solved_on__isnull=False, solved_on__lte=F("deadline"))
+    rows = _by_unit(problems, f"project__{by}", n=Count("id"), ok=Count("id", filter=solved))
+    return {key: ratio(row["ok"], row["n"]) for key, row in rows.items()}
+
+
+def unit_orders_on_time(orders, *, quarter, by):
+    """Supervision orders (supervision's queryset, passed by the caller) issued in the quarter and due
+    by its end (answered, or past the deadline) answered on time ÷ those orders, per responsible unit
+    (``by``: the order's field naming the county or department that must answer)."""
+    orders = orders.filter(issued_on__gte=quarter.first, issued_on__lte=quarter.last).filter(
+        Q(replied_on_time__isnull=False) | Q(deadline__lt=quarter.last)
+    )
+    rows = _by_unit(orders, by, n=Count("id"), ok=Count("id", filter=Q(replied_on_time=True)))
+    return {key: ratio(row["ok"], row["n"]) for key, row in rows.items()}
+
+
+def on_track_share(measured, not_lagging):
+    """Projects under construction not lagging ÷ projects under construction (ratio; None without any)."""
+    return ratio(not_lagging, measured) if measured else None
+
+
+def unit_photos_per_week(projects, *, quarter, by):
+    """Site photos taken in the quarter on projects under construction ÷ (those projects × the
+    quarter's weeks), per unit (photos per project per week, 4 places)."""
+    building = projects.filter(stage=Stage.CONSTRUCTION)
+    counts = {key: row["n"] for key, row in _by_unit(building, by, n=Count("id")).items()}
+    photos = SitePhoto.objects.filter(
+        project__in=building.order_by().values("pk"), taken_on__gte=quarter.first, taken_on__lte=quarter.last
+    )
+    taken = {key: row["n"] for key, row in _by_unit(photos, f"project__{by}", n=Count("id")).items()}
+    return {key: ratio(taken.get(key, 0), n * quarter.weeks) for key, n in counts.items()}
+
+
+def indicator_share(value, *, values, direction, normalisation, target=None):
+    """The share (0-1, 4 places) of an indicator's weight a unit earns, from its ``value`` and every
+    ranked unit's ``values``: "best" value ÷ the best unit's (lower is better: best ÷ value); "range"
+    (value − worst) ÷ (best − worst); "target" value ÷ target, at most 1 (lower: target ÷ value).
+    A unit without a value (nothing to judge: no orders due, no problems due) earns the full share."""
+    one, zero = Decimal("1"), Decimal("0")
+    if value is None:
+        return one
+    known = [v for v in values if v is not None] or [value]
+    lower = direction == "lower"
+    best, worst = (min(known), max(known)) if lower else (max(known), min(known))
+    if normalisation == "range":
+        if best == worst:
+            return one
+        share = ratio(value - worst, best - worst)
+    elif normalisation == "target":
+        share = (one if value <= target else ratio(target, value)) if lower else ratio(value, target)
+    elif lower:
+        share = one if value <= 0 else ratio(best, value)
+    else:
+        share = ratio(value, best) if best > 0 else (one if value == best else zero)
+    return max(zero, min(one, share))
+
+
+def indicator_points(share, weight):
+    """Points on one indicator: weight × share, 2 places half up."""
+    return hundredths(Decimal(weight) * share)
+
+
+# The measures an evaluation indicator may score (dispatch.choices.EvaluationMeasure has the same keys).
+EVALUATION_MEASURES = (
+    "started",
+    "completion_rate",
+    "verified_on_time",
+    "problems_solved",
+    "orders_on_time",
+    "on_track",
+    "rate_change",
+    "photos_per_week",
+)
 
 
 # --- the text users read -----------------------------------------------------------------------
@@ -601,6 +753,50 @@ DEFINITIONS = [
         "photo_rate",
         _("形象调度完成率"),
         _("已报项目数 ÷ 应报项目数,舍入规则同完成率;没有应报项目时不计算。"),
+    ),
+    Definition(
+        "verified_on_time",
+        _("进度按时审核率"),
+        _(
+            "季度内各月已提交(草稿除外)的月度进度中,在次月规定日(考评指标的口径参数,默认10日)当日或之前审核通过的条数 ÷ 这些进度的条数。"
+        ),
+    ),
+    Definition(
+        "problems_solved",
+        _("问题按期解决率"),
+        _("完成时限在季度内的协调问题中,在时限当日或之前解决的个数 ÷ 这些问题的个数。"),
+    ),
+    Definition(
+        "orders_on_time",
+        _("督办单按时回复率"),
+        _(
+            "责任单位为该县区或部门、季度内下达、到季度末已回复或已过回复时限的督办单中,按时回复的张数 ÷ 这些督办单的张数。"
+        ),
+    ),
+    Definition(
+        "on_track",
+        _("在建项目不滞后占比"),
+        _("季度末月在建且本年计划大于零的项目中,不属于滞后项目的个数 ÷ 这些项目的个数。"),
+    ),
+    Definition(
+        "rate_change",
+        _("完成率较上季度提高"),
+        _("季度末投资完成率减上季度末投资完成率(同一年度;第一季度减零),以百分点计。"),
+    ),
+    Definition(
+        "photos_per_week",
+        _("在建项目周均现场照片数"),
+        _("季度内拍摄的在建项目现场照片张数 ÷(在建项目个数 × 季度周数,季度天数 ÷ 7),保留4位小数。"),
+    ),
+    Definition(
+        "evaluation_score",
+        _("季度考评得分"),
+        _(
+            "“三比三看”各项指标得分之和。每项指标的计算口径、方向、折算方法和权重由管理员在“考评指标”中维护:"
+            "与最优单位相比为本单位值 ÷ 最优值;线性折算为(本单位值 − 最差值)÷(最优值 − 最差值);"
+            "与目标值相比为本单位值 ÷ 目标值,最高为1;越低越好的指标取倒数比较。折算比例保留4位小数,"
+            "乘以权重后保留2位小数(四舍五入);无可考评数据的指标得满分。得分相同的按投资完成率排名。"
+        ),
     ),
 ]
 DEFINITIONS_BY_KEY = {d.key: d for d in DEFINITIONS}

@@ -32,9 +32,9 @@ MONEY = DecimalField(max_digits=16, decimal_places=2)
 PROBLEM_AGE_BUCKETS = figures.PROBLEM_AGE_BUCKETS
 
 
-def headline(*, user, today=None):
+def headline(*, user, today=None, known_at=None):
     """The article's headline figures, in the user's scope: every measure from insights.definitions
-    (统计口径), as of the reporting month of ``today``. Three queries."""
+    (统计口径), as of the reporting month of ``today`` (progress as known at ``known_at``). Three queries."""
     today = today or timezone.localdate()
     period = definitions.reporting_period(today)
     thresholds = project_selectors.key_thresholds()
@@ -55,7 +55,7 @@ def headline(*, user, today=None):
             Sum("total_investment", filter=Q(stage=stage)), Value(ZERO), output_field=MONEY
         )
     result = scoped.aggregate(**aggregates)
-    done = definitions.year_on_year(scoped, day=today)
+    done = definitions.year_on_year(scoped, day=today, known_at=known_at)
     result.update(ytd=done["ytd"], last_ytd=done["last_ytd"], yoy=done["yoy"])
     result["city_threshold"] = city
     result["completion_rate"] = ratio(done["ytd"], result["annual_plan"])
@@ -75,7 +75,7 @@ def completion_by(*, user, field, today=None):
     return completion_breakdowns(user=user, today=today, fields=(field,))[field]
 
 
-def completion_breakdowns(*, user, today=None, fields=BREAKDOWN_FIELDS):
+def completion_breakdowns(*, user, today=None, fields=BREAKDOWN_FIELDS, known_at=None):
     """``completion_by`` for several fields at once, in two queries whatever their number:
     ``insights.definitions.totals`` grouped by every combination of the fields (the year plan and
     completion of every project in scope, whatever its stage), then folded per field."""
@@ -86,7 +86,7 @@ def completion_breakdowns(*, user, today=None, fields=BREAKDOWN_FIELDS):
         if field in ("region", "category"):
             columns[field].append(f"{field}__key")
     group_by = [name for field in fields for name in (field, *columns[field])]
-    rows = definitions.totals(Project.objects.restrict(user), day=today, group_by=group_by)
+    rows = definitions.totals(Project.objects.restrict(user), day=today, group_by=group_by, known_at=known_at)
     result = {}
     for field in fields:
         folded = []
@@ -110,13 +110,13 @@ def completion_breakdowns(*, user, today=None, fields=BREAKDOWN_FIELDS):
     return result
 
 
-def monthly_trend(*, user, today=None):
+def monthly_trend(*, user, today=None, known_at=None):
     """Counted investment per month, this year through the reporting month and last year (one query)."""
     today = today or timezone.localdate()
     period = definitions.reporting_period(today)
     year = period.year
     rows = (
-        definitions.counted_month_rows()
+        definitions.counted_month_rows(known_at=known_at)
         .filter(
             project_id__in=Project.objects.restrict(user).order_by().values("pk"),
             period__gte=datetime.date(year - 1, 1, 1),
@@ -136,7 +136,9 @@ def monthly_trend(*, user, today=None):
 LAGGING_ORDERINGS = {"-gap": ("-gap", "-behind", "id"), "gap": ("gap", "behind", "id")}
 
 
-def lagging_projects(*, user, today=None, region=None, sector=None, category=None, light=None, ordering="-gap"):
+def lagging_projects(
+    *, user, today=None, region=None, sector=None, category=None, light=None, ordering="-gap", known_at=None
+):
     """Lagging projects (insights.definitions: 滞后, the lights' rule), as of the reporting month of
     ``today``, annotated with the measures of ``annotate_progress`` and the gap (``annotate_gap``);
     the largest gap first unless ``ordering`` is "gap". Optional filters: a region, sector or category
@@ -147,7 +149,9 @@ def lagging_projects(*, user, today=None, region=None, sector=None, category=Non
     for field, value in (("region", region), ("sector", sector), ("category", category)):
         if value is not None:
             qs = qs.filter(**{field: value})
-    qs = supervision_selectors.annotate_lights(qs, period=period.month, as_of=period.month_end).filter(lagging=True)
+    qs = supervision_selectors.annotate_lights(
+        qs, period=period.month, as_of=period.month_end, known_at=known_at
+    ).filter(lagging=True)
     if light:
         qs = qs.filter(light=light)
     qs = definitions.annotate_gap(qs)
@@ -169,15 +173,30 @@ def scope_label(user):
     return _("全部项目") if not project_q(user, Action.VIEW) else _("您权限范围内的项目")
 
 
-def open_problems_by_age(*, user, today=None):
-    """Unresolved problems counted by age in days since they were raised (one query)."""
+def open_problems_by_age(*, user, today=None, known_at=None):
+    """Unresolved problems counted by age in days since they were raised (one query); with
+    ``known_at`` (a past moment), the problems open then, aged at that moment."""
+    if known_at is not None:
+        return definitions.problem_age_counts(problems_open_at(user=user, moment=known_at), now=known_at)
     problems = investment_selectors.problem_list(user=user, status=ProblemStatus.unresolved())
     return definitions.problem_age_counts(problems, now=timezone.now())
 
 
-def open_problems_overdue(*, user, today=None):
+def problems_open_at(*, user, moment):
+    """Problems in scope open at a past ``moment``: raised by then, not solved by then."""
+    day = timezone.localtime(moment).date()
+    return (
+        investment_selectors.problem_list(user=user)
+        .filter(created_at__lt=moment)
+        .filter(Q(status__in=ProblemStatus.unresolved()) | Q(solved_on__gte=day))
+    )
+
+
+def open_problems_overdue(*, user, today=None, known_at=None):
     """Unresolved problems past their deadline: the bucket beside the age buckets (one query)."""
     today = today or timezone.localdate()
+    if known_at is not None:
+        return problems_open_at(user=user, moment=known_at).filter(deadline__lt=today).count()
     return open_problems(user=user, today=today, overdue=True).count()
 
 
@@ -341,11 +360,11 @@ def problems_by_age(*, user, min_days=0, max_days=None):
     return open_problems(user=user, min_days=min_days, max_days=max_days)
 
 
-def recent_photos(*, user, limit=8):
-    """The latest site photos in scope (images only), newest first."""
+def recent_photos(*, user, limit=8, today=None):
+    """The latest site photos in scope (images only) taken by ``today``, newest first."""
     return list(
         investment_selectors.photo_list(user=user)
-        .filter(kind="image")
+        .filter(kind="image", taken_on__lte=today or timezone.localdate())
         .select_related("project__region")
         .order_by("-taken_on", "-id")[:limit]
     )
@@ -397,7 +416,7 @@ def dashboard_scope(user):
     return "portal:dashboard:" + hashlib.sha256(f"{scope_signature(user)}|{get_language()}".encode()).hexdigest()
 
 
-def dashboard_figures(*, user, today=None):
+def dashboard_figures(*, user, today=None, known_at=None):
     """Everything the leader dashboard shows, computed once per scope and data version and kept for
     at most ``DASHBOARD_CACHE_SECONDS`` (Django's cache), so that many users opening the dashboard at
     once do not each recompute it. One query when cached (the data version).
@@ -411,7 +430,7 @@ def dashboard_figures(*, user, today=None):
 
     today = today or timezone.localdate()
     scope = dashboard_scope(user)
-    key = f"{scope}:" + hashlib.sha256(f"{today.isoformat()}|{data_version()}".encode()).hexdigest()
+    key = f"{scope}:" + hashlib.sha256(f"{today.isoformat()}|{known_at}|{data_version()}".encode()).hexdigest()
     figures = cache.get(key)
     if figures is not None:
         return figures
@@ -422,14 +441,17 @@ def dashboard_figures(*, user, today=None):
             return {**last, "stale": True}
     try:
         figures = {
-            "figures": headline(user=user, today=today),
-            **{f"by_{field}": rows for field, rows in completion_breakdowns(user=user, today=today).items()},
-            "trend": monthly_trend(user=user, today=today),
-            "lagging": list(lagging_projects(user=user, today=today)[:10]),
-            "problems": open_problems_by_age(user=user, today=today),
-            "problems_overdue": open_problems_overdue(user=user, today=today),
+            "figures": headline(user=user, today=today, known_at=known_at),
+            **{
+                f"by_{field}": rows
+                for field, rows in completion_breakdowns(user=user, today=today, known_at=known_at).items()
+            },
+            "trend": monthly_trend(user=user, today=today, known_at=known_at),
+            "lagging": list(lagging_projects(user=user, today=today, known_at=known_at)[:10]),
+            "problems": open_problems_by_age(user=user, today=today, known_at=known_at),
+            "problems_overdue": open_problems_overdue(user=user, today=today, known_at=known_at),
             "capital": capital_in_place(user=user, today=today),
-            "photos": recent_photos(user=user),
+            "photos": recent_photos(user=user, today=today),
             "computed_at": timezone.now(),
             "stale": False,
         }

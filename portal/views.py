@@ -1,3 +1,4 @@
+import datetime
 import tempfile
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ from anshan_projects import parsing
 from anshan_projects.replica import replica_view
 from anshan_projects.spreadsheets import StreamingWorkbook
 from assistance import selectors as assistance_selectors
+from dispatch import selectors as dispatch_selectors
 from insights import definitions
 from insights import selectors as insights_selectors
 from projects import selectors as project_selectors
@@ -80,7 +82,13 @@ def home(request):
     return render(
         request,
         "portal/home.html",
-        {"todo": lists, "period": todo["period"], "counts": todo["counts"], **_photo_todo(request.user)},
+        {
+            "todo": lists,
+            "period": todo["period"],
+            "counts": todo["counts"],
+            "open_notices": list(dispatch_selectors.open_notices(user=request.user)[:TODO_LIMIT]),
+            **_photo_todo(request.user),
+        },
     )
 
 
@@ -94,7 +102,8 @@ def _photo_todo(user):
     return {"photo_week": start, "photo_due": {"rows": rows[:TODO_LIMIT], "more": len(rows) > TODO_LIMIT}}
 
 
-def chart_labels():
+def chart_labels(year=None):
+    year = year or timezone.localdate().year
     return {
         "plan": gettext("年度计划"),
         "done": gettext("已完成"),
@@ -102,17 +111,37 @@ def chart_labels():
         "count": gettext("项目数"),
         "unit": gettext("万元"),
         "months": month_names(),
-        "this_year": gettext("%(year)s年") % {"year": timezone.localdate().year},
-        "last_year": gettext("%(year)s年") % {"year": timezone.localdate().year - 1},
+        "this_year": gettext("%(year)s年") % {"year": year},
+        "last_year": gettext("%(year)s年") % {"year": year - 1},
         "problems": gettext("未解决问题"),
     }
+
+
+def dashboard_as_of(request):
+    """The dashboard's date (``?as_of=YYYY-MM-DD``, or a past ``?year=YYYY``: its last day) and the
+    moment its progress figures are as known (the end of that day; None for today: the live figures).
+    A date after today is bad input (400, naming the field)."""
+    today = timezone.localdate()
+    as_of = parsing.optional_day(request.GET.get("as_of"), field="as_of")
+    year = parsing.optional_year(request.GET.get("year"), field="year")
+    if as_of is None and year is not None:
+        if year > today.year:
+            raise parsing.ParseError("year", gettext("年度不能晚于今年。"))
+        as_of = min(datetime.date(year, 12, 31), today)
+    if as_of is None or as_of == today:
+        return today, None
+    if as_of > today:
+        raise parsing.ParseError("as_of", gettext("截至日期不能晚于今天。"))
+    moment = timezone.make_aware(datetime.datetime.combine(as_of + datetime.timedelta(days=1), datetime.time()))
+    return as_of, moment
 
 
 @login_required
 @replica_view
 def dashboard(request):
-    user, today = request.user, timezone.localdate()
-    cached = selectors.dashboard_figures(user=user, today=today)
+    user = request.user
+    today, known_at = dashboard_as_of(request)
+    cached = selectors.dashboard_figures(user=user, today=today, known_at=known_at)
     figures, trend, lagging = cached["figures"], cached["trend"], cached["lagging"]
     by_region, by_sector, by_category = cached["by_region"], cached["by_sector"], cached["by_category"]
     problems, capital, photos = cached["problems"], cached["capital"], cached["photos"]
@@ -158,7 +187,7 @@ def dashboard(request):
         ]
 
     chart_data = {
-        "labels": chart_labels(),
+        "labels": chart_labels(cached["figures"]["reporting_month"].year),
         "region": chart_rows(by_region),
         "sector": chart_rows(by_sector),
         "category": chart_rows(by_category),
@@ -166,7 +195,7 @@ def dashboard(request):
             "months": trend["months"],
             "this_year": [str(v) for v in trend["this_year"]],
             "last_year": [str(v) for v in trend["last_year"]],
-            "year": today.year,
+            "year": cached["figures"]["reporting_month"].year,
         },
         "problems": [{"label": gettext(b["label"]), "count": b["count"], "url": b["url"]} for b in problems],
         "pools": [
@@ -197,6 +226,9 @@ def dashboard(request):
             "time_saved": insights_selectors.time_saved_totals(user=user),
             "links_time_saved": reverse("portal:procedure-time-saved"),
             "today": today,
+            "as_of_past": known_at is not None,
+            "real_today": timezone.localdate(),
+            "years": list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
             "scope": project_selectors.scope_of(user=user),
             "stale_since": cached["computed_at"] if cached.get("stale") else None,
             # 包保服务 (帮办代办) this year, per county: two aggregates over the user's tasks, outside the cache.
@@ -208,6 +240,8 @@ def dashboard(request):
                 ),
                 url=reverse("assistance:tasks"),
             ),
+            # A department's warning notices still to acknowledge or rectify (its to-do).
+            "open_notices": list(dispatch_selectors.open_notices(user=user)[:10]),
         },
     )
 

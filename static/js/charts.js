@@ -24,7 +24,21 @@
     }
     charts.push(chart);
     el.setAttribute("data-rendered", "true");
+    // Print (A4 landscape): the SVG scales to the printed column through a viewBox of its screen size,
+    // so that the chart prints whole even where the print dialog or page.pdf fires no event.
+    chart.on("finished", function () { fitForPrint(el); });
+    fitForPrint(el);
     return chart;
+  }
+  function fitForPrint(el) {
+    var svg = el.querySelector("svg");
+    if (!svg) { return; }
+    var w = svg.getAttribute("width"), h = svg.getAttribute("height");
+    if (w && h) {
+      svg.setAttribute("viewBox", "0 0 " + parseFloat(w) + " " + parseFloat(h));
+      svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+      el.setAttribute("data-print-ready", "true");
+    }
   }
   function byChart(name) { return document.querySelector('[data-chart="' + name + '"]'); }
   function grid() { return { left: 8, right: 48, top: 36, bottom: 8, containLabel: true }; }
@@ -116,5 +130,11 @@
     var el = document.querySelector('[data-chart="project"]');
     if (el) { project(el); }
     window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    // A real print dialog: redraw at the printed size first, and back afterwards.
+    window.addEventListener("beforeprint", function () { charts.forEach(function (c) { c.resize(); }); });
+    window.addEventListener("afterprint", function () { charts.forEach(function (c) { c.resize(); }); });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
   });
 })();

@@ -87,7 +87,7 @@ def test_reviewer_sees_entries_to_verify(client, county_reviewer, django_assert_
     _entry(project, filing.month, "100", status=EntryStatus.SUBMITTED, year=filing.year)
     client.force_login(county_reviewer)
     client.get("/")
-    with django_assert_max_num_queries(9):  # + the status counts, + the county's unreported projects
+    with django_assert_max_num_queries(10):  # + the status counts, + the county's unreported projects, + notices
         response = client.get("/")
     assert [e.project.name for e in response.context["todo"]["to_verify"]["rows"]] == ["待审核项目"]
     assert "待审核项目" in response.content.decode()
