@@ -58,7 +58,7 @@ def org(admin_user, tiedong, haicheng):
 
 
 def test_a_county_sees_its_own_task_forces_zones_and_budgets(org, county_user, other_county_user, leader):
-    city_tf, t_tf, h_tf = org["tf"]
+    city_tf, _t_tf, h_tf = org["tf"]
     assert [tf.name for tf in selectors.task_force_list(user=county_user)] == ["铁东区专班"]
     assert [tf.name for tf in selectors.task_force_list(user=other_county_user)] == ["海城市专班"]
     assert {tf.name for tf in selectors.task_force_list(user=leader)} == {"市招商专班", "铁东区专班", "海城市专班"}
