@@ -67,3 +67,34 @@ class TargetForm(forms.Form):
 
 class BulletinForm(forms.Form):
     month = MonthField(label="月份")
+
+
+# --- the organisation of attraction -------------------------------------------------------------------
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+
+class MeetingForm(forms.Form):
+    held_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    title = forms.CharField(label=_("会议"), max_length=200)
+    minutes = forms.CharField(label=_("纪要"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class DecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(label=_("审批"), choices=[("1", _("批准")), ("0", _("退回"))],
+                                     coerce=lambda v: v == "1")  # fmt: skip
+    note = forms.CharField(label=_("审批意见"), max_length=300, required=False)
+
+
+class VisitForm(forms.Form):
+    visited_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    region = forms.ModelChoiceField(label=_("回访县区"), queryset=None, required=False, empty_label=_("市级"))
+    visitors = forms.CharField(label=_("回访人"), max_length=200)
+    outcome = forms.ChoiceField(label=_("结果"))
+    summary = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, regions=(), **kwargs):
+        from .choices import VisitOutcome
+
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.filter(pk__in=[r.pk for r in regions])
+        self.fields["outcome"].choices = VisitOutcome.choices

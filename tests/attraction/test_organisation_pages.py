@@ -1,0 +1,109 @@
+"""Pages of the organisation registries: list and detail, scoped (outside is 404), bounded queries, zh/en."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from attraction import services
+from attraction.choices import OrgLevel, OutreachKind
+from projects.choices import Stage
+from tests.factories import ProjectFactory
+
+TODAY = datetime.date.today()
+
+
+@pytest.fixture
+def registries(admin_user, tiedong, haicheng):
+    made = {}
+    for key, region in (("t", tiedong), ("h", haicheng)):
+        projects = [ProjectFactory(region=region, stage=Stage.SIGNED) for _ in range(3)]
+        made[f"{key}_tf"] = services.task_force_create(user=admin_user, name=f"{region.name}专班", level=OrgLevel.COUNTY,
+                                                       region=region, leader="书记", projects=projects)  # fmt: skip
+        services.task_force_meeting_add(user=admin_user, task_force=made[f"{key}_tf"], held_on=TODAY, title="推进会")
+        made[f"{key}_zone"] = services.zone_create(user=admin_user, name=f"{region.name}开发区", region=region,
+                                                   projects=projects[:2])  # fmt: skip
+        budget = services.budget_set(user=admin_user, year=TODAY.year, region=region, amount="500")
+        event = services.outreach_create(user=admin_user, kind=OutreachKind.TRIP_OUT, name=f"{region.name}外出",
+                                         held_on=TODAY, region=region, projects=projects[:1],
+                                         participants=[(OrgLevel.COUNTY, region, None, "商务局")])  # fmt: skip
+        made[f"{key}_event"] = event
+        made[f"{key}_spending"] = services.spending_submit(user=admin_user, budget=budget, spent_on=TODAY, amount="3",
+                                                           purpose="trip", description="差旅", event=event)  # fmt: skip
+        investor = services.investor_create(user=admin_user, name=f"{region.name}企业", kind="enterprise",
+                                            projects=projects)  # fmt: skip
+        made[f"{key}_investor"] = investor
+        services.visit_add(user=admin_user, investor=investor, visited_on=TODAY, region=region, visitors="局长",
+                           outcome="intent", summary="<script>x</script>")  # fmt: skip
+        services.phase_link(user=admin_user, project=projects[2], phase_one=projects[0], investor=investor)
+    return made
+
+
+PAGES = [
+    ("attraction:task-forces", None), ("attraction:task-force", "t_tf"), ("attraction:zones", None),
+    ("attraction:zone", "t_zone"), ("attraction:funds", None), ("attraction:spending", "t_spending"),
+    ("attraction:investors", None), ("attraction:investor", "t_investor"), ("attraction:outreach", None),
+    ("attraction:outreach-event", "t_event"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "key"), PAGES)
+def test_every_page_renders_for_the_county_with_bounded_queries(client, county_user, registries, name, key,
+                                                                django_assert_max_num_queries):  # fmt: skip
+    client.force_login(county_user)
+    url = reverse(name, args=[registries[key].pk] if key else [])
+    with django_assert_max_num_queries(25):
+        response = client.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "海城市专班" not in body and "海城市开发区" not in body and "海城市外出" not in body
+    assert "<script>x</script>" not in body  # user text is data
+
+
+@pytest.mark.parametrize(("name", "key"), [p for p in PAGES if p[1]])
+def test_another_countys_row_does_not_exist(client, county_user, registries, name, key):
+    client.force_login(county_user)
+    other = registries[key.replace("t_", "h_")]
+    if key == "t_investor":  # investors are city-wide; their projects are scoped
+        response = client.get(reverse(name, args=[other.pk]))
+        assert response.status_code == 200 and "测试项目" not in response.content.decode()
+        return
+    assert client.get(reverse(name, args=[other.pk])).status_code == 404
+
+
+def test_lists_do_not_grow_queries_with_rows(client, leader, registries, admin_user, tiedong,
+                                             django_assert_max_num_queries):  # fmt: skip
+    client.force_login(leader)
+    for i in range(15):
+        services.outreach_create(user=admin_user, kind=OutreachKind.ONLINE, name=f"视频洽谈{i}", held_on=TODAY)
+        services.task_force_create(user=admin_user, name=f"市专班{i}", level=OrgLevel.CITY, leader="市长")
+    for name in ("attraction:task-forces", "attraction:outreach", "attraction:investors", "attraction:zones",
+                 "attraction:funds"):  # fmt: skip
+        with django_assert_max_num_queries(16):
+            assert client.get(reverse(name)).status_code == 200
+
+
+def test_the_pages_read_in_english_and_the_navigation_links_them(client, leader, registries):
+    client.force_login(leader)
+    board = client.get(reverse("attraction:board")).content.decode()
+    for name in ("attraction:task-forces", "attraction:zones", "attraction:funds", "attraction:investors",
+                 "attraction:outreach"):  # fmt: skip
+        assert reverse(name) in board
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("attraction:outreach"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Trips out" in body and "Task force" in body
+
+
+def test_a_reviewer_approves_a_spending_on_its_page(client, county_reviewer, county_user, registries):
+    spending = registries["t_spending"]
+    client.force_login(county_user)
+    assert client.post(reverse("attraction:spending", args=[spending.pk]), {"approve": "1"}).status_code == 404
+    client.force_login(county_reviewer)
+    response = client.post(reverse("attraction:spending", args=[spending.pk]), {"approve": "1", "note": "同意"})
+    assert response.status_code == 302
+    spending.refresh_from_db()
+    assert spending.status == "approved" and spending.approver_id == county_reviewer.pk
+    assert spending.amount == Decimal("3.00")
