@@ -605,6 +605,7 @@ def task_force_list(*, user, year=None):
             **definitions.followed_counts("projects__", scope=project_q(user, Action.VIEW, "projects__")),
             capital=_capital_of("project__task_forces", user, year),
         )
+        .order_by("level", "region__sort_order", "name", "pk")
     )
 
 
@@ -635,6 +636,7 @@ def zone_list(*, user, year=None):
             ),
             capital=_capital_of("project__zones", user, year),
         )
+        .order_by("sort_order", "pk")
     )
 
 
@@ -644,6 +646,18 @@ def zone_get(*, user, pk, year=None):
 
 def zone_projects(*, user, zone):
     return zone.projects.filter(project_q(user)).select_related("region").order_by("stage", "name")
+
+
+def budget_get(*, user, pk):
+    return _get_or_404(budget_list(user=user), pk, "预算")
+
+
+def region_by_id(*, user, pk):
+    """A region the user may see, by id (404 otherwise)."""
+    for region in visible_regions(user=user):
+        if region.pk == pk:
+            return region
+    raise Http404("县区不存在。")
 
 
 def fund_rule():
@@ -762,6 +776,7 @@ def investor_list(*, user):
             project_count=Count("projects", filter=project_q(user, Action.VIEW, "projects__"), distinct=True),
             visit_count=Count("visits", filter=region_scope_q(user, Action.VIEW, "visits__region_id"), distinct=True),
         )
+        .order_by("name", "pk")
     )
 
 
@@ -776,6 +791,10 @@ def investor_projects(*, user, investor):
 def visit_list(*, user, investor=None):
     qs = InvestorVisit.objects.restrict(user).select_related("investor", "region")
     return qs.filter(investor=investor) if investor is not None else qs
+
+
+def visit_get(*, user, pk):
+    return _get_or_404(visit_list(user=user), pk, "回访记录")
 
 
 def phase_list(*, user):
