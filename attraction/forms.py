@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 
 from projects.models import Region
@@ -98,3 +100,24 @@ class VisitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.filter(pk__in=[r.pk for r in regions])
         self.fields["outcome"].choices = VisitOutcome.choices
+
+
+class SpendingForm(forms.Form):
+    budget = forms.ChoiceField(label=_("预算"))
+    spent_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(label=_("金额(万元)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    purpose = forms.ChoiceField(label=_("用途"))
+    description = forms.CharField(label=_("说明"), max_length=300)
+    file = forms.FileField(label=_("附件"), required=False, help_text=_("PDF、JPEG 或 PNG"))
+
+    def __init__(self, *args, budgets=(), **kwargs):
+        from .choices import SpendingPurpose
+
+        super().__init__(*args, **kwargs)
+        self.budgets = {str(b.pk): b for b in budgets}
+        self.fields["budget"].choices = [(str(b.pk), f"{b.year} {b.region.name if b.region else _('市本级')}")
+                                         for b in budgets]  # fmt: skip
+        self.fields["purpose"].choices = SpendingPurpose.choices
+
+    def clean_budget(self):
+        return self.budgets[self.cleaned_data["budget"]]

@@ -328,8 +328,24 @@ def zone_detail(request, pk):
 @login_required
 def fund_overview(request):
     year = _year(request)
+    summary = selectors.fund_summary(user=request.user, year=year)
+    mine = [b for b in summary["budgets"] if may_act_in_region(request.user, Action.CHANGE, b.region_id)]
+    form = forms.SpendingForm(budgets=mine, initial={"spent_on": timezone.localdate()})
+    if request.method == "POST":
+        if not mine:
+            raise Http404
+        form = forms.SpendingForm(request.POST, request.FILES, budgets=mine)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            upload = data.pop("file")
+            try:
+                spending = services.spending_submit(user=request.user, attachments=[upload] if upload else [], **data)
+                messages.success(request, _("支出已提交审批。"))
+                return redirect("attraction:spending", pk=spending.pk)
+            except ValidationError as error:
+                _apply_errors(form, error)
     return render(request, "attraction/fund_overview.html", {
-        "summary": selectors.fund_summary(user=request.user, year=year), "year": year,
+        "summary": summary, "year": year, "form": form if mine else None,
         "spendings": selectors.spending_list(user=request.user, year=year)[:300],
     })  # fmt: skip
 

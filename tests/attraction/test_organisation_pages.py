@@ -107,3 +107,25 @@ def test_a_reviewer_approves_a_spending_on_its_page(client, county_reviewer, cou
     spending.refresh_from_db()
     assert spending.status == "approved" and spending.approver_id == county_reviewer.pk
     assert spending.amount == Decimal("3.00")
+
+
+def test_a_county_user_submits_spending_with_a_voucher_on_the_funds_page(client, county_user, registries):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from attraction.models import FundSpending
+
+    client.force_login(county_user)
+    page = client.get(reverse("attraction:funds")).content.decode()
+    assert 'id="spending-form"' in page and "海城市" not in page
+    budget = FundSpending.objects.get(pk=registries["t_spending"].pk).budget
+    voucher = SimpleUploadedFile("票据.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    response = client.post(reverse("attraction:funds"), {"budget": budget.pk, "spent_on": TODAY.isoformat(),
+                                                         "amount": "8.80", "purpose": "promotion",
+                                                         "description": "宣传册", "file": voucher})  # fmt: skip
+    assert response.status_code == 302
+    spending = FundSpending.objects.get(description="宣传册")
+    assert (spending.amount, spending.status, spending.attachments.count()) == (Decimal("8.80"), "submitted", 1)
+    other = FundSpending.objects.get(pk=registries["h_spending"].pk).budget
+    response = client.post(reverse("attraction:funds"), {"budget": other.pk, "spent_on": TODAY.isoformat(),
+                                                         "amount": "1", "purpose": "other", "description": "越权"})  # fmt: skip
+    assert response.status_code == 200 and not FundSpending.objects.filter(description="越权").exists()
