@@ -395,9 +395,14 @@ def investor_list(request):
 @login_required
 def investor_detail(request, pk):
     investor = selectors.investor_get(user=request.user, pk=pk)
-    region_choices = selectors.visible_regions(user=request.user)
+    # Regions the user may record a visit for (a city-wide recorder also records city-level visits).
+    region_choices = [r for r in selectors.visible_regions(user=request.user)
+                      if may_act_in_region(request.user, Action.CHANGE, r.pk)]  # fmt: skip
+    may_record = bool(region_choices)
     form = forms.VisitForm(regions=region_choices, initial={"visited_on": timezone.localdate()})
     if request.method == "POST":
+        if not may_record:
+            raise Http404
         form = forms.VisitForm(request.POST, regions=region_choices)
         if form.is_valid():
             try:
@@ -409,7 +414,7 @@ def investor_detail(request, pk):
             except PermissionDenied:
                 form.add_error("region", _("您只能记录本县区的回访。"))
     return render(request, "attraction/investor_detail.html", {
-        "investor": investor, "form": form,
+        "investor": investor, "form": form, "may_record": may_record,
         "projects": selectors.investor_projects(user=request.user, investor=investor)[:300],
         "visits": selectors.visit_list(user=request.user, investor=investor)[:200],
         "phases": selectors.phase_list(user=request.user).filter(investor=investor),

@@ -129,3 +129,18 @@ def test_a_county_user_submits_spending_with_a_voucher_on_the_funds_page(client,
     response = client.post(reverse("attraction:funds"), {"budget": other.pk, "spent_on": TODAY.isoformat(),
                                                          "amount": "1", "purpose": "other", "description": "越权"})  # fmt: skip
     assert response.status_code == 200 and not FundSpending.objects.filter(description="越权").exists()
+
+
+def test_a_county_user_records_a_visit_and_a_leader_sees_no_form(client, county_user, leader, registries, tiedong):
+    from attraction.models import InvestorVisit
+
+    investor = registries["t_investor"]
+    url = reverse("attraction:investor", args=[investor.pk])
+    client.force_login(leader)
+    assert 'id="visit-form"' not in client.get(url).content.decode()
+    assert client.post(url, {}).status_code == 404
+    client.force_login(county_user)
+    response = client.post(url, {"visited_on": TODAY.isoformat(), "region": tiedong.pk, "visitors": "区商务局",
+                                 "outcome": "intent", "summary": "了解扩产需求"})  # fmt: skip
+    assert response.status_code == 302
+    assert InvestorVisit.objects.filter(investor=investor, summary="了解扩产需求", region=tiedong).count() == 1
