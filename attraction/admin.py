@@ -90,3 +90,110 @@ class BulletinRunAdmin(admin.ModelAdmin):
     list_display = ("month", "status", "data_version", "build_seconds", "finished_at")
     list_filter = ("status",)
     readonly_fields = ("data_version", "status", "xlsx", "pdf", "error", "build_seconds", "started_at", "finished_at")
+
+
+# --- the organisation of attraction: task forces, zones, funds, investors, outreach ------------------
+from .models import (  # noqa: E402  (one block appended for merges)
+    DevelopmentZone,
+    FundBudget,
+    FundRule,
+    FundSpending,
+    Investor,
+    InvestorVisit,
+    OutreachEvent,
+    OutreachParticipant,
+    ProjectPhase,
+    SpendingAttachment,
+    TaskForce,
+    TaskForceMeeting,
+)
+
+
+class RegionScopedAdmin(admin.ModelAdmin):
+    """Rows owned by a county: the admin shows those in the user's scope (projects.access)."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).restrict(request.user)
+
+
+class TaskForceMeetingInline(admin.TabularInline):
+    model = TaskForceMeeting
+    extra = 0
+
+
+@admin.register(TaskForce)
+class TaskForceAdmin(RegionScopedAdmin):
+    list_display = ("name", "level", "region", "leader", "coordinator")
+    list_filter = ("level", "region")
+    filter_horizontal = ("members", "sectors")
+    raw_id_fields = ("projects",)
+    inlines = [TaskForceMeetingInline]
+
+
+@admin.register(DevelopmentZone)
+class DevelopmentZoneAdmin(RegionScopedAdmin):
+    list_display = ("name", "region", "is_region", "operator", "company_run", "leading_industries")
+    list_filter = ("company_run", "is_region")
+    filter_horizontal = ("sectors",)
+    raw_id_fields = ("projects",)
+
+
+@admin.register(FundRule)
+class FundRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "min_total_budget", "basis")
+
+
+@admin.register(FundBudget)
+class FundBudgetAdmin(RegionScopedAdmin):
+    list_display = ("year", "region", "amount")
+    list_filter = ("year",)
+
+
+class SpendingAttachmentInline(admin.TabularInline):
+    model = SpendingAttachment
+    extra = 0
+    readonly_fields = ("file", "name", "uploaded_at")
+
+
+@admin.register(FundSpending)
+class FundSpendingAdmin(RegionScopedAdmin):
+    list_display = ("spent_on", "budget", "purpose", "amount", "status", "approver")
+    list_filter = ("status", "purpose")
+    raw_id_fields = ("event", "submitted_by", "approver")
+    list_select_related = ("budget", "budget__region", "approver")
+    inlines = [SpendingAttachmentInline]
+
+
+class OutreachParticipantInline(admin.TabularInline):
+    model = OutreachParticipant
+    extra = 1
+
+
+@admin.register(OutreachEvent)
+class OutreachEventAdmin(RegionScopedAdmin):
+    list_display = ("held_on", "kind", "name", "region", "task_force")
+    list_filter = ("kind", "region")
+    date_hierarchy = "held_on"
+    raw_id_fields = ("projects",)
+    inlines = [OutreachParticipantInline]
+
+
+class InvestorVisitInline(admin.TabularInline):
+    model = InvestorVisit
+    extra = 0
+    raw_id_fields = ("recorded_by",)
+
+
+@admin.register(Investor)
+class InvestorAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "group", "home")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    raw_id_fields = ("projects", "group")
+    inlines = [InvestorVisitInline]
+
+
+@admin.register(ProjectPhase)
+class ProjectPhaseAdmin(ScopedAdmin):
+    list_display = ("project", "phase_one", "investor", "created_at")
+    raw_id_fields = ("project", "phase_one", "investor", "visit")

@@ -43,3 +43,46 @@ class BulletinStatus(models.TextChoices):
     RUNNING = "running", _("生成中")
     DONE = "done", _("已完成")
     FAILED = "failed", _("失败")
+
+
+# --- the organisation of attraction (招商专班, 开发区, 经费, 投资方回访, 招商活动) ---------------------------
+class OrgLevel(models.TextChoices):
+    """Who acts: the city, a county, a development zone (三级联动)."""
+
+    CITY = "city", _("市级")
+    COUNTY = "county", _("县区级")
+    ZONE = "zone", _("开发区")
+
+
+class InvestorKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("企业")
+    GROUP = "group", _("集团")
+
+
+class VisitOutcome(models.TextChoices):
+    NO_DEMAND = "no_demand", _("暂无新需求")
+    PROBLEM = "problem", _("反映问题待协调")
+    INTENT = "intent", _("有增资扩产意向")
+    EXPANSION = "expansion", _("形成二期(增资扩产)项目")
+
+
+class SpendingPurpose(models.TextChoices):
+    TRIP = "trip", _("外出招商差旅")
+    EVENT = "event", _("招商活动及推介会")
+    AGENCY = "agency", _("委托招商及中介奖励")
+    PROMOTION = "promotion", _("招商宣传")
+    OTHER = "other", _("其他")
+
+
+class SpendingStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已退回")
+
+
+class OutreachKind(models.TextChoices):
+    TRIP_OUT = "trip_out", _("走出去")
+    VISIT_IN = "visit_in", _("请进来")
+    DOOR_KNOCKING = "door_knocking", _("敲门招商")
+    PROMOTION = "promotion", _("推介会")
+    ONLINE = "online", _("网上见、线上谈、云上签")

@@ -9,6 +9,7 @@ January to the current month, +30% on the same months of last year, and targets 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -17,19 +18,40 @@ from demo.builders import NULL, bulk_load, copy_lines
 from projects.choices import Stage, StartType
 from projects.models import Project, StageChange
 
-from .choices import CadenceLevel, LeadSource, SigningEventKind
+from .choices import (
+    CadenceLevel,
+    InvestorKind,
+    LeadSource,
+    OrgLevel,
+    OutreachKind,
+    SigningEventKind,
+    SpendingPurpose,
+    SpendingStatus,
+    VisitOutcome,
+)
 from .models import (
     AnnualTarget,
     AttractionRecord,
     CapitalInPlace,
+    DevelopmentZone,
     FollowUp,
+    FundBudget,
+    FundSpending,
+    Investor,
+    InvestorVisit,
+    OutreachEvent,
+    OutreachParticipant,
+    ProjectPhase,
     SigningEvent,
     SigningEventProject,
     StartEvent,
     StartEventProject,
+    TaskForce,
+    TaskForceMeeting,
 )
 
 CENT = Decimal("0.01")
+FOLLOWED = [Stage.PLANNING, Stage.NEGOTIATING, Stage.SIGNED, Stage.LANDED, Stage.CONSTRUCTION]
 CITY_CAPITAL_YTD = Decimal("4230800.00")  # 423.08 亿元, January to the current month
 CAPITAL_GROWTH = Decimal("1.30")  # +30% year on year
 PROVINCIAL_TOTAL = Decimal("6073200.00")  # 607.32 亿元 over 60 projects
@@ -90,6 +112,7 @@ def seed_attraction(builder):
         _signing_events(builder)
         _start_events(builder)
         _capital(builder)
+        seed_organisation(builder)
 
 
 def _targets(builder):
@@ -294,3 +317,192 @@ def _capital(builder):
     rows = [(p, m, a, now, now) for (p, m, _), a in zip(this_year, this_amounts, strict=True)]
     rows += [(p, m, a, now, now) for (p, m, _), a in zip(last_year, last_amounts, strict=True) if a > 0]
     _copy(CapitalInPlace, ["project_id", "month", "amount", "created_at", "updated_at"], rows)
+
+
+# --- the organisation of attraction (issue 22) ----------------------------------------------------------
+# The article: 17 task forces of city and counties, 10 development zones all run company-style, a floor of
+# 1 亿元 for the attraction budget of city and counties, visits back to investors leading to phase 2
+# (增资扩产), 50+ video negotiations. The article names no zone: the ten below are Anshan's zones as we
+# know them (高新区, 经济开发区 and 千山风景区 are regions of the dispatch system today); all editable.
+CITY_TASK_FORCES = [
+    ("钢铁及深加工产业链招商专班", "市长", ["钢铁及深加工"]),
+    ("菱镁产业链招商专班", "市委书记", ["菱镁"]),
+    ("专用车及汽车零部件产业链招商专班", "常务副市长", ["专用车及汽车零部件"]),
+    ("纺织服装产业链招商专班", "分管副市长", ["纺织服装"]),
+    ("数字经济招商专班", "分管副市长", ["数字经济"]),
+    ("文旅康养招商专班", "分管副市长", ["文旅康养"]),
+    ("现代农业招商专班", "分管副市长", ["现代农业"]),
+]
+ZONES = [  # (name, region key, is the region itself, operator, leading industries)
+    (
+        "鞍山高新技术产业开发区",
+        "gaoxin",
+        True,
+        "鞍山高新区产业投资发展集团有限公司",
+        "工业自动化、软件和信息技术、激光、柔性显示",
+    ),
+    ("鞍山经济开发区", "jingkai", True, "鞍山经济开发区开发建设有限公司", "高端装备制造、钢丝绳及金属制品、新材料"),
+    ("千山风景名胜区", "fengjingqu", True, "千山风景区旅游发展有限公司", "文旅康养"),
+    ("海城经济开发区", "haicheng", False, "海城经济开发区发展有限公司", "菱镁新材料、纺织服装"),
+    ("台安经济开发区", "taian", False, "台安经开区投资运营有限公司", "食品调味品、专用车"),
+    ("岫岩经济开发区", "xiuyan", False, "岫岩经开区运营管理有限公司", "菱镁、玉石文化"),
+    ("鞍山达道湾经济开发区", "tiexi", False, "达道湾开发建设有限公司", "钢铁深加工、金属包装"),
+    ("千山经济开发区", "qianshan", False, "千山经开区投资有限公司", "矿产资源综合利用、装备制造"),
+    ("立山经济开发区", "lishan", False, "立山经开区运营有限公司", "商贸物流、数字经济"),
+    ("铁东经济开发区", "tiedong", False, "铁东经开区发展有限公司", "商贸服务、总部经济"),
+]
+CITY_BUDGET = Decimal("5000.00")  # 万元; with 500 万元 per county: exactly the 1 亿元 floor
+COUNTY_BUDGET = Decimal("500.00")
+ONLINE_COUNT = 52  # "组织视频洽谈50余次"
+OUTREACH_PLAN = [  # (kind, count this year, name template)
+    (OutreachKind.TRIP_OUT, 18, "赴{place}招商考察"),
+    (OutreachKind.VISIT_IN, 14, "{place}客商来鞍考察"),
+    (OutreachKind.DOOR_KNOCKING, 24, "敲门招商:走访{place}企业总部"),
+    (OutreachKind.ONLINE, ONLINE_COUNT, "与{place}企业视频洽谈"),
+]
+PROMOTION_FAIRS = ["菱镁产业推介会", "鞍山数字经济产业项目对接会", "食品调味品洽谈对接会", "钢铁深加工产业推介会"]
+PLACES = ["苏州", "深圳", "北京", "上海", "杭州", "天津", "广州", "青岛", "沈阳", "大连", "宁波", "香港"]
+INVESTORS = [  # (name, kind, home, phase 2 name or None)
+    ("朗致集团", InvestorKind.GROUP, "北京市", "朗致药业生产基地二期"),
+    ("廊坊神华树脂有限公司", InvestorKind.ENTERPRISE, "河北省廊坊市", "廊坊神华树脂二期"),
+    ("鞍钢集团矿业有限公司", InvestorKind.GROUP, "辽宁省鞍山市", None),
+    ("辽宁布顿特种金属制品有限公司", InvestorKind.ENTERPRISE, "江苏省", None),
+    ("大金属集团", InvestorKind.GROUP, "广东省", None),
+    ("五矿矿业(鞍山)有限公司", InvestorKind.ENTERPRISE, "北京市", None),
+]
+
+
+def seed_organisation(builder):
+    if TaskForce.objects.exists():
+        return
+    rng, today, year = builder.rng, builder.today, builder.year
+    regions = builder.regions
+    first_day = datetime.date(year, 1, 1)
+
+    def day_this_year():
+        return first_day + datetime.timedelta(days=rng.randrange(0, (today - first_day).days + 1))
+
+    # Task forces: 7 city chains and one per county group (17), following leads and projects of their scope.
+    city_users = list(get_user_model().objects.filter(username__startswith="demo_city_").order_by("pk")[:8])
+    county_users = list(get_user_model().objects.filter(username__startswith="demo_county_").order_by("pk")[:20])
+    forces = []
+    for name, leader, sectors in CITY_TASK_FORCES:
+        tf = TaskForce.objects.create(name=name, level=OrgLevel.CITY, leader=leader, coordinator="市商务局")
+        tf.sectors.set([builder.sectors[s] for s in sectors if s in builder.sectors])
+        tf.members.set(rng.sample(city_users, min(3, len(city_users))))
+        followed = Project.objects.filter(sector__name__in=sectors, stage__in=FOLLOWED).order_by("-total_investment")
+        tf.projects.set(list(followed.values_list("pk", flat=True)[:40]))
+        forces.append(tf)
+    for region in regions.values():
+        tf = TaskForce.objects.create(name=f"{region.name}招商专班", level=OrgLevel.COUNTY, region=region,
+                                      leader=f"{region.name}党政主要领导", coordinator=f"{region.name}商务(招商)局")  # fmt: skip
+        tf.members.set(rng.sample(county_users, min(2, len(county_users))))
+        followed = Project.objects.filter(region=region, stage__in=FOLLOWED).order_by("-total_investment")
+        tf.projects.set(list(followed.values_list("pk", flat=True)[:30]))
+        forces.append(tf)
+    for tf in forces:
+        for n in range(rng.randrange(1, 4)):
+            TaskForceMeeting.objects.create(task_force=tf, held_on=day_this_year(), title=f"专班推进会(第{n + 1}次)",
+                                            minutes="研究在谈项目推进,明确责任人和时间节点。")  # fmt: skip
+
+    # Zones, company-run, with the projects of their county lying in them (a project in one zone).
+    zones = []
+    for order, (name, key, is_region, operator, industries) in enumerate(ZONES):
+        if key not in regions:
+            continue
+        zone = DevelopmentZone.objects.create(name=name, region=regions[key], is_region=is_region, operator=operator,
+                                              leading_industries=industries, sort_order=order)  # fmt: skip
+        # A region zone holds its area's projects, another zone every third; capped to keep seed_demo fast.
+        inside = list(Project.objects.filter(region=regions[key]).order_by("id").values_list("pk", flat=True)[:3000])
+        zone.projects.set(inside if is_region else inside[::3])
+        zones.append(zone)
+    zone_of = {z.region_id: z for z in zones}
+
+    # Outreach: trips out, visits in, door-knocking, online negotiation, promotion fairs; 三级联动.
+    events = []
+    county_list = list(regions.values())
+    for kind, count, template in OUTREACH_PLAN:
+        for i in range(count):
+            region = None if i % 3 == 0 else county_list[i % len(county_list)]
+            place = PLACES[i % len(PLACES)]
+            tf = forces[i % len(CITY_TASK_FORCES)] if region is None else next(
+                f for f in forces if f.region_id == region.pk)  # fmt: skip
+            event = OutreachEvent.objects.create(kind=kind, name=template.format(place=place), held_on=day_this_year(),
+                                                 place=place, region=region, task_force=tf,
+                                                 counterpart=f"{place}某{rng.choice(['科技', '新材料', '装备'])}企业",
+                                                 outcome=rng.choice(["达成初步合作意向", "形成项目线索", "交换投资意向书"]))  # fmt: skip
+            events.append(event)
+    for i, name in enumerate(PROMOTION_FAIRS):
+        region = county_list[i % len(county_list)]
+        events.append(OutreachEvent.objects.create(kind=OutreachKind.PROMOTION, name=name, held_on=day_this_year(),
+                                                   place="鞍山", region=region, outcome="签约及意向项目若干"))  # fmt: skip
+    leads = list(Project.objects.filter(stage__in=[Stage.PLANNING, Stage.NEGOTIATING]).values_list("pk", "region_id")
+                 .order_by("-total_investment")[:200])  # fmt: skip
+    participants = []
+    for i, event in enumerate(events):
+        participants.append(OutreachParticipant(event=event, level=OrgLevel.CITY, name="市商务局"))
+        region = event.region or county_list[i % len(county_list)]
+        if event.region is None or i % 2 == 0:
+            participants.append(OutreachParticipant(event=event, level=OrgLevel.COUNTY, region=region,
+                                                    name=f"{region.name}商务局"))  # fmt: skip
+        if region.pk in zone_of and i % 3 != 1:
+            zone = zone_of[region.pk]
+            participants.append(OutreachParticipant(event=event, level=OrgLevel.ZONE, zone=zone, name=zone.name))
+        mine = [pk for pk, region_id in leads if region_id == region.pk][i % 5 : i % 5 + 2]
+        event.projects.set(mine)
+    OutreachParticipant.objects.bulk_create(participants)
+
+    # Funds: the city and every county, spending with approval; each trip out's cost is its own spending.
+    budgets = {None: FundBudget.objects.create(year=year, region=None, amount=CITY_BUDGET)}
+    for region in county_list:
+        budgets[region.pk] = FundBudget.objects.create(year=year, region=region, amount=COUNTY_BUDGET)
+    admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
+    spendings = []
+    for event in events:
+        if event.kind not in (OutreachKind.TRIP_OUT, OutreachKind.PROMOTION):
+            continue
+        purpose = SpendingPurpose.TRIP if event.kind == OutreachKind.TRIP_OUT else SpendingPurpose.EVENT
+        base = Decimal(rng.randrange(300, 1500) if purpose == SpendingPurpose.TRIP else rng.randrange(3000, 9000)) / 100
+        spendings.append(FundSpending(budget=budgets[event.region_id], spent_on=event.held_on, amount=base,
+                                      purpose=purpose, description=f"{event.name}费用", event=event))  # fmt: skip
+    for budget in budgets.values():
+        spendings.append(FundSpending(budget=budget, spent_on=day_this_year(), purpose=SpendingPurpose.AGENCY,
+                                      amount=(budget.amount * Decimal("0.2")).quantize(CENT),
+                                      description="委托招商中介奖励(按《鞍山市招商引资专项资金使用管理办法》)"))  # fmt: skip
+    now = timezone.now()
+    for i, spending in enumerate(spendings):
+        if i % 5 != 4:  # most are decided; a few wait for approval
+            spending.status = SpendingStatus.REJECTED if i % 11 == 10 else SpendingStatus.APPROVED
+            spending.approver, spending.decided_at = admin, now
+    FundSpending.objects.bulk_create(spendings)
+
+    # Investors with their projects in the city, visits back, and phase 2 (增资扩产, "老树发新芽").
+    for name, kind, home, phase_two_name in INVESTORS:
+        owned = list(Project.objects.filter(investor=name).order_by("id"))
+        phase_two = next((p for p in owned if p.name == phase_two_name), None)
+        if phase_two_name and phase_two is None:
+            continue  # a small demo without the article's projects
+        investor = Investor.objects.create(name=name, kind=kind, home=home)
+        phase_one = None
+        if phase_two is not None:
+            phase_one = Project.objects.create(
+                name=phase_two.name.replace("二期", "一期"), investor=name, region=phase_two.region,
+                sector=phase_two.sector, category=phase_two.category, department=phase_two.department,
+                total_investment=(phase_two.total_investment * Decimal("0.6")).quantize(CENT),
+                stage=Stage.OPERATING, actual_start=datetime.date(year - 4, 4, 1),
+                actual_completion=datetime.date(year - 2, 9, 30), description="一期已投产",
+            )  # fmt: skip
+            owned.append(phase_one)
+        investor.projects.set(owned)
+        region = owned[0].region if owned else None
+        visit = None
+        for n in range(rng.randrange(2, 4)):
+            outcome = VisitOutcome.EXPANSION if phase_two is not None and n == 0 else rng.choice(
+                [VisitOutcome.NO_DEMAND, VisitOutcome.PROBLEM, VisitOutcome.INTENT])  # fmt: skip
+            v = InvestorVisit.objects.create(investor=investor, visited_on=first_day + datetime.timedelta(days=20 * n),
+                                             region=region if n % 2 == 0 else None,
+                                             visitors="市商务局、县区招商局" if n % 2 else f"{region.name if region else ''}商务局",
+                                             outcome=outcome, summary="回访在鞍企业,了解生产经营和扩产需求。")  # fmt: skip
+            visit = visit or (v if outcome == VisitOutcome.EXPANSION else None)
+        if phase_two is not None:
+            ProjectPhase.objects.create(project=phase_two, phase_one=phase_one, investor=investor, visit=visit)

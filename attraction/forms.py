@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 
 from projects.models import Region
@@ -67,3 +69,55 @@ class TargetForm(forms.Form):
 
 class BulletinForm(forms.Form):
     month = MonthField(label="月份")
+
+
+# --- the organisation of attraction -------------------------------------------------------------------
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+
+class MeetingForm(forms.Form):
+    held_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    title = forms.CharField(label=_("会议"), max_length=200)
+    minutes = forms.CharField(label=_("纪要"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class DecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(label=_("审批"), choices=[("1", _("批准")), ("0", _("退回"))],
+                                     coerce=lambda v: v == "1")  # fmt: skip
+    note = forms.CharField(label=_("审批意见"), max_length=300, required=False)
+
+
+class VisitForm(forms.Form):
+    visited_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    region = forms.ModelChoiceField(label=_("回访县区"), queryset=None, required=False, empty_label=_("市级"))
+    visitors = forms.CharField(label=_("回访人"), max_length=200)
+    outcome = forms.ChoiceField(label=_("结果"))
+    summary = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, regions=(), **kwargs):
+        from .choices import VisitOutcome
+
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.filter(pk__in=[r.pk for r in regions])
+        self.fields["outcome"].choices = VisitOutcome.choices
+
+
+class SpendingForm(forms.Form):
+    budget = forms.ChoiceField(label=_("预算"))
+    spent_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(label=_("金额(万元)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    purpose = forms.ChoiceField(label=_("用途"))
+    description = forms.CharField(label=_("说明"), max_length=300)
+    file = forms.FileField(label=_("附件"), required=False, help_text=_("PDF、JPEG 或 PNG"))
+
+    def __init__(self, *args, budgets=(), **kwargs):
+        from .choices import SpendingPurpose
+
+        super().__init__(*args, **kwargs)
+        self.budgets = {str(b.pk): b for b in budgets}
+        self.fields["budget"].choices = [(str(b.pk), f"{b.year} {b.region.name if b.region else _('市本级')}")
+                                         for b in budgets]  # fmt: skip
+        self.fields["purpose"].choices = SpendingPurpose.choices
+
+    def clean_budget(self):
+        return self.budgets[self.cleaned_data["budget"]]

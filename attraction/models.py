@@ -2,12 +2,23 @@ import pghistory
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from projects.access import RestrictedQuerySet, region_ids
 from projects.models import Project, Region, money_field
 
-from .choices import BulletinStatus, CadenceLevel, LeadSource, SigningEventKind
+from .choices import (
+    BulletinStatus,
+    CadenceLevel,
+    InvestorKind,
+    LeadSource,
+    OrgLevel,
+    OutreachKind,
+    SigningEventKind,
+    SpendingPurpose,
+    SpendingStatus,
+    VisitOutcome,
+)
 
 
 class ProjectScopedQuerySet(RestrictedQuerySet):
@@ -261,3 +272,337 @@ class BulletinRun(models.Model):
 
     def __str__(self):
         return f"招商引资月报 {self.month:%Y-%m}"
+
+
+# --- the organisation of attraction: task forces, zones, funds, investors, outreach ----------------------
+# Registries owned by a place: a county sees its own rows (region), city-wide roles all, city-level rows
+# (no region) only city-wide roles. The rule lives in projects.access.region_scope_q.
+class RegionScopedQuerySet(models.QuerySet):
+    region_path = "region_id"
+
+    def restrict(self, user, action="view"):
+        from projects.access import region_scope_q
+
+        return self.filter(region_scope_q(user, action, self.region_path))
+
+
+class TaskForce(models.Model):
+    """An attraction task force (招商专班): led by the main party and government leaders of its level."""
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    level = models.CharField("层级", max_length=20, choices=OrgLevel.choices[:2])
+    region = models.ForeignKey(
+        Region, models.PROTECT, verbose_name="县区", null=True, blank=True, related_name="task_forces",
+        help_text="县区级专班必填;市级专班留空",
+    )  # fmt: skip
+    leader = models.CharField("组长", max_length=100, help_text="党政主要领导,如 市长")
+    coordinator = models.CharField("统筹部门", max_length=100, blank=True, help_text="如 市商务局")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="成员", blank=True, related_name="+")
+    sectors = models.ManyToManyField("projects.Sector", verbose_name="目标产业链/产业", blank=True, related_name="+")
+    projects = models.ManyToManyField(Project, verbose_name="跟踪的线索和项目", blank=True, related_name="task_forces")
+    notes = models.TextField("备注", blank=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "招商专班"
+        verbose_name_plural = "招商专班"
+        ordering = ["level", "region__sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level="city", region__isnull=True) | Q(level="county", region__isnull=False),
+                name="task_force_level_region",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TaskForceChildQuerySet(RegionScopedQuerySet):
+    region_path = "task_force__region_id"
+
+
+class TaskForceMeeting(models.Model):
+    task_force = models.ForeignKey(TaskForce, models.CASCADE, verbose_name="招商专班", related_name="meetings")
+    held_on = models.DateField("日期")
+    title = models.CharField("会议", max_length=200)
+    minutes = models.TextField("纪要", blank=True)
+
+    objects = TaskForceChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "专班会议"
+        verbose_name_plural = "专班会议"
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return f"{self.held_on} {self.title}"
+
+
+class DevelopmentZone(models.Model):
+    """A development zone (开发区), run company-style (企业化运营) by its operating company."""
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    region = models.ForeignKey(
+        Region, models.PROTECT, verbose_name="所在县区", related_name="zones",
+        help_text="开发区所在(或本身即是)的县区推进组",
+    )  # fmt: skip
+    is_region = models.BooleanField("本身即县区推进组", default=False, help_text="如 高新区、经济开发区")
+    operator = models.CharField("运营公司", max_length=200, blank=True)
+    company_run = models.BooleanField("企业化运营", default=True)
+    leading_industries = models.CharField("主导产业", max_length=300, blank=True)
+    sectors = models.ManyToManyField("projects.Sector", verbose_name="主导产业(产业链)", blank=True, related_name="+")
+    projects = models.ManyToManyField(Project, verbose_name="区内项目", blank=True, related_name="zones")
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "开发区"
+        verbose_name_plural = "开发区"
+        ordering = ["sort_order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class FundRule(models.Model):
+    """The guaranteed attraction budget (招商经费保底) of city and counties together, per year."""
+
+    name = models.CharField("名称", max_length=100, default="市县两级招商经费保底")
+    min_total_budget = money_field("保底额度(万元)")
+    basis = models.CharField("依据", max_length=200, blank=True, default="《鞍山市招商引资专项资金使用管理办法》")
+
+    class Meta:
+        verbose_name = "招商经费保底规则"
+        verbose_name_plural = "招商经费保底规则"
+
+    def __str__(self):
+        return f"{self.name} {self.min_total_budget} 万元"
+
+
+class FundBudget(models.Model):
+    """One unit's attraction budget for a year: the city (no region) or a county."""
+
+    year = models.PositiveSmallIntegerField("年度", validators=[MinValueValidator(2000)])
+    region = models.ForeignKey(
+        Region, models.PROTECT, verbose_name="县区", null=True, blank=True, related_name="fund_budgets",
+        help_text="市本级留空",
+    )  # fmt: skip
+    amount = money_field("预算(万元)")
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "招商经费预算"
+        verbose_name_plural = "招商经费预算"
+        ordering = ["-year", "region__sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "region"], name="fund_budget_one_per_unit_year",
+                                    nulls_distinct=False),
+        ]  # fmt: skip
+
+    def __str__(self):
+        return f"{self.year} {self.region or '市本级'}"
+
+
+class OutreachQuerySet(RegionScopedQuerySet):
+    def restrict(self, user, action="view"):
+        """Its organiser's county, or a county that took part (三级联动), sees the event."""
+        from projects.access import region_scope_q
+
+        own = region_scope_q(user, action, "region_id")
+        if not own:  # an empty Q: every row (an empty Q would vanish from the OR below)
+            return self
+        took_part = OutreachParticipant.objects.filter(own, event=OuterRef("pk"))
+        return self.filter(own | Exists(took_part))
+
+
+class OutreachEvent(models.Model):
+    """An outreach activity (走出去、请进来、敲门招商、推介会、云招商) with its leads and participants."""
+
+    kind = models.CharField("方式", max_length=20, choices=OutreachKind.choices)
+    name = models.CharField("名称", max_length=200)
+    held_on = models.DateField("日期")
+    place = models.CharField("地点", max_length=200, blank=True)
+    counterpart = models.CharField("对接企业/机构", max_length=200, blank=True)
+    region = models.ForeignKey(
+        Region, models.PROTECT, verbose_name="组织县区", null=True, blank=True, related_name="outreach_events",
+        help_text="市级组织的留空",
+    )  # fmt: skip
+    task_force = models.ForeignKey(
+        TaskForce, models.SET_NULL, verbose_name="招商专班", null=True, blank=True, related_name="events"
+    )
+    projects = models.ManyToManyField(Project, verbose_name="线索和项目", blank=True, related_name="outreach_events")
+    outcome = models.TextField("成果", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = OutreachQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "招商活动"
+        verbose_name_plural = "招商活动"
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["held_on", "kind"])]
+
+    def __str__(self):
+        return f"{self.held_on} {self.name}"
+
+
+class OutreachParticipant(models.Model):
+    """Who took part, by level (三级联动: city, county, zone)."""
+
+    event = models.ForeignKey(OutreachEvent, models.CASCADE, verbose_name="招商活动", related_name="participants")
+    level = models.CharField("层级", max_length=20, choices=OrgLevel.choices)
+    region = models.ForeignKey(Region, models.PROTECT, verbose_name="县区", null=True, blank=True, related_name="+")
+    zone = models.ForeignKey(DevelopmentZone, models.PROTECT, verbose_name="开发区", null=True, blank=True,
+                             related_name="+")  # fmt: skip
+    name = models.CharField("参加人/单位", max_length=200)
+
+    class Meta:
+        verbose_name = "活动参加方"
+        verbose_name_plural = "活动参加方"
+        ordering = ["level", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level="city")
+                | Q(level="county", region__isnull=False)
+                | Q(level="zone", zone__isnull=False),
+                name="participant_level_place",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_level_display()} {self.name}"
+
+
+class SpendingQuerySet(RegionScopedQuerySet):
+    region_path = "budget__region_id"
+
+
+class FundSpending(models.Model):
+    """One use of the attraction fund, approved by someone; a trip's cost is the spending linked to it."""
+
+    budget = models.ForeignKey(FundBudget, models.PROTECT, verbose_name="预算", related_name="spendings")
+    spent_on = models.DateField("日期")
+    amount = money_field("金额(万元)")
+    purpose = models.CharField("用途", max_length=20, choices=SpendingPurpose.choices)
+    description = models.CharField("说明", max_length=300)
+    event = models.OneToOneField(
+        OutreachEvent, models.PROTECT, verbose_name="招商活动", null=True, blank=True, related_name="spending",
+        help_text="外出招商等活动的费用:一次活动一条支出",
+    )  # fmt: skip
+    status = models.CharField("审批状态", max_length=20, choices=SpendingStatus.choices,
+                              default=SpendingStatus.SUBMITTED)  # fmt: skip
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="申请人", null=True,
+                                     blank=True, related_name="+")  # fmt: skip
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="审批人", null=True,
+                                 blank=True, related_name="+")  # fmt: skip
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=300, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = SpendingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "招商经费支出"
+        verbose_name_plural = "招商经费支出"
+        ordering = ["-spent_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="spending_amount_positive")]
+
+    def __str__(self):
+        return f"{self.spent_on} {self.description}"
+
+
+class SpendingAttachment(models.Model):
+    spending = models.ForeignKey(FundSpending, models.CASCADE, verbose_name="支出", related_name="attachments")
+    file = models.FileField("附件", upload_to="attraction/spending/")
+    name = models.CharField("文件名", max_length=200)
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "支出附件"
+        verbose_name_plural = "支出附件"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+class InvestorQuerySet(EventQuerySet):
+    """Investors are city-wide facts (like events); their projects and visits are scoped."""
+
+
+class Investor(models.Model):
+    """An investor (enterprise or group) with projects in the city."""
+
+    name = models.CharField("名称", max_length=200, unique=True)
+    kind = models.CharField("类型", max_length=20, choices=InvestorKind.choices)
+    group = models.ForeignKey(
+        "self", models.SET_NULL, verbose_name="所属集团", null=True, blank=True, related_name="members"
+    )
+    home = models.CharField("总部所在地", max_length=100, blank=True)
+    projects = models.ManyToManyField(Project, verbose_name="在鞍项目", blank=True, related_name="investors")
+    notes = models.TextField("备注", blank=True)
+
+    objects = InvestorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "投资方"
+        verbose_name_plural = "投资方"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class InvestorVisit(models.Model):
+    """A follow-up visit (回访) to an investor already in the city, and what came of it."""
+
+    investor = models.ForeignKey(Investor, models.CASCADE, verbose_name="投资方", related_name="visits")
+    visited_on = models.DateField("回访日期")
+    region = models.ForeignKey(
+        Region, models.PROTECT, verbose_name="回访县区", null=True, blank=True, related_name="+",
+        help_text="市级回访留空",
+    )  # fmt: skip
+    visitors = models.CharField("回访人", max_length=200)
+    outcome = models.CharField("结果", max_length=20, choices=VisitOutcome.choices)
+    summary = models.TextField("内容")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="记录人", null=True,
+                                    blank=True, related_name="+")  # fmt: skip
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "投资方回访"
+        verbose_name_plural = "投资方回访"
+        ordering = ["-visited_on", "-id"]
+
+    def __str__(self):
+        return f"{self.visited_on} {self.investor}"
+
+
+class ProjectPhase(models.Model):
+    """A phase-2 project (增资扩产, "老树发新芽") linked to the phase 1 of the same investor."""
+
+    project = models.OneToOneField(Project, models.CASCADE, verbose_name="二期项目", primary_key=True,
+                                   related_name="phase_link")  # fmt: skip
+    phase_one = models.ForeignKey(Project, models.PROTECT, verbose_name="一期项目", related_name="later_phases")
+    investor = models.ForeignKey(Investor, models.PROTECT, verbose_name="投资方", null=True, blank=True,
+                                 related_name="phases")  # fmt: skip
+    visit = models.ForeignKey(InvestorVisit, models.SET_NULL, verbose_name="来源回访", null=True, blank=True,
+                              related_name="phases")  # fmt: skip
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "增资扩产(二期)"
+        verbose_name_plural = "增资扩产(二期)"
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=~Q(project=models.F("phase_one")), name="phase_not_itself")]
+
+    def __str__(self):
+        return f"{self.project} ← {self.phase_one}"

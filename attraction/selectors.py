@@ -14,22 +14,33 @@ from django.utils import timezone
 from anshan_projects.figures import growth, ratio
 from anshan_projects.periods import month_start, next_month, same_month_last_year
 from insights import definitions
-from projects.access import Action, has_role, project_q, region_ids
+from projects.access import Action, has_role, project_q, region_ids, region_scope_q
 from projects.choices import Role, Stage
 from projects.models import Project, Region, StageChange
 
-from .choices import DEFAULT_CADENCE_DAYS, CadenceLevel
+from .choices import DEFAULT_CADENCE_DAYS, CadenceLevel, OrgLevel, OutreachKind, SpendingStatus
 from .models import (
     AnnualTarget,
     AttractionRecord,
     BulletinRun,
     CadenceRule,
     CapitalInPlace,
+    DevelopmentZone,
     FollowUp,
+    FundBudget,
+    FundRule,
+    FundSpending,
+    Investor,
+    InvestorVisit,
+    OutreachEvent,
+    OutreachParticipant,
+    ProjectPhase,
     SigningEvent,
     SigningEventProject,
     StartEvent,
     StartEventProject,
+    TaskForce,
+    TaskForceMeeting,
 )
 
 ZERO = Decimal("0.00")
@@ -559,3 +570,247 @@ def bulletin_get(*, user, pk):
         return bulletin_list(user=user).get(pk=pk)
     except (BulletinRun.DoesNotExist, ValueError, TypeError):
         raise Http404("月报不存在。") from None
+
+
+# --- the organisation of attraction: task forces, zones, funds, investors, outreach ------------------
+# Registries owned by a place go through .restrict (projects.access.region_scope_q); the projects they
+# list are cut to the user's project scope; every figure is a measure of insights.definitions.
+def _year_range(year):
+    return datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+
+
+def _get_or_404(qs, pk, what):
+    try:
+        return qs.get(pk=int(pk))
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"{what}不存在。") from None
+
+
+def _capital_of(path, user, year):
+    """Capital in place this year of the projects reached from the outer row through ``path``."""
+    first, end = _year_range(year)
+    rows = CapitalInPlace.objects.filter(
+        project_q(user, Action.VIEW, "project__"), month__gte=first, month__lt=end, **{path: OuterRef("pk")}
+    )
+    return definitions.subquery_sum(rows)
+
+
+def task_force_list(*, user, year=None):
+    """Task forces in the user's scope with their figures (leads, signed, landed, capital in place)."""
+    year = year or timezone.localdate().year
+    return (
+        TaskForce.objects.restrict(user)
+        .select_related("region")
+        .annotate(
+            **definitions.followed_counts("projects__", scope=project_q(user, Action.VIEW, "projects__")),
+            capital=_capital_of("project__task_forces", user, year),
+        )
+        .order_by("level", "region__sort_order", "name", "pk")
+    )
+
+
+def task_force_get(*, user, pk, year=None):
+    return _get_or_404(task_force_list(user=user, year=year), pk, "招商专班")
+
+
+def task_force_projects(*, user, task_force):
+    return task_force.projects.filter(project_q(user)).select_related("region").order_by("stage", "name")
+
+
+def task_force_meetings(*, user, task_force):
+    return TaskForceMeeting.objects.restrict(user).filter(task_force=task_force)
+
+
+def zone_list(*, user, year=None):
+    """Development zones in the user's scope with their projects and figures."""
+    year = year or timezone.localdate().year
+    scope = project_q(user, Action.VIEW, "projects__")
+    return (
+        DevelopmentZone.objects.restrict(user)
+        .select_related("region")
+        .annotate(
+            **definitions.followed_counts("projects__", scope=scope),
+            project_count=Count("projects", filter=scope, distinct=True),
+            investment=Coalesce(
+                Sum("projects__total_investment", filter=scope), Value(ZERO), output_field=DecimalField()
+            ),
+            capital=_capital_of("project__zones", user, year),
+        )
+        .order_by("sort_order", "pk")
+    )
+
+
+def zone_get(*, user, pk, year=None):
+    return _get_or_404(zone_list(user=user, year=year), pk, "开发区")
+
+
+def zone_projects(*, user, zone):
+    return zone.projects.filter(project_q(user)).select_related("region").order_by("stage", "name")
+
+
+def budget_get(*, user, pk):
+    return _get_or_404(budget_list(user=user), pk, "预算")
+
+
+def region_by_id(*, user, pk):
+    """A region the user may see, by id (404 otherwise)."""
+    for region in visible_regions(user=user):
+        if region.pk == pk:
+            return region
+    raise Http404("县区不存在。")
+
+
+def fund_rule():
+    return FundRule.objects.order_by("pk").first()
+
+
+def budget_list(*, user, year=None):
+    qs = FundBudget.objects.restrict(user).select_related("region")
+    qs = qs.filter(year=year) if year else qs
+    approved = FundSpending.objects.filter(budget=OuterRef("pk"), status=SpendingStatus.APPROVED)
+    pending = FundSpending.objects.filter(budget=OuterRef("pk"), status=SpendingStatus.SUBMITTED)
+    return qs.annotate(spent=definitions.subquery_sum(approved), pending=definitions.subquery_sum(pending))
+
+
+def fund_summary(*, user, year):
+    """The year's budgets in scope, spent against budget, and (for city-wide users, who see every
+    budget) whether the guaranteed floor is met."""
+    budgets = list(budget_list(user=user, year=year))
+    for budget in budgets:
+        budget.share = definitions.spent_share(budget.spent, budget.amount)
+    total = sum((b.amount for b in budgets), ZERO)
+    spent = sum((b.spent for b in budgets), ZERO)
+    rule = fund_rule()
+    sees_all = region_ids(user) is None
+    return {
+        "year": year,
+        "budgets": budgets,
+        "total": total,
+        "spent": spent,
+        "share": definitions.spent_share(spent, total),
+        "floor": rule.min_total_budget if rule else None,
+        "floor_met": definitions.floor_met(total, rule.min_total_budget if rule else None) if sees_all else None,
+    }
+
+
+def spending_list(*, user, year=None):
+    qs = FundSpending.objects.restrict(user).select_related("budget", "budget__region", "event", "approver")
+    return qs.filter(budget__year=year) if year else qs
+
+
+def spending_get(*, user, pk):
+    return _get_or_404(spending_list(user=user), pk, "经费支出")
+
+
+def spending_attachments(*, spending):
+    return list(spending.attachments.all())
+
+
+def outreach_list(*, user, year=None, kind=None):
+    qs = OutreachEvent.objects.restrict(user).select_related("region", "task_force")
+    if year:
+        qs = qs.filter(held_on__year=year)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def outreach_get(*, user, pk):
+    return _get_or_404(outreach_list(user=user), pk, "招商活动")
+
+
+def outreach_participants(*, event):
+    return list(event.participants.select_related("region", "zone"))
+
+
+def outreach_projects(*, user, event):
+    return event.projects.filter(project_q(user)).select_related("region").order_by("name")
+
+
+def outreach_spending(*, user, event):
+    return FundSpending.objects.restrict(user).filter(event=event).first()
+
+
+def outreach_monthly(*, user, year):
+    """Events per month and kind in ``year`` (one query): {"months": [...], "rows": [{kind, label,
+    counts: [12], total}]}, plus the three-level participation counts."""
+    from django.db.models.functions import TruncMonth
+
+    counts = (
+        outreach_list(user=user, year=year)
+        .order_by()
+        .annotate(m=TruncMonth("held_on"))
+        .values("kind", "m")
+        .annotate(n=Count("id"))
+    )
+    table = {}
+    for row in counts:
+        table.setdefault(row["kind"], [0] * 12)[row["m"].month - 1] = row["n"]
+    rows = [
+        {"kind": kind, "label": label, "counts": table.get(kind, [0] * 12), "total": sum(table.get(kind, []))}
+        for kind, label in OutreachKind.choices
+    ]
+    levels = dict(
+        OutreachParticipant.objects.filter(event__in=outreach_list(user=user, year=year))
+        .order_by()
+        .values("level")
+        .annotate(n=Count("event", distinct=True))
+        .values_list("level", "n")
+    )
+    return {
+        "year": year,
+        "months": [datetime.date(year, m, 1) for m in range(1, 13)],
+        "rows": rows,
+        "total": sum(r["total"] for r in rows),
+        "levels": [
+            {"level": level, "label": label, "events": levels.get(level, 0)} for level, label in OrgLevel.choices
+        ],
+    }
+
+
+def investor_list(*, user):
+    return (
+        Investor.objects.restrict(user)
+        .select_related("group")
+        .annotate(
+            project_count=Count("projects", filter=project_q(user, Action.VIEW, "projects__"), distinct=True),
+            visit_count=Count("visits", filter=region_scope_q(user, Action.VIEW, "visits__region_id"), distinct=True),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def investor_get(*, user, pk):
+    return _get_or_404(investor_list(user=user), pk, "投资方")
+
+
+def investor_projects(*, user, investor):
+    return investor.projects.filter(project_q(user)).select_related("region").order_by("name")
+
+
+def visit_list(*, user, investor=None):
+    qs = InvestorVisit.objects.restrict(user).select_related("investor", "region")
+    return qs.filter(investor=investor) if investor is not None else qs
+
+
+def visit_get(*, user, pk):
+    return _get_or_404(visit_list(user=user), pk, "回访记录")
+
+
+def phase_list(*, user):
+    """Phase-2 projects (增资扩产) in the user's scope, with their phase 1 when the user may see it."""
+    phase_one_visible = Exists(Project.objects.filter(project_q(user), pk=OuterRef("phase_one_id")))
+    return (
+        ProjectPhase.objects.restrict(user)
+        .select_related("project", "project__region", "phase_one", "investor")
+        .annotate(phase_one_visible=phase_one_visible)
+    )
+
+
+def reinvestment(*, user, year=None):
+    """Re-investment by existing investors: count and investment of the phase-2 projects in scope
+    (registered in ``year``, or all)."""
+    qs = phase_list(user=user)
+    if year:
+        qs = qs.filter(created_at__year=year)
+    return definitions.reinvestment(qs)

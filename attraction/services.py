@@ -22,17 +22,37 @@ from projects.models import Region
 from projects.services import project_lock
 
 from . import bulletin, selectors
-from .choices import BulletinStatus, CadenceLevel
+from .choices import (
+    BulletinStatus,
+    CadenceLevel,
+    InvestorKind,
+    OrgLevel,
+    OutreachKind,
+    SpendingPurpose,
+    SpendingStatus,
+    VisitOutcome,
+)
 from .models import (
     AnnualTarget,
     AttractionRecord,
     BulletinRun,
     CapitalInPlace,
+    DevelopmentZone,
     FollowUp,
+    FundBudget,
+    FundSpending,
+    Investor,
+    InvestorVisit,
+    OutreachEvent,
+    OutreachParticipant,
+    ProjectPhase,
     SigningEvent,
     SigningEventProject,
+    SpendingAttachment,
     StartEvent,
     StartEventProject,
+    TaskForce,
+    TaskForceMeeting,
 )
 
 log = logging.getLogger(__name__)
@@ -307,3 +327,230 @@ def bulletin_build(*, run_id):
             status=BulletinStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished_at=timezone.now()
         )
         raise
+
+
+# --- the organisation of attraction: task forces, zones, funds, investors, outreach ------------------
+# Reference registries (task forces, zones, budgets, investors) are kept by administrators; county staff
+# record their own county's meetings, events, spending and visits; approval is the reviewer's (VERIFY).
+ATTACHMENT_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def _require_region(user, action, region_id):
+    from projects.access import may_act_in_region
+
+    if not may_act_in_region(user, action, region_id):
+        raise PermissionDenied("无权操作。")
+
+
+def _clean_save(obj, user=None):
+    obj.full_clean()
+    with _audit(user):
+        obj.save()
+    return obj
+
+
+def _level_region(level, region):
+    if level == OrgLevel.COUNTY and region is None:
+        raise ValidationError({"region": "县区级须选择县区。"})
+    if level == OrgLevel.CITY and region is not None:
+        raise ValidationError({"region": "市级不选县区。"})
+
+
+@transaction.atomic
+def task_force_create(*, user, name, level, region=None, leader, coordinator="", notes="", members=(),
+                      sectors=(), projects=()):  # fmt: skip
+    """Register a task force (administrators), with its members, target sectors and followed projects."""
+    _require_admin(user)
+    if level not in (OrgLevel.CITY, OrgLevel.COUNTY):
+        raise ValidationError({"level": f"未知层级:{level}。"})
+    _level_region(level, region)
+    task_force = _clean_save(TaskForce(name=(name or "").strip(), level=level, region=region,
+                                       leader=(leader or "").strip(), coordinator=(coordinator or "").strip(),
+                                       notes=(notes or "").strip()), user)  # fmt: skip
+    task_force.members.set(members)
+    task_force.sectors.set(sectors)
+    task_force.projects.set(projects)
+    return task_force
+
+
+@transaction.atomic
+def task_force_follow(*, user, task_force, project):
+    """The task force follows one more lead or project (its own county's staff, or the city)."""
+    _require_region(user, Action.CHANGE, task_force.region_id)
+    _require(user, Action.VIEW, project)
+    task_force.projects.add(project)
+
+
+@transaction.atomic
+def task_force_meeting_add(*, user, task_force, held_on, title, minutes=""):
+    _require_region(user, Action.CHANGE, task_force.region_id)
+    return _clean_save(TaskForceMeeting(task_force=task_force, held_on=held_on, title=(title or "").strip(),
+                                        minutes=(minutes or "").strip()), user)  # fmt: skip
+
+
+@transaction.atomic
+def zone_create(*, user, name, region, operator="", company_run=True, leading_industries="", is_region=False,
+                sectors=(), projects=()):  # fmt: skip
+    _require_admin(user)
+    zone = _clean_save(DevelopmentZone(name=(name or "").strip(), region=region, operator=(operator or "").strip(),
+                                       company_run=company_run, is_region=is_region,
+                                       leading_industries=(leading_industries or "").strip()), user)  # fmt: skip
+    zone.sectors.set(sectors)
+    zone_projects_add(user=user, zone=zone, projects=projects)
+    return zone
+
+
+@transaction.atomic
+def zone_projects_add(*, user, zone, projects):
+    """Projects lie in the zone: only the zone's own county's projects (a project lies in one zone)."""
+    _require_region(user, Action.CHANGE, zone.region_id)
+    for project in projects:
+        _require(user, Action.VIEW, project)
+        if project.region_id != zone.region_id:
+            raise ValidationError({"projects": f"项目“{project}”不在{zone.region}。"})
+        other = project.zones.exclude(pk=zone.pk).first()
+        if other is not None:
+            raise ValidationError({"projects": f"项目“{project}”已登记在{other}。"})
+    zone.projects.add(*projects)
+
+
+@transaction.atomic
+def budget_set(*, user, year, region=None, amount):
+    """Set a unit's attraction budget for a year (administrators)."""
+    _require_admin(user)
+    amount = _money(amount, "amount")
+    budget = FundBudget.objects.select_for_update(of=("self",)).filter(year=year, region=region).order_by().first()
+    budget = budget or FundBudget(year=year, region=region)
+    budget.amount = amount
+    return _clean_save(budget, user)
+
+
+@transaction.atomic
+def spending_submit(*, user, budget, spent_on, amount, purpose, description, event=None, attachments=()):
+    """Record one use of the fund against its unit's budget; a trip's cost is the spending of its event."""
+    _require_region(user, Action.CHANGE, budget.region_id)
+    if spent_on is None or spent_on.year != budget.year:
+        raise ValidationError({"spent_on": f"支出日期须在预算年度({budget.year}年)内。"})
+    if purpose not in SpendingPurpose.values:
+        raise ValidationError({"purpose": f"未知用途:{purpose}。"})
+    if event is not None:
+        if event.region_id != budget.region_id:
+            raise ValidationError({"event": "活动与预算不属于同一单位。"})
+        if FundSpending.objects.filter(event=event).exists():
+            raise ValidationError({"event": f"活动“{event.name}”已有支出记录(一次活动一条支出)。"})
+    spending = FundSpending(budget=budget, spent_on=spent_on, amount=_money(amount, "amount"), purpose=purpose,
+                            description=(description or "").strip(), event=event, submitted_by=user)  # fmt: skip
+    if spending.amount <= 0:
+        raise ValidationError({"amount": "金额须大于零。"})
+    try:
+        with transaction.atomic():
+            _clean_save(spending, user)
+    except IntegrityError:
+        raise ValidationError({"event": "该活动已有支出记录(一次活动一条支出)。"}) from None
+    for upload in attachments:
+        spending_attach(user=user, spending=spending, upload=upload)
+    return spending
+
+
+@transaction.atomic
+def spending_attach(*, user, spending, upload, field="file"):
+    """Attach a voucher (PDF/JPEG/PNG, checked by content, the upload size limit)."""
+    import filetype
+    from django.core.files.base import ContentFile
+
+    from investment.uploads import read_limited
+
+    _require_region(user, Action.CHANGE, spending.budget.region_id)
+    data = read_limited(upload, field=field)
+    kind = filetype.guess(data[:8192])
+    if kind is None or kind.mime not in ATTACHMENT_TYPES:
+        raise ValidationError({field: "只接受 PDF、JPEG、PNG 附件(按文件内容识别)。"})
+    name = (getattr(upload, "name", "") or f"附件.{ATTACHMENT_TYPES[kind.mime]}")[-200:]
+    attachment = SpendingAttachment(spending=spending, name=name)
+    attachment.file.save(f"{spending.pk}.{ATTACHMENT_TYPES[kind.mime]}", ContentFile(data), save=False)
+    return _clean_save(attachment, user)
+
+
+@transaction.atomic
+def spending_decide(*, user, spending, approve, note=""):
+    """Approve or return a submitted spending: the city's by administrators, a county's by its reviewer."""
+    _require_region(user, Action.VERIFY, spending.budget.region_id)
+    claimed = FundSpending.objects.filter(pk=spending.pk, status=SpendingStatus.SUBMITTED).update(
+        status=SpendingStatus.APPROVED if approve else SpendingStatus.REJECTED,
+        approver=user,
+        decided_at=timezone.now(),
+        decision_note=(note or "").strip()[:300],
+    )
+    if claimed != 1:
+        raise ValidationError({"status": "该支出已审批。"})
+    spending.refresh_from_db()
+    return spending
+
+
+@transaction.atomic
+def outreach_create(*, user, kind, name, held_on, place="", counterpart="", region=None, task_force=None,
+                    outcome="", projects=(), participants=()):  # fmt: skip
+    """Record an outreach event of the city or a county, its leads and who took part
+    (participants: [(level, region, zone, name)], 三级联动)."""
+    _require_region(user, Action.CHANGE, region.pk if region else None)
+    if kind not in OutreachKind.values:
+        raise ValidationError({"kind": f"未知方式:{kind}。"})
+    if task_force is not None and task_force.region_id != (region.pk if region else None):
+        raise ValidationError({"task_force": "专班与组织单位不一致。"})
+    event = _clean_save(OutreachEvent(kind=kind, name=(name or "").strip(), held_on=held_on, place=place or "",
+                                      counterpart=counterpart or "", region=region, task_force=task_force,
+                                      outcome=(outcome or "").strip()), user)  # fmt: skip
+    for project in projects:
+        _require(user, Action.VIEW, project)
+    event.projects.set(projects)
+    for index, (level, p_region, zone, p_name) in enumerate(participants):
+        participant = OutreachParticipant(event=event, level=level, region=p_region, zone=zone,
+                                          name=(p_name or "").strip())  # fmt: skip
+        try:
+            participant.full_clean()
+        except ValidationError as error:
+            raise ValidationError({f"participants[{index}]": error.messages}) from None
+        if (level == OrgLevel.COUNTY and p_region is None) or (level == OrgLevel.ZONE and zone is None):
+            raise ValidationError({f"participants[{index}]": "县区级须选县区,开发区级须选开发区。"})
+        participant.save()
+    return event
+
+
+@transaction.atomic
+def investor_create(*, user, name, kind, home="", group=None, notes="", projects=()):
+    _require_admin(user)
+    if kind not in InvestorKind.values:
+        raise ValidationError({"kind": f"未知类型:{kind}。"})
+    investor = _clean_save(Investor(name=(name or "").strip(), kind=kind, home=(home or "").strip(), group=group,
+                                    notes=(notes or "").strip()), user)  # fmt: skip
+    investor.projects.set(projects)
+    return investor
+
+
+@transaction.atomic
+def visit_add(*, user, investor, visited_on, visitors, outcome, summary, region=None):
+    """A follow-up visit (回访) to an investor already in the city, by the city or a county."""
+    _require_region(user, Action.CHANGE, region.pk if region else None)
+    if outcome not in VisitOutcome.values:
+        raise ValidationError({"outcome": f"未知结果:{outcome}。"})
+    if visited_on and visited_on > timezone.localdate():
+        raise ValidationError({"visited_on": "回访日期不能晚于今天。"})
+    return _clean_save(InvestorVisit(investor=investor, visited_on=visited_on, region=region,
+                                     visitors=(visitors or "").strip(), outcome=outcome,
+                                     summary=(summary or "").strip(), recorded_by=user), user)  # fmt: skip
+
+
+@transaction.atomic
+def phase_link(*, user, project, phase_one, investor=None, visit=None):
+    """Link a phase-2 project (增资扩产) to its phase 1: staff who may change the phase 2 and see the phase 1."""
+    _require(user, Action.CHANGE, project)
+    _require(user, Action.VIEW, phase_one)
+    if project.pk == phase_one.pk:
+        raise ValidationError({"phase_one": "一期项目不能是其自身。"})
+    if ProjectPhase.objects.filter(project=phase_one.pk, phase_one=project.pk).exists():
+        raise ValidationError({"phase_one": "两个项目不能互为一期。"})
+    if visit is not None and investor is not None and visit.investor_id != investor.pk:
+        raise ValidationError({"visit": "回访记录不是该投资方的。"})
+    link = ProjectPhase.objects.select_for_update().filter(project=project).first() or ProjectPhase(project=project)
+    link.phase_one, link.investor, link.visit = phase_one, investor, visit
+    return _clean_save(link, user)

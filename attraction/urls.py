@@ -16,3 +16,22 @@ urlpatterns = [
     path("bulletins/generate/", views.bulletin_generate, name="bulletin-generate"),
     path("bulletins/<int:pk>/<str:kind>/", views.bulletin_download, name="bulletin-download"),
 ]
+
+# --- the organisation of attraction: task forces, zones, funds, investors, outreach ------------------
+urlpatterns += [
+    path("task-forces/", views.task_force_list, name="task-forces"),
+    path("task-forces/<int:pk>/", views.task_force_detail, name="task-force"),
+    path("zones/", views.zone_list, name="zones"),
+    path("zones/<int:pk>/", views.zone_detail, name="zone"),
+    path("funds/", views.fund_overview, name="funds"),
+    path("funds/spending/<int:pk>/", views.spending_detail, name="spending"),
+    path(
+        "funds/spending/<int:pk>/attachments/<int:attachment_pk>/",
+        views.spending_attachment,
+        name="spending-attachment",
+    ),
+    path("investors/", views.investor_list, name="investors"),
+    path("investors/<int:pk>/", views.investor_detail, name="investor"),
+    path("outreach/", views.outreach_list, name="outreach"),
+    path("outreach/<int:pk>/", views.outreach_detail, name="outreach-event"),
+]

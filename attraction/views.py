@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anshan_projects import parsing, periods
-from projects.access import Action, can
+from projects.access import Action, can, may_act_in_region
 
 from . import forms, selectors, services
 from .choices import BulletinStatus, CadenceLevel
@@ -265,3 +265,182 @@ def bulletin_download(request, pk, kind):
     if run.status != BulletinStatus.DONE or not field:
         raise Http404("月报尚未生成。")
     return FileResponse(field.open("rb"), as_attachment=True, filename=field.name.rsplit("/", 1)[-1])
+
+
+# --- the organisation of attraction: task forces, zones, funds, investors, outreach ------------------
+def _year(request):
+    try:
+        return parsing.optional_year(request.GET.get("year")) or timezone.localdate().year
+    except (ValidationError, parsing.ParseError):
+        return timezone.localdate().year
+
+
+@login_required
+def task_force_list(request):
+    year = _year(request)
+    return render(request, "attraction/task_force_list.html",
+                  {"task_forces": selectors.task_force_list(user=request.user, year=year), "year": year})  # fmt: skip
+
+
+@login_required
+def task_force_detail(request, pk):
+    year = _year(request)
+    task_force = selectors.task_force_get(user=request.user, pk=pk, year=year)
+    form = forms.MeetingForm(initial={"held_on": timezone.localdate()})
+    may_record = may_act_in_region(request.user, Action.CHANGE, task_force.region_id)
+    if request.method == "POST":
+        if not may_record:
+            raise Http404
+        form = forms.MeetingForm(request.POST)
+        if form.is_valid():
+            try:
+                services.task_force_meeting_add(user=request.user, task_force=task_force, **form.cleaned_data)
+                messages.success(request, _("会议已记录。"))
+                return redirect("attraction:task-force", pk=task_force.pk)
+            except ValidationError as error:
+                _apply_errors(form, error)
+    return render(request, "attraction/task_force_detail.html", {
+        "tf": task_force, "year": year, "form": form, "may_record": may_record,
+        "members": list(task_force.members.all()), "sectors": list(task_force.sectors.all()),
+        "projects": selectors.task_force_projects(user=request.user, task_force=task_force)[:300],
+        "meetings": selectors.task_force_meetings(user=request.user, task_force=task_force)[:100],
+        "events": selectors.outreach_list(user=request.user).filter(task_force=task_force)[:100],
+    })  # fmt: skip
+
+
+@login_required
+def zone_list(request):
+    year = _year(request)
+    return render(request, "attraction/zone_list.html",
+                  {"zones": selectors.zone_list(user=request.user, year=year), "year": year})  # fmt: skip
+
+
+@login_required
+def zone_detail(request, pk):
+    year = _year(request)
+    zone = selectors.zone_get(user=request.user, pk=pk, year=year)
+    return render(request, "attraction/zone_detail.html", {
+        "zone": zone, "year": year, "sectors": list(zone.sectors.all()),
+        "projects": selectors.zone_projects(user=request.user, zone=zone)[:300],
+    })  # fmt: skip
+
+
+@login_required
+def fund_overview(request):
+    year = _year(request)
+    summary = selectors.fund_summary(user=request.user, year=year)
+    mine = [b for b in summary["budgets"] if may_act_in_region(request.user, Action.CHANGE, b.region_id)]
+    form = forms.SpendingForm(budgets=mine, initial={"spent_on": timezone.localdate()})
+    if request.method == "POST":
+        if not mine:
+            raise Http404
+        form = forms.SpendingForm(request.POST, request.FILES, budgets=mine)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            upload = data.pop("file")
+            try:
+                spending = services.spending_submit(user=request.user, attachments=[upload] if upload else [], **data)
+                messages.success(request, _("支出已提交审批。"))
+                return redirect("attraction:spending", pk=spending.pk)
+            except ValidationError as error:
+                _apply_errors(form, error)
+    return render(request, "attraction/fund_overview.html", {
+        "summary": summary, "year": year, "form": form if mine else None,
+        "spendings": selectors.spending_list(user=request.user, year=year)[:300],
+    })  # fmt: skip
+
+
+@login_required
+def spending_detail(request, pk):
+    spending = selectors.spending_get(user=request.user, pk=pk)
+    may_decide = spending.status == "submitted" and may_act_in_region(
+        request.user, Action.VERIFY, spending.budget.region_id
+    )
+    form = forms.DecisionForm()
+    if request.method == "POST":
+        if not may_decide:
+            raise Http404
+        form = forms.DecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.spending_decide(user=request.user, spending=spending, **form.cleaned_data)
+                messages.success(request, _("审批已保存。"))
+                return redirect("attraction:spending", pk=spending.pk)
+            except ValidationError as error:
+                _apply_errors(form, error)
+    return render(request, "attraction/spending_detail.html", {
+        "spending": spending, "attachments": selectors.spending_attachments(spending=spending),
+        "form": form, "may_decide": may_decide,
+    })  # fmt: skip
+
+
+@login_required
+def spending_attachment(request, pk, attachment_pk):
+    spending = selectors.spending_get(user=request.user, pk=pk)
+    attachment = next((a for a in selectors.spending_attachments(spending=spending) if a.pk == attachment_pk), None)
+    if attachment is None:
+        raise Http404("附件不存在。")
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+
+@login_required
+def investor_list(request):
+    phases = selectors.phase_list(user=request.user)
+    return render(request, "attraction/investor_list.html", {
+        "investors": selectors.investor_list(user=request.user)[:500],
+        "reinvestment": selectors.reinvestment(user=request.user), "phases": phases[:200],
+    })  # fmt: skip
+
+
+@login_required
+def investor_detail(request, pk):
+    investor = selectors.investor_get(user=request.user, pk=pk)
+    # Regions the user may record a visit for (a city-wide recorder also records city-level visits).
+    region_choices = [r for r in selectors.visible_regions(user=request.user)
+                      if may_act_in_region(request.user, Action.CHANGE, r.pk)]  # fmt: skip
+    may_record = bool(region_choices)
+    form = forms.VisitForm(regions=region_choices, initial={"visited_on": timezone.localdate()})
+    if request.method == "POST":
+        if not may_record:
+            raise Http404
+        form = forms.VisitForm(request.POST, regions=region_choices)
+        if form.is_valid():
+            try:
+                services.visit_add(user=request.user, investor=investor, **form.cleaned_data)
+                messages.success(request, _("回访已记录。"))
+                return redirect("attraction:investor", pk=investor.pk)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            except PermissionDenied:
+                form.add_error("region", _("您只能记录本县区的回访。"))
+    return render(request, "attraction/investor_detail.html", {
+        "investor": investor, "form": form, "may_record": may_record,
+        "projects": selectors.investor_projects(user=request.user, investor=investor)[:300],
+        "visits": selectors.visit_list(user=request.user, investor=investor)[:200],
+        "phases": selectors.phase_list(user=request.user).filter(investor=investor),
+    })  # fmt: skip
+
+
+@login_required
+def outreach_list(request):
+    from .choices import OutreachKind
+
+    year = _year(request)
+    kind = request.GET.get("kind") if request.GET.get("kind") in OutreachKind.values else None
+    page = Paginator(selectors.outreach_list(user=request.user, year=year, kind=kind), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "attraction/outreach_list.html", {
+        "page": page, "year": year, "kind": kind, "kinds": OutreachKind.choices,
+        "monthly": selectors.outreach_monthly(user=request.user, year=year),
+    })  # fmt: skip
+
+
+@login_required
+def outreach_detail(request, pk):
+    event = selectors.outreach_get(user=request.user, pk=pk)
+    return render(request, "attraction/outreach_detail.html", {
+        "event": event, "participants": selectors.outreach_participants(event=event),
+        "projects": selectors.outreach_projects(user=request.user, event=event),
+        "spending": selectors.outreach_spending(user=request.user, event=event),
+    })  # fmt: skip

@@ -450,6 +450,8 @@ def service_average_days(working_days, done):
     if not done:
         return None
     return hundredths(Decimal(working_days) / Decimal(done))
+
+
 # --- the quarterly evaluation (三比三看) ---------------------------------------------------------
 @dataclass(frozen=True)
 class Quarter:
@@ -600,6 +602,52 @@ EVALUATION_MEASURES = (
     "rate_change",
     "photos_per_week",
 )
+
+
+# --- the organisation of attraction (task forces, zones, phase 2, funds, outreach) ---------------------
+# The registries live in attraction (above this module): the caller passes the path from its rows to
+# their projects, or the rows to sum; the rules and the text are here.
+LEAD_STAGES = (Stage.PLANNING, Stage.NEGOTIATING)
+SIGNED_OR_LATER = (Stage.SIGNED, Stage.LANDED, *BUILDING)
+LANDED_OR_LATER = (Stage.LANDED, *BUILDING)
+
+
+def followed_counts(prefix, scope=None):
+    """Aggregates over a registry's rows (a task force, a zone) whose projects are reached through
+    ``prefix`` (e.g. ``"projects__"``): leads (谋划/洽谈), signed (签约及以后), landed (落地及以后), each
+    project once; ``scope`` a Q on the same path (the user's access scope)."""
+    scope = Q() if scope is None else scope
+
+    def count(stages):
+        return Count(f"{prefix}id", filter=scope & Q(**{f"{prefix}stage__in": stages}), distinct=True)
+
+    return {"leads": count(LEAD_STAGES), "signed": count(SIGNED_OR_LATER), "landed": count(LANDED_OR_LATER)}
+
+
+def subquery_sum(rows, field="amount"):
+    """The sum of ``field`` over ``rows`` (a queryset already filtered on an OuterRef), zero when none:
+    capital in place of a task force's or a zone's projects, a budget's approved spending."""
+    total = rows.order_by().annotate(one=Value(1)).values("one").annotate(total=Sum(field)).values("total")[:1]
+    return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+
+def reinvestment(phases, prefix="project__"):
+    """Re-investment by existing investors (增资扩产): count and planned total investment of the phase-2
+    projects among ``phases`` (rows linking a phase 2, reached through ``prefix``, to its phase 1)."""
+    return phases.order_by().aggregate(
+        count=Count(f"{prefix}id", distinct=True),
+        investment=Coalesce(Sum(f"{prefix}total_investment"), Value(ZERO), output_field=MONEY),
+    )
+
+
+def spent_share(spent, budget):
+    """Approved spending ÷ budget (the one rounding rule); None without a budget."""
+    return ratio(spent, budget)
+
+
+def floor_met(total_budget, floor):
+    """Whether the year's budgets of city and counties together reach the guaranteed floor."""
+    return floor is not None and total_budget >= floor
 
 
 # --- the text users read -----------------------------------------------------------------------
@@ -797,6 +845,41 @@ DEFINITIONS = [
             "与目标值相比为本单位值 ÷ 目标值,最高为1;越低越好的指标取倒数比较。折算比例保留4位小数,"
             "乘以权重后保留2位小数(四舍五入);无可考评数据的指标得满分。得分相同的按投资完成率排名。"
         ),
+    ),
+    Definition(
+        "task_force_figures",
+        _("招商专班线索、签约、落地"),
+        _(
+            "专班跟踪的项目中:线索为处在谋划、洽谈阶段的项目数;签约为处在签约及以后阶段的项目数;"
+            "落地为处在落地及以后阶段的项目数;每个项目只计一次;到位资金为这些项目本年实际到位资金之和。"
+        ),
+    ),
+    Definition(
+        "zone_figures",
+        _("开发区项目与到位资金"),
+        _(
+            "登记在开发区内的项目数、计划总投资之和,线索、签约、落地口径同招商专班,到位资金为区内项目本年实际到位资金之和。"
+        ),
+    ),
+    Definition(
+        "reinvestment",
+        _("增资扩产(二期)项目"),
+        _("登记为某一期项目二期(现有投资方增资扩产,“老树发新芽”)的项目个数及其计划总投资之和(万元)。"),
+    ),
+    Definition(
+        "fund_spent",
+        _("招商经费支出进度"),
+        _("已批准的专项资金支出之和 ÷ 当年预算,舍入规则同完成率;待审批、已退回的支出不计入。"),
+    ),
+    Definition(
+        "fund_floor",
+        _("招商经费保底"),
+        _("当年市本级与各县区招商经费预算之和不低于保底额度(默认1亿元,由管理员在“招商经费保底规则”中维护)。"),
+    ),
+    Definition(
+        "outreach_counts",
+        _("招商活动次数"),
+        _("按活动日期所在月份统计的走出去、请进来、敲门招商、推介会、网上洽谈(视频洽谈、云签约)次数。"),
     ),
 ]
 DEFINITIONS_BY_KEY = {d.key: d for d in DEFINITIONS}

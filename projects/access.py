@@ -258,3 +258,26 @@ def can_handle_service(user, task):
     if task.owner_unit_id and task.owner_unit_id in department_ids(user):
         return True
     return is_project_person(user, task.project) or can(user, Action.CHANGE, task.project)
+
+
+# --- registries owned by a place (attraction's task forces, zones, funds, outreach, visits) -------------
+def region_scope_q(user, action=Action.VIEW, field="region_id"):
+    """Rows owned by a county (``field``, None for city-level rows) the user may act on: city-wide roles
+    every row, county roles their own county's rows (never the city's or another county's)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if getattr(user, "is_superuser", False):
+        return Q()
+    ids = region_ids(user, action)
+    if ids is None:
+        return Q()
+    return Q(**{f"{field}__in": sorted(ids)}) if ids else NOTHING
+
+
+def may_act_in_region(user, action, region_id):
+    """Whether the user may act (``action``) on a row owned by ``region_id`` (None: the city): city-wide
+    grants any row, county grants their own county's rows only."""
+    all_rows, keyed = _grants(user, action)
+    if all_rows:
+        return True
+    return region_id is not None and region_id in keyed.get("region_id", ())

@@ -212,3 +212,233 @@ class BulletinSerializer(serializers.ModelSerializer):
 
 class BulletinRequestSerializer(serializers.Serializer):
     month = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="YYYY-MM")
+
+
+# --- the organisation of attraction: task forces, zones, funds, investors, outreach ------------------
+from decimal import Decimal  # noqa: E402
+
+from ..choices import (  # noqa: E402  (one block appended for merges)
+    InvestorKind,
+    OrgLevel,
+    OutreachKind,
+    SpendingPurpose,
+    VisitOutcome,
+)
+from ..models import (  # noqa: E402
+    DevelopmentZone,
+    FundBudget,
+    FundSpending,
+    Investor,
+    InvestorVisit,
+    OutreachEvent,
+    ProjectPhase,
+    TaskForce,
+    TaskForceMeeting,
+)
+
+
+def id_list(**kwargs):
+    """A list of object ids (a fresh child field each time: DRF binds a child to its list)."""
+    return serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list, **kwargs)
+
+
+class RegionNameMixin(serializers.Serializer):
+    region_name = serializers.SerializerMethodField()
+
+    def get_region_name(self, obj) -> str:
+        return obj.region.name if obj.region_id else "市本级"
+
+
+class TaskForceSerializer(RegionNameMixin, serializers.ModelSerializer):
+    leads = serializers.IntegerField(read_only=True)
+    signed = serializers.IntegerField(read_only=True)
+    landed = serializers.IntegerField(read_only=True)
+    capital = serializers.DecimalField(**MONEY, read_only=True)
+
+    class Meta:
+        model = TaskForce
+        fields = ["id", "name", "level", "region", "region_name", "leader", "coordinator", "notes", "leads", "signed",
+                  "landed", "capital"]  # fmt: skip
+
+
+class TaskForceInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    level = serializers.ChoiceField(choices=OrgLevel.choices[:2])
+    region = serializers.IntegerField(required=False, allow_null=True, default=None)
+    leader = serializers.CharField(max_length=100)
+    coordinator = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    notes = serializers.CharField(required=False, default="", allow_blank=True)
+    members = id_list()
+    sectors = id_list()
+    projects = id_list()
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TaskForceMeeting
+        fields = ["id", "held_on", "title", "minutes"]
+        read_only_fields = ["id"]
+
+
+class ZoneSerializer(RegionNameMixin, serializers.ModelSerializer):
+    project_count = serializers.IntegerField(read_only=True)
+    investment = serializers.DecimalField(**MONEY, read_only=True)
+    leads = serializers.IntegerField(read_only=True)
+    signed = serializers.IntegerField(read_only=True)
+    landed = serializers.IntegerField(read_only=True)
+    capital = serializers.DecimalField(**MONEY, read_only=True)
+
+    class Meta:
+        model = DevelopmentZone
+        fields = ["id", "name", "region", "region_name", "is_region", "operator", "company_run", "leading_industries",
+                  "project_count", "investment", "leads", "signed", "landed", "capital"]  # fmt: skip
+
+
+class ZoneInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    region = serializers.IntegerField()
+    is_region = serializers.BooleanField(default=False)
+    operator = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    company_run = serializers.BooleanField(default=True)
+    leading_industries = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+    sectors = id_list()
+    projects = id_list()
+
+
+class BudgetSerializer(RegionNameMixin, serializers.ModelSerializer):
+    amount = serializers.DecimalField(**MONEY, min_value=0)
+    region = serializers.IntegerField(source="region_id", required=False, allow_null=True, default=None)
+    spent = serializers.DecimalField(**MONEY, read_only=True)
+    pending = serializers.DecimalField(**MONEY, read_only=True)
+
+    class Meta:
+        model = FundBudget
+        fields = ["id", "year", "region", "region_name", "amount", "spent", "pending"]
+        read_only_fields = ["id"]
+
+
+class FundSummarySerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    total = serializers.DecimalField(**MONEY)
+    spent = serializers.DecimalField(**MONEY)
+    share = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    floor = serializers.DecimalField(**MONEY, allow_null=True)
+    floor_met = serializers.BooleanField(allow_null=True, help_text="仅对全市范围的用户给出")
+    budgets = BudgetSerializer(many=True)
+
+
+class SpendingSerializer(serializers.ModelSerializer):
+    budget = serializers.IntegerField(source="budget_id")
+    event = serializers.IntegerField(source="event_id", required=False, allow_null=True, default=None)
+    amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
+    purpose = serializers.ChoiceField(choices=SpendingPurpose.choices)
+    approver = serializers.StringRelatedField(read_only=True)
+    attachments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FundSpending
+        fields = ["id", "budget", "spent_on", "amount", "purpose", "description", "event", "status", "approver",
+                  "decided_at", "decision_note", "attachments"]  # fmt: skip
+        read_only_fields = ["id", "status", "approver", "decided_at", "decision_note", "attachments"]
+
+    def get_attachments(self, obj) -> list[str]:
+        return [a.name for a in obj.attachments.all()]
+
+
+class DecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ParticipantInputSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=OrgLevel.choices)
+    region = serializers.IntegerField(required=False, allow_null=True, default=None)
+    zone = serializers.IntegerField(required=False, allow_null=True, default=None)
+    name = serializers.CharField(max_length=200)
+
+
+class OutreachSerializer(RegionNameMixin, serializers.ModelSerializer):
+    region = serializers.IntegerField(source="region_id", required=False, allow_null=True, default=None)
+    task_force = serializers.IntegerField(source="task_force_id", required=False, allow_null=True, default=None)
+    kind = serializers.ChoiceField(choices=OutreachKind.choices)
+    projects = id_list(write_only=True)
+    participants = ParticipantInputSerializer(many=True, required=False, default=list, write_only=True)
+
+    class Meta:
+        model = OutreachEvent
+        fields = ["id", "kind", "name", "held_on", "place", "counterpart", "region", "region_name", "task_force",
+                  "outcome", "projects", "participants"]  # fmt: skip
+        read_only_fields = ["id"]
+
+
+class OutreachMonthRowSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    counts = serializers.ListField(child=serializers.IntegerField())
+    total = serializers.IntegerField()
+
+
+class OutreachLevelSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    label = serializers.CharField()
+    events = serializers.IntegerField()
+
+
+class OutreachMonthlySerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    total = serializers.IntegerField()
+    rows = OutreachMonthRowSerializer(many=True)
+    levels = OutreachLevelSerializer(many=True)
+
+
+class InvestorSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=InvestorKind.choices)
+    group = serializers.IntegerField(source="group_id", required=False, allow_null=True, default=None)
+    project_count = serializers.IntegerField(read_only=True)
+    visit_count = serializers.IntegerField(read_only=True)
+    projects = id_list(write_only=True)
+
+    class Meta:
+        model = Investor
+        fields = ["id", "name", "kind", "group", "home", "notes", "project_count", "visit_count", "projects"]
+        read_only_fields = ["id"]
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    investor = serializers.IntegerField(source="investor_id")
+    region = serializers.IntegerField(source="region_id", required=False, allow_null=True, default=None)
+    outcome = serializers.ChoiceField(choices=VisitOutcome.choices)
+
+    class Meta:
+        model = InvestorVisit
+        fields = ["id", "investor", "visited_on", "region", "visitors", "outcome", "summary"]
+        read_only_fields = ["id"]
+
+
+class PhaseSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="project_id")
+    phase_one = serializers.IntegerField(source="phase_one_id")
+    investor = serializers.IntegerField(source="investor_id", required=False, allow_null=True, default=None)
+    visit = serializers.IntegerField(source="visit_id", required=False, allow_null=True, default=None)
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    total_investment = serializers.DecimalField(source="project.total_investment", **MONEY, read_only=True)
+
+    class Meta:
+        model = ProjectPhase
+        fields = ["project", "project_name", "total_investment", "phase_one", "investor", "visit", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if getattr(instance, "phase_one_visible", True) is False:
+            data["phase_one"] = None  # outside the caller's scope: not even its id
+        return data
+
+
+class ReinvestmentSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    investment = serializers.DecimalField(**MONEY)

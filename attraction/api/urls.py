@@ -18,3 +18,15 @@ urlpatterns = [
     path("attraction/flows/", views.FlowsView.as_view(), name="attraction-flows"),
     *router.urls,
 ]
+
+# --- the organisation of attraction: task forces, zones, funds, investors, outreach ------------------
+org_router = ApiRouter()
+org_router.register("attraction/task-forces", views.TaskForceViewSet, basename="task-force")
+org_router.register("attraction/zones", views.ZoneViewSet, basename="zone")
+org_router.register("attraction/fund-budgets", views.BudgetViewSet, basename="fund-budget")
+org_router.register("attraction/fund-spendings", views.SpendingViewSet, basename="fund-spending")
+org_router.register("attraction/outreach", views.OutreachViewSet, basename="outreach")
+org_router.register("attraction/investors", views.InvestorViewSet, basename="investor")
+org_router.register("attraction/investor-visits", views.VisitViewSet, basename="investor-visit")
+org_router.register("attraction/phases", views.PhaseViewSet, basename="project-phase")
+urlpatterns += [url for url in org_router.urls if url.name != "api-root"]

@@ -252,3 +252,282 @@ class BulletinViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
         return self._download("pdf")
+
+
+# --- the organisation of attraction: task forces, zones, funds, investors, outreach ------------------
+from django.core.exceptions import ValidationError as DjangoValidationError  # noqa: E402
+
+
+def _ref(get, value, field, what):
+    """An id in the request body: missing or outside scope is the same 400 naming the field."""
+    if value is None:
+        return None
+    try:
+        return get(value)
+    except Http404:
+        raise DjangoValidationError({field: f"{what}不存在。"}) from None
+
+
+def _region_ref_by_id(request, value, field="region"):
+    return _ref(lambda pk: selectors.region_by_id(user=request.user, pk=pk), value, field, "县区")
+
+
+def _projects(request, ids, field="projects"):
+    return [
+        _ref(lambda pk: _project(request, pk, Action.VIEW), pk, f"{field}[{i}]", "项目") for i, pk in enumerate(ids)
+    ]
+
+
+def _year_param(request):
+    raw = request.query_params.get("year")
+    return parsing.year(raw, field="year") if raw else timezone.localdate().year
+
+
+YEAR_PARAM = OpenApiParameter("year", int, description="年度(默认今年)")
+
+
+class _OrgViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Reads through selectors (scoped), writes through one service; the answer is the created row re-read."""
+
+    def create(self, request, *args, **kwargs):
+        serializer = (self.input_serializer or self.get_serializer_class())(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = self.perform(serializer.validated_data)
+        return Response(self.output(obj), status=status.HTTP_201_CREATED)
+
+    input_serializer = None
+
+    def output(self, obj):
+        fresh = self.get_queryset().filter(pk=obj.pk).first() or obj
+        return self.get_serializer(fresh).data
+
+
+@extend_schema(parameters=[YEAR_PARAM])
+class TaskForceViewSet(_OrgViewSet):
+    serializer_class = s.TaskForceSerializer
+    input_serializer = s.TaskForceInputSerializer
+
+    def get_queryset(self):
+        return selectors.task_force_list(user=self.request.user, year=_year_param(self.request))
+
+    @extend_schema(request=s.TaskForceInputSerializer, responses={201: s.TaskForceSerializer})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform(self, data):
+        from django.contrib.auth import get_user_model
+
+        from projects.models import Sector
+
+        members = list(get_user_model().objects.filter(pk__in=data["members"], is_active=True))
+        if len(members) != len(set(data["members"])):
+            raise DjangoValidationError({"members": "用户不存在。"})
+        sectors = list(Sector.objects.filter(pk__in=data["sectors"]))
+        if len(sectors) != len(set(data["sectors"])):
+            raise DjangoValidationError({"sectors": "产业不存在。"})
+        return services.task_force_create(
+            user=self.request.user, name=data["name"], level=data["level"],
+            region=_region_ref_by_id(self.request, data["region"]), leader=data["leader"],
+            coordinator=data["coordinator"], notes=data["notes"], members=members, sectors=sectors,
+            projects=_projects(self.request, data["projects"]),
+        )  # fmt: skip
+
+    @extend_schema(
+        request=s.MeetingSerializer, responses={200: s.MeetingSerializer(many=True), 201: s.MeetingSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def meetings(self, request, pk=None):
+        task_force = self.get_object()
+        if request.method == "GET":
+            rows = selectors.task_force_meetings(user=request.user, task_force=task_force)[:500]
+            return Response(s.MeetingSerializer(rows, many=True).data)
+        serializer = s.MeetingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        meeting = services.task_force_meeting_add(user=request.user, task_force=task_force, **serializer.validated_data)
+        return Response(s.MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(parameters=[YEAR_PARAM])
+class ZoneViewSet(_OrgViewSet):
+    serializer_class = s.ZoneSerializer
+    input_serializer = s.ZoneInputSerializer
+
+    def get_queryset(self):
+        return selectors.zone_list(user=self.request.user, year=_year_param(self.request))
+
+    @extend_schema(request=s.ZoneInputSerializer, responses={201: s.ZoneSerializer})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform(self, data):
+        from projects.models import Sector
+
+        sectors = list(Sector.objects.filter(pk__in=data["sectors"]))
+        if len(sectors) != len(set(data["sectors"])):
+            raise DjangoValidationError({"sectors": "产业不存在。"})
+        region = _region_ref_by_id(self.request, data["region"])
+        return services.zone_create(
+            user=self.request.user, name=data["name"], region=region, operator=data["operator"],
+            company_run=data["company_run"], is_region=data["is_region"],
+            leading_industries=data["leading_industries"], sectors=sectors,
+            projects=_projects(self.request, data["projects"]),
+        )  # fmt: skip
+
+
+@extend_schema(parameters=[YEAR_PARAM])
+class BudgetViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Budgets per year and unit (city: region null). POST sets a unit's budget (administrators)."""
+
+    serializer_class = s.BudgetSerializer
+
+    def get_queryset(self):
+        year = self.request.query_params.get("year")
+        return selectors.budget_list(user=self.request.user, year=parsing.year(year) if year else None)
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.BudgetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        budget = services.budget_set(user=request.user, year=data["year"], amount=data["amount"],
+                                     region=_region_ref_by_id(request, data.get("region_id")))  # fmt: skip
+        fresh = selectors.budget_list(user=request.user).get(pk=budget.pk)
+        return Response(s.BudgetSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.FundSummarySerializer, summary="招商经费:预算、支出进度与保底")
+    @action(detail=False, methods=["get"])
+    def summary(self, request):
+        return Response(
+            s.FundSummarySerializer(selectors.fund_summary(user=request.user, year=_year_param(request))).data
+        )
+
+
+class SpendingViewSet(_OrgViewSet):
+    serializer_class = s.SpendingSerializer
+
+    def get_queryset(self):
+        return selectors.spending_list(user=self.request.user).prefetch_related("attachments")
+
+    def perform(self, data):
+        budget = _ref(
+            lambda pk: selectors.budget_get(user=self.request.user, pk=pk), data["budget_id"], "budget", "预算"
+        )
+        event = _ref(lambda pk: selectors.outreach_get(user=self.request.user, pk=pk), data.get("event_id"), "event",
+                     "招商活动")  # fmt: skip
+        return services.spending_submit(user=self.request.user, budget=budget, spent_on=data["spent_on"],
+                                        amount=data["amount"], purpose=data["purpose"],
+                                        description=data["description"], event=event)  # fmt: skip
+
+    @extend_schema(request=s.DecisionSerializer, responses=s.SpendingSerializer)
+    @action(detail=True, methods=["post"])
+    def decision(self, request, pk=None):
+        spending = self.get_object()
+        serializer = s.DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.spending_decide(user=request.user, spending=spending, **serializer.validated_data)
+        return Response(self.output(spending))
+
+    @extend_schema(request={"multipart/form-data": s.AttachmentUploadSerializer}, responses={201: s.SpendingSerializer})
+    @action(detail=True, methods=["post"])
+    def attachments(self, request, pk=None):
+        spending = self.get_object()
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise DjangoValidationError({"file": "请选择文件。"})
+        services.spending_attach(user=request.user, spending=spending, upload=upload)
+        return Response(self.output(spending), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(parameters=[YEAR_PARAM, OpenApiParameter("kind", str)])
+class OutreachViewSet(_OrgViewSet):
+    serializer_class = s.OutreachSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        year = parsing.year(params["year"]) if params.get("year") else None
+        return selectors.outreach_list(user=self.request.user, year=year, kind=params.get("kind") or None)
+
+    def perform(self, data):
+        zones = {z.pk: z for z in selectors.zone_list(user=self.request.user)}
+        participants = []
+        for i, p in enumerate(data.get("participants", [])):
+            zone = None
+            if p["zone"] is not None:
+                zone = zones.get(p["zone"])
+                if zone is None:
+                    raise DjangoValidationError({f"participants[{i}]": "开发区不存在。"})
+            region = _region_ref_by_id(self.request, p["region"], f"participants[{i}]")
+            participants.append((p["level"], region, zone, p["name"]))
+        task_force = _ref(lambda pk: selectors.task_force_get(user=self.request.user, pk=pk), data.get("task_force_id"),
+                          "task_force", "招商专班")  # fmt: skip
+        return services.outreach_create(
+            user=self.request.user, kind=data["kind"], name=data["name"], held_on=data["held_on"],
+            place=data.get("place", ""), counterpart=data.get("counterpart", ""),
+            region=_region_ref_by_id(self.request, data.get("region_id")), task_force=task_force,
+            outcome=data.get("outcome", ""), projects=_projects(self.request, data.get("projects", [])),
+            participants=participants,
+        )  # fmt: skip
+
+    @extend_schema(parameters=[YEAR_PARAM], responses=s.OutreachMonthlySerializer, summary="招商活动按月次数")
+    @action(detail=False, methods=["get"])
+    def monthly(self, request):
+        return Response(s.OutreachMonthlySerializer(selectors.outreach_monthly(user=request.user,
+                                                                                year=_year_param(request))).data)  # fmt: skip
+
+
+class InvestorViewSet(_OrgViewSet):
+    serializer_class = s.InvestorSerializer
+
+    def get_queryset(self):
+        return selectors.investor_list(user=self.request.user)
+
+    def perform(self, data):
+        group = _ref(lambda pk: selectors.investor_get(user=self.request.user, pk=pk), data.get("group_id"), "group",
+                     "投资方")  # fmt: skip
+        return services.investor_create(user=self.request.user, name=data["name"], kind=data["kind"],
+                                        home=data.get("home", ""), group=group, notes=data.get("notes", ""),
+                                        projects=_projects(self.request, data.get("projects", [])))  # fmt: skip
+
+
+@extend_schema(parameters=[OpenApiParameter("investor", int)])
+class VisitViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.VisitSerializer
+
+    def get_queryset(self):
+        qs = selectors.visit_list(user=self.request.user)
+        investor = parsing.optional_object_id(self.request.query_params.get("investor"), field="investor")
+        return qs.filter(investor_id=investor) if investor else qs
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        investor = _ref(lambda pk: selectors.investor_get(user=self.request.user, pk=pk), data["investor_id"],
+                        "investor", "投资方")  # fmt: skip
+        serializer.instance = services.visit_add(
+            user=self.request.user, investor=investor, visited_on=data["visited_on"], visitors=data["visitors"],
+            outcome=data["outcome"], summary=data["summary"], region=_region_ref_by_id(self.request, data["region_id"]),
+        )  # fmt: skip
+
+
+class PhaseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Phase-2 projects (增资扩产) linked to their phase 1; ``reinvestment`` gives the count and investment."""
+
+    serializer_class = s.PhaseSerializer
+
+    def get_queryset(self):
+        return selectors.phase_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        project = _ref(lambda pk: _project(self.request, pk, Action.CHANGE), data["project_id"], "project", "项目")
+        phase_one = _ref(lambda pk: _project(self.request, pk, Action.VIEW), data["phase_one_id"], "phase_one", "项目")
+        investor = _ref(lambda pk: selectors.investor_get(user=self.request.user, pk=pk), data.get("investor_id"),
+                        "investor", "投资方")  # fmt: skip
+        visit = _ref(lambda pk: selectors.visit_get(user=self.request.user, pk=pk), data.get("visit_id"), "visit",
+                     "回访记录")  # fmt: skip
+        link = services.phase_link(user=self.request.user, project=project, phase_one=phase_one, investor=investor,
+                                   visit=visit)  # fmt: skip
+        serializer.instance = selectors.phase_list(user=self.request.user).get(pk=link.pk)
+
+    @extend_schema(responses=s.ReinvestmentSerializer, summary="增资扩产(二期)项目数与投资")
+    @action(detail=False, methods=["get"])
+    def reinvestment(self, request):
+        return Response(s.ReinvestmentSerializer(selectors.reinvestment(user=request.user)).data)

@@ -59,3 +59,20 @@ def attraction_target_summary(context):
     user = context["request"].user
     figures = selectors.region_figures(user=user, month=periods.month_start(timezone.localdate()))
     return {"total": figures["total"], "month": figures["month"]}
+
+
+# --- the organisation of attraction -------------------------------------------------------------------
+@register.inclusion_tag("attraction/_definition.html")
+def org_definition(key):
+    """A figure's definition (insights.definitions), as a disclosure (the same markup as the portal's)."""
+    from insights.definitions import DEFINITIONS_BY_KEY
+
+    return {"definition": DEFINITIONS_BY_KEY[key]}
+
+
+@register.filter
+def share(value):
+    """A ratio through the one percent display (anshan_projects.figures.percent), "—" without one."""
+    from anshan_projects import figures
+
+    return "—" if value is None else figures.percent(value)
