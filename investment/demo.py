@@ -193,6 +193,7 @@ def seed_progress(builder, chunk=CHUNK):
                 problems = []
                 entry_count += copy_lines(cursor, entry_copy, entry_lines(projects, problems))
                 problem_count += copy_lines(cursor, problem_copy, problems)
+        _industrial_growth(cursor, today)
         # The rollup's trigger is off during the bulk load (session_replication_role): fill it once.
         counted_months_sync()
         PeriodFreeze.objects.bulk_create(
@@ -268,3 +269,43 @@ def _funding(rng):
         add(project, FundingKind.BANK_LOANS, (project.total_investment * Decimal("0.4")).quantize(CENT))
     FundingSource.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+# The article: investment in industrial "four transformations" (工业“四改”) projects +76.6% on last year.
+INDUSTRIAL_GROWTH = Decimal("1.766")
+
+
+def _industrial_growth(cursor, today):
+    """Scale last year's counted (verified) entries of the 工业“四改”类 projects, January to the
+    reporting month, so that this year's counted completion is exactly 76.6% above them."""
+    from anshan_projects.periods import reporting_month
+
+    month = reporting_month(today)
+    last_month = month.replace(year=month.year - 1)
+    entries, projects, categories = (ProgressEntry._meta.db_table, Project._meta.db_table,
+                                     "projects_category")  # fmt: skip
+    where = (f"FROM {entries} e JOIN {projects} p ON p.id = e.project_id JOIN {categories} c ON c.id = p.category_id"
+             " WHERE c.key = 'industrial' AND e.status = %s AND e.period BETWEEN %s AND %s")  # fmt: skip
+    verified = str(EntryStatus.VERIFIED)
+    cursor.execute(f"SELECT COALESCE(SUM(e.amount_completed), 0) {where}", [verified, month.replace(month=1), month])
+    (this_year,) = cursor.fetchone()
+    cursor.execute(
+        f"SELECT COALESCE(SUM(e.amount_completed), 0) {where}", [verified, last_month.replace(month=1), last_month]
+    )
+    (last_year,) = cursor.fetchone()
+    if not this_year or not last_year:
+        return
+    target = (this_year / INDUSTRIAL_GROWTH).quantize(CENT)
+    factor = target / last_year
+    ids = f"SELECT e.id {where}"
+    params = [verified, last_month.replace(month=1), last_month]
+    cursor.execute(f"UPDATE {entries} SET amount_completed = ROUND(amount_completed * %s, 2) WHERE id IN ({ids})",
+                   [factor, *params])  # fmt: skip
+    # The rounding rest goes to the largest entry, so that the sum is exactly the target.
+    cursor.execute(f"SELECT COALESCE(SUM(e.amount_completed), 0) {where}", params)
+    (scaled,) = cursor.fetchone()
+    cursor.execute(
+        f"UPDATE {entries} SET amount_completed = amount_completed + %s WHERE id = ("
+        f"SELECT e.id {where} ORDER BY e.amount_completed DESC, e.id LIMIT 1)",
+        [target - scaled, *params],
+    )
