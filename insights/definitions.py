@@ -578,12 +578,16 @@ def sector_rollup(queryset, *, kind):
         .values("rollup_sector")
         .annotate(
             project_count=Count("id"),
-            total_investment=Coalesce(Sum("total_investment"), Value(ZERO), output_field=MONEY),
+            planned=Coalesce(Sum("total_investment"), Value(ZERO), output_field=MONEY),
             lead_count=Count("id", filter=leads_q()),
             lead_investment=Coalesce(Sum("total_investment", filter=leads_q()), Value(ZERO), output_field=MONEY),
         )
     )
-    return {row.pop("rollup_sector"): row for row in rows}
+    return {
+        row["rollup_sector"]: {"project_count": row["project_count"], "total_investment": row["planned"],
+                               "lead_count": row["lead_count"], "lead_investment": row["lead_investment"]}
+        for row in rows
+    }  # fmt: skip
 
 
 def category_year_on_year(queryset, *, day):
