@@ -576,7 +576,7 @@ def chain_rollup(*, user):
     One query per kind plus one for the sectors."""
     from projects.models import Sector
 
-    projects = Project.objects.restrict(user)
+    projects = Project.objects.filter(scope_q(user))
     sectors = list(Sector.objects.all())
     result = []
     for kind in sector_kinds():
@@ -614,11 +614,11 @@ def chain_map(*, user, chain, limit=200):
 
     member_field = "chain" if chain.kind == SectorKind.CHAIN else "cluster"
     on_chain = Q(sector=chain) | Q(**{f"sector__{member_field}": chain})
-    projects = Project.objects.restrict(user).filter(on_chain).select_related("region", "sector")
+    projects = Project.objects.filter(scope_q(user)).filter(on_chain).select_related("region", "sector")
     leads = projects.filter(definitions.leads_q()).order_by("-total_investment", "id")
     others = projects.exclude(definitions.leads_q()).order_by("-total_investment", "id")
     targets = list(ChainTarget.objects.restrict(user).filter(chain=chain).select_related("project"))
-    figures = definitions.sector_rollup(Project.objects.restrict(user), kind=chain.kind).get(chain.pk, {})
+    figures = definitions.sector_rollup(Project.objects.filter(scope_q(user)), kind=chain.kind).get(chain.pk, {})
     return {
         "chain": chain,
         "members": list(getattr(chain, f"{member_field}_members").all()),
@@ -674,7 +674,7 @@ def category_year_on_year(*, user, day=None):
     from projects.models import Category
 
     day = day or timezone.localdate()
-    sums = definitions.category_year_on_year(Project.objects.restrict(user), day=day)
+    sums = definitions.category_year_on_year(Project.objects.filter(scope_q(user)), day=day)
     empty = {"ytd": ZERO, "last_ytd": ZERO, "yoy": None}
     return [{"category": c, **sums.get(c.pk, empty)} for c in Category.objects.all()]
 

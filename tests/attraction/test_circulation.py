@@ -2,7 +2,6 @@
 through the real worker, however often the periodic task runs."""
 
 import time
-from decimal import Decimal
 
 import pytest
 from django.core import mail
