@@ -74,7 +74,6 @@ def test_the_overdue_list_matches_independent_sql(follow_ups, leader, county_use
 
 def test_reminders_reach_whoever_owes_one_once_a_day(follow_ups, county_user, other_county_user, department_user,
                                                      leader):  # fmt: skip
-    p1, p2, _ = follow_ups
     services.follow_up_reminders_send(today=TODAY)
     services.follow_up_reminders_send(today=TODAY)  # the same day again: nothing new
     notes = {n.recipient.username: n for n in Notification.objects.select_related("recipient")}
