@@ -725,3 +725,51 @@ DEFINITIONS.extend(
     ]
 )
 DEFINITIONS_BY_KEY.update({d.key: d for d in DEFINITIONS})
+
+
+# --- physical indicators (helper "chains") ---------------------------------------------------------
+def indicator_rows(projects, *, month):
+    """Physical indicators of a scoped project queryset, added up per (name, unit): planned total, plan and
+    completion from the first month through ``month`` (a month start), completion rates against the
+    total and against the plan to date (``ratio``). Today's figures (indicators keep no history)."""
+    from investment.models import IndicatorMonth, PhysicalIndicator
+
+    def through(field):
+        rows = (IndicatorMonth.objects.filter(indicator=OuterRef("pk"), month__lte=month).order_by().values("indicator")
+                .annotate(total=Sum(field)).values("total"))  # fmt: skip
+        return Coalesce(Subquery(rows[:1], output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+    indicators = (
+        PhysicalIndicator.objects.filter(project__in=projects.order_by().values("pk"))
+        .annotate(planned_to_date=through("planned"), completed_to_date=through("completed"))
+        .order_by("sort_order", "name", "unit")
+        .values_list("name", "unit", "planned_total", "planned_to_date", "completed_to_date", "project_id")
+    )
+    groups = {}
+    for name, unit, total, planned, completed, project_id in indicators:
+        group = groups.setdefault((name, unit), {"name": name, "unit": unit, "planned_total": ZERO,
+                                                 "planned_to_date": ZERO, "completed_to_date": ZERO, "projects": set()})  # fmt: skip
+        group["planned_total"] += total
+        group["planned_to_date"] += planned
+        group["completed_to_date"] += completed
+        group["projects"].add(project_id)
+    rows = []
+    for group in groups.values():
+        group["project_count"] = len(group.pop("projects"))
+        group["rate"] = ratio(group["completed_to_date"], group["planned_total"])
+        group["plan_rate"] = ratio(group["completed_to_date"], group["planned_to_date"])
+        rows.append(group)
+    return rows
+
+
+DEFINITIONS.append(
+    Definition(
+        "physical_indicators",
+        _("实物量指标"),
+        _(
+            "项目登记的实物工作量(如改造小区个数、楼栋数、惠及户数、管网公里数),按指标名称和单位汇总:计划总量、"
+            "截至统计月份的累计计划量与累计完成量;完成率 = 累计完成量 ÷ 计划总量,序时完成率 = 累计完成量 ÷ 累计计划量。"
+        ),
+    )
+)
+DEFINITIONS_BY_KEY["physical_indicators"] = DEFINITIONS[-1]

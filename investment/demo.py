@@ -201,6 +201,7 @@ def seed_progress(builder, chunk=CHUNK):
         )
         procedures = seed_procedures(builder)
         funding = _funding(rng)
+        seed_renovation(builder)
     builder.investment_seconds = time.monotonic() - started
     return {"entries": entry_count, "problems": problem_count, "procedures": procedures, "funding": funding}
 
@@ -309,3 +310,57 @@ def _industrial_growth(cursor, today):
         f"SELECT e.id {where} ORDER BY e.amount_completed DESC, e.id LIMIT 1)",
         [target - scaled, *params],
     )
+
+
+# --- the old-community renovation programme (helper "chains"): 121 communities, 2,800 buildings, 179,100
+# households (the article), spread over six urban-construction projects; the pipe kilometres are a demo value.
+RENOVATION = [
+    # indicator, unit, per-project totals (6 projects), completed share of the plan to date
+    ("改造老旧小区", "community", [30, 24, 18, 20, 17, 12], Decimal("1")),
+    ("改造楼栋", "building", [700, 560, 420, 460, 380, 280], Decimal("1")),
+    ("惠及居民户数", "household", [44800, 35800, 26900, 29500, 24200, 17900], Decimal("1")),
+    ("改造燃气管网", "km", [20, 16, 14, 14, 12, 10], Decimal("0.75")),
+]
+RENOVATION_PROJECT = "铁东区银环小区老旧小区改造工程"
+
+
+def renovation_projects():
+    """The six projects of the programme: the article's 银环 project first, then the largest other
+    urban-construction projects of the housing bureau, one per county."""
+    chosen, regions = [], set()
+    named = Project.objects.filter(name=RENOVATION_PROJECT).first()
+    if named is not None:
+        chosen.append(named)
+        regions.add(named.region_id)
+    others = Project.objects.filter(category__key="urban", department__key="zjj",
+                                    stage__in=[Stage.CONSTRUCTION, Stage.COMPLETED]).order_by("-total_investment", "id")  # fmt: skip
+    for project in others.exclude(pk__in=[p.pk for p in chosen])[:200]:
+        if len(chosen) == 6:
+            break
+        if project.region_id not in regions:
+            chosen.append(project)
+            regions.add(project.region_id)
+    return chosen
+
+
+def seed_renovation(builder):
+    """Physical indicators with a monthly plan and progress, January to the reporting month."""
+    from anshan_projects.periods import reporting_month
+
+    from .models import IndicatorMonth, PhysicalIndicator
+
+    projects = renovation_projects()
+    if not projects or PhysicalIndicator.objects.filter(project__in=projects).exists():
+        return 0
+    last = reporting_month(builder.today)
+    months = [datetime.date(last.year, m, 1) for m in range(1, last.month + 1)]
+    rows = []
+    for order, (name, unit, totals, share) in enumerate(RENOVATION):
+        for project, total in zip(projects, totals, strict=False):
+            indicator = PhysicalIndicator.objects.create(project=project, name=name, unit=unit,
+                                                         planned_total=Decimal(total), sort_order=order)  # fmt: skip
+            for month, planned in zip(months, _split(Decimal(total), [1] * len(months)), strict=True):
+                rows.append(IndicatorMonth(indicator=indicator, month=month, planned=planned,
+                                           completed=(planned * share).quantize(CENT)))  # fmt: skip
+    IndicatorMonth.objects.bulk_create(rows)
+    return len(rows)

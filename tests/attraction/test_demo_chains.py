@@ -3,6 +3,7 @@
 
 from decimal import Decimal
 
+import openpyxl
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils import timezone
 from anshan_projects.periods import previous_month, reporting_month
 from attraction import selectors
 from attraction.models import AssessmentIndicator, ChainTarget, Circulation
+from dispatch.models import DispatchGroup, Report
 
 
 def test_demo_reproduces_industrial_growth_and_shows_the_chain_mechanisms():
@@ -36,3 +38,13 @@ def test_demo_reproduces_industrial_growth_and_shows_the_chain_mechanisms():
     assert AssessmentIndicator.objects.filter(year=today.year).count() == 3
     circulation = Circulation.objects.get(month=previous_month(today))
     assert circulation.delivered_at is not None and "实际到位内资" in circulation.body
+    # The renovation programme: 121 communities, 2,800 buildings, 179,100 households (the article).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, SUM(planned_total) FROM investment_physicalindicator GROUP BY name")
+        totals = dict(cursor.fetchall())
+    assert (totals["改造老旧小区"], totals["改造楼栋"], totals["惠及居民户数"]) == (121, 2800, 179100)
+    group = DispatchGroup.objects.get(key="programme-renovation")
+    assert group.cadence == "dekad" and group.rounds.exists()
+    report = Report.objects.filter(round__group=group, format="xlsx", status="done").get()
+    rows = list(openpyxl.load_workbook(report.file.path, read_only=True)["实物量指标"].iter_rows(values_only=True))
+    assert {r[0]: Decimal(str(r[3])) for r in rows[1:]}["惠及居民户数"] == Decimal("179100")
