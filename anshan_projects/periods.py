@@ -87,3 +87,20 @@ def year_fraction_elapsed(on: datetime.date) -> Decimal:
     start = datetime.date(on.year, 1, 1)
     days = (datetime.date(on.year + 1, 1, 1) - start).days
     return (Decimal((on - start).days + 1) / Decimal(days)).quantize(SHARE, rounding=ROUND_HALF_UP)
+
+
+# --- the ten-day period 旬 (helper "chains"): 上旬 1st-10th, 中旬 11th-20th, 下旬 21st-end of month --------
+DEKAD_STARTS = (1, 11, 21)
+
+
+def dekad(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The 旬 of ``day``: (first day, last day); the last 旬 of a month runs to its end (8 to 11 days)."""
+    start = max(d for d in DEKAD_STARTS if d <= day.day)
+    end = month_end(day) if start == 21 else day.replace(day=start + 9)
+    return day.replace(day=start), end
+
+
+def previous_dekad(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The 旬 before the one ``day`` is in (a meeting on the 1st, 11th or 21st reviews it)."""
+    start, _ = dekad(day)
+    return dekad(start - ONE_DAY)

@@ -72,7 +72,7 @@ class StartEventAdmin(admin.ModelAdmin):
 
 @admin.register(CapitalInPlace)
 class CapitalInPlaceAdmin(ScopedAdmin):
-    list_display = ("project", "month", "amount")
+    list_display = ("project", "month", "amount", "foreign_amount")
     date_hierarchy = "month"
     raw_id_fields = ("project", "recorded_by")
     list_select_related = ("project",)
@@ -197,3 +197,37 @@ class InvestorAdmin(admin.ModelAdmin):
 class ProjectPhaseAdmin(ScopedAdmin):
     list_display = ("project", "phase_one", "investor", "created_at")
     raw_id_fields = ("project", "phase_one", "investor", "visit")
+
+
+# --- chains, assessment, circulation (helper "chains") ----------------------------------------------
+from .models import AssessmentGrade, AssessmentIndicator, ChainTarget, Circulation  # noqa: E402
+
+
+@admin.register(ChainTarget)
+class ChainTargetAdmin(admin.ModelAdmin):
+    list_display = ("chain", "position", "enterprise", "product", "enterprise_region", "project")
+    list_filter = ("position", "chain")
+    search_fields = ("enterprise", "product")
+    raw_id_fields = ("project",)
+
+
+@admin.register(AssessmentIndicator)
+class AssessmentIndicatorAdmin(admin.ModelAdmin):
+    list_display = ("year", "measure", "weight", "cap")
+    list_editable = ("weight", "cap")
+    list_filter = ("year",)
+
+
+@admin.register(AssessmentGrade)
+class AssessmentGradeAdmin(admin.ModelAdmin):
+    list_display = ("name", "min_score")
+    list_editable = ("min_score",)
+
+
+@admin.register(Circulation)
+class CirculationAdmin(admin.ModelAdmin):
+    list_display = ("month", "title", "recipient_count", "delivered_at")
+    readonly_fields = ("month", "title", "body", "recipient_count", "delivered_at", "created_at")
+
+    def has_add_permission(self, request):
+        return False

@@ -92,6 +92,13 @@ def write_xlsx(figures, path):
         for stage in Stage.pools():
             pool = figures["pools"][stage]
             sheet.write([Stage(stage).label, pool["count"], pool["total"]])
+        sheet = book.sheet("内资外资与四调法", ["指标", "本年累计(万元)/项", "上年同期(万元)", "同比"],
+                           money_columns={1, 2}, percent_columns={3}, widths={0: 24})  # fmt: skip
+        origin = figures["capital_origin"]
+        for label, key in (("实际到位内资", "domestic"), ("实际到位外资", "foreign")):
+            sheet.write([label, origin[key]["ytd"], origin[key]["last_ytd"],
+                         _rate_or_text(origin[key]["yoy"], origin[key]["ytd"])])  # fmt: skip
+        sheet.write(["“四调法”逾期未调度(项)", figures["overdue_follow_ups"], "", ""])
         definitions.write_definitions_sheet(book)
 
 
@@ -118,6 +125,11 @@ def write_pdf(figures, path):
         f"同比 {yoy_text(total['capital_yoy'], total['capital_ytd'])},完成年度目标 {fmt_percent(total['capital_rate'])}。"
         f"本月签约项目 {total['signed_month']} 个、签约额 {_yi(total['signed_month_amount'])} 亿元,"
         f"落地项目 {total['landed_month']} 个,到位资金 {_yi(total['capital_month'])} 亿元。"
+        f"其中实际到位内资 {_yi(figures['capital_origin']['domestic']['ytd'])} 亿元"
+        f"(同比 {yoy_text(figures['capital_origin']['domestic']['yoy'], figures['capital_origin']['domestic']['ytd'])}),"
+        f"外资 {_yi(figures['capital_origin']['foreign']['ytd'])} 亿元"
+        f"(同比 {yoy_text(figures['capital_origin']['foreign']['yoy'], figures['capital_origin']['foreign']['ytd'])})。"
+        f"“四调法”逾期未调度 {figures['overdue_follow_ups']} 项。"
     )
     report.heading("二、各县区(开发区)排名(按到位资金目标完成率)")
     keys = ["rank", "name", "signed_ytd", "signed_ytd_amount", "signed_rate", "signed_yoy", "landed_ytd",

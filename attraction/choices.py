@@ -86,3 +86,26 @@ class OutreachKind(models.TextChoices):
     DOOR_KNOCKING = "door_knocking", _("敲门招商")
     PROMOTION = "promotion", _("推介会")
     ONLINE = "online", _("网上见、线上谈、云上签")
+
+
+# --- chains and assessment (helper "chains") ---------------------------------------------------
+class ChainPosition(models.TextChoices):
+    UPSTREAM = "upstream", _("上游")
+    DOWNSTREAM = "downstream", _("下游")
+
+
+class AssessmentMeasure(models.TextChoices):
+    """What the yearly assessment scores: completion of each annual target (insights.definitions)."""
+
+    SIGNED_RATE = "signed_rate", _("签约额目标完成率")
+    LANDED_RATE = "landed_rate", _("落地项目目标完成率")
+    CAPITAL_RATE = "capital_rate", _("到位资金目标完成率")
+
+
+# Defaults while an administrator has set no weights for a year, or no grades.
+DEFAULT_ASSESSMENT_WEIGHTS = {
+    AssessmentMeasure.SIGNED_RATE: ("30", "1"),
+    AssessmentMeasure.LANDED_RATE: ("30", "1"),
+    AssessmentMeasure.CAPITAL_RATE: ("40", "1"),
+}
+DEFAULT_ASSESSMENT_GRADES = [("一档", "90"), ("二档", "75"), ("三档", "0")]

@@ -113,6 +113,10 @@ def seed_attraction(builder):
         _start_events(builder)
         _capital(builder)
         seed_organisation(builder)
+        _foreign_capital(builder)
+        _chain_targets()
+        _assessment(builder)
+    _circulation(builder)
 
 
 def _targets(builder):
@@ -314,9 +318,9 @@ def _capital(builder):
     for i, amount in zip(same_months, same_amounts, strict=True):
         last_amounts[i] = amount
     now = timezone.now()
-    rows = [(p, m, a, now, now) for (p, m, _), a in zip(this_year, this_amounts, strict=True)]
-    rows += [(p, m, a, now, now) for (p, m, _), a in zip(last_year, last_amounts, strict=True) if a > 0]
-    _copy(CapitalInPlace, ["project_id", "month", "amount", "created_at", "updated_at"], rows)
+    rows = [(p, m, a, 0, now, now) for (p, m, _), a in zip(this_year, this_amounts, strict=True)]
+    rows += [(p, m, a, 0, now, now) for (p, m, _), a in zip(last_year, last_amounts, strict=True) if a > 0]
+    _copy(CapitalInPlace, ["project_id", "month", "amount", "foreign_amount", "created_at", "updated_at"], rows)
 
 
 # --- the organisation of attraction (issue 22) ----------------------------------------------------------
@@ -506,3 +510,100 @@ def seed_organisation(builder):
             visit = visit or (v if outcome == VisitOutcome.EXPANSION else None)
         if phase_two is not None:
             ProjectPhase.objects.create(project=phase_two, phase_one=phase_one, investor=investor, visit=visit)
+
+
+# --- chains, assessment, capital by origin, circulation (helper "chains") ------------------------------
+# Foreign capital in place (外资) comes on top of the article's domestic 423.08 亿元; the article gives no
+# foreign figure: 18.65 亿元 this year is a demo value, last year's same months 30% lower.
+FOREIGN_YTD = Decimal("186500.00")
+# Upstream and downstream target enterprises of some chains (plausible demo names; editable in the admin).
+CHAIN_TARGETS = {
+    "钢铁及深加工": [
+        ("upstream", "鞍钢集团矿业有限公司", "铁精矿、球团矿", "鞍山市"),
+        ("upstream", "中国五矿集团", "铁矿石开采", "北京市"),
+        ("downstream", "江苏帅龙集团", "高端钢丝绳、钢绞线", "江苏省", "江苏帅龙集团(辽宁布顿)特种金属制品生产基地"),
+        ("downstream", "奥瑞金科技股份有限公司", "金属包装(两片罐)", "北京市"),
+        ("downstream", "中集车辆(集团)股份有限公司", "专用车用钢", "广东省深圳市"),
+    ],
+    "菱镁": [
+        ("upstream", "海城市菱镁矿山企业", "菱镁矿石", "海城市"),
+        ("downstream", "瑞泰科技股份有限公司", "镁质耐火材料", "北京市"),
+        ("downstream", "中国宝武钢铁集团", "钢包、转炉用耐材", "上海市"),
+    ],
+    "专用车及汽车零部件": [
+        ("upstream", "鞍钢股份有限公司", "汽车板", "鞍山市"),
+        ("downstream", "江苏飞来新能源科技有限公司", "小型新能源电动车", "江苏省", "江苏飞来小型新能源电动车产业园"),
+    ],
+    "新能源": [
+        (
+            "upstream",
+            "鞍山赛拉美克热陶瓷工程有限公司",
+            "电力装备关键零部件",
+            "鞍山市",
+            "赛拉美克绿色新能源电力装备智能制造电力成套设备及关键零部件产业基地",
+        ),
+        ("downstream", "国家电网辽宁省电力有限公司", "电力成套设备采购", "辽宁省沈阳市"),
+    ],
+    "纺织服装": [
+        ("upstream", "恒力集团有限公司", "化纤面料", "江苏省苏州市"),
+        ("downstream", "海城西柳服装市场", "服装批发", "海城市"),
+    ],
+}
+ASSESSMENT_WEIGHTS = [("signed_rate", "30"), ("landed_rate", "30"), ("capital_rate", "40")]
+ASSESSMENT_GRADES = [("一档", "90"), ("二档", "75"), ("三档", "0")]
+
+
+def _foreign_capital(builder):
+    """Add foreign capital to the largest rows of January to now, this year and last year (+30%)."""
+    from .models import CapitalInPlace as Capital
+
+    if Capital.objects.filter(foreign_amount__gt=0).exists():
+        return
+    year, month = builder.year, builder.today.month
+    for target_year, total in ((year, FOREIGN_YTD), (year - 1, _money(FOREIGN_YTD / CAPITAL_GROWTH))):
+        rows = list(
+            Capital.objects.filter(month__year=target_year, month__month__lte=month)
+            .order_by("-amount", "id")
+            .values_list("id", "amount")[:24]
+        )
+        if not rows:
+            continue
+        for (pk, amount), foreign in zip(rows, _scale([a for _, a in rows], total), strict=True):
+            Capital.objects.filter(pk=pk).update(amount=amount + foreign, foreign_amount=foreign)
+
+
+def _chain_targets():
+    from projects.models import Sector
+
+    from .models import ChainTarget
+
+    chains = dict(Sector.objects.filter(kind="chain").values_list("name", "pk"))
+    names = [spec[4] for specs in CHAIN_TARGETS.values() for spec in specs if len(spec) > 4]
+    projects = dict(Project.objects.filter(name__in=names).order_by("id").values_list("name", "pk"))
+    rows = []
+    for chain, specs in CHAIN_TARGETS.items():
+        if chain not in chains:
+            continue
+        for order, (position, enterprise, product, place, *project) in enumerate(specs):
+            rows.append(ChainTarget(chain_id=chains[chain], position=position, enterprise=enterprise, product=product,
+                                    enterprise_region=place, sort_order=order,
+                                    project_id=projects.get(project[0]) if project else None))  # fmt: skip
+    ChainTarget.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _assessment(builder):
+    from .models import AssessmentGrade, AssessmentIndicator
+
+    for measure, weight in ASSESSMENT_WEIGHTS:
+        AssessmentIndicator.objects.get_or_create(year=builder.year, measure=measure, defaults={"weight": weight})
+    for name, minimum in ASSESSMENT_GRADES:
+        AssessmentGrade.objects.get_or_create(name=name, defaults={"min_score": minimum})
+
+
+def _circulation(builder):
+    """Last month's circulation, delivered to the leadership accounts (when the demo has accounts)."""
+    from anshan_projects.periods import previous_month
+
+    from .services import circulation_deliver
+
+    circulation_deliver(month=previous_month(builder.today), today=builder.today)

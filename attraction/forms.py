@@ -44,6 +44,7 @@ class CapitalForm(forms.Form):
     project = forms.TypedChoiceField(label="项目", coerce=int)
     month = MonthField(label="月份")
     amount = forms.DecimalField(label="实际到位资金(万元)", **MONEY)
+    foreign_amount = forms.DecimalField(label="其中外资(万元)", required=False, **MONEY)
 
     def __init__(self, *args, projects=(), **kwargs):
         super().__init__(*args, **kwargs)

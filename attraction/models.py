@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pghistory
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -8,8 +10,10 @@ from projects.access import RestrictedQuerySet, region_ids
 from projects.models import Project, Region, money_field
 
 from .choices import (
+    AssessmentMeasure,
     BulletinStatus,
     CadenceLevel,
+    ChainPosition,
     InvestorKind,
     LeadSource,
     OrgLevel,
@@ -189,6 +193,8 @@ class CapitalInPlace(models.Model):
     project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="capital_in_place")
     month = models.DateField("月份", help_text="月份的第一天")
     amount = money_field("实际到位资金(万元)")
+    # Of the amount, the part from abroad (外资); the rest is domestic capital (内资), which the city reports.
+    foreign_amount = money_field("其中外资(万元)", default=Decimal("0"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="填报人", null=True, blank=True, related_name="+"
     )
@@ -205,6 +211,10 @@ class CapitalInPlace(models.Model):
             models.UniqueConstraint(fields=["project", "month"], name="capital_one_per_project_month"),
             models.CheckConstraint(condition=Q(month__day=1), name="capital_month_is_month_start"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="capital_amount_non_negative"),
+            models.CheckConstraint(
+                condition=Q(foreign_amount__gte=0, foreign_amount__lte=models.F("amount")),
+                name="capital_foreign_within",
+            ),
         ]
         indexes = [models.Index(fields=["month", "project"])]
 
@@ -606,3 +616,108 @@ class ProjectPhase(models.Model):
 
     def __str__(self):
         return f"{self.project} ← {self.phase_one}"
+
+
+# --- chains, assessment, circulation (helper "chains") ----------------------------------------------
+class ChainTargetQuerySet(models.QuerySet):
+    """Target enterprises of a chain are city-wide reference data: every signed-in user sees them."""
+
+    def restrict(self, user, action="view"):
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self
+
+
+class ChainTarget(models.Model):
+    """An enterprise the city targets upstream or downstream of one of its industry chains (延链补链)."""
+
+    chain = models.ForeignKey(
+        "projects.Sector", models.CASCADE, verbose_name="产业链", related_name="chain_targets",
+        limit_choices_to={"kind": "chain"},
+    )  # fmt: skip
+    position = models.CharField("环节", max_length=20, choices=ChainPosition.choices)
+    enterprise = models.CharField("目标企业", max_length=200)
+    product = models.CharField("产品/环节说明", max_length=200, blank=True)
+    enterprise_region = models.CharField("企业所在地", max_length=100, blank=True)
+    project = models.ForeignKey(
+        Project, models.SET_NULL, verbose_name="已形成项目", null=True, blank=True, related_name="chain_targets"
+    )
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    objects = ChainTargetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "产业链目标企业"
+        verbose_name_plural = "产业链目标企业"
+        ordering = ["chain", "position", "sort_order", "id"]
+        constraints = [models.UniqueConstraint(fields=["chain", "position", "enterprise"], name="chain_target_unique")]
+
+    def __str__(self):
+        return f"{self.chain} · {self.get_position_display()} · {self.enterprise}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.chain_id and self.chain.kind != "chain":
+            raise ValidationError({"chain": "请选择产业链。"})
+
+
+class AssessmentIndicator(models.Model):
+    """One indicator of a year's attraction assessment of counties and zones and its weight (管理员设置)."""
+
+    year = models.PositiveSmallIntegerField("年度", validators=[MinValueValidator(2000)])
+    measure = models.CharField("指标", max_length=30, choices=AssessmentMeasure.choices)
+    weight = models.DecimalField("权重(分)", max_digits=6, decimal_places=2, validators=[MinValueValidator(0)])
+    cap = models.DecimalField(
+        "完成率封顶", max_digits=6, decimal_places=4, default=Decimal("1.0000"), validators=[MinValueValidator(0)],
+        help_text="完成率超过此值按此值计分,1 即 100%",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = "招商考核指标权重"
+        verbose_name_plural = "招商考核指标权重"
+        ordering = ["-year", "measure"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "measure"], name="assessment_indicator_unique"),
+            models.CheckConstraint(condition=Q(weight__gte=0, cap__gte=0), name="assessment_weight_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.get_measure_display()} {self.weight}"
+
+
+class AssessmentGrade(models.Model):
+    """A grade (档次) of the assessment: a score at least ``min_score`` earns it (the highest that applies)."""
+
+    name = models.CharField("档次", max_length=20, unique=True)
+    min_score = models.DecimalField("最低得分", max_digits=6, decimal_places=2, validators=[MinValueValidator(0)])
+
+    class Meta:
+        verbose_name = "招商考核档次"
+        verbose_name_plural = "招商考核档次"
+        ordering = ["-min_score"]
+        constraints = [models.UniqueConstraint(fields=["min_score"], name="assessment_grade_score_unique")]
+
+    def __str__(self):
+        return f"{self.name}(≥{self.min_score})"
+
+
+class Circulation(models.Model):
+    """The monthly circulation (通报) of signing, landing and capital in place to the main city leader:
+    one row per month, delivered once (inbox and e-mail through notifications)."""
+
+    month = models.DateField("月份", unique=True, help_text="月份的第一天")
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容")
+    recipient_count = models.PositiveIntegerField("接收人数", default=0)
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "招商引资月度通报"
+        verbose_name_plural = "招商引资月度通报"
+        ordering = ["-month"]
+        constraints = [models.CheckConstraint(condition=Q(month__day=1), name="circulation_month_is_month_start")]
+
+    def __str__(self):
+        return self.title

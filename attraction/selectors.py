@@ -527,6 +527,8 @@ def bulletin_figures(*, month):
     )
     figures["pools"] = pool_board(user=CITY_WIDE)["city"]
     figures["monthly"] = capital_monthly(user=CITY_WIDE, year=month.year)[: month.month]
+    figures["capital_origin"] = capital_by_origin(user=CITY_WIDE, month=month)
+    figures["overdue_follow_ups"] = overdue_follow_up_count()
     return figures
 
 
@@ -814,3 +816,197 @@ def reinvestment(*, user, year=None):
     if year:
         qs = qs.filter(created_at__year=year)
     return definitions.reinvestment(qs)
+
+
+# --- chains, assessment, capital by origin, overdue follow-ups (helper "chains") ---------------------
+def sector_kinds():
+    from projects.choices import SectorKind
+
+    return list(SectorKind)
+
+
+def chain_rollup(*, user):
+    """Per kind (chain / cluster / featured), every sector of that kind with its projects, planned
+    investment and leads in the user's scope (insights.definitions.sector_rollup), and the kind's total.
+    One query per kind plus one for the sectors."""
+    from projects.models import Sector
+
+    projects = Project.objects.filter(scope_q(user))
+    sectors = list(Sector.objects.all())
+    result = []
+    for kind in sector_kinds():
+        figures = definitions.sector_rollup(projects, kind=kind)
+        rows = []
+        total = {"project_count": 0, "total_investment": ZERO, "lead_count": 0, "lead_investment": ZERO}
+        for sector in (s for s in sectors if s.kind == kind):
+            row = figures.get(sector.pk) or {
+                "project_count": 0, "total_investment": ZERO, "lead_count": 0, "lead_investment": ZERO
+            }  # fmt: skip
+            rows.append({"sector": sector, **row})
+            for key in total:
+                total[key] += row[key]
+        result.append({"kind": kind, "label": kind.label, "rows": rows, "total": total})
+    return result
+
+
+def chain_get(*, pk):
+    from projects.choices import SectorKind
+    from projects.models import Sector
+
+    try:
+        return Sector.objects.get(pk=pk, kind__in=[SectorKind.CHAIN, SectorKind.CLUSTER])
+    except (Sector.DoesNotExist, ValueError, TypeError):
+        raise Http404("产业链不存在。") from None
+
+
+def chain_map(*, user, chain, limit=200):
+    """A chain's (or cluster's) map: its member sectors, the target enterprises upstream and downstream,
+    and the leads and projects on it in the user's scope (largest first, at most ``limit`` each)."""
+    from projects.choices import SectorKind
+
+    from .choices import ChainPosition
+    from .models import ChainTarget
+
+    member_field = "chain" if chain.kind == SectorKind.CHAIN else "cluster"
+    on_chain = Q(sector=chain) | Q(**{f"sector__{member_field}": chain})
+    projects = Project.objects.filter(scope_q(user)).filter(on_chain).select_related("region", "sector")
+    leads = projects.filter(definitions.leads_q()).order_by("-total_investment", "id")
+    others = projects.exclude(definitions.leads_q()).order_by("-total_investment", "id")
+    targets = list(ChainTarget.objects.restrict(user).filter(chain=chain).select_related("project"))
+    figures = definitions.sector_rollup(Project.objects.filter(scope_q(user)), kind=chain.kind).get(chain.pk, {})
+    return {
+        "chain": chain,
+        "members": list(getattr(chain, f"{member_field}_members").all()),
+        "upstream": [t for t in targets if t.position == ChainPosition.UPSTREAM],
+        "downstream": [t for t in targets if t.position == ChainPosition.DOWNSTREAM],
+        "leads": list(leads[:limit]),
+        "projects": list(others[:limit]),
+        "figures": figures,
+    }
+
+
+def assessment_indicators(*, year):
+    """[(measure, weight, cap)] the administrator set for ``year``, or the defaults (choices)."""
+    from .choices import DEFAULT_ASSESSMENT_WEIGHTS
+    from .models import AssessmentIndicator
+
+    rows = list(AssessmentIndicator.objects.filter(year=year).values_list("measure", "weight", "cap"))
+    if rows:
+        return rows
+    return [(m.value, Decimal(w), Decimal(c)) for m, (w, c) in DEFAULT_ASSESSMENT_WEIGHTS.items()]
+
+
+def assessment_grades():
+    """[(name, min_score)] from the administrator's table, or the defaults."""
+    from .choices import DEFAULT_ASSESSMENT_GRADES
+    from .models import AssessmentGrade
+
+    rows = list(AssessmentGrade.objects.values_list("name", "min_score"))
+    return rows or [(name, Decimal(score)) for name, score in DEFAULT_ASSESSMENT_GRADES]
+
+
+def assessment(*, user, year, today=None):
+    """The yearly attraction assessment of the counties and zones the user sees: each one's completion
+    rates (region_figures, through December or the current month), score and grade, ranked by score."""
+    today = today or timezone.localdate()
+    through = min(datetime.date(year, 12, 1), month_start(today))
+    figures = region_figures(user=user, month=through)
+    indicators = assessment_indicators(year=year)
+    grades = assessment_grades()
+    rows = []
+    for row in figures["rows"]:
+        rates = {measure: row[measure] for measure, _, _ in indicators}
+        score = definitions.assessment_score(rates, indicators)
+        rows.append({**row, "score": score, "grade": definitions.assessment_grade(score, grades)})
+    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["region"].sort_order, r["region"].pk))
+    for position, row in enumerate(rows, start=1):
+        row["score_rank"] = position
+    return {"year": year, "through": through, "rows": rows, "indicators": indicators, "grades": grades}
+
+
+def category_year_on_year(*, user, day=None):
+    """Counted completed investment this year and last by project category (the user's scope)."""
+    from projects.models import Category
+
+    day = day or timezone.localdate()
+    sums = definitions.category_year_on_year(Project.objects.filter(scope_q(user)), day=day)
+    empty = {"ytd": ZERO, "last_ytd": ZERO, "yoy": None}
+    return [{"category": c, **sums.get(c.pk, empty)} for c in Category.objects.all()]
+
+
+def capital_by_origin(*, user, month):
+    """Domestic and foreign capital in place January through ``month`` and last year (the user's scope)."""
+    return definitions.capital_origin_year_on_year(CapitalInPlace.objects.filter(scope_q(user, "project__")),
+                                                   month=month)  # fmt: skip
+
+
+def overdue_follow_up_list(*, user, today=None):
+    """City-wide (in the user's scope) list of (project, level) follow-ups overdue for their cadence:
+    each with its project, last follow-up date, due date and days overdue, most overdue first. Two queries."""
+    today = today or timezone.localdate()
+    days = cadence_days()
+    pairs = list(
+        definitions.overdue_follow_ups(FollowUp.objects.filter(scope_q(user, "project__")), days=days, today=today)
+    )
+    projects = Project.objects.filter(pk__in=sorted({p["project_id"] for p in pairs})).select_related(
+        "region", "department", "city_leader"
+    )
+    by_id = {p.pk: p for p in projects}
+    labels = dict(CadenceLevel.choices)
+    rows = []
+    for pair in pairs:
+        due = pair["last"] + datetime.timedelta(days=days[pair["level"]])
+        rows.append({"project": by_id[pair["project_id"]], "level": pair["level"], "level_label": labels[pair["level"]],
+                     "last": pair["last"], "due_on": due, "days_overdue": (today - due).days})  # fmt: skip
+    rows.sort(key=lambda r: (-r["days_overdue"], r["project"].pk, r["level"]))
+    return rows
+
+
+def overdue_follow_up_count(*, today=None):
+    """How many (project, level) follow-ups are overdue city-wide (the bulletin and the circulation)."""
+    today = today or timezone.localdate()
+    return definitions.overdue_follow_ups(FollowUp.objects.all(), days=cadence_days(), today=today).count()
+
+
+def follow_up_owers(*, rows):
+    """Who owes each overdue follow-up: main leader → the leadership role; leader in charge → the project's
+    city leader (包保领导); department → the users of the project's department; county → county staff of
+    its region. Returns {user: [rows]}."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    leadership = list(User.objects.filter(is_active=True, roles__role=Role.LEADERSHIP).distinct())
+    department_ids = {r["project"].department_id for r in rows if r["level"] == CadenceLevel.DEPARTMENT}
+    region_ids_ = {r["project"].region_id for r in rows if r["level"] == CadenceLevel.COUNTY}
+    by_department, by_region = {}, {}
+    for user in User.objects.filter(is_active=True, roles__role=Role.DEPARTMENT,
+                                    roles__department_id__in=sorted(i for i in department_ids if i)).distinct().prefetch_related("roles"):  # fmt: skip
+        for role in user.roles.all():
+            if role.role == Role.DEPARTMENT:
+                by_department.setdefault(role.department_id, set()).add(user)
+    for user in User.objects.filter(is_active=True, roles__role=Role.COUNTY_STAFF,
+                                    roles__region_id__in=sorted(region_ids_)).distinct().prefetch_related("roles"):  # fmt: skip
+        for role in user.roles.all():
+            if role.role == Role.COUNTY_STAFF:
+                by_region.setdefault(role.region_id, set()).add(user)
+    owed = {}
+    for row in rows:
+        project, level = row["project"], row["level"]
+        if level == CadenceLevel.MAIN_LEADER:
+            users = leadership
+        elif level == CadenceLevel.LEADER_IN_CHARGE:
+            users = [project.city_leader] if project.city_leader and project.city_leader.is_active else leadership
+        elif level == CadenceLevel.DEPARTMENT:
+            users = by_department.get(project.department_id, ())
+        else:
+            users = by_region.get(project.region_id, ())
+        for user in users:
+            owed.setdefault(user, []).append(row)
+    return owed
+
+
+def circulation_list(*, user):
+    """The monthly circulations: a document for the main city leaders (the bulletin's readers)."""
+    from .models import Circulation
+
+    return Circulation.objects.all() if can_use_bulletins(user) else Circulation.objects.none()

@@ -180,8 +180,9 @@ def start_line_add(*, user, event, project, amount):
 
 # --- capital in place ----------------------------------------------------------------------------
 @transaction.atomic
-def capital_record(*, user, project, month, amount):
-    """Set a project's capital in place for a month (county staff, their county). Returns (row, created)."""
+def capital_record(*, user, project, month, amount, foreign_amount=None):
+    """Set a project's capital in place for a month (county staff, their county), ``foreign_amount`` the
+    part of it from abroad (外资; None keeps what was recorded, 0 for a new row). Returns (row, created)."""
     _require(user, Action.CHANGE, project)
     if month is None:
         raise ValidationError({"month": "请填写月份。"})
@@ -194,6 +195,10 @@ def capital_record(*, user, project, month, amount):
     created = row is None
     row = row or CapitalInPlace(project=project, month=month)
     row.amount = amount
+    if foreign_amount is not None:
+        row.foreign_amount = _money(foreign_amount, "foreign_amount")
+    if row.foreign_amount > row.amount:
+        raise ValidationError({"foreign_amount": "其中外资不能大于实际到位资金。"})
     row.recorded_by = user
     row.full_clean(validate_constraints=False)
     with _audit(user):
@@ -554,3 +559,73 @@ def phase_link(*, user, project, phase_one, investor=None, visit=None):
     link = ProjectPhase.objects.select_for_update().filter(project=project).first() or ProjectPhase(project=project)
     link.phase_one, link.investor, link.visit = phase_one, investor, visit
     return _clean_save(link, user)
+
+
+# --- the monthly circulation and follow-up reminders (helper "chains") ------------------------------
+def circulation_text(*, month, today=None):
+    """Title and body of the month's circulation (通报): signing, landing, capital in place (domestic and
+    foreign apart, with YoY), the three best and last counties on capital completion, and the overdue
+    follow-ups. Figures from the selectors (insights.definitions)."""
+    from anshan_projects.figures import percent, yi
+
+    figures = selectors.region_figures(user=selectors.CITY_WIDE, month=month)
+    total = figures["total"]
+    origin = selectors.capital_by_origin(user=selectors.CITY_WIDE, month=month)
+    overdue = selectors.overdue_follow_up_count(today=today)
+    ranked = sorted(figures["rows"], key=lambda r: r["rank"])
+    names = lambda rows: "、".join(r["region"].name for r in rows)  # noqa: E731
+    title = f"鞍山市招商引资工作通报({month.year}年{month.month}月)"
+    body = (
+        f"1-{month.month}月,全市签约项目 {total['signed_ytd']} 个、签约额 {yi(total['signed_ytd_amount'])} 亿元;"
+        f"落地项目 {total['landed_ytd']} 个;实际到位内资 {yi(origin['domestic']['ytd'])} 亿元,"
+        f"同比 {percent(origin['domestic']['yoy'])};实际到位外资 {yi(origin['foreign']['ytd'])} 亿元,"
+        f"同比 {percent(origin['foreign']['yoy'])}。本月签约 {total['signed_month']} 个,落地 {total['landed_month']} 个,"
+        f"到位资金 {yi(total['capital_month'])} 亿元。到位资金目标完成率前三:{names(ranked[:3])};"
+        f"后三:{names(ranked[-3:])}。“四调法”逾期未调度 {overdue} 项。"
+    )
+    return title, body
+
+
+def circulation_deliver(*, month, today=None):
+    """Deliver the circulation of ``month`` to the main city leaders (the leadership role): inbox and
+    e-mail through notifications, exactly once per month however often it runs (a row per month, taken
+    with a lock; the notifications' event key keeps each recipient's copy single). Returns the row."""
+    from notifications.choices import Kind
+    from notifications.services import notify
+
+    from .models import Circulation
+
+    month = periods.month_start(month)
+    with transaction.atomic():
+        row, _ = Circulation.objects.get_or_create(month=month, defaults={"title": "", "body": ""})
+        row = Circulation.objects.select_for_update().get(pk=row.pk)
+        if row.delivered_at is not None:
+            return row
+        row.title, row.body = circulation_text(month=month, today=today)
+        recipients = selectors.bulletin_recipients()
+        notify(recipients=recipients, kind=Kind.OTHER, event_key=f"circulation:{month:%Y-%m}", title=row.title,
+               body=row.body, link=reverse("attraction:assessment"))  # fmt: skip
+        row.recipient_count = len(recipients)
+        row.delivered_at = timezone.now()
+        row.save()
+    return row
+
+
+def follow_up_reminders_send(*, today=None):
+    """Remind whoever owes an overdue "四调法" follow-up (inbox and their channels), once per user and
+    day: the event key carries the date. Returns the new notifications."""
+    from notifications.choices import Kind
+    from notifications.services import notify
+
+    today = today or timezone.localdate()
+    rows = selectors.overdue_follow_up_list(user=selectors.CITY_WIDE, today=today)
+    created = []
+    for user, owed in selectors.follow_up_owers(rows=rows).items():
+        lines = [f"{r['project'].name}({r['level_label']},应于 {r['due_on']:%Y-%m-%d} 前调度)" for r in owed[:20]]
+        more = f"等 {len(owed)} 项" if len(owed) > 20 else ""
+        created += notify(
+            recipients=[user], kind=Kind.OTHER, event_key=f"follow_up_overdue:{today:%Y-%m-%d}",
+            title=f"“四调法”逾期未调度提醒:{len(owed)} 项", body=";".join(lines) + more,
+            link=reverse("attraction:follow-ups-overdue"),
+        )  # fmt: skip
+    return created

@@ -15,6 +15,11 @@ urlpatterns = [
     path("bulletins/", views.bulletin_list, name="bulletins"),
     path("bulletins/generate/", views.bulletin_generate, name="bulletin-generate"),
     path("bulletins/<int:pk>/<str:kind>/", views.bulletin_download, name="bulletin-download"),
+    # chains, assessment, overdue follow-ups (helper "chains")
+    path("chains/", views.chains, name="chains"),
+    path("chains/<int:pk>/", views.chain_map, name="chain"),
+    path("assessment/", views.assessment, name="assessment"),
+    path("follow-ups/overdue/", views.follow_ups_overdue, name="follow-ups-overdue"),
 ]
 
 # --- the organisation of attraction: task forces, zones, funds, investors, outreach ------------------

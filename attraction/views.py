@@ -16,7 +16,7 @@ from anshan_projects import parsing, periods
 from projects.access import Action, can, may_act_in_region
 
 from . import forms, selectors, services
-from .choices import BulletinStatus, CadenceLevel
+from .choices import AssessmentMeasure, BulletinStatus, CadenceLevel
 
 
 def _month(request, default=None):
@@ -172,7 +172,8 @@ def capital(request):
                                                            action=Action.CHANGE)  # fmt: skip
                 _row, created = services.capital_record(user=request.user, project=project,
                                                      month=form.cleaned_data["month"],
-                                                     amount=form.cleaned_data["amount"])  # fmt: skip
+                                                     amount=form.cleaned_data["amount"],
+                                                     foreign_amount=form.cleaned_data.get("foreign_amount"))  # fmt: skip
                 messages.success(request, "到位资金已填报。" if created else "到位资金已更正。")
                 return redirect("attraction:capital")
             except ValidationError as error:
@@ -305,6 +306,40 @@ def task_force_detail(request, pk):
         "projects": selectors.task_force_projects(user=request.user, task_force=task_force)[:300],
         "meetings": selectors.task_force_meetings(user=request.user, task_force=task_force)[:100],
         "events": selectors.outreach_list(user=request.user).filter(task_force=task_force)[:100],
+    })  # fmt: skip
+
+
+# --- chains, assessment, overdue follow-ups (helper "chains") ---------------------------------------
+@login_required
+def chains(request):
+    """The 12 chains, 4 clusters and 8 featured industries with their projects, investment and leads."""
+    return render(request, "attraction/chains.html", {"kinds": selectors.chain_rollup(user=request.user)})
+
+
+@login_required
+def chain_map(request, pk):
+    """One chain's map: upstream targets → the chain and its members → downstream targets, and its
+    leads and projects."""
+    chain = selectors.chain_get(pk=pk)
+    return render(request, "attraction/chain_map.html", selectors.chain_map(user=request.user, chain=chain))
+
+
+@login_required
+def assessment(request):
+    """The yearly assessment of counties and zones (score, grade), YoY by category, capital by origin."""
+    today = timezone.localdate()
+    year = parsing.year(request.GET.get("year"), default=today.year)
+    result = selectors.assessment(user=request.user, year=year, today=today)
+    origin = selectors.capital_by_origin(user=request.user, month=result["through"])
+    labels = dict(AssessmentMeasure.choices)
+    return render(request, "attraction/assessment.html", {
+        **result,
+        "indicator_rows": [{"label": labels.get(m, m), "weight": w, "cap": c} for m, w, c in result["indicators"]],
+        "categories": selectors.category_year_on_year(user=request.user, day=today),
+        "origin": origin,
+        "overdue_count": len(selectors.overdue_follow_up_list(user=request.user, today=today)),
+        "circulations": selectors.circulation_list(user=request.user)[:12],
+        "is_admin": selectors.is_admin(request.user),
     })  # fmt: skip
 
 
@@ -444,3 +479,12 @@ def outreach_detail(request, pk):
         "projects": selectors.outreach_projects(user=request.user, event=event),
         "spending": selectors.outreach_spending(user=request.user, event=event),
     })  # fmt: skip
+
+
+@login_required
+def follow_ups_overdue(request):
+    """City-wide list (in the user's scope) of "四调法" follow-ups overdue for their cadence."""
+    rows = selectors.overdue_follow_up_list(user=request.user)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "attraction/follow_ups_overdue.html", {"page": page, "rows": page.object_list,
+                                                                    "count": len(rows)})  # fmt: skip

@@ -9,6 +9,7 @@ class Cadence(models.TextChoices):
     SEMIMONTHLY = "semimonthly", _("每半月(1日、16日)")
     WEEKLY = "weekly", _("每周")
     DAILY = "daily", _("每日")
+    DEKAD = "dekad", _("每旬(1日、11日、21日)")
 
 
 class RoundStatus(models.TextChoices):

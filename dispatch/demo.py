@@ -25,6 +25,7 @@ def seed_dispatch(builder):
             group.members.add(*users.filter(roles__role=Role.SPECIAL_GROUP, roles__category=group.category_id))
         if group.department_id:
             group.members.add(*users.filter(roles__role=Role.DEPARTMENT, roles__department=group.department_id))
+    _renovation_group(builder, managers)
     city = DispatchGroup.objects.get(key="city")
     first_of_month = builder.today.replace(day=1)
     latest = None
@@ -34,3 +35,34 @@ def seed_dispatch(builder):
         # Build the latest round's reports here, so that the report centre has files to download.
         for report in services.report_request(round=latest, enqueue=False):
             services.report_build(report_id=report.pk)
+
+
+def _renovation_group(builder, managers):
+    """The old-community renovation programme (老旧小区改造), dispatched every 旬 (1st, 11th, 21st) by the
+    housing bureau's task force; its reports carry the programme's physical indicators. The latest 旬's
+    round and reports are built here."""
+    from decimal import Decimal
+
+    from projects.choices import Tier
+    from projects.models import Category, Department
+
+    from .choices import Cadence
+
+    group, created = DispatchGroup.objects.get_or_create(
+        key="programme-renovation",
+        defaults={"name": "老旧小区改造工作专班", "tier": Tier.DEPARTMENT, "leader": "分管副市长",
+                  "lead_unit": "市住房城乡建设局", "cadence": Cadence.DEKAD, "min_total_investment": Decimal("0"),
+                  "category": Category.objects.filter(key="urban").first(),
+                  "department": Department.objects.filter(key="zjj").first(), "sort_order": 90},
+    )  # fmt: skip
+    if not created:
+        return
+    if managers:
+        group.report_managers.add(*managers)
+    period = schedules.latest_due_period(group, now=schedules.local_now().replace(
+        year=builder.today.year, month=builder.today.month, day=builder.today.day, hour=23))  # fmt: skip
+    if period is None or Project.objects.count() > INLINE_REPORT_LIMIT:
+        return
+    round, _ = services.round_run(group=group, period=period, queue=False)
+    for report in services.report_request(round=round, enqueue=False):
+        services.report_build(report_id=report.pk)

@@ -160,6 +160,7 @@ class RoundFigures:
         self.top_red = TopList()  # red (overall) projects, most behind first
         self.orders = {}
         self.procedure_totals = {}  # county name -> [projects, items, done, parallel, open, overdue, days]
+        self.indicators = []  # physical indicators per (name, unit): insights.definitions.indicator_rows
 
     # --- the project pass -----------------------------------------------------------------
     def project_rows(self):
@@ -225,6 +226,8 @@ class RoundFigures:
         self.changes(sink)
         lights = self.lights(sink)
         self.procedures(sink)
+        # Physical indicators of the scope (a programme such as 老旧小区改造), today's figures.
+        self.indicators = definitions.indicator_rows(selectors.scope_projects(self.group), month=self.month)
         self.orders = self.order_figures()
         self.service = self.service_figures()
         self.summary = {
@@ -522,6 +525,7 @@ class XlsxSink:
         self.service_sheet = book.sheet("包保服务", SERVICE_HEADERS, percent_columns={5}, widths={1: 28})
         self.projects = book.sheet("项目清单", PROJECT_HEADERS, money_columns={9, 10, 11, 15},
                                    percent_columns={12}, widths={2: 40})  # fmt: skip
+        self.indicator_sheet = book.sheet("实物量指标", INDICATOR_HEADERS, percent_columns={6, 7}, widths={0: 20})
 
     def project(self, row):
         self.projects.write(row)
@@ -575,6 +579,19 @@ class XlsxSink:
         self.procedure_sheet.write(["县区合计", *PROCEDURE_TOTAL_HEADERS])
         for row in figures.procedure_total_rows():
             self.procedure_sheet.write(["", *row])
+        for row in indicator_table(figures.indicators):
+            self.indicator_sheet.write(row)
+
+
+INDICATOR_HEADERS = ["指标", "单位", "项目数(个)", "计划总量", "累计计划量", "累计完成量", "完成率", "序时完成率"]
+
+
+def indicator_table(indicators):
+    from investment.models import IndicatorUnit
+
+    units = dict(IndicatorUnit.choices)
+    return [[r["name"], units.get(r["unit"], r["unit"]), r["project_count"], r["planned_total"], r["planned_to_date"],
+             r["completed_to_date"], r["rate"], r["plan_rate"]] for r in indicators]  # fmt: skip
 
 
 def _fmt(value, kind="money"):
@@ -677,6 +694,11 @@ def write_round_pdf(figures, target):
     )
     _lights_and_orders(doc, figures)
     _procedures(doc, figures)
+    if figures.indicators:
+        doc.heading("实物量指标")
+        doc.table(INDICATOR_HEADERS, [[*row[:6], pdf.fmt_percent(row[6]) if row[6] is not None else "—",
+                                       pdf.fmt_percent(row[7]) if row[7] is not None else "—"]
+                                      for row in indicator_table(figures.indicators)], numeric_columns=(2, 3, 4, 5, 6, 7))  # fmt: skip
     corrections = figures.correction_rows()
     if figures.known_at is not None:
         doc.heading("更正")

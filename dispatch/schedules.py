@@ -21,7 +21,7 @@ from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from anshan_projects import parsing
-from anshan_projects.periods import previous_month
+from anshan_projects.periods import DEKAD_STARTS, previous_dekad, previous_month
 
 from .choices import Cadence
 
@@ -45,6 +45,8 @@ def runs_on(cadence, day, weekday=1):
         return day.day in (1, 16)
     if cadence == Cadence.WEEKLY:
         return day.isoweekday() == weekday
+    if cadence == Cadence.DEKAD:
+        return day.day in DEKAD_STARTS
     return True
 
 
@@ -59,6 +61,8 @@ def period_for(cadence, run_day):
         return Period(yesterday.replace(day=16), yesterday)
     if cadence == Cadence.WEEKLY:
         return Period(run_day - datetime.timedelta(days=7), yesterday)
+    if cadence == Cadence.DEKAD:
+        return Period(*previous_dekad(run_day))
     return Period(yesterday, yesterday)
 
 
@@ -101,6 +105,8 @@ def crontab_for(group):
         fields["day_of_month"] = "1,16"
     elif group.cadence == Cadence.WEEKLY:
         fields["day_of_week"] = str(group.weekday % 7)  # crontab: 0 = Sunday
+    elif group.cadence == Cadence.DEKAD:
+        fields["day_of_month"] = ",".join(str(d) for d in DEKAD_STARTS)
     return fields
 
 

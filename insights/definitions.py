@@ -33,6 +33,7 @@ from django.db.models import (
     FilteredRelation,
     Func,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     Subquery,
@@ -920,3 +921,227 @@ def photo_week_counts(projects, *, week, rule=None):
         }
         for r in rows
     ]
+
+
+# --- chains, assessment, capital by origin, follow-ups (helper "chains") ---------------------------
+def sector_key(kind, prefix=""):
+    """The id of the sector of ``kind`` (chain / cluster / featured) a project counts under: its own
+    sector when that is of the kind, else (chains and clusters) the chain or cluster its sector belongs to."""
+    from projects.choices import SectorKind
+
+    own = When(**{f"{prefix}sector__kind": kind}, then=F(f"{prefix}sector_id"))
+    parent = {SectorKind.CHAIN: f"{prefix}sector__chain_id", SectorKind.CLUSTER: f"{prefix}sector__cluster_id"}
+    default = F(parent[kind]) if kind in parent else Value(None)
+    return Case(own, default=default, output_field=IntegerField())
+
+
+def leads_q(prefix=""):
+    """Leads (招商线索): projects in the planning and negotiating pools (谋划、洽谈), not yet signed."""
+    return Q(**{f"{prefix}stage__in": [Stage.PLANNING, Stage.NEGOTIATING]})
+
+
+def sector_rollup(queryset, *, kind):
+    """Per sector of ``kind`` (rows keyed ``sector``): projects, their planned total investment, leads
+    and the leads' planned investment, over a scoped project queryset. One query."""
+    rows = (
+        queryset.order_by()
+        .annotate(rollup_sector=sector_key(kind))
+        .filter(rollup_sector__isnull=False)
+        .values("rollup_sector")
+        .annotate(
+            project_count=Count("id"),
+            planned=Coalesce(Sum("total_investment"), Value(ZERO), output_field=MONEY),
+            lead_count=Count("id", filter=leads_q()),
+            lead_investment=Coalesce(Sum("total_investment", filter=leads_q()), Value(ZERO), output_field=MONEY),
+        )
+    )
+    return {
+        row["rollup_sector"]: {"project_count": row["project_count"], "total_investment": row["planned"],
+                               "lead_count": row["lead_count"], "lead_investment": row["lead_investment"]}
+        for row in rows
+    }  # fmt: skip
+
+
+def category_year_on_year(queryset, *, day):
+    """Counted completion January through the reporting month per project category, the same months
+    last year and the growth: {category_id: {"ytd", "last_ytd", "yoy"}}. Two queries."""
+    from anshan_projects.figures import growth
+
+    period = reporting_period(day)
+    projects = queryset.order_by().values("pk")
+    sums = {}
+    for key, month in (("ytd", period.month), ("last_ytd", period.last_year_month)):
+        rows = (
+            counted_ytd_rows(through=month)
+            .filter(project_id__in=projects)
+            .values("project__category_id")
+            .annotate(total=Sum("completed"))
+            .values_list("project__category_id", "total")
+        )
+        for category_id, total in rows:
+            sums.setdefault(category_id, {"ytd": ZERO, "last_ytd": ZERO})[key] = total or ZERO
+    for row in sums.values():
+        row["yoy"] = growth(row["ytd"], row["last_ytd"])
+    return sums
+
+
+def capital_by_origin(capital_rows, *, first, last):
+    """Capital in place (attraction.CapitalInPlace rows the caller scoped) from the month ``first``
+    through ``last`` split into domestic (内资 = amount − of which foreign) and foreign (外资)."""
+    rows = capital_rows.filter(month__gte=first, month__lte=last).order_by()
+    sums = rows.aggregate(
+        total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY),
+        foreign=Coalesce(Sum("foreign_amount"), Value(ZERO), output_field=MONEY),
+    )
+    return {"domestic": sums["total"] - sums["foreign"], "foreign": sums["foreign"], "total": sums["total"]}
+
+
+def capital_origin_year_on_year(capital_rows, *, month):
+    """Domestic and foreign capital January through ``month`` (a month start), the same months last
+    year and their growth: {"domestic": {"ytd", "last_ytd", "yoy"}, "foreign": {...}, "total": {...}}."""
+    from anshan_projects.figures import growth
+    from anshan_projects.periods import same_month_last_year
+
+    now = capital_by_origin(capital_rows, first=datetime.date(month.year, 1, 1), last=month)
+    last_month = same_month_last_year(month)
+    before = capital_by_origin(capital_rows, first=datetime.date(last_month.year, 1, 1), last=last_month)
+    return {
+        key: {"ytd": now[key], "last_ytd": before[key], "yoy": growth(now[key], before[key])}
+        for key in ("domestic", "foreign", "total")
+    }
+
+
+def assessment_score(rates, indicators):
+    """The assessment score (0-100) of one county or zone: each indicator's completion rate (None counts
+    as 0) capped at the indicator's ``cap``, weighted, divided by the sum of the weights, × 100, to 2
+    places half up. ``rates``: {measure: ratio}; ``indicators``: [(measure, weight, cap)]."""
+    from anshan_projects.figures import hundredths
+
+    weights = sum((Decimal(w) for _, w, _ in indicators), Decimal("0"))
+    if not weights:
+        return None
+    points = sum((Decimal(w) * min(Decimal(rates.get(m) or 0), Decimal(cap)) for m, w, cap in indicators), Decimal("0"))
+    return hundredths(points * 100 / weights)
+
+
+def assessment_grade(score, grades):
+    """The highest grade whose minimum the score reaches; ``grades``: [(name, min_score)]; None below all."""
+    if score is None:
+        return None
+    for name, minimum in sorted(grades, key=lambda g: Decimal(g[1]), reverse=True):
+        if score >= Decimal(minimum):
+            return name
+    return None
+
+
+def overdue_follow_ups(follow_ups, *, days, today):
+    """(project, level) pairs of a scoped attraction.FollowUp queryset whose last follow-up is older than
+    the level's interval (``days``: {level: interval}) on ``today``: rows with ``project_id``, ``level``,
+    ``last`` (date). Only projects still in the four pools before construction (谋划、洽谈、签约、落地)."""
+    overdue = Q()
+    for level, interval in days.items():
+        overdue |= Q(level=level, last__lt=today - datetime.timedelta(days=interval))
+    return (
+        follow_ups.filter(project__stage__in=Stage.pools())
+        .order_by()
+        .values("project_id", "level")
+        .annotate(last=Max("followed_on"))
+        .filter(overdue)
+    )
+
+
+DEFINITIONS.extend(
+    [
+        Definition(
+            "sector_rollup",
+            _("产业链/集群/特色产业汇总"),
+            _(
+                "项目所属产业为该产业链(集群、特色产业)本身,或所属产业归属该产业链(集群)的项目:"
+                "项目数、计划总投资之和、线索数;特色产业只计所属产业为该特色产业的项目。归属关系由管理员在“产业”中维护。"
+            ),
+        ),
+        Definition("leads", _("招商线索"), _("处在谋划、洽谈两个项目库(尚未签约)的项目。")),
+        Definition(
+            "category_yoy",
+            _("分类别投资同比"),
+            _(
+                "各项目类别(社会投资类、城建类、工业“四改”类等)计入统计的本年累计完成投资与上年同期比较,规则同“同比增长”。"
+            ),
+        ),
+        Definition(
+            "capital_origin",
+            _("实际到位内资/外资"),
+            _("实际到位资金中按月登记的“其中外资”为外资,其余为内资;同比为本年1月至统计月份与上年同期比较。"),
+        ),
+        Definition(
+            "assessment_score",
+            _("招商考核得分"),
+            _(
+                "各考核指标(签约额、落地项目、到位资金的年度目标完成率)按管理员设置的封顶值截取后乘以权重,"
+                "求和后除以权重之和再乘以100,保留2位小数(四舍五入);无目标的指标按0计。"
+            ),
+        ),
+        Definition(
+            "assessment_grade",
+            _("招商考核档次"),
+            _("得分达到某档次最低得分的最高档次(如一档、二档、三档);档次及分数线由管理员设置。"),
+        ),
+        Definition(
+            "overdue_follow_ups",
+            _("逾期未调度"),
+            _(
+                "处在谋划、洽谈、签约、落地阶段的项目,某一“四调法”层级最近一次调度距今超过该层级的间隔天数"
+                "(管理员设置,默认主要领导30天、分管领导15天、主管部门7天、县区1天)的项目与层级。"
+            ),
+        ),
+    ]
+)
+DEFINITIONS_BY_KEY.update({d.key: d for d in DEFINITIONS})
+
+
+# --- physical indicators (helper "chains") ---------------------------------------------------------
+def indicator_rows(projects, *, month):
+    """Physical indicators of a scoped project queryset, added up per (name, unit): planned total, plan and
+    completion from the first month through ``month`` (a month start), completion rates against the
+    total and against the plan to date (``ratio``). Today's figures (indicators keep no history)."""
+    from investment.models import IndicatorMonth, PhysicalIndicator
+
+    def through(field):
+        rows = (IndicatorMonth.objects.filter(indicator=OuterRef("pk"), month__lte=month).order_by().values("indicator")
+                .annotate(total=Sum(field)).values("total"))  # fmt: skip
+        return Coalesce(Subquery(rows[:1], output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+    indicators = (
+        PhysicalIndicator.objects.filter(project__in=projects.order_by().values("pk"))
+        .annotate(planned_to_date=through("planned"), completed_to_date=through("completed"))
+        .order_by("sort_order", "name", "unit")
+        .values_list("name", "unit", "planned_total", "planned_to_date", "completed_to_date", "project_id")
+    )
+    groups = {}
+    for name, unit, total, planned, completed, project_id in indicators:
+        group = groups.setdefault((name, unit), {"name": name, "unit": unit, "planned_total": ZERO,
+                                                 "planned_to_date": ZERO, "completed_to_date": ZERO, "projects": set()})  # fmt: skip
+        group["planned_total"] += total
+        group["planned_to_date"] += planned
+        group["completed_to_date"] += completed
+        group["projects"].add(project_id)
+    rows = []
+    for group in groups.values():
+        group["project_count"] = len(group.pop("projects"))
+        group["rate"] = ratio(group["completed_to_date"], group["planned_total"])
+        group["plan_rate"] = ratio(group["completed_to_date"], group["planned_to_date"])
+        rows.append(group)
+    return rows
+
+
+DEFINITIONS.append(
+    Definition(
+        "physical_indicators",
+        _("实物量指标"),
+        _(
+            "项目登记的实物工作量(如改造小区个数、楼栋数、惠及户数、管网公里数),按指标名称和单位汇总:计划总量、"
+            "截至统计月份的累计计划量与累计完成量;完成率 = 累计完成量 ÷ 计划总量,序时完成率 = 累计完成量 ÷ 累计计划量。"
+        ),
+    )
+)
+DEFINITIONS_BY_KEY["physical_indicators"] = DEFINITIONS[-1]

@@ -222,3 +222,26 @@ class WeeklyPhotoRuleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- physical indicators (helper "chains") ------------------------------------------------------
+from projects.access import project_q  # noqa: E402
+
+from .models import IndicatorMonth, PhysicalIndicator  # noqa: E402
+
+
+class IndicatorMonthInline(admin.TabularInline):
+    model = IndicatorMonth
+    extra = 1
+
+
+@admin.register(PhysicalIndicator)
+class PhysicalIndicatorAdmin(admin.ModelAdmin):
+    list_display = ("project", "name", "unit", "planned_total")
+    list_filter = ("unit",)
+    search_fields = ("name", "project__name")
+    raw_id_fields = ("project",)
+    inlines = [IndicatorMonthInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(project_q(request.user, Action.VIEW, "project__"))

@@ -194,6 +194,7 @@ def seed_progress(builder, chunk=CHUNK):
                 problems = []
                 entry_count += copy_lines(cursor, entry_copy, entry_lines(projects, problems))
                 problem_count += copy_lines(cursor, problem_copy, problems)
+        _industrial_growth(cursor, today)
         # The rollup's trigger is off during the bulk load (session_replication_role): fill it once.
         counted_months_sync()
         PeriodFreeze.objects.bulk_create(
@@ -202,6 +203,7 @@ def seed_progress(builder, chunk=CHUNK):
         procedures = seed_procedures(builder)
         funding = _funding(rng)
         photos = seed_photos(builder)
+        seed_renovation(builder)
     builder.investment_seconds = time.monotonic() - started
     return {
         "entries": entry_count,
@@ -275,4 +277,98 @@ def _funding(rng):
     for project in building[:25]:
         add(project, FundingKind.BANK_LOANS, (project.total_investment * Decimal("0.4")).quantize(CENT))
     FundingSource.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+# The article: investment in industrial "four transformations" (工业“四改”) projects +76.6% on last year.
+INDUSTRIAL_GROWTH = Decimal("1.766")
+
+
+def _industrial_growth(cursor, today):
+    """Scale last year's counted (verified) entries of the 工业“四改”类 projects, January to the
+    reporting month, so that this year's counted completion is exactly 76.6% above them."""
+    from anshan_projects.periods import reporting_month
+
+    month = reporting_month(today)
+    last_month = month.replace(year=month.year - 1)
+    entries, projects, categories = (ProgressEntry._meta.db_table, Project._meta.db_table,
+                                     "projects_category")  # fmt: skip
+    where = (f"FROM {entries} e JOIN {projects} p ON p.id = e.project_id JOIN {categories} c ON c.id = p.category_id"
+             " WHERE c.key = 'industrial' AND e.status = %s AND e.period BETWEEN %s AND %s")  # fmt: skip
+    verified = str(EntryStatus.VERIFIED)
+    cursor.execute(f"SELECT COALESCE(SUM(e.amount_completed), 0) {where}", [verified, month.replace(month=1), month])
+    (this_year,) = cursor.fetchone()
+    cursor.execute(
+        f"SELECT COALESCE(SUM(e.amount_completed), 0) {where}", [verified, last_month.replace(month=1), last_month]
+    )
+    (last_year,) = cursor.fetchone()
+    if not this_year or not last_year:
+        return
+    target = (this_year / INDUSTRIAL_GROWTH).quantize(CENT)
+    factor = target / last_year
+    ids = f"SELECT e.id {where}"
+    params = [verified, last_month.replace(month=1), last_month]
+    cursor.execute(f"UPDATE {entries} SET amount_completed = ROUND(amount_completed * %s, 2) WHERE id IN ({ids})",
+                   [factor, *params])  # fmt: skip
+    # The rounding rest goes to the largest entry, so that the sum is exactly the target.
+    cursor.execute(f"SELECT COALESCE(SUM(e.amount_completed), 0) {where}", params)
+    (scaled,) = cursor.fetchone()
+    cursor.execute(
+        f"UPDATE {entries} SET amount_completed = amount_completed + %s WHERE id = ("
+        f"SELECT e.id {where} ORDER BY e.amount_completed DESC, e.id LIMIT 1)",
+        [target - scaled, *params],
+    )
+
+
+# --- the old-community renovation programme (helper "chains"): 121 communities, 2,800 buildings, 179,100
+# households (the article), spread over six urban-construction projects; the pipe kilometres are a demo value.
+RENOVATION = [
+    # indicator, unit, per-project totals (6 projects), completed share of the plan to date
+    ("改造老旧小区", "community", [30, 24, 18, 20, 17, 12], Decimal("1")),
+    ("改造楼栋", "building", [700, 560, 420, 460, 380, 280], Decimal("1")),
+    ("惠及居民户数", "household", [44800, 35800, 26900, 29500, 24200, 17900], Decimal("1")),
+    ("改造燃气管网", "km", [20, 16, 14, 14, 12, 10], Decimal("0.75")),
+]
+RENOVATION_PROJECT = "铁东区银环小区老旧小区改造工程"
+
+
+def renovation_projects():
+    """The six projects of the programme: the article's 银环 project first, then the largest other
+    urban-construction projects of the housing bureau, one per county."""
+    chosen, regions = [], set()
+    named = Project.objects.filter(name=RENOVATION_PROJECT).first()
+    if named is not None:
+        chosen.append(named)
+        regions.add(named.region_id)
+    others = Project.objects.filter(category__key="urban", department__key="zjj",
+                                    stage__in=[Stage.CONSTRUCTION, Stage.COMPLETED]).order_by("-total_investment", "id")  # fmt: skip
+    for project in others.exclude(pk__in=[p.pk for p in chosen])[:200]:
+        if len(chosen) == 6:
+            break
+        if project.region_id not in regions:
+            chosen.append(project)
+            regions.add(project.region_id)
+    return chosen
+
+
+def seed_renovation(builder):
+    """Physical indicators with a monthly plan and progress, January to the reporting month."""
+    from anshan_projects.periods import reporting_month
+
+    from .models import IndicatorMonth, PhysicalIndicator
+
+    projects = renovation_projects()
+    if not projects or PhysicalIndicator.objects.filter(project__in=projects).exists():
+        return 0
+    last = reporting_month(builder.today)
+    months = [datetime.date(last.year, m, 1) for m in range(1, last.month + 1)]
+    rows = []
+    for order, (name, unit, totals, share) in enumerate(RENOVATION):
+        for project, total in zip(projects, totals, strict=False):
+            indicator = PhysicalIndicator.objects.create(project=project, name=name, unit=unit,
+                                                         planned_total=Decimal(total), sort_order=order)  # fmt: skip
+            for month, planned in zip(months, _split(Decimal(total), [1] * len(months)), strict=True):
+                rows.append(IndicatorMonth(indicator=indicator, month=month, planned=planned,
+                                           completed=(planned * share).quantize(CENT)))  # fmt: skip
+    IndicatorMonth.objects.bulk_create(rows)
     return len(rows)

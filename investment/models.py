@@ -827,3 +827,69 @@ class WeeklyPhotoRule(models.Model):
         return Q(
             **{f"{prefix}stage__in": self.stage_list(), f"{prefix}total_investment__gte": self.min_total_investment}
         )
+
+
+# --- physical indicators (helper "chains"): programmes such as 老旧小区改造 measure in units, not money -------
+class IndicatorUnit(models.TextChoices):
+    COMMUNITY = "community", "个(小区)"
+    BUILDING = "building", "栋"
+    HOUSEHOLD = "household", "户"
+    KILOMETRE = "km", "公里"
+    SQUARE_METRE = "m2", "平方米"
+    OTHER = "other", "其他"
+
+
+class PhysicalIndicatorQuerySet(RestrictedQuerySet):
+    scope_path = "project__"
+
+
+class PhysicalIndicator(models.Model):
+    """A physical quantity a project delivers (改造小区数、楼栋数、惠及户数、管网公里数) and its planned total."""
+
+    project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="physical_indicators")
+    name = models.CharField("指标名称", max_length=50, help_text="如 改造小区、改造楼栋、惠及居民、改造管网")
+    unit = models.CharField("单位", max_length=20, choices=IndicatorUnit.choices)
+    planned_total = models.DecimalField("计划总量", max_digits=14, decimal_places=2)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    objects = PhysicalIndicatorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "实物量指标"
+        verbose_name_plural = "实物量指标"
+        ordering = ["project", "sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="indicator_one_name_per_project"),
+            models.CheckConstraint(condition=Q(planned_total__gte=0), name="indicator_planned_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.project} · {self.name}"
+
+
+class IndicatorMonthQuerySet(RestrictedQuerySet):
+    scope_path = "indicator__project__"
+
+
+class IndicatorMonth(models.Model):
+    """Plan and progress of one physical indicator in one month (the month's first day)."""
+
+    indicator = models.ForeignKey(PhysicalIndicator, models.CASCADE, verbose_name="指标", related_name="months")
+    month = models.DateField("月份", help_text="月份的第一天")
+    planned = models.DecimalField("本月计划量", max_digits=14, decimal_places=2, default=Decimal("0"))
+    completed = models.DecimalField("本月完成量", max_digits=14, decimal_places=2, default=Decimal("0"))
+
+    objects = IndicatorMonthQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "实物量月度进度"
+        verbose_name_plural = "实物量月度进度"
+        ordering = ["indicator", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "month"], name="indicator_one_row_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="indicator_month_is_month_start"),
+            models.CheckConstraint(condition=Q(planned__gte=0, completed__gte=0), name="indicator_month_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.month:%Y-%m}"

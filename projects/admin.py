@@ -23,7 +23,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Sector)
 class SectorAdmin(admin.ModelAdmin):
-    list_display = ("name", "name_en", "kind", "sort_order")
+    list_display = ("name", "name_en", "kind", "chain", "cluster", "sort_order")
     list_filter = ("kind",)
 
 

@@ -91,11 +91,41 @@ class Sector(LocalizedName):
     name = models.CharField("名称", max_length=50, unique=True)
     kind = models.CharField("类别", max_length=20, choices=SectorKind.choices)
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
+    # A featured industry (or any sector) rolls up into a chain and/or a cluster; a chain is its own chain.
+    chain = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        verbose_name="所属产业链",
+        null=True,
+        blank=True,
+        related_name="chain_members",
+        limit_choices_to={"kind": SectorKind.CHAIN},
+    )
+    cluster = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        verbose_name="所属产业集群",
+        null=True,
+        blank=True,
+        related_name="cluster_members",
+        limit_choices_to={"kind": SectorKind.CLUSTER},
+    )
 
     class Meta:
         verbose_name = "产业"
         verbose_name_plural = "产业"
         ordering = ["kind", "sort_order", "id"]
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.chain_id and (self.chain.kind != SectorKind.CHAIN or self.kind == SectorKind.CHAIN):
+            errors["chain"] = "所属产业链须为产业链,且产业链本身不再归属其他产业链。"
+        if self.cluster_id and (self.cluster.kind != SectorKind.CLUSTER or self.kind == SectorKind.CLUSTER):
+            errors["cluster"] = "所属产业集群须为产业集群,且产业集群本身不再归属其他集群。"
+        if errors:
+            raise ValidationError(errors)
 
 
 class Department(LocalizedName):

@@ -44,6 +44,22 @@ SECTORS = [
     ("耐火材料", "featured"),
 ]
 
+# Where a featured industry (and some chains) belongs: name -> (chain, cluster). The article names
+# the kinds but not these links: they are plausible defaults (金属包装 and 钢丝绳 are steel deep
+# processing, 柔性显示 electronics, 南果梨 modern agriculture), editable in the admin.
+SECTOR_LINKS = {
+    "金属包装": ("钢铁及深加工", None),
+    "钢丝绳": ("钢铁及深加工", None),
+    "柔性显示": ("电子信息", "数字经济"),
+    "激光装备": ("高端装备制造", None),
+    "泵业": ("高端装备制造", None),
+    "岫玉": (None, "文旅康养"),
+    "南果梨": ("农产品深加工", "现代农业"),
+    "耐火材料": ("菱镁", None),
+    "农产品深加工": (None, "现代农业"),
+    "电子信息": (None, "数字经济"),
+}
+
 DEPARTMENTS = [
     ("fgw", "市发展改革委"),
     ("zjj", "市住房城乡建设局"),

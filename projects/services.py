@@ -195,6 +195,19 @@ def project_stage_change(*, project, to_stage, user, changed_on=None, reason="",
 
 
 @transaction.atomic
+def sector_links_load(*, names=None):
+    """Link the default featured industries to their chain and cluster (reference_data.SECTOR_LINKS),
+    only for ``names`` (the rows just created) or, without names, where no link was set yet."""
+    ids = dict(Sector.objects.values_list("name", "pk"))
+    linked = 0
+    for name, (chain, cluster) in reference_data.SECTOR_LINKS.items():
+        if names is not None and name not in names:
+            continue
+        qs = Sector.objects.filter(name=name, chain__isnull=True, cluster__isnull=True)
+        linked += qs.update(chain_id=ids.get(chain), cluster_id=ids.get(cluster))
+    return linked
+
+
 def reference_data_load():
     """Create the default reference data where missing; never overwrite an administrator's edits."""
     created = 0
@@ -210,11 +223,15 @@ def reference_data_load():
             },
         )
         created += new
+    fresh = []
     for order, (name, kind) in enumerate(reference_data.SECTORS):
         _, new = Sector.objects.get_or_create(
             name=name, defaults={"kind": kind, "sort_order": order, "name_en": reference_data.NAMES_EN.get(name, "")}
         )
         created += new
+        if new:
+            fresh.append(name)
+    sector_links_load(names=fresh)
     for order, (key, name) in enumerate(reference_data.DEPARTMENTS):
         _, new = Department.objects.get_or_create(
             key=key, defaults={"name": name, "sort_order": order, "name_en": reference_data.NAMES_EN.get(name, "")}

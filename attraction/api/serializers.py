@@ -158,11 +158,13 @@ class CapitalSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="project.region.name", read_only=True)
     month = serializers.DateField(help_text="该月任一天,保存为月初")
     amount = serializers.DecimalField(**MONEY, min_value=0)
+    foreign_amount = serializers.DecimalField(**MONEY, min_value=0, required=False, help_text="其中外资(万元)")
     recorded_by = serializers.StringRelatedField(read_only=True)
 
     class Meta:
         model = CapitalInPlace
-        fields = ["id", "project", "project_name", "region", "month", "amount", "recorded_by", "updated_at"]
+        fields = ["id", "project", "project_name", "region", "month", "amount", "foreign_amount", "recorded_by",
+                  "updated_at"]  # fmt: skip
         read_only_fields = ["id", "recorded_by", "updated_at"]
 
 
@@ -442,3 +444,47 @@ class PhaseSerializer(serializers.ModelSerializer):
 class ReinvestmentSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     investment = serializers.DecimalField(**MONEY)
+
+
+# --- chains, assessment, overdue follow-ups (helper "chains") ---------------------------------------
+class SectorRollupRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="sector.pk")
+    name = serializers.CharField(source="sector.name")
+    chain = serializers.IntegerField(source="sector.chain_id", allow_null=True)
+    cluster = serializers.IntegerField(source="sector.cluster_id", allow_null=True)
+    project_count = serializers.IntegerField()
+    total_investment = serializers.DecimalField(**MONEY)
+    lead_count = serializers.IntegerField()
+    lead_investment = serializers.DecimalField(**MONEY)
+
+
+class SectorKindRollupSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    rows = SectorRollupRowSerializer(many=True)
+
+
+class AssessmentRowSerializer(serializers.Serializer):
+    region = RegionRefSerializer()
+    score_rank = serializers.IntegerField()
+    signed_rate = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    landed_rate = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    capital_rate = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    score = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    grade = serializers.CharField(allow_null=True)
+
+
+class AssessmentSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    through = serializers.DateField()
+    rows = AssessmentRowSerializer(many=True)
+
+
+class OverdueFollowUpSerializer(serializers.Serializer):
+    project = serializers.IntegerField(source="project.pk")
+    project_name = serializers.CharField(source="project.name")
+    region = serializers.CharField(source="project.region.name")
+    level = serializers.CharField()
+    last = serializers.DateField()
+    due_on = serializers.DateField()
+    days_overdue = serializers.IntegerField()

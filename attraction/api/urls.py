@@ -16,6 +16,10 @@ router.register("bulletins", views.BulletinViewSet, basename="bulletin")
 urlpatterns = [
     path("attraction/pools/", views.PoolsView.as_view(), name="attraction-pools"),
     path("attraction/flows/", views.FlowsView.as_view(), name="attraction-flows"),
+    # chains, assessment, overdue follow-ups (helper "chains")
+    path("attraction/chains/", views.ChainRollupView.as_view(), name="attraction-chains"),
+    path("attraction/assessment/", views.AssessmentView.as_view(), name="attraction-assessment"),
+    path("attraction/follow-ups-overdue/", views.OverdueFollowUpsView.as_view(), name="attraction-follow-ups-overdue"),
     *router.urls,
 ]
 

@@ -193,7 +193,8 @@ class CapitalViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         row, created = services.capital_record(user=request.user, project=_project(request, data["project_id"]),
-                                               month=data["month"], amount=data["amount"])  # fmt: skip
+                                               month=data["month"], amount=data["amount"],
+                                               foreign_amount=data.get("foreign_amount"))  # fmt: skip
         return Response(
             self.get_serializer(row).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -531,3 +532,29 @@ class PhaseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gene
     @action(detail=False, methods=["get"])
     def reinvestment(self, request):
         return Response(s.ReinvestmentSerializer(selectors.reinvestment(user=request.user)).data)
+
+
+# --- chains, assessment, overdue follow-ups (helper "chains") ---------------------------------------
+class ChainRollupView(APIView):
+    @extend_schema(responses=s.SectorKindRollupSerializer(many=True), summary="产业链、产业集群、特色产业汇总")
+    def get(self, request):
+        kinds = selectors.chain_rollup(user=request.user)
+        return Response(s.SectorKindRollupSerializer([{**k, "kind": str(k["kind"]), "label": str(k["label"])}
+                                                      for k in kinds], many=True).data)  # fmt: skip
+
+
+class AssessmentView(APIView):
+    @extend_schema(parameters=[OpenApiParameter("year", int, description="年度(默认今年)")],
+                   responses=s.AssessmentSerializer, summary="招商引资专项考核(得分、档次)")  # fmt: skip
+    def get(self, request):
+        year = parsing.year(request.query_params.get("year"), default=timezone.localdate().year)
+        result = selectors.assessment(user=request.user, year=year)
+        rows = [{**r, "region": _region_ref(r["region"])} for r in result["rows"]]
+        return Response(s.AssessmentSerializer({**result, "rows": rows}).data)
+
+
+class OverdueFollowUpsView(APIView):
+    @extend_schema(responses=s.OverdueFollowUpSerializer(many=True), summary="“四调法”逾期未调度")
+    def get(self, request):
+        rows = selectors.overdue_follow_up_list(user=request.user)
+        return Response(s.OverdueFollowUpSerializer(rows, many=True).data)

@@ -56,7 +56,15 @@ def test_bulletin_contents_match_figures_computed_by_hand(bulletin_data, manager
     run = services.bulletin_build(run_id=run.pk)
     assert run.status == BulletinStatus.DONE and run.build_seconds is not None
     book = openpyxl.load_workbook(run.xlsx.path, read_only=True)
-    assert book.sheetnames == ["县区排名", "月度到位资金", "签约活动", "集中开工", "四个一批", "统计口径"]
+    assert book.sheetnames == [
+        "县区排名",
+        "月度到位资金",
+        "签约活动",
+        "集中开工",
+        "四个一批",
+        "内资外资与四调法",
+        "统计口径",
+    ]
     sheet = list(book["县区排名"].iter_rows(values_only=True))
     header, body = sheet[0], sheet[1:]
     rows = {row[1]: dict(zip(header, row, strict=True)) for row in body}
