@@ -1,4 +1,4 @@
-"""Dispatch demo data (registered with demo.extensions): the default 1+3+N+10 groups, report
+"""Dispatch demo data (``seed``, found by seed_demo): the default 1+3+N+10 groups, report
 managers and members, and the tier-1 rounds of the last two months with the latest one's reports."""
 
 from django.contrib.auth import get_user_model
@@ -14,7 +14,7 @@ from .models import DispatchGroup
 INLINE_REPORT_LIMIT = 20_000
 
 
-def seed_dispatch(builder):
+def seed(builder):
     services.groups_load_defaults()
     users = get_user_model().objects
     managers = list(users.filter(roles__role=Role.REPORT_MANAGER).distinct())
@@ -34,3 +34,6 @@ def seed_dispatch(builder):
         # Build the latest round's reports here, so that the report centre has files to download.
         for report in services.report_request(round=latest, enqueue=False):
             services.report_build(report_id=report.pk)
+
+
+seed_dispatch = seed  # the former name (other branches may still register it; seed_demo runs it once)
