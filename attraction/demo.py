@@ -1,4 +1,4 @@
-"""Demo data for investment attraction, on top of the seeded projects (registered with demo.extensions).
+"""Demo data for investment attraction, on top of the seeded projects (``seed``, found by seed_demo).
 
 Reproduces the article's figures: the 四调法 follow-ups, the "2022年重点项目集中签约仪式" and
 "菱镁产业推介会" style events, 60 projects signed at provincial events for 607.32 亿元, the two
@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from demo.builders import NULL, bulk_load, copy_lines
+from anshan_projects.bulkcopy import NULL, bulk_load, copy_lines
 from projects.choices import Stage, StartType
 from projects.models import Project, StageChange
 
@@ -102,7 +102,7 @@ def _copy(model, columns, rows):
         cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
 
 
-def seed_attraction(builder):
+def seed(builder):
     with connection.cursor() as cursor:
         # The projects were just written with COPY: fresh statistics keep the planner off bad plans.
         cursor.execute(f"ANALYZE {Project._meta.db_table}, {StageChange._meta.db_table}")
@@ -607,3 +607,6 @@ def _circulation(builder):
     from .services import circulation_deliver
 
     circulation_deliver(month=previous_month(builder.today), today=builder.today)
+
+
+seed_attraction = seed  # the former name (other branches may still register it; seed_demo runs it once)

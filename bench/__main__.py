@@ -56,9 +56,9 @@ def main(argv=None):
     from .rows import remove_import_projects
 
     remove_import_projects()  # left over by an interrupted run
-    from demo import extensions
+    from demo.discovery import seed_functions
 
-    signature = sorted(f"{f.__module__}.{f.__name__}" for f in extensions.REGISTERED)
+    signature = sorted(f"{f.__module__}.{f.__name__}" for f in seed_functions())
     stale = not seed_file.exists() or json.loads(seed_file.read_text()).get("extensions") != signature
     if (
         args.reseed

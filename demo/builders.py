@@ -6,7 +6,6 @@ this year worth about 2,000 亿元, and about 500 / 490 / 340 / 225 projects in 
 negotiating / signed / landed pools.
 """
 
-import contextlib
 import datetime
 import itertools
 import random
@@ -15,9 +14,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+# The COPY helpers live in the shared library (every app's demo module uses them, none imports demo).
+from anshan_projects.bulkcopy import NULL, bulk_load, check_foreign_keys, copy_lines  # noqa: F401
+from anshan_projects.bulkcopy import copy_text as _text
 from projects.choices import Role, Stage, StartType
 from projects.models import Category, Department, Project, Region, RoleAssignment, Sector, StageChange
 
@@ -388,76 +390,7 @@ class DemoBuilder:
         return total
 
 
-NULL = "\\N"
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _text(value):
-    """A value as a COPY text field (escaped; None is NULL). Generated names need no escaping."""
-    if value is None:
-        return NULL
-    return str(value).translate(_COPY_ESCAPES)
-
-
-def copy_lines(cursor, sql, lines, block=1 << 20):
-    """COPY text lines (each ending in a newline) in big blocks; ``lines`` may be a generator, so
-    the server inserts one block while the next is built. Returns the number of lines."""
-    count = 0
-    with cursor.cursor.copy(sql) as copy:
-        buffer, size = [], 0
-        for line in lines:
-            buffer.append(line)
-            size += len(line)
-            if size >= block:
-                copy.write("".join(buffer))
-                count += len(buffer)
-                buffer, size = [], 0
-        if buffer:
-            copy.write("".join(buffer))
-            count += len(buffer)
-    return count
-
-
 BULK_TABLES = [Project._meta.db_table, StageChange._meta.db_table]
-
-
-@contextlib.contextmanager
-def bulk_load(cursor, tables):
-    """Load ``tables`` without a foreign-key check per row, then check each of their foreign keys
-    once, over the whole table (one anti-join per key). Per-row checks are deferred to COMMIT by
-    Django's constraints: at a million projects the server would queue tens of millions of
-    trigger events in memory and run one lookup each. Needs a superuser (session_replication_role,
-    for this transaction only); otherwise rows are checked one by one as usual. Call inside
-    transaction.atomic()."""
-    cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-    skip = cursor.fetchone()[0]
-    if skip:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-    yield
-    if skip:
-        cursor.execute("SET LOCAL session_replication_role = origin")
-        check_foreign_keys(cursor, tables)
-
-
-def check_foreign_keys(cursor, tables):
-    """Raise IntegrityError if a row of ``tables`` points to a missing row (single-column keys)."""
-    cursor.execute(
-        """SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text, fa.attname, c.conname
-           FROM pg_constraint c
-           JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-           JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1]
-           WHERE c.contype = 'f' AND cardinality(c.conkey) = 1 AND c.conrelid = ANY(%s::regclass[])
-           ORDER BY 1, 2""",
-        [list(tables)],
-    )
-    for table, column, target, target_column, name in cursor.fetchall():
-        cursor.execute(
-            f'SELECT t."{column}" FROM {table} t WHERE t."{column}" IS NOT NULL AND NOT EXISTS '
-            f'(SELECT 1 FROM {target} r WHERE r."{target_column}" = t."{column}") LIMIT 1'
-        )
-        missing = cursor.fetchone()
-        if missing:
-            raise IntegrityError(f"{table}.{column} = {missing[0]} has no row in {target} ({name})")
 
 
 def quiet_audit_triggers(cursor):

@@ -1,6 +1,7 @@
-"""Apps that add demo data on top of the projects (progress, problems, dispatch rounds) register
-a callable ``f(builder)`` here from their AppConfig.ready; seed_demo runs them in order, so
-each app keeps its own demo data next to its models."""
+"""Deprecated: apps no longer register their demo data here; seed_demo discovers each installed app's
+``<app>.demo`` module and runs its ``seed(builder)`` (demo.discovery). ``register`` stays for
+branches written before discovery: a function registered here still runs, once, in its app's
+place in INSTALLED_APPS order. To be removed once no app registers."""
 
 REGISTERED = []
 

@@ -6,8 +6,4 @@ class DispatchConfig(AppConfig):
     verbose_name = "项目调度"
 
     def ready(self):
-        from demo import extensions
-
-        from . import demo, tasks  # noqa: F401  (tasks: registers the worker-ready catch-up)
-
-        extensions.register(demo.seed_dispatch)
+        from . import tasks  # noqa: F401  (tasks: registers the worker-ready catch-up)

@@ -1,4 +1,4 @@
-"""Dispatch demo data (registered with demo.extensions): the default 1+3+N+10 groups, report
+"""Dispatch demo data (``seed``, found by seed_demo): the default 1+3+N+10 groups, report
 managers and members, and the tier-1 rounds of the last two months with the latest one's reports."""
 
 from django.contrib.auth import get_user_model
@@ -14,7 +14,7 @@ from .models import DispatchGroup
 INLINE_REPORT_LIMIT = 20_000
 
 
-def seed_dispatch(builder):
+def seed(builder):
     services.groups_load_defaults()
     users = get_user_model().objects
     managers = list(users.filter(roles__role=Role.REPORT_MANAGER).distinct())
@@ -66,3 +66,6 @@ def _renovation_group(builder, managers):
     round, _ = services.round_run(group=group, period=period, queue=False)
     for report in services.report_request(round=round, enqueue=False):
         services.report_build(report_id=report.pk)
+
+
+seed_dispatch = seed  # the former name (other branches may still register it; seed_demo runs it once)

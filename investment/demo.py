@@ -1,4 +1,4 @@
-"""Demo data for progress reporting, registered with demo.extensions from InvestmentConfig.ready.
+"""Demo data for progress reporting, found by seed_demo (``seed``, discovered in INSTALLED_APPS order).
 
 For every seeded project under construction, completed or in operation: monthly entries for the
 last 24 months (verified and frozen for months already reported, last month submitted), some
@@ -15,8 +15,9 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from anshan_projects.bulkcopy import NULL, bulk_load, copy_lines
+from anshan_projects.bulkcopy import copy_text as _text
 from anshan_projects.periods import add_months, months_between
-from demo.builders import NULL, _text, bulk_load, copy_lines
 from projects.choices import Stage
 from projects.models import Project
 
@@ -91,7 +92,7 @@ def _split(total, weights):
     return parts
 
 
-def seed_progress(builder, chunk=CHUNK):
+def seed(builder, chunk=CHUNK):
     """Add progress, problems, procedures and funding for the builder's projects (see module doc).
 
     Streams: one chunk of projects at a time is read, turned into COPY text lines and written,
@@ -372,3 +373,6 @@ def seed_renovation(builder):
                                            completed=(planned * share).quantize(CENT)))  # fmt: skip
     IndicatorMonth.objects.bulk_create(rows)
     return len(rows)
+
+
+seed_progress = seed  # the former name (other branches may still register it; seed_demo runs it once)

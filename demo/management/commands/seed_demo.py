@@ -89,7 +89,7 @@ def _analyze(analyzed):
 
 
 def _extensions():
-    """Later apps add their demo data (progress, problems, dispatch) by registering here."""
-    from demo import extensions
+    """Each app's demo seed (progress, problems, dispatch, ...): ``<app>.demo.seed``, discovered."""
+    from demo.discovery import seed_functions
 
-    return extensions.REGISTERED
+    return seed_functions()

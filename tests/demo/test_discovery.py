@@ -1,0 +1,41 @@
+"""seed_demo finds each app's demo seed through the app registry: no app imports demo."""
+
+import ast
+import pathlib
+
+from demo import extensions
+from demo.discovery import seed_functions
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_each_apps_seed_is_found_in_installed_apps_order():
+    found = [f"{f.__module__}.{f.__name__}" for f in seed_functions()]
+    assert found[:3] == ["investment.demo.seed", "attraction.demo.seed", "dispatch.demo.seed"]
+    assert len(found) == len(set(found))
+
+
+def test_a_function_still_registered_the_old_way_runs_once_in_its_apps_place(monkeypatch):
+    from attraction import demo as attraction_demo
+    from investment import demo as investment_demo
+
+    def late(builder):
+        return None
+
+    late.__module__ = "attraction.demo_extra"
+    # the old registration of a seed that discovery also finds, and a new one of another function
+    monkeypatch.setattr(extensions, "REGISTERED", [investment_demo.seed_progress, late])
+    seeds = seed_functions()
+    assert seeds.count(investment_demo.seed) == 1
+    assert seeds.index(late) == seeds.index(attraction_demo.seed) + 1
+
+
+def test_no_app_imports_demo():
+    for app in ("accounts", "projects", "investment", "insights", "attraction", "notifications", "supervision",
+                "dispatch", "portal", "ops"):  # fmt: skip
+        for path in (ROOT / app).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    assert node.module.split(".")[0] != "demo", path
+                if isinstance(node, ast.Import):
+                    assert all(alias.name.split(".")[0] != "demo" for alias in node.names), path
