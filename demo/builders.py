@@ -156,6 +156,9 @@ class DemoBuilder:
                 False,
             ),
             ("manager", "报表管理员", [(Role.REPORT_MANAGER, {})], False),
+            # 分级分类包保: a steward and a city leader in charge (projects.demo names them on projects).
+            ("steward", "项目管家王敏", [(Role.STEWARD, {})], False),
+            ("city_leader", "市级包保领导李强", [(Role.CITY_LEADER, {})], False),
         ]
         made = []
         for username, name, roles, superuser in spec:

@@ -14,4 +14,5 @@ urlpatterns = [
     path("problems/", views.problem_list, name="problems"),
     path("problems/export.xlsx", views.problem_export, name="problems-export"),
     path("projects/<int:pk>/investment.json", views.project_investment, name="project-investment"),
+    path("my-projects/", views.my_projects, name="my-projects"),
 ]
