@@ -19,7 +19,7 @@ from django.utils import timezone
 from anshan_projects import parsing, periods
 from projects.access import Action, can
 from projects.choices import Stage, StartType
-from projects.models import Region
+from projects.models import Project, Region
 from projects.services import project_lock
 
 from . import bulletin, selectors
@@ -218,7 +218,7 @@ def event_line_remove(*, user, line, undo_stage=False, reason=""):
     if undo_stage and change is not None:
         if not reason:
             raise ValidationError({"reason": "撤销阶段变更须说明原因。"})
-        project = line.project
+        project = Project.objects.select_for_update().get(pk=line.project_id)  # its stage as it is now
         later = project.stage_changes.filter(pk__gt=change.pk).exists()  # recorded after the event's
         if project.stage != change.to_stage or later:
             raise ValidationError({"undo_stage": UNDO_MOVED_ON})
