@@ -116,6 +116,7 @@ def seed(builder):
         _foreign_capital(builder)
         _chain_targets()
         _assessment(builder)
+        _intake_to_start(builder)
     _circulation(builder)
 
 
@@ -610,3 +611,75 @@ def _circulation(builder):
 
 
 seed_attraction = seed  # the former name (other branches may still register it; seed_demo runs it once)
+
+
+INTAKE_NAME = "铁东区精密轴承智能制造项目"
+
+
+def _intake_to_start(builder):
+    """One project the web way (one entry for every fact): registered by county staff (谋划入库), added to
+    a signing ceremony (→ 签约 on its date) and to a concentrated start (→ 在建, 新开工), each stage change
+    recorded once by the event services, with the rule's people in charge."""
+    from django.contrib.auth import get_user_model
+
+    from projects.access import PEOPLE_ROLES
+    from projects.choices import Role
+    from projects.models import Category, RoleAssignment
+    from projects.services import project_create
+
+    from . import services
+
+    if Project.objects.filter(name=INTAKE_NAME).exists():
+        return
+    tiedong = builder.regions.get("tiedong")
+    if tiedong is None:
+        return
+    User = get_user_model()
+    clerk, created = User.objects.get_or_create(
+        username="demo_intake_tiedong", defaults={"display_name": "铁东区招商专员"}
+    )
+    if created:
+        clerk.set_unusable_password()
+        clerk.save(update_fields=["password"])
+    RoleAssignment.objects.get_or_create(user=clerk, role=Role.COUNTY_STAFF, region=tiedong)
+    today = builder.today
+    project = project_create(
+        user=clerk,
+        stage=Stage.NEGOTIATING,
+        confirm_duplicates=True,
+        name=INTAKE_NAME,
+        investor="鞍山瑞丰精密轴承有限公司",
+        code=builder.project_code(builder.year, tiedong.division_code or "210302", 59_000_001),
+        region=tiedong,
+        category=Category.objects.get(key="industrial") if Category.objects.filter(key="industrial").exists()
+        else Category.objects.order_by("id").first(),
+        total_investment=Decimal("120000.00"),
+        annual_plan=Decimal("30000.00"),
+        address="铁东区鞍千路智能制造产业园",
+        description="精密轴承及滚动体智能生产线,年产高端轴承300万套。",
+    )  # fmt: skip
+    # The registration happened before the events (a demo back-dates it; a real one is dated the day it is made).
+    project.stage_changes.filter(from_stage="").update(changed_on=today - datetime.timedelta(days=90))
+    signing = SigningEvent.objects.create(
+        name="秋季重点项目集中签约仪式", kind=SigningEventKind.CEREMONY, held_on=today - datetime.timedelta(days=45),
+        place="鞍山市政务服务中心", organiser="鞍山市人民政府",
+    )  # fmt: skip
+    services.signing_line_add(user=clerk, event=signing, project=project, amount=Decimal("120000.00"), move_stage=True)
+    start = StartEvent.objects.create(
+        name="秋季重点项目集中开工", held_on=today - datetime.timedelta(days=10), place="铁东区主会场",
+        organiser="鞍山市人民政府",
+    )  # fmt: skip
+    services.start_line_add(user=clerk, event=start, project=project, amount=Decimal("120000.00"),
+                            start_type=StartType.NEW, move_stage=True)  # fmt: skip
+    # The people the rules name (a city leader for 10 亿元 and more, a county leader, a steward).
+    people = {}
+    for field, role in PEOPLE_ROLES.items():
+        holders = RoleAssignment.objects.filter(role=role).order_by("user__username")
+        if field == "county_leader":
+            holders = holders.filter(region=tiedong)
+        preferred = {"steward": "steward", "city_leader": "city_leader"}.get(field)
+        chosen = holders.filter(user__username=preferred).first() if preferred else None
+        chosen = chosen or holders.first()
+        if chosen is not None:
+            people[f"{field}_id"] = chosen.user_id
+    Project.objects.filter(pk=project.pk).update(**people)

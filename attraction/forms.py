@@ -1,7 +1,9 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from projects.choices import StartType
 from projects.models import Region
 
 from .choices import CadenceLevel, LeadSource
@@ -52,12 +54,32 @@ class CapitalForm(forms.Form):
 
 
 class LineForm(forms.Form):
-    project = forms.TypedChoiceField(label="项目", coerce=int)
-    amount = forms.DecimalField(label="金额(万元)", **MONEY)
+    project = forms.TypedChoiceField(label=_("项目"), coerce=int)
+    amount = forms.DecimalField(label=_("金额(万元)"), **MONEY)
+    start_type = forms.ChoiceField(
+        label=_("开工类型"), required=False, choices=[("", "—"), *StartType.choices],
+        help_text=_("项目随集中开工转为“在建”时必填。"),
+    )  # fmt: skip
+    # The confirmation step: "move" records the stage change, "keep" only lists the project.
+    decision = forms.ChoiceField(
+        required=False, choices=[("", ""), ("move", "move"), ("keep", "keep")], widget=forms.HiddenInput
+    )
 
-    def __init__(self, *args, projects=(), **kwargs):
+    def __init__(self, *args, projects=(), kind="signing", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].choices = [(p.pk, f"{p.name}({p.region.name})") for p in projects]
+        if kind == "signing":
+            del self.fields["start_type"]
+            self.fields["amount"].label = _("签约金额(万元)")
+        else:
+            self.fields["amount"].label = _("总投资(万元)")
+
+
+class LineRemoveForm(forms.Form):
+    undo_stage = forms.BooleanField(label=_("同时撤销加入活动时记录的阶段变更"), required=False)
+    reason = forms.CharField(
+        label=_("原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("撤销阶段变更时必填。")
+    )
 
 
 class TargetForm(forms.Form):

@@ -7,7 +7,8 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from projects.access import RestrictedQuerySet, region_ids
-from projects.models import Project, Region, money_field
+from projects.choices import StartType
+from projects.models import Project, Region, StageChange, money_field
 
 from .choices import (
     AssessmentMeasure,
@@ -140,6 +141,10 @@ class SigningEventProject(models.Model):
     event = models.ForeignKey(SigningEvent, models.CASCADE, verbose_name="签约活动", related_name="lines")
     project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="signing_lines")
     amount = money_field("签约金额(万元)")
+    # The stage change this line recorded (签约 on the event's date), once; undone with the line.
+    stage_change = models.OneToOneField(
+        StageChange, models.SET_NULL, verbose_name="阶段变更", null=True, blank=True, related_name="signing_line"
+    )
 
     objects = ProjectScopedQuerySet.as_manager()
 
@@ -170,6 +175,11 @@ class StartEventProject(models.Model):
     event = models.ForeignKey(StartEvent, models.CASCADE, verbose_name="集中开工活动", related_name="lines")
     project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="start_lines")
     amount = money_field("总投资(万元)")
+    start_type = models.CharField("开工类型", max_length=20, choices=StartType.choices, blank=True)
+    # The stage change this line recorded (在建 on the event's date), once; undone with the line.
+    stage_change = models.OneToOneField(
+        StageChange, models.SET_NULL, verbose_name="阶段变更", null=True, blank=True, related_name="start_line"
+    )
 
     objects = ProjectScopedQuerySet.as_manager()
 

@@ -234,6 +234,17 @@ def changeable_projects(*, user, limit=2000):
     )
 
 
+def event_projects(*, user, limit=2000):
+    """Projects the user may add to an event: every stage (the event may move a negotiating project to
+    签约, a signed one to 在建), for the event page's picker."""
+    return list(
+        Project.objects.restrict(user, Action.CHANGE)
+        .exclude(stage__in=[Stage.COMPLETED, Stage.OPERATING])
+        .select_related("region")
+        .order_by("region__sort_order", "name")[:limit]
+    )
+
+
 def record_list(*, user):
     return AttractionRecord.objects.restrict(user).select_related("project", "project__region")
 
@@ -338,11 +349,15 @@ def start_event_get(*, user, pk):
 
 
 def signing_lines(*, user, event):
-    return SigningEventProject.objects.restrict(user).filter(event=event).select_related("project__region")
+    return (
+        SigningEventProject.objects.restrict(user).filter(event=event).select_related("project__region", "stage_change")
+    )
 
 
 def start_lines(*, user, event):
-    return StartEventProject.objects.restrict(user).filter(event=event).select_related("project__region")
+    return (
+        StartEventProject.objects.restrict(user).filter(event=event).select_related("project__region", "stage_change")
+    )
 
 
 # --- capital in place ----------------------------------------------------------------------------

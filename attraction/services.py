@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from anshan_projects import parsing, periods
 from projects.access import Action, can
-from projects.models import Region
+from projects.choices import Stage, StartType
+from projects.models import Project, Region
 from projects.services import project_lock
 
 from . import bulletin, selectors
@@ -168,14 +169,85 @@ def start_event_create(*, user, name, held_on, place="", organiser="", notes="",
 
 
 @transaction.atomic
-def signing_line_add(*, user, event, project, amount):
-    """Add a project signed at an event: county staff for their own county's projects."""
-    return _line_add(SigningEventProject, user=user, event=event, project=project, amount=amount)
+def signing_line_add(*, user, event, project, amount, move_stage=False):
+    """Add a project signed at an event: county staff for their own county's projects. With
+    ``move_stage`` (the user confirmed it), a project not yet signed moves to 签约 on the event's date,
+    recorded as a stage change kept on the line (one entry for the fact: see ``event_stage_target``)."""
+    line = _line_add(SigningEventProject, user=user, event=event, project=project, amount=amount)
+    if move_stage:
+        _event_stage_move(user=user, line=line, to_stage=Stage.SIGNED, reason=f"签约活动“{event.name}”")
+    return line
 
 
 @transaction.atomic
-def start_line_add(*, user, event, project, amount):
-    return _line_add(StartEventProject, user=user, event=event, project=project, amount=amount)
+def start_line_add(*, user, event, project, amount, start_type="", move_stage=False):
+    """Add a project to a concentrated start event (集中开工). With ``move_stage`` (confirmed), a project
+    not yet under construction moves to 在建 with the event's date as its start and the start type."""
+    if start_type and start_type not in StartType.values:
+        raise ValidationError({"start_type": f"未知开工类型:{start_type}。"})
+    if move_stage and not start_type:
+        raise ValidationError({"start_type": "开工须注明开工类型(新开工/续建/复工)。"})
+    line = _line_add(StartEventProject, user=user, event=event, project=project, amount=amount)
+    if start_type:
+        line.start_type = start_type
+        line.save(update_fields=["start_type"])
+    if move_stage:
+        _event_stage_move(
+            user=user, line=line, to_stage=Stage.CONSTRUCTION, start_type=start_type, reason=f"集中开工“{event.name}”"
+        )
+    return line
+
+
+def event_stage_target(kind, project):
+    """The stage adding the project to an event of this kind would move it to, or None when it is there
+    or beyond already (then nothing is recorded again: a fact is entered once)."""
+    to_stage = Stage.SIGNED if kind == "signing" else Stage.CONSTRUCTION
+    return to_stage if Stage.rank(project.stage) < Stage.rank(to_stage) else None
+
+
+def _event_stage_move(*, user, line, to_stage, reason, start_type=""):
+    from projects.services import project_stage_change
+
+    event = line.event
+    if event_stage_target("signing" if to_stage == Stage.SIGNED else "start", line.project) is None:
+        return None
+    if event.held_on > timezone.localdate():
+        raise ValidationError({"move_stage": "活动日期晚于今天:活动举行后再变更项目阶段。"})
+    change = project_stage_change(
+        project=line.project, to_stage=to_stage, user=user, changed_on=event.held_on, reason=reason,
+        start_type=start_type,
+    )  # fmt: skip
+    line.stage_change = change
+    line.save(update_fields=["stage_change"])
+    return change
+
+
+UNDO_MOVED_ON = "项目阶段此后已再次变更,不能随活动撤销;请在项目页变更阶段。"
+
+
+@transaction.atomic
+def event_line_remove(*, user, line, undo_stage=False, reason=""):
+    """Take a project off an event. When adding it moved the project's stage, the user says whether to
+    undo that move (``undo_stage``, with a reason): recorded as a stage change back, never deleted.
+    Refused when the project has moved on since (another change came after the event's)."""
+    from projects.services import project_stage_change
+
+    _require(user, Action.CHANGE, line.project)
+    reason = (reason or "").strip()
+    change = line.stage_change
+    if undo_stage and change is not None:
+        if not reason:
+            raise ValidationError({"reason": "撤销阶段变更须说明原因。"})
+        project = Project.objects.select_for_update().get(pk=line.project_id)  # its stage as it is now
+        later = project.stage_changes.filter(pk__gt=change.pk).exists()  # recorded after the event's
+        if project.stage != change.to_stage or later:
+            raise ValidationError({"undo_stage": UNDO_MOVED_ON})
+        project_stage_change(
+            project=project, to_stage=change.from_stage or Stage.PLANNING, user=user,
+            reason=f"撤销“{line.event.name}”的阶段变更:{reason}",
+        )  # fmt: skip
+    with _audit(user):
+        line.delete()
 
 
 # --- capital in place ----------------------------------------------------------------------------

@@ -127,34 +127,78 @@ def event_list(request):
     })  # fmt: skip
 
 
-@login_required
-def event_detail(request, kind, pk):
+def _event_and_lines(request, kind, pk):
     if kind not in ("signing", "start"):
         raise Http404
     if kind == "signing":
         event = selectors.signing_event_get(user=request.user, pk=pk)
-        lines, add = selectors.signing_lines(user=request.user, event=event), services.signing_line_add
-    else:
-        event = selectors.start_event_get(user=request.user, pk=pk)
-        lines, add = selectors.start_lines(user=request.user, event=event), services.start_line_add
-    projects = selectors.changeable_projects(user=request.user)
-    form = forms.LineForm(projects=projects)
+        return event, selectors.signing_lines(user=request.user, event=event), services.signing_line_add
+    event = selectors.start_event_get(user=request.user, pk=pk)
+    return event, selectors.start_lines(user=request.user, event=event), services.start_line_add
+
+
+@login_required
+def event_detail(request, kind, pk):
+    """An event and its projects. Adding a project whose stage the event moves (签约, 在建) takes a
+    confirmation step: the user chooses to record the stage change with the event's date, or not."""
+    from projects.choices import Stage
+
+    event, lines, add = _event_and_lines(request, kind, pk)
+    projects = selectors.event_projects(user=request.user)
+    form = forms.LineForm(projects=projects, kind=kind)
+    confirm = None
     if request.method == "POST":
-        form = forms.LineForm(request.POST, projects=projects)
+        form = forms.LineForm(request.POST, projects=projects, kind=kind)
         if form.is_valid():
             try:
                 project = selectors.attraction_project_get(user=request.user, pk=form.cleaned_data["project"],
                                                            action=Action.CHANGE)  # fmt: skip
-                add(user=request.user, event=event, project=project, amount=form.cleaned_data["amount"])
-                messages.success(request, "项目已加入活动。")
-                return redirect("attraction:event", kind=kind, pk=event.pk)
+                target = services.event_stage_target(kind, project)
+                decision = form.cleaned_data["decision"]
+                if target and not decision:
+                    confirm = {"project": project, "from": project.get_stage_display(), "to": Stage(target).label}
+                else:
+                    extra = {"move_stage": bool(target) and decision == "move"}
+                    if kind == "start":
+                        extra["start_type"] = form.cleaned_data.get("start_type", "")
+                    add(user=request.user, event=event, project=project, amount=form.cleaned_data["amount"], **extra)
+                    if extra["move_stage"]:
+                        messages.success(
+                            request, _("项目已加入活动,阶段已变更为“%(stage)s”。") % {"stage": Stage(target).label}
+                        )
+                    else:
+                        messages.success(request, _("项目已加入活动。"))
+                    return redirect("attraction:event", kind=kind, pk=event.pk)
             except ValidationError as error:
                 _apply_errors(form, error)
             except PermissionDenied:
                 raise Http404 from None
+    rows = [{"line": line, "may_remove": can(request.user, Action.CHANGE, line.project)} for line in lines]
     return render(request, "attraction/event_detail.html", {
-        "event": event, "kind": kind, "lines": lines, "form": form, "may_add": bool(projects),
+        "event": event, "kind": kind, "rows": rows, "form": form, "may_add": bool(projects), "confirm": confirm,
     })  # fmt: skip
+
+
+@login_required
+def event_line_remove(request, kind, pk, line_pk):
+    """Take a project off an event; when the line moved its stage, ask whether to undo that, with a reason."""
+    event, lines, _add = _event_and_lines(request, kind, pk)
+    line = lines.select_related("stage_change", "event").filter(pk=line_pk).first()
+    if line is None or not can(request.user, Action.CHANGE, line.project):
+        raise Http404
+    form = forms.LineRemoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.event_line_remove(user=request.user, line=line, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(request, _("项目已移出活动。"))
+            return redirect("attraction:event", kind=kind, pk=event.pk)
+    return render(request, "attraction/line_remove.html", {"event": event, "kind": kind, "line": line, "form": form},
+                  status=400 if request.method == "POST" else 200)  # fmt: skip
 
 
 @login_required

@@ -122,6 +122,9 @@ class DemoBuilder:
         if not self.regions or not self.categories:
             raise RuntimeError("reference data missing: run `manage.py load_reference` first")
 
+    # A well-formed demo project code, for the apps' demo modules (which never import demo).
+    project_code = staticmethod(project_code)
+
     # --- people ---------------------------------------------------------------------
     def leaders(self):
         """Leaders and stewards named on projects: people, not sign-in accounts."""
@@ -158,6 +161,9 @@ class DemoBuilder:
                 False,
             ),
             ("manager", "报表管理员", [(Role.REPORT_MANAGER, {})], False),
+            # 分级分类包保: a steward and a city leader in charge (projects.demo names them on projects).
+            ("steward", "项目管家王敏", [(Role.STEWARD, {})], False),
+            ("city_leader", "市级包保领导李强", [(Role.CITY_LEADER, {})], False),
         ]
         made = []
         for username, name, roles, superuser in spec:

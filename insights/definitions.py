@@ -882,8 +882,47 @@ DEFINITIONS = [
         _("招商活动次数"),
         _("按活动日期所在月份统计的走出去、请进来、敲门招商、推介会、网上洽谈(视频洽谈、云签约)次数。"),
     ),
+    # --- the steward's start page (我的包保项目) and 分级分类包保 -------------------------------------
+    Definition("open_problems", _("未解决问题"), _("项目上状态为待解决或解决中的协调问题个数。")),
+    Definition(
+        "procedures_due",
+        _("本月到期手续"),
+        _("未办结(未启动或办理中)且计划办结日期不晚于本月最后一天的审批手续个数(含大项与子项,含已逾期的)。"),
+    ),
+    Definition(
+        "changes_since_visit",
+        _("上次访问以来的变化"),
+        _("上次打开“我的包保项目”以来记录的阶段变更、新提出的问题和月度填报状态变化;首次访问显示最近30天。"),
+    ),
+    Definition(
+        "assignment_breaks",
+        _("违反包保规则"),
+        _(
+            "按管理员维护的包保规则:规则覆盖(投产前、满足总投资和重点级别条件)的项目缺少该角色人员,"
+            "或某人在规则覆盖的项目中包保的项目数超过规则的上限。"
+        ),
+    ),
 ]
 DEFINITIONS_BY_KEY = {d.key: d for d in DEFINITIONS}
+
+
+def unresolved_problem_q(prefix=""):
+    """Problems that count as open (definition "open_problems")."""
+    from investment.choices import ProblemStatus
+
+    return Q(**{f"{prefix}status__in": ProblemStatus.unresolved()})
+
+
+def procedure_due_q(month_end, prefix=""):
+    """Procedure items due by the end of the month, overdue ones included (definition "procedures_due")."""
+    from investment.choices import ProcedureStatus
+
+    return Q(
+        **{
+            f"{prefix}status__in": [ProcedureStatus.PENDING, ProcedureStatus.IN_PROGRESS],
+            f"{prefix}planned_date__lte": month_end,
+        }
+    )
 
 
 def definition_rows():

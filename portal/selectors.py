@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from anshan_projects import figures
 from anshan_projects.figures import ratio
+from anshan_projects.periods import month_end
 from attraction import selectors as attraction_selectors
 from insights import definitions
 from investment import selectors as investment_selectors
@@ -510,3 +511,90 @@ def photo_gallery(*, user, week=None, region=None, group=None, light=None, secto
         ).values("pk")
         projects = lit if projects is None else projects.filter(pk__in=lit)
     return investment_selectors.gallery_photos(user=user, week=week, region=region, sector=sector, projects=projects)
+
+
+# --- 我的包保项目: the start page of stewards and leaders in charge -----------------------------------
+PORTFOLIO_FIELDS = ("steward", "city_leader", "county_leader")
+FIRST_VISIT_DAYS = 30  # a first visit shows the last 30 days (definition "changes_since_visit")
+
+
+def portfolio_projects(*, user, today=None):
+    """The projects naming the user as steward, city or county leader (in every county), in the user's
+    scope, with the reporting month's light (supervision), largest first (one query)."""
+    named = Q(steward=user) | Q(city_leader=user) | Q(county_leader=user)
+    period = supervision_selectors.current_period(today)
+    qs = project_selectors.project_queryset(user=user).filter(named)
+    return supervision_selectors.annotate_lights(qs, period=period).order_by("-total_investment", "id")
+
+
+def portfolio_counts(*, user, project_ids, since, today=None):
+    """The extra figures of each project on the start page, in ONE place (a fixed number of queries,
+    whatever the number of projects): {project id: {"open_problems", "procedures_due", "entry_status",
+    "entry_status_label", "changes": [text, ...]}}. Definitions: "open_problems", "procedures_due",
+    "changes_since_visit" (insights.definitions); the entry is the filing month's
+    (investment.selectors.filing_month). Other apps' per-project counts join here (a dict per project)."""
+    from investment.choices import EntryStatus
+    from investment.models import Problem, ProcedureItem
+    from projects.models import StageChange
+
+    today = today or timezone.localdate()
+    ids = sorted(set(project_ids))
+    result = {
+        pk: {"open_problems": 0, "procedures_due": 0, "entry_status": None, "entry_status_label": "", "changes": []}
+        for pk in ids
+    }
+    if not ids:
+        return result
+    problems = (
+        Problem.objects.restrict(user)
+        .filter(definitions.unresolved_problem_q(), project_id__in=ids)
+        .order_by()
+        .values("project_id")
+        .annotate(n=Count("id"))
+    )
+    for row in problems:
+        result[row["project_id"]]["open_problems"] = row["n"]
+    due = (
+        ProcedureItem.objects.restrict(user)
+        .filter(definitions.procedure_due_q(month_end(today)), project_id__in=ids)
+        .order_by()
+        .values("project_id")
+        .annotate(n=Count("id"))
+    )
+    for row in due:
+        result[row["project_id"]]["procedures_due"] = row["n"]
+    labels = dict(EntryStatus.choices)
+    period = investment_selectors.filing_month(today)
+    entries = ProgressEntry.objects.restrict(user).filter(project_id__in=ids, period=period)
+    for pk, status, updated in entries.values_list("project_id", "status", "updated_at"):
+        result[pk]["entry_status"] = status
+        result[pk]["entry_status_label"] = str(labels.get(status, status))
+        if updated > since:
+            result[pk]["changes"].append(
+                _("%(month)s填报:%(status)s") % {"month": f"{period:%Y-%m}", "status": labels.get(status, status)}
+            )
+    changes = (
+        StageChange.objects.restrict(user)
+        .filter(project_id__in=ids, created_at__gt=since)
+        .order_by("created_at", "id")
+        .values_list("project_id", "to_stage", "changed_on")
+    )
+    stages = dict(Stage.choices)
+    for pk, to_stage, on in changes:
+        result[pk]["changes"].append(_("阶段变更为%(stage)s(%(on)s)") % {"stage": stages[to_stage], "on": on})
+    raised = (
+        Problem.objects.restrict(user)
+        .filter(project_id__in=ids, created_at__gt=since)
+        .order_by()
+        .values("project_id")
+        .annotate(n=Count("id"))
+    )
+    for row in raised:
+        result[row["project_id"]]["changes"].append(_("新提出问题 %(n)s 个") % {"n": row["n"]})
+    return result
+
+
+def portfolio_since(previous, now=None):
+    """Since when the page reports changes: the previous visit, or FIRST_VISIT_DAYS back on a first one."""
+    now = now or timezone.now()
+    return previous or now - datetime.timedelta(days=FIRST_VISIT_DAYS)

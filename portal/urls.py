@@ -14,6 +14,7 @@ urlpatterns = [
     path("problems/", views.problem_list, name="problems"),
     path("problems/export.xlsx", views.problem_export, name="problems-export"),
     path("projects/<int:pk>/investment.json", views.project_investment, name="project-investment"),
+    path("my-projects/", views.my_projects, name="my-projects"),
 ]
 
 # Weekly site photos (形象调度).

@@ -17,6 +17,7 @@ from assistance import selectors as assistance_selectors
 from dispatch import selectors as dispatch_selectors
 from insights import definitions
 from insights import selectors as insights_selectors
+from investment import selectors as investment_selectors
 from projects import selectors as project_selectors
 from projects.access import has_role
 from projects.choices import KeyLevel, Role, Stage
@@ -68,10 +69,24 @@ def is_report_manager_only(user):
     )
 
 
+PORTFOLIO_ROLES = (Role.STEWARD, Role.CITY_LEADER, Role.COUNTY_LEADER)
+
+
+def is_portfolio_user(user):
+    """Stewards and leaders in charge who hold no wider role land on "我的包保项目"."""
+    return (
+        has_role(user, *PORTFOLIO_ROLES)
+        and not user.is_superuser
+        and not has_role(user, *DASHBOARD_ROLES, Role.COUNTY_STAFF, Role.COUNTY_REVIEWER)
+    )
+
+
 @login_required
 def home(request):
     if is_report_manager_only(request.user):
         return redirect("dispatch:reports")
+    if is_portfolio_user(request.user):
+        return redirect("portal:my-projects")
     if not is_county_user(request.user):
         return redirect("portal:dashboard")
     todo = selectors.county_todo(user=request.user, limit=TODO_LIMIT + 1)
@@ -435,3 +450,35 @@ def procedure_time_saved(request):
         "portal/procedure_time_saved.html",
         {"totals": insights_selectors.time_saved_totals(user=request.user)},
     )
+
+
+PORTFOLIO_PAGE = 100
+
+
+@login_required
+def my_projects(request):
+    """我的包保项目: the projects naming the user (steward, city or county leader), in every county, with
+    their light, stage, open problems, procedures due, the filing month's entry and what changed since
+    the last visit (remembered per user)."""
+    from projects import services as project_services
+
+    previous = project_services.portfolio_visit_mark(user=request.user)
+    since = selectors.portfolio_since(previous)
+    page = Paginator(selectors.portfolio_projects(user=request.user), PORTFOLIO_PAGE).get_page(request.GET.get("page"))
+    projects = list(page.object_list)
+    ids = [p.pk for p in projects]
+    counts = selectors.portfolio_counts(user=request.user, project_ids=ids, since=since)
+    # Merge point: the open service-task count (assistance.selectors.open_task_counts(user, ids)) joins
+    # each project's dict here, e.g. counts[pk]["open_tasks"] = tasks.get(pk, 0).
+    role_labels = {"steward": gettext("项目管家"), "city_leader": gettext("市级包保领导"),
+                   "county_leader": gettext("县级包保领导")}  # fmt: skip
+    rows = []
+    for project in projects:
+        roles = [label for field, label in role_labels.items() if getattr(project, f"{field}_id") == request.user.pk]
+        rows.append({"project": project, "roles": roles, **counts[project.pk]})
+    return render(
+        request,
+        "portal/my_projects.html",
+        {"page": page, "rows": rows, "since": since, "first_visit": previous is None,
+         "period": investment_selectors.filing_month()},
+    )  # fmt: skip

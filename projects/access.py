@@ -30,8 +30,14 @@ GRANTS = {
     Role.COUNTY_STAFF: ({Action.VIEW, Action.CHANGE}, "region_id"),
     Role.COUNTY_REVIEWER: ({Action.VIEW, Action.VERIFY, Action.COMMENT}, "region_id"),
     Role.REPORT_MANAGER: (set(), None),
+    # A steward or leader in charge sees the projects that name them, whatever the county (分级分类包保).
+    Role.STEWARD: ({Action.VIEW, Action.COMMENT}, "steward_id"),
+    Role.CITY_LEADER: ({Action.VIEW, Action.COMMENT}, "city_leader_id"),
+    Role.COUNTY_LEADER: ({Action.VIEW, Action.COMMENT}, "county_leader_id"),
 }
 SCOPE_ATTR = {"category_id": "category_id", "department_id": "department_id", "region_id": "region_id"}
+# Scopes keyed on the user themself (the project field that names them), not on the assignment's place.
+PERSON_SCOPES = {"steward_id", "city_leader_id", "county_leader_id"}
 NOTHING = Q(pk__in=[])
 
 
@@ -65,7 +71,7 @@ def _grants(user, action):
             continue
         if field is None:
             return True, {}
-        value = getattr(assignment, field)
+        value = user.pk if field in PERSON_SCOPES else getattr(assignment, field)
         if value is not None:
             keyed.setdefault(field, set()).add(value)
     return False, keyed
@@ -145,8 +151,10 @@ class RestrictedQuerySet(models.QuerySet):
 # (projects that existed before the platform) may register a project further along.
 FIRST_STAGES = ("planning", "negotiating")
 
-# People named on a project (包保领导, 项目管家) are set by administrators only.
+# People named on a project (包保领导, 项目管家): see ``may_assign``.
 PEOPLE_FIELDS = ("city_leader", "county_leader", "steward")
+# The role a person holds to be named in each field (the candidates offered for it).
+PEOPLE_ROLES = {"city_leader": Role.CITY_LEADER, "county_leader": Role.COUNTY_LEADER, "steward": Role.STEWARD}
 
 
 def first_stages(user, *, history=False):
@@ -158,9 +166,46 @@ def first_stages(user, *, history=False):
     return FIRST_STAGES
 
 
+def may_assign(user, field, project=None, person=None):
+    """The one rule of who may name a project's people (分级分类包保): administrators name anyone; the
+    county staff who may change a project name its county leader and its steward, never its city
+    leader (a city decision), and only someone who holds that role (``PEOPLE_ROLES``; clearing the
+    field is allowed). Without a project (a form about to register one, a field offered or not):
+    whether the user may name this field on some project."""
+    if field not in PEOPLE_FIELDS:
+        return False
+    if has_role(user, Role.ADMIN):
+        return getattr(user, "is_active", False)
+    if field == "city_leader":
+        return False
+    if project is None:
+        all_rows, keyed = _grants(user, Action.CHANGE)
+        allowed = all_rows or bool(keyed)
+    else:
+        allowed = can(user, Action.CHANGE, project)
+    if allowed and person is not None:
+        return getattr(person, "is_active", False) and has_role(person, PEOPLE_ROLES[field])
+    return allowed
+
+
 def can_assign_people(user):
-    """Whether the user may set a project's city/county leader and steward."""
-    return has_role(user, Role.ADMIN)
+    """Whether the user may set every one of a project's people (an administrator)."""
+    return all(may_assign(user, field) for field in PEOPLE_FIELDS) and has_role(user, Role.ADMIN)
+
+
+def may_register(user, project):
+    """Who may register a new project (谋划入库) on the web or the API: those who may change it (county
+    staff of its county, administrators), and a city department's staff (the attraction office is
+    the commerce bureau's) for a project their department leads, in any county."""
+    if can(user, Action.CHANGE, project):
+        return True
+    return bool(project.department_id) and project.department_id in department_ids(user)
+
+
+def may_register_somewhere(user):
+    """Whether the user may register a project at all (the page and the API's create)."""
+    all_rows, keyed = _grants(user, Action.CHANGE)
+    return all_rows or bool(keyed) or bool(department_ids(user))
 
 
 def responsible_region_allowed(project, region_id):
@@ -179,7 +224,7 @@ def addressable_q(project, prefix=""):
     if people:
         q |= Q(**{f"{prefix}pk__in": people})
     for role, (actions, field) in GRANTS.items():
-        if Action.VIEW not in actions:
+        if Action.VIEW not in actions or field in PERSON_SCOPES:  # the people named are in ``people`` above
             continue
         if field is None:
             q |= Q(**{f"{prefix}roles__role": role})

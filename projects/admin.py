@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.utils.text import smart_split, unescape_string_literal
 
 from .models import (
+    AssignmentRule,
     Category,
     Department,
     KeyProjectThreshold,
     OpenDataPolicy,
+    PortfolioVisit,
     Project,
     Region,
     RoleAssignment,
@@ -97,3 +99,21 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     list_display = ("user", "role", "region", "department", "category")
     list_filter = ("role", "region")
     autocomplete_fields = ("user",)
+
+
+@admin.register(AssignmentRule)
+class AssignmentRuleAdmin(admin.ModelAdmin):
+    """分级分类包保 rules: which projects must name whom, and how many projects one person may hold."""
+
+    list_display = ("name", "field", "min_total_investment", "key_level", "max_projects", "active", "sort_order")
+    list_editable = ("active", "max_projects", "sort_order")
+    list_filter = ("field", "active")
+
+
+@admin.register(PortfolioVisit)
+class PortfolioVisitAdmin(admin.ModelAdmin):
+    list_display = ("user", "seen_at")
+    readonly_fields = ("user", "seen_at")
+
+    def has_add_permission(self, request):
+        return False

@@ -55,6 +55,10 @@ class Role(models.TextChoices):
     COUNTY_STAFF = "county_staff", _("县区填报员")
     COUNTY_REVIEWER = "county_reviewer", _("县区审核员")
     REPORT_MANAGER = "report_manager", _("报表管理员")
+    # People named on projects (分级分类包保): they see the projects that name them, in every county.
+    STEWARD = "steward", _("项目管家")
+    CITY_LEADER = "city_leader", _("市级包保领导")
+    COUNTY_LEADER = "county_leader", _("县级包保领导")
 
 
 class Tier(models.TextChoices):
@@ -70,3 +74,11 @@ class Tier(models.TextChoices):
         order = list(cls.values)
         index = order.index(tier)
         return order[index + 1] if index + 1 < len(order) else None
+
+
+class PeopleField(models.TextChoices):
+    """The people a project names (包保领导 and 项目管家): the Project field each one is kept in."""
+
+    CITY_LEADER = "city_leader", _("市级包保领导")
+    COUNTY_LEADER = "county_leader", _("县级包保领导")
+    STEWARD = "steward", _("项目管家")

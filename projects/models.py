@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from .access import RestrictedQuerySet
-from .choices import KeyLevel, RegionKind, Role, SectorKind, Stage, StartType
+from .choices import KeyLevel, PeopleField, RegionKind, Role, SectorKind, Stage, StartType
 from .search import search_vector_expression
 
 # GB/T 40058-2021 national project code: YYYY-RRRRRR-DD-TT-NNNNNC (24 characters).
@@ -414,3 +414,52 @@ class RoleAssignment(models.Model):
     def __str__(self):
         place = self.region or self.department or self.category or ""
         return f"{self.user} · {self.get_role_display()} {place}".strip()
+
+
+class AssignmentRule(models.Model):
+    """One rule of 分级分类包保, edited by an administrator: which projects must name a person in a
+    field (a city leader for every project of 10 亿元 or more, a steward for every key project...),
+    and how many projects one person may hold in that field. A project matches when every condition
+    set holds; projects in operation (投产) need no one. Breaks are listed, never refused."""
+
+    name = models.CharField("规则名称", max_length=100)
+    field = models.CharField("包保角色", max_length=20, choices=PeopleField.choices)
+    min_total_investment = money_field(
+        "总投资不低于(万元)", null=True, blank=True, help_text="留空:不按总投资限定。10 亿元 = 100000 万元。"
+    )
+    key_level = models.CharField(
+        "重点项目级别(及以上)",
+        max_length=10,
+        choices=KeyLevel.choices,
+        blank=True,
+        help_text="市级重点即市项目工作领导小组(“1”)调度的项目;留空:不按重点级别限定。",
+    )
+    max_projects = models.PositiveIntegerField(
+        "每人最多包保项目数", null=True, blank=True, help_text="留空:不限。超过即列为违反规则。"
+    )
+    active = models.BooleanField("启用", default=True)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "包保规则"
+        verbose_name_plural = "包保规则"
+        ordering = ["sort_order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class PortfolioVisit(models.Model):
+    """When a steward or leader last opened "我的包保项目": the page shows what changed since."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, verbose_name="用户", related_name="portfolio_visit"
+    )
+    seen_at = models.DateTimeField("上次访问时间")
+
+    class Meta:
+        verbose_name = "包保项目访问记录"
+        verbose_name_plural = "包保项目访问记录"
+
+    def __str__(self):
+        return f"{self.user} {self.seen_at:%Y-%m-%d %H:%M}"

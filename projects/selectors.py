@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db.models import Case, CharField, Count, DecimalField, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext
 
 from .access import Action
 from .choices import KeyLevel, Stage
@@ -84,7 +85,11 @@ def project_list(*, user, filters=None, action=Action.VIEW, thresholds_in_query=
 def project_get(*, user, pk, action=Action.VIEW):
     """One project in the user's scope; outside scope it does not exist (404)."""
     try:
-        return project_queryset(user=user, action=action, thresholds_in_query=True).get(pk=pk)
+        return (
+            project_queryset(user=user, action=action, thresholds_in_query=True)
+            .select_related("city_leader", "county_leader", "steward")
+            .get(pk=pk)
+        )
     except (Project.DoesNotExist, ValueError, TypeError):
         raise Http404("项目不存在。") from None
 
@@ -261,4 +266,169 @@ def scope_of(*, user):
                 name = getattr(assignment, relation).name
                 if name not in names:
                     names.append(name)
+    from .access import PERSON_SCOPES
+
+    if PERSON_SCOPES & keyed.keys():
+        names.append(gettext("本人包保的项目"))
     return {"city": False, "label": "、".join(names), "keys": keyed}
+
+
+# --- 分级分类包保: rules, breaks, candidates; registration's duplicate check -----------------------
+def assignment_rules(*, active_only=True):
+    from .models import AssignmentRule
+
+    qs = AssignmentRule.objects.all()
+    return qs.filter(active=True) if active_only else qs
+
+
+def assignment_rule_q(rule, thresholds):
+    """The projects a rule covers: not yet in operation, with every condition the rule sets."""
+    q = ~Q(stage=Stage.OPERATING)
+    if rule.min_total_investment is not None:
+        q &= Q(total_investment__gte=rule.min_total_investment)
+    if rule.key_level:
+        q &= key_level_q(rule.key_level, thresholds)
+    return q
+
+
+def _needed_q(rules, thresholds):
+    """{field: Q of the projects some active rule says must name someone in that field}."""
+    needed = {}
+    for rule in rules:
+        needed[rule.field] = needed.get(rule.field, NOTHING_Q) | assignment_rule_q(rule, thresholds)
+    return needed
+
+
+NOTHING_Q = Q(pk__in=[])
+
+
+def assignment_breaks(*, user, field=None):
+    """The user's projects that break a rule by naming no one where a rule needs someone, annotated
+    ``missing_city_leader``, ``missing_county_leader``, ``missing_steward`` (one query; ``field``
+    narrows to one role)."""
+    from django.db.models import BooleanField, ExpressionWrapper
+
+    from .access import PEOPLE_FIELDS
+
+    rules = list(assignment_rules())
+    needed = _needed_q(rules, key_thresholds())
+    qs = project_queryset(user=user)
+    any_missing = NOTHING_Q
+    annotations = {}
+    for name in PEOPLE_FIELDS:
+        condition = needed.get(name, NOTHING_Q) & Q(**{f"{name}__isnull": True})
+        annotations[f"missing_{name}"] = ExpressionWrapper(condition, output_field=BooleanField())
+        if field in (None, name):
+            any_missing |= condition
+    return qs.annotate(**annotations).filter(any_missing).order_by("-total_investment", "id")
+
+
+def people_over_limit():
+    """People named on more projects than a rule allows: [{"rule", "person_id", "person", "count",
+    "max"}], one query per rule with a maximum (a handful of rows an administrator keeps), counted
+    over every project the rule covers (a person's load is city-wide)."""
+    from django.contrib.auth import get_user_model
+
+    thresholds = key_thresholds()
+    rows = []
+    for rule in assignment_rules().exclude(max_projects=None):
+        counts = (
+            Project.objects.filter(assignment_rule_q(rule, thresholds), **{f"{rule.field}__isnull": False})
+            .order_by()
+            .values(rule.field)
+            .annotate(n=Count("id"))
+            .filter(n__gt=rule.max_projects)
+        )
+        rows.extend(
+            {"rule": rule, "person_id": c[rule.field], "count": c["n"], "max": rule.max_projects} for c in counts
+        )
+    people = get_user_model().objects.in_bulk([r["person_id"] for r in rows])
+    for row in rows:
+        row["person"] = people.get(row["person_id"])
+    return sorted(rows, key=lambda r: (-r["count"], r["person_id"]))
+
+
+def people_candidates():
+    """{field: [(user id, label)]}: the active users holding the role for each people field (one query)."""
+    from .access import PEOPLE_ROLES
+    from .models import RoleAssignment
+
+    by_role = {role: field for field, role in PEOPLE_ROLES.items()}
+    result = {field: [] for field in PEOPLE_ROLES}
+    rows = (
+        RoleAssignment.objects.filter(role__in=list(by_role), user__is_active=True)
+        .select_related("user", "region")
+        .order_by("user__username", "id")
+    )
+    for row in rows:
+        label = str(row.user) + (f"({row.region.name})" if row.region_id else "")
+        entry = (row.user_id, label)
+        if entry not in result[by_role[row.role]]:
+            result[by_role[row.role]].append(entry)
+    return result
+
+
+def people_for_field(field):
+    """Active users holding the role of a people field (access.PEOPLE_ROLES)."""
+    from .access import PEOPLE_ROLES
+
+    return people_all().filter(roles__role=PEOPLE_ROLES[field]).distinct()
+
+
+def people_named(*, project):
+    """The project's city leader, county leader and steward (already joined by ``project_get``)."""
+    return [(field, getattr(project, field)) for field in ("city_leader", "county_leader", "steward")]
+
+
+def _similar(a, b):
+    import difflib
+
+    a, b = (a or "").replace(" ", ""), (b or "").replace(" ", "")
+    if not a or not b:
+        return False
+    return a in b or b in a or difflib.SequenceMatcher(None, a, b).ratio() >= 0.6
+
+
+def likely_duplicates(*, user, code, name, investor, region_id, exclude_pk=None):
+    """Projects a new registration may duplicate, in the user's scope (outside it a project does not
+    exist; a code another county holds is refused on saving with the code's one message): the same
+    code; the same investor with a similar name; the same name in the county. [{"pk", "name", "code",
+    "region", "stage", "reason"}], one query."""
+    name = (name or "").strip()
+    investor = (investor or "").strip()
+    condition = NOTHING_Q
+    if code:
+        condition |= Q(code=code)
+    if name and region_id:
+        condition |= Q(region_id=region_id, name__iexact=name)
+    if investor:
+        condition |= Q(investor__iexact=investor)
+    if condition == NOTHING_Q:
+        return []
+    qs = Project.objects.restrict(user).filter(condition).order_by("id")
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    stages = dict(Stage.choices)
+    found = []
+    rows = qs.values("id", "code", "name", "investor", "region_id", "region__name", "stage")[:200]
+    for row in rows:
+        if code and row["code"] == code:
+            reason = gettext("项目代码相同")
+        elif region_id and row["region_id"] == region_id and row["name"].strip().lower() == name.lower():
+            reason = gettext("同一县区同名项目")
+        elif investor and _similar(row["name"], name):
+            reason = gettext("同一投资主体、项目名称相近")
+        else:
+            continue
+        found.append(
+            {
+                "pk": row["id"],
+                "name": row["name"],
+                "code": row["code"],
+                "region": row["region__name"],
+                "stage": str(stages.get(row["stage"], row["stage"])),
+                "same_code": bool(code) and row["code"] == code,
+                "reason": reason,
+            }
+        )
+    return found[:10]

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import reference_data
-from .access import PEOPLE_FIELDS, Action, can, can_assign_people, first_stages
+from .access import PEOPLE_FIELDS, Action, can, first_stages, may_assign, may_register
 from .choices import Stage
 from .models import Category, Department, KeyProjectThreshold, Project, Region, Sector, StageChange
 
@@ -76,36 +76,95 @@ def _normalise(data):
     return data
 
 
-PEOPLE_REFUSED = "只有管理员可以设置包保领导和项目管家。"
+PEOPLE_REFUSED = "无权设置该包保人员(市级包保领导由管理员确定;县区可确定本县区项目的县级包保领导和项目管家)。"
 
 
-def _refuse_people(user, data, project=None):
-    """The people named on a project are an administrator's to set, on every path (access rule)."""
-    if user is None or can_assign_people(user):
+def _refuse_people(user, data, project):
+    """Who may name a project's people is access.may_assign, on every path (page, API, import)."""
+    if user is None:
         return
     changed = [
         f for f in PEOPLE_FIELDS if f in data and getattr(data[f], "pk", data[f]) != getattr(project, f"{f}_id", None)
     ]
-    if changed:
-        raise ValidationError(dict.fromkeys(changed, PEOPLE_REFUSED))
+    refused = [f for f in changed if not may_assign(user, f, project, person=_person(data[f]))]
+    if refused:
+        raise ValidationError(dict.fromkeys(refused, PEOPLE_REFUSED))
+
+
+def _person(value):
+    if value is None or hasattr(value, "pk"):
+        return value
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=value).first()
+
+
+FIRST_STAGE_REFUSED = "新项目只能登记为谋划或洽谈阶段,此后通过阶段变更推进。"
+
+
+def code_region_error(code, region):
+    """The message when a national project code's region part (RRRRRR) does not belong to the county
+    (its administrative division code; a zone without one: a code of the city, 2103xx), else None."""
+    from .models import PROJECT_CODE_RE
+
+    if not code or region is None or not PROJECT_CODE_RE.match(code):
+        return None  # no code, or a malformed one: the format check names it
+    part = code.split("-")[1]
+    if region.division_code:
+        if part != region.division_code:
+            return f"项目代码的行政区划部分({part})与所选县区“{region.name}”的代码 {region.division_code} 不一致。"
+    elif not part.startswith("2103"):
+        return f"项目代码的行政区划部分({part})不属于鞍山市(应为 2103 开头)。"
+    return None
+
+
+class DuplicateSuspected(ValidationError):
+    """Likely duplicates of a project being registered; ``duplicates`` lists them (in the user's scope)."""
+
+    def __init__(self, duplicates):
+        self.duplicates = duplicates
+        names = "、".join(f"“{d['name']}”({d['reason']})" for d in duplicates)
+        errors = {
+            "confirm_duplicates": f"可能与已有项目重复:{names}。请核对;确认不是同一项目后勾选“确认不重复”再提交。"
+        }
+        same_code = [d["name"] for d in duplicates if d["same_code"]]
+        if same_code:  # a code is unique: no confirmation makes it usable
+            errors["code"] = f"该项目代码已由项目“{same_code[0]}”使用。"
+        super().__init__(errors)
 
 
 @transaction.atomic
-def project_create(*, user, stage=Stage.PLANNING, start_type="", history=False, **data):
-    """Register a project. Its first stage is recorded as a stage change from nothing.
+def project_create(*, user, stage=Stage.PLANNING, start_type="", history=False, confirm_duplicates=None, **data):
+    """Register a project (谋划入库). Its first stage is recorded as a stage change from nothing.
 
-    A new project starts in planning or negotiation (``access.first_stages``); only an
-    administrator's import of history (``history=True``) may register one further along."""
+    The one rule for every path (page, API, import): a new project starts in planning or negotiation
+    (``access.first_stages``); only an administrator's import of history (``history=True``) may
+    register one further along. Outside a history import the code's region part must be the county's.
+    ``confirm_duplicates`` False (the page and the API) refuses likely duplicates
+    (``selectors.likely_duplicates``) until the user confirms (True); None skips the check (an import)."""
     unknown = set(data) - set(PROJECT_EDITABLE_FIELDS) - {"actual_start", "actual_completion"}
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     if stage not in first_stages(user, history=history):
-        raise ValidationError({"stage": "新项目只能登记为谋划或洽谈阶段,此后通过阶段变更推进。"})
+        raise ValidationError({"stage": FIRST_STAGE_REFUSED})
     if not history and (start_type or data.get("actual_start") or data.get("actual_completion")):
-        raise ValidationError({"stage": "新项目只能登记为谋划或洽谈阶段,此后通过阶段变更推进。"})
-    _refuse_people(user, data)
+        raise ValidationError({"stage": FIRST_STAGE_REFUSED})
     project = Project(stage=stage, start_type=start_type, **_normalise(data))
-    _require(user, Action.CHANGE, project)
+    _refuse_people(user, data, project)
+    if user is not None and not may_register(user, project):
+        raise PermissionDenied("无权操作该项目。")
+    if not history:
+        wrong_region = code_region_error(project.code, getattr(project, "region", None) if project.region_id else None)
+        if wrong_region:
+            raise ValidationError({"code": wrong_region})
+    if confirm_duplicates is False and user is not None:
+        from .selectors import likely_duplicates
+
+        duplicates = likely_duplicates(
+            user=user, code=project.code, name=project.name, investor=project.investor, region_id=project.region_id
+        )
+        if duplicates:
+            raise DuplicateSuspected(duplicates)
     with _audit_context(user):
         _clean_and_save(project)
         StageChange.objects.create(
@@ -118,6 +177,28 @@ def project_create(*, user, stage=Stage.PLANNING, start_type="", history=False, 
             reason="登记入库",
         )
     return project
+
+
+@transaction.atomic
+def project_people_assign(*, user, projects, field, person):
+    """Bulk assignment (分级分类包保): name ``person`` (or None to clear) in ``field`` of every project
+    given. All or nothing: one project the user may not assign refuses the whole batch. Audited
+    (pghistory, with the user) as every project edit. Returns the number of projects changed."""
+    if field not in PEOPLE_FIELDS:
+        raise ValidationError({"field": "请选择包保角色。"})
+    ids = sorted({p.pk for p in projects})
+    if not ids:
+        raise ValidationError({"projects": "请至少选择一个项目。"})
+    if person is not None and not person.is_active:
+        raise ValidationError({"person": "该人员已停用。"})
+    locked = list(Project.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    refused = [p.name for p in locked if not may_assign(user, field, p, person=person)]
+    if refused or len(locked) != len(ids):
+        raise ValidationError({"field": PEOPLE_REFUSED})
+    changed = [p.pk for p in locked if getattr(p, f"{field}_id") != getattr(person, "pk", None)]
+    with _audit_context(user):
+        Project.objects.filter(pk__in=changed).update(**{field: person, "updated_at": timezone.now()})
+    return len(changed)
 
 
 @transaction.atomic
@@ -253,3 +334,19 @@ def reference_data_load():
         _, new = KeyProjectThreshold.objects.get_or_create(level=level, defaults={"min_total_investment": minimum})
         created += new
     return created
+
+
+def portfolio_visit_mark(*, user, at=None):
+    """Remember when the user opened "我的包保项目" (an upsert: two tabs at once are one row). Returns
+    the previous time, or None on a first visit."""
+    from .models import PortfolioVisit
+
+    at = at or timezone.now()
+    previous = PortfolioVisit.objects.filter(user=user).values_list("seen_at", flat=True).first()
+    PortfolioVisit.objects.bulk_create(
+        [PortfolioVisit(user=user, seen_at=at)],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["seen_at"],
+    )
+    return previous

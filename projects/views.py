@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from anshan_projects import parsing
 from anshan_projects.counting import counter
 from anshan_projects.formats import wan
 from anshan_projects.replica import replica_view
@@ -118,7 +119,7 @@ def _scope_note(request, selected):
     if scope["city"]:
         return None
     fields = {"region_id": ("region", "key"), "department_id": ("department", "pk"), "category_id": ("category", "pk")}
-    if len(scope["keys"]) == 1:
+    if len(scope["keys"]) == 1 and next(iter(scope["keys"])) in fields:
         ((field, ids),) = scope["keys"].items()
         param, lookup = fields[field]
         if selected.get(param):
@@ -176,6 +177,10 @@ def project_list(request):
         "export_query": _querystring(request),
     }
     if not partial:  # the filter form's choices: only the full page shows them
+        from .access import may_assign, may_register_somewhere
+
+        context["may_register"] = may_register_somewhere(request.user)
+        context["may_assign"] = any(may_assign(request.user, f) for f in ("city_leader", "county_leader", "steward"))
         choices = selectors.filter_choices(user=request.user)
         context["options"] = {
             "region": [(key, name, key == selected["region"]) for _pk, key, name in choices["region"]],
@@ -207,8 +212,11 @@ def project_export(request):
     )
 
 
-def _detail_context(request, project, *, stage_form=None):
+def _detail_context(request, project, *, stage_form=None, people_form=None):
+    from .forms import PeopleForm
+
     may_change = can(request.user, Action.CHANGE, project)
+    people_form = people_form or PeopleForm(project=project, user=request.user)
     days_vs_plan = (
         (project.planned_start - project.actual_start).days if project.planned_start and project.actual_start else None
     )
@@ -233,6 +241,8 @@ def _detail_context(request, project, *, stage_form=None):
         "timeline": timeline,
         "may_change": may_change,
         "stage_form": stage_form or (StageChangeForm(project=project) if may_change else None),
+        "people": selectors.people_named(project=project),
+        "people_form": people_form if people_form.fields else None,
         "chart_labels": json.dumps(
             {"plan": _("累计计划"), "done": _("累计完成(已审核)"), "unit": _("万元"), "months": month_names()},
             ensure_ascii=False,
@@ -292,3 +302,121 @@ def project_edit(request, pk):
             return redirect("projects:detail", pk=project.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "projects/project_form.html", {"project": project, "form": form}, status=status)
+
+
+# --- 谋划入库: registering a project on the web -----------------------------------------------------
+@login_required
+def project_new(request):
+    from .access import may_register_somewhere
+    from .forms import ProjectIntakeForm
+
+    if not may_register_somewhere(request.user):
+        raise Http404
+    form = ProjectIntakeForm(request.POST or None, user=request.user)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(
+                user=request.user,
+                stage=form.cleaned_data["stage"],
+                confirm_duplicates=bool(form.cleaned_data.get("confirm_duplicates")),
+                **form.service_data(),
+            )
+        except services.DuplicateSuspected as suspected:
+            duplicates = suspected.duplicates
+            form.show_confirmation()
+            form.add_service_errors(suspected)
+        except PermissionDenied:
+            form.add_error("region", _("您无权在该县区(或为该牵头部门)登记项目。"))
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("项目“%(name)s”已登记入库。") % {"name": project.name})
+            return redirect("projects:detail", pk=project.pk)
+    if request.method == "POST":
+        messages.error(request, _("项目未登记,请按提示修改。"))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "projects/project_new.html", {"form": form, "duplicates": duplicates}, status=status)
+
+
+# --- 分级分类包保: the people of a project, rule breaks and bulk assignment -----------------------------
+@login_required
+@require_POST
+def project_people(request, pk):
+    from .forms import PeopleForm
+
+    project = selectors.project_get(user=request.user, pk=pk)
+    form = PeopleForm(request.POST, project=project, user=request.user)
+    if not form.fields:
+        raise Http404
+    if form.is_valid():
+        try:
+            services.project_update(project=project, user=request.user, **form.people())
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("包保人员已保存。"))
+            return redirect("projects:detail", pk=project.pk)
+    messages.error(request, _("包保人员未保存,请按提示修改。"))
+    return render(
+        request, "projects/project_detail.html", _detail_context(request, project, people_form=form), status=400
+    )
+
+
+def _posted_ids(request):
+    ids = []
+    for raw in request.POST.getlist("projects"):
+        try:
+            ids.append(parsing.integer(raw, field="projects", min_value=1, max_value=2**31 - 1))
+        except parsing.ParseError:
+            continue
+    return ids
+
+
+@login_required
+def assignments(request):
+    """Projects that break a rule (no one where a rule needs someone), people over a rule's maximum,
+    and bulk assignment of the selected projects."""
+    from .access import may_assign
+    from .choices import PeopleField
+    from .forms import BulkAssignForm
+
+    if not any(may_assign(request.user, f) for f in PeopleField.values):
+        raise Http404
+    missing = request.GET.get("missing", "")
+    field = missing if missing in PeopleField.values else None
+    breaks = selectors.assignment_breaks(user=request.user, field=field)
+    page = Paginator(breaks, PAGE_SIZE).get_page(request.GET.get("page"))
+    form = BulkAssignForm(user=request.user)
+    if request.method == "POST":
+        chosen = selectors.project_list(user=request.user).filter(pk__in=_posted_ids(request))
+        form = BulkAssignForm(request.POST, user=request.user, project_choices=chosen.values_list("pk", "name"))
+        if form.is_valid():
+            person = None
+            if form.cleaned_data["person"]:
+                person = selectors.people_all().filter(pk=form.cleaned_data["person"]).first()
+            try:
+                count = services.project_people_assign(
+                    user=request.user,
+                    projects=list(chosen.filter(pk__in=form.cleaned_data["projects"])),
+                    field=form.cleaned_data["field"],
+                    person=person,
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, _("已为 %(n)s 个项目设置包保人员。") % {"n": count})
+                return redirect(request.get_full_path())
+        messages.error(request, _("未设置,请按提示修改。"))
+    context = {
+        "page": page,
+        "form": form,
+        "over": selectors.people_over_limit(),
+        "rules": selectors.assignment_rules(),
+        "missing": missing,
+        "fields": PeopleField.choices,
+        "querystring": _querystring(request),
+    }
+    return render(request, "projects/assignments.html", context, status=400 if request.method == "POST" else 200)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from projects.choices import Stage
+from projects.choices import Stage, StartType
 
 from ..choices import CadenceLevel, LeadSource, SigningEventKind
 from ..models import (
@@ -124,10 +124,24 @@ class StartEventSerializer(serializers.ModelSerializer):
 
 
 class EventLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
     project = serializers.IntegerField(source="project_id")
     project_name = serializers.CharField(read_only=True, source="project.name")
     region = serializers.CharField(read_only=True, source="project.region.name")
     amount = serializers.DecimalField(**MONEY, min_value=0)
+    move_stage = serializers.BooleanField(
+        write_only=True, required=False, default=False,
+        help_text="明确确认:项目尚未到达活动对应阶段时,按活动日期记录阶段变更(签约活动→签约,集中开工→在建)",
+    )  # fmt: skip
+    start_type = serializers.ChoiceField(
+        choices=StartType.choices, required=False, allow_blank=True, default="", help_text="集中开工:开工类型"
+    )
+    stage_change = serializers.IntegerField(read_only=True, source="stage_change_id", allow_null=True)
+
+
+class EventLineRemoveSerializer(serializers.Serializer):
+    undo_stage = serializers.BooleanField(required=False, default=False, help_text="同时撤销加入时记录的阶段变更")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="撤销阶段变更时必填")
 
 
 class SigningEventDetailSerializer(SigningEventSerializer):

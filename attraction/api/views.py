@@ -130,10 +130,26 @@ class _EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         event = self.get_object()
         serializer = s.EventLineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        line = self.add_line(user=request.user, event=event,
-                             project=_project(request, serializer.validated_data["project_id"]),
-                             amount=serializer.validated_data["amount"])  # fmt: skip
+        data = serializer.validated_data
+        extra = {"move_stage": data["move_stage"]}
+        if self.kind == "start":
+            extra["start_type"] = data["start_type"]
+        line = self.add_line(user=request.user, event=event, project=_project(request, data["project_id"]),
+                             amount=data["amount"], **extra)  # fmt: skip
         return Response(s.EventLineSerializer(line).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.EventLineRemoveSerializer, responses={204: None})
+    @action(detail=True, methods=["post"], url_path=r"lines/(?P<line_pk>[0-9]+)/remove")
+    def lines_remove(self, request, pk=None, line_pk=None):
+        """Take a project off the event; ``undo_stage`` (with ``reason``) undoes the stage change it recorded."""
+        event = self.get_object()
+        line = self.lines(user=request.user, event=event).filter(pk=line_pk).select_related("event").first()
+        if line is None:
+            raise Http404
+        payload = s.EventLineRemoveSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.event_line_remove(user=request.user, line=line, **payload.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SigningEventViewSet(_EventViewSet):
@@ -141,6 +157,7 @@ class SigningEventViewSet(_EventViewSet):
     detail_serializer = s.SigningEventDetailSerializer
     lines = staticmethod(selectors.signing_lines)
     add_line = staticmethod(services.signing_line_add)
+    kind = "signing"
 
     def get_queryset(self):
         return selectors.signing_event_list(user=self.request.user)
@@ -156,6 +173,7 @@ class StartEventViewSet(_EventViewSet):
     detail_serializer = s.StartEventDetailSerializer
     lines = staticmethod(selectors.start_lines)
     add_line = staticmethod(services.start_line_add)
+    kind = "start"
 
     def get_queryset(self):
         return selectors.start_event_list(user=self.request.user)

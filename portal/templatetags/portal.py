@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anshan_projects import figures, formats
 from insights.definitions import DEFINITIONS_BY_KEY
+from projects.access import has_role
 
 register = template.Library()
 
@@ -27,7 +28,10 @@ NAV = [
     (_("帮办代办"), "/assistance/", False),
     (_("系统管理"), "/admin/", True),
     (_("形象调度"), "/dashboard/photos/", False),
+    (_("我的包保项目"), "/dashboard/my-projects/", False),
 ]
+# Areas shown only to holders of these roles (administrators see them too).
+NAV_ROLES = {"/dashboard/my-projects/": ("steward", "city_leader", "county_leader")}
 
 
 @functools.cache
@@ -47,6 +51,8 @@ def main_nav(context):
     items = []
     for label, path, staff_only in NAV:
         if (staff_only and not user.is_staff) or not _served(path):
+            continue
+        if path in NAV_ROLES and not has_role(user, *NAV_ROLES[path]):
             continue
         items.append(
             {"label": label, "path": path, "badge": context.get("unread_notifications") if path == "/inbox/" else None}

@@ -210,29 +210,45 @@ class ProjectWriteSerializer(serializers.ModelSerializer):
         choices=Stage.choices, required=False, help_text="仅创建时可设;此后通过 stage 接口变更"
     )
     start_type = serializers.ChoiceField(choices=StartType.choices, required=False, allow_blank=True)
+    confirm_duplicates = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text="仅创建时:存在可能重复的项目时先返回 400(confirm_duplicates 列出它们),核对后带 true 再提交",
+    )
 
     class Meta:
         model = Project
-        fields = [*PROJECT_EDITABLE_FIELDS, "stage", "start_type"]
+        fields = [*PROJECT_EDITABLE_FIELDS, "stage", "start_type", "confirm_duplicates"]
         extra_kwargs = {"code": {"validators": []}}  # uniqueness: the service's full_clean reports it
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        from ..access import Action
+        from django.db.models import Q
 
-        self.fields["region"].queryset = selectors.regions_for(user=user, action=Action.CHANGE)
+        from ..access import PEOPLE_FIELDS, Action, Role, department_ids, has_role, may_assign
+
+        # A department registers the projects it leads in any county (access.may_register).
+        owns = bool(department_ids(user)) if user is not None else False
+        self.fields["region"].queryset = (
+            selectors.regions_visible(user=user) if owns else selectors.regions_for(user=user, action=Action.CHANGE)
+        )
         self.fields["sector"].queryset = selectors.sectors_all()
         self.fields["category"].queryset = selectors.categories_all()
         self.fields["department"].queryset = selectors.departments_all()
-        from ..access import PEOPLE_FIELDS, can_assign_people
-
-        # Only an administrator may name people; for anyone else the only acceptable id is the one
-        # already set, so an id answers "invalid" alike whether or not that user exists.
+        # Who may name which person is access.may_assign; for a field the caller may not set, the only
+        # acceptable id is the one already set, so an id answers "invalid" alike whether or not that
+        # user exists (the service refuses a change too, whatever the path).
         for name in PEOPLE_FIELDS:
-            if can_assign_people(user):
+            if user is not None and may_assign(user, name, self.instance) and has_role(user, Role.ADMIN):
                 self.fields[name].queryset = selectors.people_all()
+            elif user is not None and may_assign(user, name, self.instance):
+                # Only the holders of the field's role (and whoever the project names now).
+                current = getattr(self.instance, f"{name}_id", None) if self.instance is not None else None
+                holders = selectors.people_for_field(name).values("pk")
+                self.fields[name].queryset = selectors.people_all().filter(Q(pk__in=holders) | Q(pk=current))
             else:
                 current = getattr(self.instance, f"{name}_id", None) if self.instance is not None else None
                 self.fields[name].queryset = selectors.people_all().filter(pk__in=[current] if current else [])
@@ -247,11 +263,13 @@ class ProjectWriteSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         from ..services import project_create
 
+        validated_data["confirm_duplicates"] = bool(validated_data.pop("confirm_duplicates", False))
         return project_create(user=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
         from ..services import project_update
 
+        validated_data.pop("confirm_duplicates", None)
         return project_update(project=instance, user=self.context["request"].user, **validated_data)
 
 

@@ -4,6 +4,7 @@ Every read goes through projects.selectors with the caller; objects outside the 
 answer 404. A project the caller may see but not change answers 403 to a write.
 """
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import JsonResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -21,7 +22,7 @@ from anshan_projects.api import EstimatedCountPagination, XlsxRenderer, xlsx_res
 from anshan_projects.counting import counter
 
 from .. import opendata, selectors
-from ..access import Action, can, region_ids
+from ..access import Action, can, may_register_somewhere
 from ..filters import ProjectFilterSet
 from ..services import project_stage_change
 from .exports import write_projects_xlsx
@@ -75,13 +76,12 @@ class CategoryViewSet(ReferenceViewSet):
 
 
 class CanRegisterProjects(BasePermission):
-    """Creating needs the change right somewhere (administrators, county staff)."""
+    """Creating needs the right to register somewhere (administrators, county staff, departments)."""
 
     def has_permission(self, request, view):
         if getattr(view, "action", None) != "create":
             return True
-        ids = region_ids(request.user, Action.CHANGE)
-        return ids is None or bool(ids)
+        return may_register_somewhere(request.user)
 
 
 @extend_schema_view(
@@ -152,7 +152,14 @@ class ProjectViewSet(
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return self._detail(serializer.save(), status.HTTP_201_CREATED)
+        try:
+            project = serializer.save()
+        except DjangoPermissionDenied:
+            # No object exists yet: a refusal to register here (this county, this lead department) is a 403.
+            raise exceptions.PermissionDenied(
+                "无权在该县区登记该项目(县区登记本县区项目,部门登记本部门牵头的项目)。"
+            ) from None
+        return self._detail(project, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)

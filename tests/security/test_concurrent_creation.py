@@ -172,6 +172,7 @@ REASONS = {
     "investment.CountedMonth": "written only by the rollup trigger, under the progress entry's row lock",
     "investment.CountedYear": "written only by the rollup trigger, under the progress entry's row lock",
     "investment.ProgressAmendment": "amendment_propose locks the entry row before looking for a pending proposal",
+    "projects.PortfolioVisit": "portfolio_visit_mark: bulk_create with update_conflicts (an upsert)",
 }
 APPS = {"accounts", "projects", "investment", "attraction", "supervision", "dispatch", "notifications", "insights"}
 

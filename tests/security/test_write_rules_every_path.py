@@ -3,7 +3,8 @@ that every path (page, API, service call from an import or a task) meets it:
 
 - a new project starts in planning or negotiation (access.first_stages), except an administrator's
   history import;
-- the city/county leaders and the steward are set by administrators only (access.can_assign_people);
+- the city leader is set by administrators only, the county leader and the steward also by the county
+  staff of the project's county, and only to a holder of that role (access.may_assign);
 - a problem's responsible county, and a supervision order's, is the project's own county (city
   departments are city-wide) (access.responsible_region_allowed);
 - an order's named addressee is someone the project already names or who may see it
