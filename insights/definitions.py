@@ -288,6 +288,51 @@ def year_on_year(queryset, *, day, known_at=None):
     return {**sums, "yoy": growth(sums["ytd"], sums["last_ytd"])}
 
 
+# --- the same figures from the per-scope totals ----------------------------------------------------
+# For a scope the totals keep (``projects.access.rollup_scope``: everything, counties, special groups,
+# departments), today's figures read a few rows per dimension instead of every project: the same
+# measures (the year plan of every project, counted months January through the reporting month).
+def scope_figures(scope, *, day, dimensions):
+    """{dimension: {value: {project_count, total_investment, year_plan, completed_ytd, completion_rate}}}
+    for ``scope`` as of ``day`` (values as the totals keep them: ids as text, stage codes, "" for none;
+    "total" has the one value ""). One query whatever the number of projects."""
+    period = reporting_period(day)
+    result = {dimension: {} for dimension in dimensions}
+    for dimension, value, count, total, plan, done in investment_selectors.scope_total_rows(
+        scope=scope, dimensions=dimensions, first=period.year_start, last=period.month
+    ):
+        result[dimension][value] = {"project_count": count, "total_investment": total, "year_plan": plan,
+                                    "completed_ytd": done, "completion_rate": ratio(done, plan)}  # fmt: skip
+    return result
+
+
+def scope_year_on_year(scope, *, day):
+    """``year_on_year`` of a scope from the per-scope totals (one query): {"ytd", "last_ytd", "yoy"}."""
+    from anshan_projects.figures import growth
+
+    period = reporting_period(day)
+    sums = {"ytd": ZERO, "last_ytd": ZERO}
+    for _dimension, _value, month, amount in investment_selectors.scope_month_rows(
+        scope=scope, dimensions=["total"], first=period.year_start.replace(year=period.year - 1),
+        last=period.month, by_period=True,
+    ):  # fmt: skip
+        if month >= period.year_start:
+            sums["ytd"] += amount
+        elif month <= period.last_year_month:
+            sums["last_ytd"] += amount
+    return {**sums, "yoy": growth(sums["ytd"], sums["last_ytd"])}
+
+
+def scope_monthly(scope, *, first, last):
+    """Counted investment per month of a scope from ``first`` through ``last`` (one query): {period: 万元}."""
+    return {
+        month: amount
+        for _dimension, _value, month, amount in investment_selectors.scope_month_rows(
+            scope=scope, dimensions=["total"], first=first, last=last, by_period=True
+        )
+    }
+
+
 # --- lagging ---------------------------------------------------------------------------------
 def measured_q():
     """Projects whose progress is judged: under construction with a year plan above zero."""
