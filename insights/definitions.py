@@ -12,10 +12,10 @@ percent format and the problem-age buckets in ``anshan_projects.figures``. The t
 and the tooltips on the pages are generated from it.
 
 Layers: this module reads projects and investment only, so every app above it (attraction,
-supervision, dispatch, portal) may import it. Two measures use data of higher apps and are therefore
-computed there, with the rules and text from here: time progress from a project's monthly plan
-(``supervision.selectors.annotate_lights`` passes its MonthlyPlan subquery to ``annotate_progress``),
-and capital in place (``attraction.selectors.capital_monthly``, rates by ``anshan_projects.figures``).
+supervision, dispatch, portal) may import it. Two measures use data of higher apps, which pass it in:
+time progress from a project's monthly plan (``supervision.selectors.annotate_lights`` passes its
+MonthlyPlan subquery to ``annotate_progress``), and capital in place (``capital_months``, over the
+scoped rows ``attraction.selectors.capital_monthly`` passes; rates by ``anshan_projects.figures``).
 """
 
 import datetime
@@ -389,6 +389,32 @@ def pool_counts(queryset, *, by=()):
         .annotate(count=Count("id"), total=Coalesce(Sum("total_investment"), Value(ZERO), output_field=MONEY))
         .values_list(*by, "stage", "count", "total")
     )
+
+
+# --- capital in place (招商引资 实际到位资金) ------------------------------------------------------
+def capital_months(rows, *, year, current):
+    """Capital in place (see DEFINITIONS "capital") per month of ``year`` and the same month of last
+    year, with the year-on-year growth, month by month and cumulated (one query). ``rows``: the caller's
+    scoped queryset of attraction's monthly capital rows (``month``, ``amount`` in 万元), which this
+    module cannot import; months after ``current`` (a month start) are still to come: no figures."""
+    from anshan_projects.figures import growth
+
+    rows = rows.filter(month__gte=datetime.date(year - 1, 1, 1), month__lt=datetime.date(year + 1, 1, 1))
+    sums = {row["month"]: row["total"] for row in rows.order_by().values("month").annotate(total=Sum("amount"))}
+    result = []
+    ytd = ytd_last = ZERO
+    for m in range(1, 13):
+        this, last = datetime.date(year, m, 1), datetime.date(year - 1, m, 1)
+        amount, base = sums.get(this, ZERO), sums.get(last, ZERO)
+        if this > current:  # months still to come: nothing to compare yet
+            result.append({"month": this, "amount": None, "last_year": base, "yoy": None, "ytd": None,
+                           "ytd_last_year": None, "ytd_yoy": None})  # fmt: skip
+            continue
+        ytd += amount
+        ytd_last += base
+        result.append({"month": this, "amount": amount, "last_year": base, "yoy": growth(amount, base), "ytd": ytd,
+                       "ytd_last_year": ytd_last, "ytd_yoy": growth(ytd, ytd_last)})  # fmt: skip
+    return result
 
 
 # --- problems ----------------------------------------------------------------------------------
