@@ -366,37 +366,12 @@ def capital_list(*, user):
 
 
 def capital_monthly(*, user, year, region=None):
-    """Capital in place per month of ``year`` and the same month of last year, with YoY (one query)."""
-    qs = CapitalInPlace.objects.filter(
-        scope_q(user, "project__"), month__gte=datetime.date(year - 1, 1, 1), month__lt=datetime.date(year + 1, 1, 1)
-    )
+    """Capital in place per month of ``year`` and the same month of last year, with YoY (one query): the
+    measure ``insights.definitions.capital_months`` over the user's rows."""
+    qs = CapitalInPlace.objects.filter(scope_q(user, "project__"))
     if region is not None:
         qs = qs.filter(project__region=region)
-    sums = {row["month"]: row["total"] for row in qs.values("month").annotate(total=Sum("amount"))}
-    rows = []
-    ytd = ytd_last = ZERO
-    current = month_start(timezone.localdate())
-    for m in range(1, 13):
-        this, last = datetime.date(year, m, 1), datetime.date(year - 1, m, 1)
-        amount, base = sums.get(this, ZERO), sums.get(last, ZERO)
-        if this > current:  # months still to come: nothing to compare yet
-            rows.append({"month": this, "amount": None, "last_year": base, "yoy": None, "ytd": None,
-                         "ytd_last_year": None, "ytd_yoy": None})  # fmt: skip
-            continue
-        ytd += amount
-        ytd_last += base
-        rows.append(
-            {
-                "month": this,
-                "amount": amount,
-                "last_year": base,
-                "yoy": yoy(amount, base),
-                "ytd": ytd,
-                "ytd_last_year": ytd_last,
-                "ytd_yoy": yoy(ytd, ytd_last),
-            }
-        )
-    return rows
+    return definitions.capital_months(qs, year=year, current=month_start(timezone.localdate()))
 
 
 # --- targets, completion and the bulletin ----------------------------------------------------------

@@ -48,13 +48,6 @@ class DispatchGroup(models.Model):
     category = models.ForeignKey(Category, models.PROTECT, verbose_name="项目类别", null=True, blank=True)
     department = models.ForeignKey(Department, models.PROTECT, verbose_name="牵头市直部门", null=True, blank=True)
     region = models.ForeignKey(Region, models.PROTECT, verbose_name="县区", null=True, blank=True)
-    lag_margin = models.DecimalField(
-        "滞后判定差距",
-        max_digits=4,
-        decimal_places=2,
-        default=Decimal("0.20"),
-        help_text="完成率低于时间进度超过该值(如 0.20 即 20 个百分点)视为滞后",
-    )
     freezes_data = models.BooleanField("印发后锁定当期数据", default=False)
     is_active = models.BooleanField("启用", default=True)
     sort_order = models.PositiveSmallIntegerField("排序", default=0)

@@ -177,6 +177,7 @@ class RoundFigures:
                 "id", "code", "name", "region__name", "sector__name", "category__name", "department__name", "stage",
                 "start_type", "total_investment", "annual_plan", "actual_start", "actual_completion", "completed_ytd",
                 "recent", "completion_rate", "time_progress", "behind", "lagging", "stale", "new_start", "completion",
+                "expected_percent", "completion_percent", "light", "overall", *FLAGS,
             )
         )  # fmt: skip
 
@@ -185,10 +186,15 @@ class RoundFigures:
         count = new_starts = completions = lagging = 0
         total = plan = ytd_sum = start_investment = ZERO
         stages = defaultdict(int)
+        lights = self._light_counts()
+        # One pass judges each project once: its figures, its lagging and its lights (the lights sheet
+        # is in the same order as the project list).
         for row in self.project_rows().iterator(chunk_size=CHUNK):
             (pk, code, name, region, sector, category, department, stage, start_type, total_inv, annual_plan,
              actual_start, actual_completion, ytd, recent, project_rate, progress, behind, late, stale, new_start,
-             completion) = row  # fmt: skip
+             completion, expected, completion_pct, light, overall, *flags) = row  # fmt: skip
+            self._light(sink, lights, pk, name, region, department, stage, expected, completion_pct, behind, light,
+                        overall, flags)  # fmt: skip
             count += 1
             total += total_inv
             plan += annual_plan
@@ -224,7 +230,7 @@ class RoundFigures:
         problems = self.problems(sink)
         self.on_progress(90)
         self.changes(sink)
-        lights = self.lights(sink)
+        lights["total"] = sum(lights[f"light_{light}"] for light in Light.values)
         self.procedures(sink)
         # Physical indicators of the scope (a programme such as 老旧小区改造), today's figures.
         self.indicators = definitions.indicator_rows(selectors.scope_projects(self.group), month=self.month)
@@ -276,35 +282,28 @@ class RoundFigures:
         return rows
 
     # --- traffic lights and supervision orders (supervision's rules, one query each) --------------
-    def lights(self, sink):
-        """Stream the scope's projects with the reporting month's lights; returns the counts."""
+    @staticmethod
+    def _light_counts():
         counts = {f"light_{light}": 0 for light in Light.values}
         counts.update({f"overall_{light}": 0 for light in Light.values})
         counts.update(dict.fromkeys(FLAGS, 0))
-        rows = (
-            annotate_lights(selectors.scope_projects(self.group), period=self.month, as_of=self.as_of,
-                            known_at=self.known_at)
-            .order_by("region__sort_order", "region_id", "-total_investment", "id")
-            .values_list("id", "name", "region__name", "department__name", "stage", "expected_percent",
-                         "completion_percent", "behind", "light", "overall", *FLAGS)
-        )  # fmt: skip
-        for pk, name, region, department, stage, expected, completion, behind, light, overall, *flags in rows.iterator(
-            chunk_size=CHUNK
-        ):
-            counts[f"light_{light}"] += 1
-            counts[f"overall_{overall}"] += 1
-            for flag, on in zip(FLAGS, flags, strict=True):
-                counts[flag] += bool(on)
-            pct = [hundredths(v) for v in (expected, completion)]
-            # "behind" only means something for a measured project (one with a completion rate).
-            behind = None if pct[1] is None else hundredths(behind)
-            row = [pk, name, region, department, STAGE_LABELS.get(stage, stage), *pct, behind,
-                   str(LIGHT_LABELS[light]), str(LIGHT_LABELS[overall]), *("是" if on else "" for on in flags)]  # fmt: skip
-            sink.light(row)
-            if overall == Light.RED:
-                self.top_red.add((light == Light.RED, behind if behind is not None else Decimal(-1000)), row)
-        counts["total"] = sum(counts[f"light_{light}"] for light in Light.values)
         return counts
+
+    def _light(self, sink, counts, pk, name, region, department, stage, expected, completion, behind, light, overall,
+               flags):  # fmt: skip
+        """One project's row of the lights sheet (the reporting month's lights), counted into ``counts``."""
+        counts[f"light_{light}"] += 1
+        counts[f"overall_{overall}"] += 1
+        for flag, on in zip(FLAGS, flags, strict=True):
+            counts[flag] += bool(on)
+        pct = [hundredths(v) for v in (expected, completion)]
+        # "behind" only means something for a measured project (one with a completion rate).
+        behind = None if pct[1] is None else hundredths(behind)
+        row = [pk, name, region, department, STAGE_LABELS.get(stage, stage), *pct, behind,
+               str(LIGHT_LABELS[light]), str(LIGHT_LABELS[overall]), *("是" if on else "" for on in flags)]  # fmt: skip
+        sink.light(row)
+        if overall == Light.RED:
+            self.top_red.add((light == Light.RED, behind if behind is not None else Decimal(-1000)), row)
 
     def order_figures(self):
         """Orders issued in the round's period on the scope's projects; overdue judged at the period end

@@ -334,7 +334,7 @@ def round_data_version(round):
     changes = StageChange.objects.filter(group.scope_q("project__"), changed_on__lte=round.period_end).aggregate(
         n=Count("id"), t=Max("created_at")
     )
-    scope = (group.min_total_investment, group.category_id, group.department_id, group.region_id, group.lag_margin)
+    scope = (group.min_total_investment, group.category_id, group.department_id, group.region_id)
     # The lights and orders sections (supervision's data): the orders issued in the period, the
     # projects' monthly plans for the year (MonthlyPlan has no updated time: count, max id and the sum
     # of percentages) and the light thresholds.

@@ -160,7 +160,7 @@ def groups_load_defaults():
 SCHEDULE_FIELDS = {"cadence", "run_hour", "weekday", "is_active", "name"}
 GROUP_EDITABLE_FIELDS = {
     "name", "leader", "lead_unit", "cadence", "run_hour", "weekday", "min_total_investment", "category",
-    "department", "region", "lag_margin", "freezes_data", "is_active", "sort_order",
+    "department", "region", "freezes_data", "is_active", "sort_order",
 }  # fmt: skip
 
 

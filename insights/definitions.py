@@ -12,10 +12,10 @@ percent format and the problem-age buckets in ``anshan_projects.figures``. The t
 and the tooltips on the pages are generated from it.
 
 Layers: this module reads projects and investment only, so every app above it (attraction,
-supervision, dispatch, portal) may import it. Two measures use data of higher apps and are therefore
-computed there, with the rules and text from here: time progress from a project's monthly plan
-(``supervision.selectors.annotate_lights`` passes its MonthlyPlan subquery to ``annotate_progress``),
-and capital in place (``attraction.selectors.capital_monthly``, rates by ``anshan_projects.figures``).
+supervision, dispatch, portal) may import it. Two measures use data of higher apps, which pass it in:
+time progress from a project's monthly plan (``supervision.selectors.annotate_lights`` passes its
+MonthlyPlan subquery to ``annotate_progress``), and capital in place (``capital_months``, over the
+scoped rows ``attraction.selectors.capital_monthly`` passes; rates by ``anshan_projects.figures``).
 """
 
 import datetime
@@ -291,6 +291,51 @@ def year_on_year(queryset, *, day, known_at=None):
     return {**sums, "yoy": growth(sums["ytd"], sums["last_ytd"])}
 
 
+# --- the same figures from the per-scope totals ----------------------------------------------------
+# For a scope the totals keep (``projects.access.rollup_scope``: everything, counties, special groups,
+# departments), today's figures read a few rows per dimension instead of every project: the same
+# measures (the year plan of every project, counted months January through the reporting month).
+def scope_figures(scope, *, day, dimensions):
+    """{dimension: {value: {project_count, total_investment, year_plan, completed_ytd, completion_rate}}}
+    for ``scope`` as of ``day`` (values as the totals keep them: ids as text, stage codes, "" for none;
+    "total" has the one value ""). One query whatever the number of projects."""
+    period = reporting_period(day)
+    result = {dimension: {} for dimension in dimensions}
+    for dimension, value, count, total, plan, done in investment_selectors.scope_total_rows(
+        scope=scope, dimensions=dimensions, first=period.year_start, last=period.month
+    ):
+        result[dimension][value] = {"project_count": count, "total_investment": total, "year_plan": plan,
+                                    "completed_ytd": done, "completion_rate": ratio(done, plan)}  # fmt: skip
+    return result
+
+
+def scope_year_on_year(scope, *, day):
+    """``year_on_year`` of a scope from the per-scope totals (one query): {"ytd", "last_ytd", "yoy"}."""
+    from anshan_projects.figures import growth
+
+    period = reporting_period(day)
+    sums = {"ytd": ZERO, "last_ytd": ZERO}
+    for _dimension, _value, month, amount in investment_selectors.scope_month_rows(
+        scope=scope, dimensions=["total"], first=period.year_start.replace(year=period.year - 1),
+        last=period.month, by_period=True,
+    ):  # fmt: skip
+        if month >= period.year_start:
+            sums["ytd"] += amount
+        elif month <= period.last_year_month:
+            sums["last_ytd"] += amount
+    return {**sums, "yoy": growth(sums["ytd"], sums["last_ytd"])}
+
+
+def scope_monthly(scope, *, first, last):
+    """Counted investment per month of a scope from ``first`` through ``last`` (one query): {period: 万元}."""
+    return {
+        month: amount
+        for _dimension, _value, month, amount in investment_selectors.scope_month_rows(
+            scope=scope, dimensions=["total"], first=first, last=last, by_period=True
+        )
+    }
+
+
 # --- lagging ---------------------------------------------------------------------------------
 def measured_q():
     """Projects whose progress is judged: under construction with a year plan above zero."""
@@ -347,6 +392,32 @@ def pool_counts(queryset, *, by=()):
         .annotate(count=Count("id"), total=Coalesce(Sum("total_investment"), Value(ZERO), output_field=MONEY))
         .values_list(*by, "stage", "count", "total")
     )
+
+
+# --- capital in place (招商引资 实际到位资金) ------------------------------------------------------
+def capital_months(rows, *, year, current):
+    """Capital in place (see DEFINITIONS "capital") per month of ``year`` and the same month of last
+    year, with the year-on-year growth, month by month and cumulated (one query). ``rows``: the caller's
+    scoped queryset of attraction's monthly capital rows (``month``, ``amount`` in 万元), which this
+    module cannot import; months after ``current`` (a month start) are still to come: no figures."""
+    from anshan_projects.figures import growth
+
+    rows = rows.filter(month__gte=datetime.date(year - 1, 1, 1), month__lt=datetime.date(year + 1, 1, 1))
+    sums = {row["month"]: row["total"] for row in rows.order_by().values("month").annotate(total=Sum("amount"))}
+    result = []
+    ytd = ytd_last = ZERO
+    for m in range(1, 13):
+        this, last = datetime.date(year, m, 1), datetime.date(year - 1, m, 1)
+        amount, base = sums.get(this, ZERO), sums.get(last, ZERO)
+        if this > current:  # months still to come: nothing to compare yet
+            result.append({"month": this, "amount": None, "last_year": base, "yoy": None, "ytd": None,
+                           "ytd_last_year": None, "ytd_yoy": None})  # fmt: skip
+            continue
+        ytd += amount
+        ytd_last += base
+        result.append({"month": this, "amount": amount, "last_year": base, "yoy": growth(amount, base), "ytd": ytd,
+                       "ytd_last_year": ytd_last, "ytd_yoy": growth(ytd, ytd_last)})  # fmt: skip
+    return result
 
 
 # --- problems ----------------------------------------------------------------------------------

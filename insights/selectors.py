@@ -15,7 +15,8 @@ from django.db.models import DecimalField
 from django.utils import timezone
 
 from anshan_projects.figures import ratio
-from projects.access import Action, project_q
+from investment.models import ScopeMonth, ScopeTotal
+from projects.access import Action, project_q, rollup_scope
 from projects.choices import Stage
 from projects.models import Category, Project, Region, Sector
 from projects.selectors import audit_version, scope_signature
@@ -72,7 +73,9 @@ def summary(*, user, year=None, today=None):
     result = {"year": year, "as_of": period.month_end, "year_elapsed": period.elapsed}
     groups = {dimension.name: [] for dimension in DIMENSIONS}
     totals = _figures()
-    for row in _grouped_rows(user, period):
+    scope = rollup_scope(user)
+    rows = _grouped_rows(user, period) if scope is None else _rollup_rows(scope, period)
+    for row in rows:
         grouping, key, name, order, count, total, plan, completed = row
         figures = _figures(count, total, plan, completed)
         if grouping == GROUPING_TOTAL:
@@ -150,6 +153,53 @@ LEFT JOIN done ON done.project_id = p.id
 GROUP BY GROUPING SETS ((), (p.region_id, r.name, r.sort_order), (p.stage),
                         (p.sector_id, s.name, s.sort_order), (p.category_id, c.name, c.sort_order))
 """
+
+
+_ROLLUP_GROUPINGS = {"total": GROUPING_TOTAL, "region": 0b0111, "stage": 0b1011, "sector": 0b1101, "category": 0b1110}
+
+
+ROLLUP_SQL = """
+SELECT t.dimension, t.value, t.projects, t.total, t.plan, coalesce(m.amount, 0.00),
+       coalesce(r.name, s.name, c.name), coalesce(r.sort_order, s.sort_order, c.sort_order)
+FROM (SELECT dimension, value, sum(projects) AS projects, sum(total_investment) AS total, sum(annual_plan) AS plan
+      FROM {totals} WHERE scope = %(scope)s AND scope_key = ANY(%(keys)s) AND dimension = ANY(%(dimensions)s)
+      GROUP BY 1, 2) t
+LEFT JOIN (SELECT dimension, value, sum(amount) AS amount FROM {months}
+           WHERE scope = %(scope)s AND scope_key = ANY(%(keys)s) AND dimension = ANY(%(dimensions)s)
+             AND period >= %(first)s AND period <= %(last)s GROUP BY 1, 2) m
+       ON m.dimension = t.dimension AND m.value = t.value
+LEFT JOIN {regions} r ON t.dimension = 'region' AND r.id::text = t.value
+LEFT JOIN {sectors} s ON t.dimension = 'sector' AND s.id::text = t.value
+LEFT JOIN {categories} c ON t.dimension = 'category' AND c.id::text = t.value
+"""
+
+
+def _rollup_rows(scope, period):
+    """``_grouped_rows`` from the per-scope totals (investment.ScopeTotal and ScopeMonth, by the measures
+    of ``definitions.scope_figures``): the same rows from a few rows per dimension instead of every
+    project in scope, names included, in one query."""
+    kind, keys = scope
+    sql = ROLLUP_SQL.format(
+        totals=ScopeTotal._meta.db_table,
+        months=ScopeMonth._meta.db_table,
+        regions=Region._meta.db_table,
+        sectors=Sector._meta.db_table,
+        categories=Category._meta.db_table,
+    )
+    params = {"scope": kind, "keys": list(keys), "dimensions": list(_ROLLUP_GROUPINGS), "first": period.year_start,
+              "last": period.month}  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    result = []
+    for dimension, value, count, total, plan, completed, name, order in rows:
+        key = None
+        if dimension == "stage":
+            key = value
+        elif dimension != "total" and value != "":
+            key = int(value)
+        result.append((_ROLLUP_GROUPINGS[dimension], key, name, order, count, total, plan, completed))
+    return result
 
 
 def _grouped_rows(user, period):

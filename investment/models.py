@@ -893,3 +893,71 @@ class IndicatorMonth(models.Model):
 
     def __str__(self):
         return f"{self.indicator} {self.month:%Y-%m}"
+
+
+# --- counted figures per scope (the whole-city and scoped figures computed fresh) ------------------
+SCOPE_KINDS = ("all", "region", "category", "department")  # who a figure is for: projects.access scopes
+SCOPE_DIMENSIONS = ("total", "region", "stage", "sector", "category", "department", "key")  # what it is grouped by
+
+
+class ScopeTotal(models.Model):
+    """Projects, total and year plan of every project in one scope (``scope``: all, a region, a category
+    or a department, ``scope_key`` its id, 0 for all) with one value (``value``) of one dimension
+    (``dimension``: total, region, stage, sector, category, department, key flag): the dashboard's and
+    the summary's breakdowns read a few of these rows instead of every project.
+
+    Kept by database triggers (migration 0009) in the same transaction as every write of a project or a
+    counted month, whoever writes; ``services.counted_months_sync`` rebuilds it after a load without
+    triggers. A row is removed when its last project leaves it. Values: ids as text, the stage code,
+    "" for no sector or department (and for the total), "1"/"0" for key projects (city threshold)."""
+
+    scope = models.CharField("范围", max_length=12)
+    scope_key = models.BigIntegerField("范围编号")
+    dimension = models.CharField("分组", max_length=12)
+    value = models.CharField("分组值", max_length=32, blank=True)
+    projects = models.IntegerField("项目数")
+    total_investment = models.DecimalField("计划总投资(万元)", max_digits=20, decimal_places=2)
+    annual_plan = models.DecimalField("本年计划投资(万元)", max_digits=20, decimal_places=2)
+
+    class Meta:
+        verbose_name = "范围项目合计"
+        verbose_name_plural = "范围项目合计"
+        constraints = [
+            # Written only by the triggers, under one transaction lock (pg_advisory_xact_lock): no race.
+            models.UniqueConstraint(
+                fields=["scope", "scope_key", "dimension", "value"],
+                include=["projects", "total_investment", "annual_plan"],
+                name="scope_total_cell",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.scope}:{self.scope_key} {self.dimension}={self.value}"
+
+
+class ScopeMonth(models.Model):
+    """The counted investment of one month (current ``CountedMonth`` rows, ``months`` of them) of the
+    projects of one ScopeTotal cell, kept by the same triggers in the same transaction."""
+
+    scope = models.CharField("范围", max_length=12)
+    scope_key = models.BigIntegerField("范围编号")
+    dimension = models.CharField("分组", max_length=12)
+    value = models.CharField("分组值", max_length=32, blank=True)
+    period = models.DateField("月份", help_text="月份的第一天")
+    months = models.IntegerField("计入项目月数")
+    amount = models.DecimalField("计入完成投资(万元)", max_digits=20, decimal_places=2)
+
+    class Meta:
+        verbose_name = "范围月度完成投资"
+        verbose_name_plural = "范围月度完成投资"
+        constraints = [
+            # Written only by the triggers, under one transaction lock (pg_advisory_xact_lock): no race.
+            models.UniqueConstraint(
+                fields=["scope", "scope_key", "dimension", "value", "period"],
+                include=["months", "amount"],
+                name="scope_month_cell",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.scope}:{self.scope_key} {self.dimension}={self.value} {self.period:%Y-%m}"

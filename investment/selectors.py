@@ -46,6 +46,8 @@ from .models import (
     ProcedureItem,
     ProgressAmendment,
     ProgressEntry,
+    ScopeMonth,
+    ScopeTotal,
     SitePhoto,
 )
 
@@ -111,6 +113,52 @@ def counted_ytd_rows(*, through):
             default=F("amount") - Coalesce(Subquery(after[:1], output_field=MONEY), Value(ZERO)),
             output_field=MONEY,
         )
+    )
+
+
+def scope_total_rows(*, scope, dimensions, first=None, last=None):
+    """Projects, total investment and year plan per value of each of ``dimensions`` in ``scope`` (a
+    ``projects.access.rollup_scope``: kind and ids), from the per-scope totals, added up over the scope's
+    ids: rows of (dimension, value, projects, total_investment, annual_plan), and with ``first`` and
+    ``last`` (month starts) the counted investment of those months too, in the same query."""
+    kind, keys = scope
+    fields = ["dimension", "value", "n", "total", "plan"]
+    rows = (
+        ScopeTotal.objects.filter(scope=kind, scope_key__in=keys, dimension__in=dimensions)
+        .order_by()
+        .values("dimension", "value")
+        .annotate(n=Sum("projects"), total=Sum("total_investment"), plan=Sum("annual_plan"))
+    )
+    if first is not None:
+        months = (
+            ScopeMonth.objects.filter(
+                scope=kind, scope_key__in=keys, dimension=OuterRef("dimension"), value=OuterRef("value"),
+                period__gte=first, period__lte=last,
+            )
+            .order_by()
+            .values("dimension")
+            .annotate(amount=Sum("amount"))
+            .values("amount")
+        )  # fmt: skip
+        rows = rows.annotate(done=Coalesce(Subquery(months, output_field=MONEY), Value(ZERO)))
+        fields.append("done")
+    return rows.values_list(*fields)
+
+
+def scope_month_rows(*, scope, dimensions, first, last, by_period=False):
+    """Counted investment from the month ``first`` through ``last`` (month starts, inclusive) per value of
+    each of ``dimensions`` in ``scope``, as it stands now, from the per-scope totals: rows of (dimension,
+    value, amount), or (dimension, value, period, amount) with ``by_period``."""
+    kind, keys = scope
+    fields = ("dimension", "value", "period") if by_period else ("dimension", "value")
+    return (
+        ScopeMonth.objects.filter(
+            scope=kind, scope_key__in=keys, dimension__in=dimensions, period__gte=first, period__lte=last
+        )
+        .order_by()
+        .values_list(*fields)
+        .annotate(total=Sum("amount"))
+        .values_list(*fields, "total")
     )
 
 

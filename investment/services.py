@@ -130,7 +130,8 @@ FROM investment_countedmonth WHERE valid_to IS NULL GROUP BY 1, 2
 def counted_months_sync():
     """Bring the rollup (CountedMonth, and CountedYear rebuilt from it) in line with the entries after a
     load that ran without triggers (the demo seed disables them for speed). The trigger keeps both in
-    line otherwise; idempotent, keeps the history. Returns (month rows closed, month rows opened)."""
+    line otherwise; idempotent, keeps the history. The per-scope totals (ScopeTotal, ScopeMonth) are
+    rebuilt too, from the projects and the current months. Returns (month rows closed, month rows opened)."""
     with connection.cursor() as cursor:
         cursor.execute(SYNC_CLOSE_SQL)
         closed = cursor.rowcount
@@ -138,6 +139,7 @@ def counted_months_sync():
         opened = cursor.rowcount
         cursor.execute("DELETE FROM investment_countedyear")
         cursor.execute(SYNC_YEARS_SQL)
+        cursor.execute("SELECT investment_scope_rebuild()")
         return closed, opened
 
 

@@ -23,9 +23,9 @@ from investment import selectors as investment_selectors
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import ProgressEntry
 from projects import selectors as project_selectors
-from projects.access import Action, project_q
+from projects.access import Action, project_q, rollup_scope
 from projects.choices import KeyLevel, Stage
-from projects.models import Project, Region, localized_name
+from projects.models import Category, Project, Region, Sector, localized_name
 from supervision import selectors as supervision_selectors
 
 ZERO = Decimal("0.00")
@@ -44,19 +44,35 @@ def headline(*, user, today=None, known_at=None):
     started = definitions.started_or_resumed_q(first=period.year_start, last=today) & definitions.key_projects_q(
         thresholds
     )
-    aggregates = {
-        "started_count": Count("id", filter=started),
-        "started_total": Coalesce(Sum("total_investment", filter=started), Value(ZERO), output_field=MONEY),
-        "annual_plan": Coalesce(Sum(definitions.year_plan()), Value(ZERO), output_field=MONEY),
-        "project_count": Count("id"),
-    }
-    for stage in Stage.values:
-        aggregates[f"{stage}_count"] = Count("id", filter=Q(stage=stage))
-        aggregates[f"{stage}_total"] = Coalesce(
-            Sum("total_investment", filter=Q(stage=stage)), Value(ZERO), output_field=MONEY
+    scope = rollup_scope(user) if known_at is None else None  # a past as-of date reads the month rows
+    if scope is not None:  # the per-scope totals: a few rows instead of every project in scope
+        result = scoped.filter(started).aggregate(
+            started_count=Count("id"),
+            started_total=Coalesce(Sum("total_investment"), Value(ZERO), output_field=MONEY),
         )
-    result = scoped.aggregate(**aggregates)
-    done = definitions.year_on_year(scoped, day=today, known_at=known_at)
+        figures = definitions.scope_figures(scope, day=period, dimensions=["total", "stage"])
+        total = figures["total"].get("", {})
+        result["annual_plan"] = total.get("year_plan", ZERO)
+        result["project_count"] = total.get("project_count", 0)
+        for stage in Stage.values:
+            row = figures["stage"].get(stage, {})
+            result[f"{stage}_count"] = row.get("project_count", 0)
+            result[f"{stage}_total"] = row.get("total_investment", ZERO)
+        done = definitions.scope_year_on_year(scope, day=period)
+    else:
+        aggregates = {
+            "started_count": Count("id", filter=started),
+            "started_total": Coalesce(Sum("total_investment", filter=started), Value(ZERO), output_field=MONEY),
+            "annual_plan": Coalesce(Sum(definitions.year_plan()), Value(ZERO), output_field=MONEY),
+            "project_count": Count("id"),
+        }
+        for stage in Stage.values:
+            aggregates[f"{stage}_count"] = Count("id", filter=Q(stage=stage))
+            aggregates[f"{stage}_total"] = Coalesce(
+                Sum("total_investment", filter=Q(stage=stage)), Value(ZERO), output_field=MONEY
+            )
+        result = scoped.aggregate(**aggregates)
+        done = definitions.year_on_year(scoped, day=today, known_at=known_at)
     result.update(ytd=done["ytd"], last_ytd=done["last_ytd"], yoy=done["yoy"])
     result["city_threshold"] = city
     result["completion_rate"] = ratio(done["ytd"], result["annual_plan"])
@@ -81,6 +97,9 @@ def completion_breakdowns(*, user, today=None, fields=BREAKDOWN_FIELDS, known_at
     ``insights.definitions.totals`` grouped by every combination of the fields (the year plan and
     completion of every project in scope, whatever its stage), then folded per field."""
     today = today or timezone.localdate()
+    scope = rollup_scope(user) if known_at is None else None
+    if scope is not None:
+        return _rollup_breakdowns(scope, today=today, fields=fields)
     columns = {}
     for field in fields:
         columns[field] = [f"{field}__name", f"{field}__name_en", f"{field}__sort_order"]
@@ -111,22 +130,69 @@ def completion_breakdowns(*, user, today=None, fields=BREAKDOWN_FIELDS, known_at
     return result
 
 
+_REFERENCE_MODELS = {"region": Region, "sector": Sector, "category": Category}
+
+
+def _rollup_breakdowns(scope, *, today, fields):
+    """``completion_breakdowns`` from the per-scope totals (``definitions.scope_figures``): the same rows
+    and order, from a few rows per field and the reference rows' names: two queries."""
+    figures = definitions.scope_figures(scope, day=today, dimensions=list(fields))
+    # The reference rows' names, the three tables in one query.
+    columns = ("id", "name", "name_en", "sort_order", "key")
+    parts = [
+        _REFERENCE_MODELS[field]
+        .objects.annotate(field=Value(field), **({"key": Value("")} if field == "sector" else {}))
+        .values_list("field", *columns)
+        .order_by()
+        for field in fields
+    ]
+    names = {}
+    for field, *values in parts[0].union(*parts[1:], all=True):
+        names[(field, values[0])] = dict(zip(columns, values, strict=True))
+    result = {}
+    for field in fields:
+        rows = []
+        for value, figure in figures[field].items():
+            if value == "":  # no sector: not a bar of its own (as the grouped query)
+                continue
+            ref = names[(field, int(value))]
+            rows.append(
+                {
+                    "id": ref["id"],
+                    "name": localized_name(ref["name"], ref["name_en"]),
+                    "key": ref.get("key") or ref["id"],
+                    "plan": figure["year_plan"],
+                    "done": figure["completed_ytd"],
+                    "rate": figure["completion_rate"],
+                    "count": figure["project_count"],
+                    "sort_order": ref["sort_order"],
+                }
+            )
+        rows.sort(key=lambda r: (-(r["rate"] or Decimal(-1)), r["sort_order"], r["id"]))
+        result[field] = rows
+    return result
+
+
 def monthly_trend(*, user, today=None, known_at=None):
     """Counted investment per month, this year through the reporting month and last year (one query)."""
     today = today or timezone.localdate()
     period = definitions.reporting_period(today)
     year = period.year
-    rows = (
-        definitions.counted_month_rows(known_at=known_at)
-        .filter(
-            project_id__in=Project.objects.restrict(user).order_by().values("pk"),
-            period__gte=datetime.date(year - 1, 1, 1),
-            period__lte=period.month,
+    scope = rollup_scope(user) if known_at is None else None
+    if scope is not None:
+        rows = definitions.scope_monthly(scope, first=datetime.date(year - 1, 1, 1), last=period.month).items()
+    else:
+        rows = (
+            definitions.counted_month_rows(known_at=known_at)
+            .filter(
+                project_id__in=Project.objects.restrict(user).order_by().values("pk"),
+                period__gte=datetime.date(year - 1, 1, 1),
+                period__lte=period.month,
+            )
+            .values("period")
+            .annotate(total=Sum("amount"))
+            .values_list("period", "total")
         )
-        .values("period")
-        .annotate(total=Sum("amount"))
-        .values_list("period", "total")
-    )
     this_year, last_year = [ZERO] * 12, [ZERO] * 12
     for month, total in rows:
         (this_year if month.year == year else last_year)[month.month - 1] = total
@@ -157,6 +223,34 @@ def lagging_projects(
         qs = qs.filter(light=light)
     qs = definitions.annotate_gap(qs)
     return qs.order_by(*LAGGING_ORDERINGS.get(ordering, LAGGING_ORDERINGS["-gap"]))
+
+
+def top_lagging(*, user, today=None, limit=10, batch=100, known_at=None):
+    """``lagging_projects(user=user, today=today)[:limit]`` (the same projects in the same order: the
+    largest gap first), without judging every project in scope: a project's gap is at most its year
+    plan (time progress is at most 100%, completion at least zero), so measured projects are walked by
+    year plan, largest first (index project_stage_plan), in growing batches, each judged by
+    ``lagging_projects`` itself; the walk stops once the ``limit``-th gap found exceeds the year plan of
+    every project not yet judged."""
+    today = today or timezone.localdate()
+    walk = Project.objects.restrict(user).filter(definitions.measured_q()).order_by("-annual_plan", "id")
+    found, after = [], None
+    while True:
+        page = (
+            walk
+            if after is None
+            else walk.filter(Q(annual_plan__lt=after[0]) | Q(annual_plan=after[0], id__gt=after[1]))
+        )
+        rows = list(page.values_list("annual_plan", "pk")[:batch])
+        if not rows:
+            break
+        judged = lagging_projects(user=user, today=today, known_at=known_at).filter(pk__in=[pk for _, pk in rows])
+        found = sorted([*found, *judged], key=lambda p: (-p.gap, -p.behind, p.pk))[:limit]
+        after = rows[-1]
+        if len(rows) < batch or (len(found) == limit and found[-1].gap > after[0]):
+            break
+        batch = min(batch * 4, 20_000)
+    return found
 
 
 def started_projects(*, user, today=None):
@@ -448,7 +542,7 @@ def dashboard_figures(*, user, today=None, known_at=None):
                 for field, rows in completion_breakdowns(user=user, today=today, known_at=known_at).items()
             },
             "trend": monthly_trend(user=user, today=today, known_at=known_at),
-            "lagging": list(lagging_projects(user=user, today=today, known_at=known_at)[:10]),
+            "lagging": top_lagging(user=user, today=today, limit=10, known_at=known_at),
             "problems": open_problems_by_age(user=user, today=today, known_at=known_at),
             "problems_overdue": open_problems_overdue(user=user, today=today, known_at=known_at),
             "capital": capital_in_place(user=user, today=today),

@@ -107,6 +107,26 @@ def region_ids(user, action=Action.VIEW):
     return keyed.get("region_id", set())
 
 
+# The scopes the per-scope totals (investment.ScopeTotal, ScopeMonth) are kept for, by scope field.
+ROLLUP_SCOPES = {"region_id": "region", "category_id": "category", "department_id": "department"}
+
+
+def rollup_scope(user, action=Action.VIEW):
+    """The user's scope as kept by the per-scope totals: ("all", [0]) for every project, (kind, ids) when
+    it is keyed on one field only (a county, a special group, a department; projects in several of its
+    ids never overlap), ("all", []) for nothing at all; None when it combines fields (a county and a
+    category: a union the totals cannot add up without counting a project twice)."""
+    all_rows, keyed = _grants(user, action)
+    if all_rows:
+        return ("all", [0])
+    if not keyed:
+        return ("all", [])
+    if len(keyed) > 1:
+        return None
+    field, ids = next(iter(keyed.items()))
+    return (ROLLUP_SCOPES[field], sorted(ids))
+
+
 def department_ids(user):
     """The departments the user works for (department role), whose procedure items it owes."""
     return sorted({r.department_id for r in user_roles(user) if r.role == Role.DEPARTMENT and r.department_id})

@@ -25,7 +25,7 @@ class DispatchGroupSerializer(serializers.ModelSerializer):
         fields = [
             "id", "key", "name", "tier", "tier_label", "leader", "lead_unit", "cadence", "cadence_label",
             "run_hour", "weekday", "min_total_investment", "category", "category_name", "department",
-            "department_name", "region", "region_name", "lag_margin", "freezes_data", "is_active", "sort_order",
+            "department_name", "region", "region_name", "freezes_data", "is_active", "sort_order",
         ]  # fmt: skip
         read_only_fields = ["key", "tier"]
 

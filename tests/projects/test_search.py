@@ -22,6 +22,8 @@ NAMES = [
     ("新能源汽车零部件", None, "鞍山新能源汽车零部件制造有限公司"),
     ("钢铁", None, ""),
     ("文旅 综合体 ", None, " 旅游开发公司"),
+    ("镁制品深加工", None, "海城镁制品厂"),
+    ("高纯镁制品基地", "2021-210381-04-02-MG0001", "Éclat 镁制品 straße"),
 ]
 
 QUERIES = [
@@ -31,6 +33,8 @@ QUERIES = [
     "50%", "%", "_", "_一", "\\", "a\\b", "'", "'quoted'", '"', "x:*", ":*", "&", "|", "!w", "& z",
     "混合 mix", " 混合 ", "综合体 ", "旅游", "区智", "鞍山钢铁集团有限公司", "不存在的项目", "钢铁钢铁",
     "鞍钢钢铁深加工项目!", "ed-c", "镁钢", "Ltd.", ".", ",", "Co., L",
+    "镁制品", "镁制品厂", "钢铁制品", "2024-210302-04-01-A1B2C3", "2022-210304-01-01-MIXED1", "210302-04-01-A",
+    "a\\b 'q", "Éclat", "é", "straße",
 ]  # fmt: skip
 
 
@@ -120,3 +124,15 @@ def test_the_admin_search_uses_the_same_search(client, admin_user, projects):
         response = client.get("/admin/projects/project/", {"q": term})
         assert response.status_code == 200
         assert {p.pk for p in response.context["cl"].result_list} == expected, term
+
+
+@pytest.mark.parametrize("text", ["镁制品", "制品", "2024-210302-04-01-A1B2C3", "有限公司", "Éclat"])
+def test_a_frequent_word_walks_the_list_and_finds_the_same(projects, monkeypatch, text):
+    """Above ``FREQUENT`` matches the filter is one the index does not serve (the list is walked in its
+    order); the projects found are the same."""
+    from projects import search
+
+    monkeypatch.setattr(search, "FREQUENT", 1)
+    assert _searched(text) == _today(text) == _ilike(text)
+    condition = search.search_q(text)
+    assert ("IS TRUE" in str(Project.objects.filter(condition).query)) == (len(text) >= 3 and bool(_today(text)))
