@@ -13,8 +13,19 @@ from django.utils import timezone
 
 from anshan_projects.figures import growth, ratio
 from anshan_projects.periods import month_start, next_month, same_month_last_year
+from anshan_projects.writes import region_named
 from insights import definitions
-from projects.access import Action, has_role, project_q, region_ids, region_scope_q
+from projects.access import (  # noqa: F401 - re-exported
+    CITY_WIDE,
+    Action,
+    can_use_bulletins,
+    city_wide_or_project_q,
+    has_role,
+    is_admin,
+    project_q,
+    region_ids,
+    region_scope_q,
+)
 from projects.choices import Role, Stage
 from projects.models import Project, Region, StageChange
 
@@ -47,21 +58,7 @@ ZERO = Decimal("0.00")
 POOLS = Stage.pools()
 
 
-class _CityWide:
-    """Marker for reads on behalf of the system (scheduled city-wide reports), never a signed-in user."""
-
-    is_authenticated = True
-    is_active = True
-
-    def __repr__(self):
-        return "CITY_WIDE"
-
-
-CITY_WIDE = _CityWide()
-
-
-def scope_q(user, prefix="", action=Action.VIEW):
-    return Q() if user is CITY_WIDE else project_q(user, action, prefix)
+scope_q = city_wide_or_project_q
 
 
 # --- periods ------------------------------------------------------------------------------
@@ -82,21 +79,10 @@ def visible_regions(*, user):
 
 
 def region_get(*, user, key):
-    for region in visible_regions(user=user):
-        if key in (region.key, str(region.pk), region.division_code):
-            return region
-    raise Http404("县区不存在。")
-
-
-def can_use_bulletins(user):
-    """The bulletin is a city-wide document for the mayor: leadership, administrators, report managers."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.is_superuser or has_role(user, Role.ADMIN, Role.LEADERSHIP, Role.REPORT_MANAGER)
-
-
-def is_admin(user):
-    return bool(getattr(user, "is_authenticated", False) and (user.is_superuser or has_role(user, Role.ADMIN)))
+    region = region_named(visible_regions(user=user), key)
+    if region is None:
+        raise Http404("县区不存在。")
+    return region
 
 
 # --- the "四个一批" board ----------------------------------------------------------------------

@@ -8,7 +8,6 @@ import time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -17,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from anshan_projects import parsing, periods
+from anshan_projects.writes import audit as _audit
 from projects.access import Action, can
 from projects.choices import Stage, StartType
 from projects.models import Project, Region
@@ -69,10 +69,6 @@ def _require(user, action, project):
 def _require_admin(user):
     if not selectors.is_admin(user):
         raise PermissionDenied("仅系统管理员可以操作。")
-
-
-def _audit(user):
-    return pghistory.context(user=user.pk if user is not None else None)
 
 
 def _money(value, field):

@@ -99,28 +99,6 @@ def stats_summary(ctx):
     return rows
 
 
-def pools_summary(ctx):
-    """Available before the stats API: the home page's pools (projects.selectors.pool_summary)."""
-    from projects.selectors import pool_summary
-
-    rows = []
-    for label, user, region in (("whole city", ctx.leader, None), ("one county", ctx.county_user, ctx.region)):
-        ours = measure(lambda u=user: json.dumps(pool_summary(user=u), default=str))
-        where = "WHERE region_id = %s" if region else ""
-        params = [region.pk] if region else []
-        reference = measure(
-            lambda w=where, p=params: sql_json(
-                f"SELECT stage, count(*) AS n, coalesce(sum(total_investment), 0) AS total"
-                f" FROM projects_project {w} GROUP BY stage",
-                p,
-            )
-        )
-        ok = ours.median <= 1.5 * reference.median and ours.p95 < 0.150
-        rows.append(Row(f"pool summary (home), {label}", ctx.size, ours, {"SQL": reference}, "≤1.5x SQL; <150 ms",
-                        verdict(ok, _why(ours, reference, 1.5, 0.150)), rows_read=ctx.n))  # fmt: skip
-    return rows
-
-
 # --- project list -----------------------------------------------------------------------------------
 LIST_SQL = """
 SELECT p.id, p.code, p.name, p.investor, r.name AS region, s.name AS sector, c.name AS category,
@@ -822,5 +800,5 @@ def _why(ours, reference, factor, absolute):
     return ", ".join(parts)
 
 
-ROWS = [stats_summary, pools_summary, start_page, sign_in, computed_figures, project_list_api, project_list_page,
+ROWS = [stats_summary, start_page, sign_in, computed_figures, project_list_api, project_list_page,
         project_search, tier1_report, tier1_figures, project_export, pdf_report, progress_import]  # fmt: skip

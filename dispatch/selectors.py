@@ -16,7 +16,15 @@ from insights import definitions
 from investment.choices import ProblemStatus, ProcedureStatus
 from investment.models import Problem, ProcedureItem, ProgressEntry
 from investment.selectors import amendments_approved_since
-from projects.access import NOTHING, has_role, user_roles
+from projects.access import (  # noqa: F401 - re-exported
+    NOTHING,
+    group_q,
+    has_role,
+    is_report_manager,
+    notice_q,
+    sees_everything,
+    user_roles,
+)
 from projects.choices import Role
 from projects.models import Project, StageChange
 from supervision.models import LightRule, MonthlyPlan, SupervisionOrder
@@ -40,48 +48,6 @@ BUILDER_VERSION = "6"  # 4: traffic lights and supervision orders; 5: one set of
 
 
 # --- access ---------------------------------------------------------------------------------------
-def sees_everything(user):
-    return bool(getattr(user, "is_active", False)) and (
-        getattr(user, "is_superuser", False) or has_role(user, Role.ADMIN, Role.LEADERSHIP)
-    )
-
-
-def is_report_manager(user):
-    return sees_everything(user) or has_role(user, Role.REPORT_MANAGER)
-
-
-def group_q(user, prefix=""):
-    """Groups whose rounds and reports the user may see."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return NOTHING
-    if sees_everything(user):
-        return Q()
-    q = Q(**{f"{prefix}report_managers": user}) | Q(**{f"{prefix}members": user})
-    for assignment in user_roles(user):
-        if assignment.role in (Role.COUNTY_STAFF, Role.COUNTY_REVIEWER):
-            q |= Q(**{f"{prefix}region_id": assignment.region_id})
-        elif assignment.role == Role.DEPARTMENT:
-            q |= Q(**{f"{prefix}department_id": assignment.department_id})
-        elif assignment.role == Role.SPECIAL_GROUP:
-            q |= Q(**{f"{prefix}category_id": assignment.category_id})
-    return q
-
-
-def notice_q(user):
-    """Warning notices: leadership all; a county or department its own."""
-    if sees_everything(user):
-        return Q()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return NOTHING
-    q = NOTHING
-    for assignment in user_roles(user):
-        if assignment.region_id and assignment.role in (Role.COUNTY_STAFF, Role.COUNTY_REVIEWER):
-            q |= Q(region_id=assignment.region_id)
-        elif assignment.department_id and assignment.role == Role.DEPARTMENT:
-            q |= Q(department_id=assignment.department_id)
-    return q
-
-
 def _visible_ids(queryset, q):
     # Filtering through the M2M joins can repeat rows: select the ids, then the rows.
     return queryset.filter(pk__in=queryset.model.objects.filter(q).values("pk"))
@@ -130,11 +96,6 @@ def previous_round(round):
     )
 
 
-def round_by_id(pk):
-    """For tasks: the round, by id, with its group."""
-    return DispatchRound.objects.select_related("group").get(pk=pk)
-
-
 def group_by_id(pk):
     return DispatchGroup.objects.get(pk=pk)
 
@@ -157,11 +118,6 @@ def report_q(user):
     if is_report_manager(user):
         q |= Q(kind=ReportKind.EVALUATION)
     return q
-
-
-def can_request_reports(*, user, group):
-    """Leadership, administrators and the group's report managers may ask for a fresh report."""
-    return sees_everything(user) or group.report_managers.filter(pk=user.pk).exists()
 
 
 def report_list(*, user, group=None, round=None, status=None):
@@ -432,10 +388,6 @@ def evaluation_get(*, user, pk):
         return evaluation_list(user=user).get(pk=pk)
     except (Evaluation.DoesNotExist, ValueError, TypeError):
         raise Http404("考评不存在。") from None
-
-
-def evaluation_by_id(pk):
-    return Evaluation.objects.get(pk=pk)
 
 
 def evaluation_entries(evaluation):

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
@@ -26,11 +25,13 @@ from django.utils import timezone
 
 from anshan_projects import periods, replica
 from anshan_projects.figures import percent, points, ratio
+from anshan_projects.writes import audit as _audit
+from anshan_projects.writes import refuse_unknown
 from insights import definitions
 from investment.choices import ProblemStatus
 from investment.models import Problem
 from investment.services import period_freeze
-from projects.access import Action, can
+from projects.access import Action, can, can_request_reports, is_report_manager
 from projects.choices import KeyLevel, Tier
 from projects.models import Category, Department, Region
 from projects.selectors import key_thresholds
@@ -85,10 +86,6 @@ class ReportBusy(RuntimeError):
 
 class ClaimLost(RuntimeError):
     """Another worker took the report over (this one was presumed dead): stop without writing."""
-
-
-def _audit(user):
-    return pghistory.context(user=user.pk if user is not None else None)
 
 
 def _require_leadership(user):
@@ -168,9 +165,7 @@ GROUP_EDITABLE_FIELDS = {
 def group_update(*, user, group, **data):
     """Edit a group; a change of cadence or hour updates its beat schedule in the same transaction."""
     _require_leadership(user)
-    unknown = set(data) - GROUP_EDITABLE_FIELDS
-    if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此修改。"))
+    refuse_unknown(data, GROUP_EDITABLE_FIELDS)
     for field, value in data.items():
         setattr(group, field, value)
     group.full_clean()
@@ -259,6 +254,11 @@ def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS, e
     Raises QueueUnavailable when the queue cannot be reached (the rows stay queued)."""
     if (round is None) == (evaluation is None):
         raise ValueError("exactly one of round / evaluation")
+    # Who may ask (None: the system): the one check, for the page and the API alike (callers answer 404).
+    if user is not None and not (
+        can_request_reports(user=user, group=round.group) if round is not None else is_report_manager(user)
+    ):
+        raise PermissionDenied("报告不存在。")
     if evaluation is not None and ReportFormat.DOCX in formats:
         raise ValidationError({"format": "Word通报仅适用于调度轮次。"})
     if round is not None:

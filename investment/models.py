@@ -5,8 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from projects.access import RestrictedQuerySet, procedure_item_q, project_q, user_roles
-from projects.choices import Role, Tier
+from projects.access import RestrictedQuerySet, problem_q, procedure_item_q
+from projects.choices import Tier
 from projects.models import Department, Project, Region, money_field
 
 from .choices import (
@@ -238,13 +238,8 @@ class ProblemQuerySet(RestrictedQuerySet):
     scope_path = "project__"
 
     def restrict(self, user, action="view"):
-        """Project scope, plus (for viewing) the problems assigned to the user's department."""
-        q = project_q(user, action, self.scope_path)
-        if action == "view":
-            departments = [r.department_id for r in user_roles(user) if r.role == Role.DEPARTMENT]
-            if departments:
-                q |= Q(responsible_department_id__in=departments)
-        return self.filter(q)
+        """Project scope, plus (for viewing) the problems assigned to the user's department (access.problem_q)."""
+        return self.filter(problem_q(user, action, self.scope_path))
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="ProblemEvent")

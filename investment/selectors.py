@@ -13,7 +13,6 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -59,11 +58,6 @@ MONEY = DecimalField(max_digits=16, decimal_places=2)
 # group has verified it. Submitted entries show that a county reported, but are not yet figures.
 COUNTED_STATUSES = (EntryStatus.VERIFIED,)
 REPORTED_STATUSES = (EntryStatus.SUBMITTED, EntryStatus.VERIFIED)
-
-
-def counted_q(prefix=""):
-    """Progress entries whose amounts count in official figures (reached through ``prefix``)."""
-    return Q(**{f"{prefix}status__in": COUNTED_STATUSES})
 
 
 def effective_amount(prefix=""):
@@ -268,17 +262,6 @@ def amendment_get(*, user, pk, action=Action.VIEW):
         return ProgressAmendment.objects.restrict(user, action).select_related("entry", "entry__project").get(pk=pk)
     except (ProgressAmendment.DoesNotExist, ValueError, TypeError):
         raise Http404("修正记录不存在。") from None
-
-
-def amendments_pending(*, user):
-    """Proposals waiting for a decision that the user may decide (a reviewer's queue), oldest first."""
-    return (
-        ProgressAmendment.objects.restrict(user, Action.VERIFY)
-        .filter(status=AmendmentStatus.PENDING)
-        .exclude(created_by=user)
-        .select_related("entry", "entry__project", "created_by")
-        .order_by("created_at", "id")
-    )
 
 
 def county_reviewers(*, project):
@@ -531,10 +514,6 @@ def funding_totals(*, user, project=None):
         )
         .order_by("kind")
     )
-
-
-def latest_period(*, user):
-    return ProgressEntry.objects.restrict(user).aggregate(m=Max("period"))["m"]
 
 
 def project_audit(*, user, project, limit=200):

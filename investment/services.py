@@ -3,7 +3,6 @@
 import datetime
 from decimal import Decimal
 
-import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
@@ -13,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from anshan_projects import parsing
+from anshan_projects.writes import audit as _audit
+from anshan_projects.writes import refuse_unknown as _refuse_unknown
 from projects.access import Action, can, responsible_region_allowed
 from projects.models import Project
 from projects.services import project_lock
@@ -53,20 +54,9 @@ REFUSALS = {
 }
 
 
-def _refuse_unknown(data, fields, verb):
-    """Only the named fields may be written here: any other is a clear error naming it."""
-    unknown = set(data) - set(fields)
-    if unknown:
-        raise ValidationError(dict.fromkeys(unknown, f"该字段不能在此{verb}。"))
-
-
 def _require(user, action, project):
     if user is not None and not can(user, action, project):
         raise PermissionDenied(REFUSALS.get(action, "无权操作该项目。"))
-
-
-def _audit(user):
-    return pghistory.context(user=user.pk if user is not None else None)
 
 
 def _check_version(obj, version):

@@ -14,6 +14,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from anshan_projects.writes import read_limited  # noqa: F401 - the upload size limit, written once
+
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 HEIF_TYPES = {"image/heic", "image/heif"}
 VIDEO_TYPES = {"video/mp4": "mp4", "video/webm": "webm"}
@@ -26,21 +28,6 @@ GPS_IFD = 0x8825
 
 def _limit(name, default):
     return getattr(settings, name, default)
-
-
-def read_limited(upload, field="file", max_bytes=None):
-    """The upload's bytes, refusing anything above the size limit before reading it all."""
-    max_bytes = max_bytes or settings.UPLOAD_MAX_BYTES
-    size = getattr(upload, "size", None)
-    if size is not None and size > max_bytes:
-        raise ValidationError({field: f"文件过大({size // 1024} KB),上限为 {max_bytes // (1024 * 1024)} MB。"})
-    upload.seek(0)
-    data = upload.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ValidationError({field: f"文件过大,上限为 {max_bytes // (1024 * 1024)} MB。"})
-    if not data:
-        raise ValidationError({field: "文件为空。"})
-    return data
 
 
 def check_xlsx(data: bytes, field="file"):

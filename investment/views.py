@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from anshan_projects import parsing
 from anshan_projects.redirects import next_url
+from anshan_projects.writes import region_named
 from projects.access import Action, can
 from projects.selectors import project_get
 
@@ -42,10 +43,7 @@ def _period(request):
 
 def _region(request, regions):
     key = request.GET.get("region") or request.POST.get("region")
-    for r in regions:
-        if key in (r.key, str(r.pk)):
-            return r
-    return regions[0] if regions else None
+    return region_named(regions, key) or (regions[0] if regions else None)
 
 
 def _project_url(project):

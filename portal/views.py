@@ -19,14 +19,19 @@ from insights import definitions
 from insights import selectors as insights_selectors
 from investment import selectors as investment_selectors
 from projects import selectors as project_selectors
-from projects.access import has_role
-from projects.choices import KeyLevel, Role, Stage
+from projects.access import (  # noqa: F401 - re-exported
+    DASHBOARD_ROLES,
+    has_role,
+    is_county_user,
+    is_portfolio_user,
+    is_report_manager_only,
+)
+from projects.choices import KeyLevel, Stage
 from projects.views import month_names
 
 from . import selectors
 from .forms import LaggingFilterForm, ProblemFilterForm
 
-DASHBOARD_ROLES = (Role.ADMIN, Role.LEADERSHIP, Role.SPECIAL_GROUP, Role.DEPARTMENT, Role.REPORT_MANAGER)
 TODO_LIMIT = 20
 
 
@@ -48,37 +53,6 @@ def _int_param(request, name, default=None):
     # Days of age: a century is more than any problem has; beyond it, date arithmetic overflows.
     value = parsing.optional_integer(request.GET.get(name), field=name, min_value=0, max_value=36500)
     return default if value is None else value
-
-
-def is_county_user(user):
-    """County staff and reviewers land on their to-do; everybody else on the dashboard."""
-    return (
-        has_role(user, Role.COUNTY_STAFF, Role.COUNTY_REVIEWER)
-        and not user.is_superuser
-        and not has_role(user, *DASHBOARD_ROLES)
-    )
-
-
-def is_report_manager_only(user):
-    """Report managers who read no projects land on the report centre."""
-    return (
-        has_role(user, Role.REPORT_MANAGER)
-        and not user.is_superuser
-        and not has_role(user, Role.ADMIN, Role.LEADERSHIP, Role.SPECIAL_GROUP, Role.DEPARTMENT)
-        and not has_role(user, Role.COUNTY_STAFF, Role.COUNTY_REVIEWER)
-    )
-
-
-PORTFOLIO_ROLES = (Role.STEWARD, Role.CITY_LEADER, Role.COUNTY_LEADER)
-
-
-def is_portfolio_user(user):
-    """Stewards and leaders in charge who hold no wider role land on "我的包保项目"."""
-    return (
-        has_role(user, *PORTFOLIO_ROLES)
-        and not user.is_superuser
-        and not has_role(user, *DASHBOARD_ROLES, Role.COUNTY_STAFF, Role.COUNTY_REVIEWER)
-    )
 
 
 @login_required

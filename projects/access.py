@@ -9,7 +9,7 @@ Outside scope means "does not exist": callers answer 404, never 403.
 from django.db import models
 from django.db.models import Q
 
-from .choices import Role
+from .choices import Role, Tier
 
 
 class Action:
@@ -346,3 +346,195 @@ def may_act_in_region(user, action, region_id):
     if all_rows:
         return True
     return region_id is not None and region_id in keyed.get("region_id", ())
+
+
+# --- Roles and scopes of the apps above projects (issue 18: access in one place) ---------------------
+# The predicates below used to live in the apps (investment/supervision models' restrict, dispatch and
+# attraction selectors, supervision services, portal views); those modules re-export them under their
+# old names. They read only roles and field names, so projects imports none of those apps.
+
+UNIT_REGION, UNIT_DEPARTMENT, UNIT_ENTERPRISE = "region", "department", "enterprise"  # supervision.UnitKind
+ISSUER_ROLES = (Role.ADMIN, Role.LEADERSHIP, Role.SPECIAL_GROUP, Role.DEPARTMENT)
+DASHBOARD_ROLES = (Role.ADMIN, Role.LEADERSHIP, Role.SPECIAL_GROUP, Role.DEPARTMENT, Role.REPORT_MANAGER)
+
+
+def _signed_in(user):
+    return bool(getattr(user, "is_authenticated", False)) and bool(getattr(user, "is_active", False))
+
+
+def is_admin(user):
+    """Administrators (reference data, events, targets)."""
+    return bool(getattr(user, "is_authenticated", False) and (user.is_superuser or has_role(user, Role.ADMIN)))
+
+
+def sees_everything(user):
+    """Administrators and city leadership: every group, round, report and notice."""
+    return bool(getattr(user, "is_active", False)) and (
+        getattr(user, "is_superuser", False) or has_role(user, Role.ADMIN, Role.LEADERSHIP)
+    )
+
+
+def is_report_manager(user):
+    return sees_everything(user) or has_role(user, Role.REPORT_MANAGER)
+
+
+def can_request_reports(*, user, group):
+    """Who may ask for a fresh report of a dispatch group's round: leadership, administrators and the
+    group's report managers (an evaluation's report: any report manager, ``is_report_manager``)."""
+    return sees_everything(user) or group.report_managers.filter(pk=user.pk).exists()
+
+
+def can_use_bulletins(user):
+    """The bulletin is a city-wide document for the mayor: leadership, administrators, report managers."""
+    if not _signed_in(user):
+        return False
+    return user.is_superuser or has_role(user, Role.ADMIN, Role.LEADERSHIP, Role.REPORT_MANAGER)
+
+
+def department_view_q(user, field):
+    """For viewing: rows whose ``field`` (a department id) is one of the user's departments; None when
+    the user has none (never OR a Q with NOTHING: ``Q() | X`` is X, so "all rows" would become none)."""
+    departments = [r.department_id for r in user_roles(user) if r.role == Role.DEPARTMENT]
+    return Q(**{f"{field}__in": departments}) if departments else None
+
+
+def problem_q(user, action=Action.VIEW, prefix="project__"):
+    """Problems: project scope, plus (for viewing) those assigned to the user's department."""
+    q = project_q(user, action, prefix)
+    departments = department_view_q(user, "responsible_department_id") if action == Action.VIEW else None
+    return q | departments if departments is not None else q
+
+
+def order_q(user, action=Action.VIEW, prefix="project__"):
+    """Supervision orders: project scope, plus (for viewing) those addressed to the user's unit or to
+    the user, and those the user issued."""
+    q = project_q(user, action, prefix)
+    if action == Action.VIEW and getattr(user, "is_authenticated", False):
+        departments = department_view_q(user, "unit_department_id")
+        if departments is not None:
+            q |= departments
+        q |= Q(unit_contact_id=user.pk) | Q(issued_by_id=user.pk)
+    return q
+
+
+def group_q(user, prefix=""):
+    """Dispatch groups whose rounds and reports the user may see."""
+    if not _signed_in(user):
+        return NOTHING
+    if sees_everything(user):
+        return Q()
+    q = Q(**{f"{prefix}report_managers": user}) | Q(**{f"{prefix}members": user})
+    for assignment in user_roles(user):
+        if assignment.role in (Role.COUNTY_STAFF, Role.COUNTY_REVIEWER):
+            q |= Q(**{f"{prefix}region_id": assignment.region_id})
+        elif assignment.role == Role.DEPARTMENT:
+            q |= Q(**{f"{prefix}department_id": assignment.department_id})
+        elif assignment.role == Role.SPECIAL_GROUP:
+            q |= Q(**{f"{prefix}category_id": assignment.category_id})
+    return q
+
+
+def notice_q(user):
+    """Warning notices: leadership all; a county or department its own."""
+    if sees_everything(user):
+        return Q()
+    if not _signed_in(user):
+        return NOTHING
+    q = NOTHING
+    for assignment in user_roles(user):
+        if assignment.region_id and assignment.role in (Role.COUNTY_STAFF, Role.COUNTY_REVIEWER):
+            q |= Q(region_id=assignment.region_id)
+        elif assignment.department_id and assignment.role == Role.DEPARTMENT:
+            q |= Q(department_id=assignment.department_id)
+    return q
+
+
+def unit_users_q(*, unit_kind, region_id=None, department_id=None):
+    """Users (a Q on the user model) who answer for a county or a department."""
+    if unit_kind == UNIT_REGION:
+        return Q(roles__role__in=[Role.COUNTY_STAFF, Role.COUNTY_REVIEWER], roles__region=region_id)
+    return Q(roles__role=Role.DEPARTMENT, roles__department=department_id)
+
+
+def tier_users_q(project, tier):
+    """Users (a Q on the user model) of a dispatch tier for a project: whom an escalation reaches."""
+    if tier == Tier.COUNTY:
+        return Q(roles__role__in=[Role.COUNTY_STAFF, Role.COUNTY_REVIEWER], roles__region=project.region_id)
+    if tier == Tier.DEPARTMENT:
+        return Q(roles__role=Role.DEPARTMENT, roles__department=project.department_id)
+    if tier == Tier.SPECIAL:
+        return Q(roles__role=Role.SPECIAL_GROUP, roles__category=project.category_id)
+    return Q(roles__role=Role.LEADERSHIP)
+
+
+def can_reply(user, order):
+    """Whether the user answers for the order's unit (its county, its department, or its contact)."""
+    if has_role(user, Role.ADMIN):
+        return True
+    if order.unit_kind == UNIT_ENTERPRISE:
+        return order.unit_contact_id == user.pk
+    for r in user_roles(user):
+        region_match = r.role in (Role.COUNTY_STAFF, Role.COUNTY_REVIEWER) and r.region_id == order.unit_region_id
+        department_match = r.role == Role.DEPARTMENT and r.department_id == order.unit_department_id
+        if (order.unit_kind == UNIT_REGION and region_match) or (
+            order.unit_kind == UNIT_DEPARTMENT and department_match
+        ):
+            return True
+    return False
+
+
+def can_review(user, order):
+    return order.issued_by_id == user.pk or has_role(user, Role.ADMIN)
+
+
+def can_issue(user):
+    return has_role(user, *ISSUER_ROLES)
+
+
+def is_county_user(user):
+    """County staff and reviewers (who land on their to-do list rather than the dashboard)."""
+    return (
+        has_role(user, Role.COUNTY_STAFF, Role.COUNTY_REVIEWER)
+        and not user.is_superuser
+        and not has_role(user, *DASHBOARD_ROLES)
+    )
+
+
+def is_report_manager_only(user):
+    """Report managers who read no projects (they land on the report centre)."""
+    return (
+        has_role(user, Role.REPORT_MANAGER)
+        and not user.is_superuser
+        and not has_role(user, Role.ADMIN, Role.LEADERSHIP, Role.SPECIAL_GROUP, Role.DEPARTMENT)
+        and not has_role(user, Role.COUNTY_STAFF, Role.COUNTY_REVIEWER)
+    )
+
+
+class _CityWide:
+    """Marker for reads on behalf of the system (scheduled city-wide documents), never a signed-in user."""
+
+    is_authenticated = True
+    is_active = True
+
+    def __repr__(self):
+        return "CITY_WIDE"
+
+
+CITY_WIDE = _CityWide()
+
+
+def city_wide_or_project_q(user, prefix="", action=Action.VIEW):
+    """Project scope, or everything for the system reader CITY_WIDE."""
+    return Q() if user is CITY_WIDE else project_q(user, action, prefix)
+
+
+PORTFOLIO_ROLES = (Role.STEWARD, Role.CITY_LEADER, Role.COUNTY_LEADER)
+
+
+def is_portfolio_user(user):
+    """Stewards and leaders in charge who hold no wider role land on "我的包保项目"."""
+    return (
+        has_role(user, *PORTFOLIO_ROLES)
+        and not user.is_superuser
+        and not has_role(user, *DASHBOARD_ROLES, Role.COUNTY_STAFF, Role.COUNTY_REVIEWER)
+    )

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, DecimalField, Q, Subquery, Sum, Value, When
+from django.db.models import Case, CharField, Count, DecimalField, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext
@@ -165,20 +165,6 @@ def annotate_year_progress(queryset, *, today=None):
 def lagging_only(queryset, *, today=None):
     """The lagging projects of a queryset (insights.definitions: 滞后), annotated."""
     return _YEAR_PROGRESS["lagging"](annotate_year_progress(queryset, today=today))
-
-
-def pool_summary(*, user, region=None):
-    """Counts and planned totals per stage in the user's scope (the "四个一批" pools and beyond)."""
-    qs = Project.objects.restrict(user)
-    if region is not None:
-        qs = qs.filter(region=region)
-    # total_investment is NOT NULL, so a stage's sum (a group has at least one row) is never NULL:
-    # no COALESCE needed; stages without projects get their zeros here.
-    rows = qs.values_list("stage").annotate(count=Count("id"), total=Sum("total_investment"))
-    result = {stage: {"count": 0, "total": ZERO} for stage in Stage.values}
-    for stage, count, total in rows:
-        result[stage] = {"count": count, "total": total}
-    return result
 
 
 # --- Added for the API, exports and open data --------------------------------------------

@@ -1,9 +1,11 @@
 """Writes for the project registry. Views, serializers, commands and tasks call these."""
 
-import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from anshan_projects.writes import audit as _audit_context
+from anshan_projects.writes import refuse_unknown
 
 from . import reference_data
 from .access import PEOPLE_FIELDS, Action, can, first_stages, may_assign, may_register
@@ -63,10 +65,6 @@ def _clean_and_save(project):
 def _require(user, action, project):
     if user is not None and not can(user, action, project):
         raise PermissionDenied("无权操作该项目。")
-
-
-def _audit_context(user):
-    return pghistory.context(user=user.pk if user is not None else None)
 
 
 def _normalise(data):
@@ -204,9 +202,7 @@ def project_people_assign(*, user, projects, field, person):
 @transaction.atomic
 def project_update(*, project, user, **data):
     """Change a project's facts. The stage moves only through project_stage_change."""
-    unknown = set(data) - set(PROJECT_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "该字段不能在此修改。"))
+    refuse_unknown(data, PROJECT_EDITABLE_FIELDS)
     _require(user, Action.CHANGE, project)
     _refuse_people(user, data, project)
     data = _normalise(data)

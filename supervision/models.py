@@ -10,8 +10,8 @@ from django.db import models
 from django.db.models import Q
 
 from investment.models import Problem
-from projects.access import RestrictedQuerySet, project_q, user_roles
-from projects.choices import Role, Tier
+from projects.access import RestrictedQuerySet, order_q
+from projects.choices import Tier
 from projects.models import Department, Project, Region
 
 from .choices import Light, OrderAction, OrderStatus, UnitKind
@@ -186,14 +186,8 @@ class OrderQuerySet(RestrictedQuerySet):
     scope_path = "project__"
 
     def restrict(self, user, action="view"):
-        """Project scope, plus (for viewing) the orders addressed to the user's unit or to the user."""
-        q = project_q(user, action, self.scope_path)
-        if action == "view" and getattr(user, "is_authenticated", False):
-            departments = [r.department_id for r in user_roles(user) if r.role == Role.DEPARTMENT]
-            if departments:
-                q |= Q(unit_department_id__in=departments)
-            q |= Q(unit_contact_id=user.pk) | Q(issued_by_id=user.pk)
-        return self.filter(q)
+        """Project scope, plus (for viewing) the orders addressed to the user's unit or to the user (access.order_q)."""
+        return self.filter(order_q(user, action, self.scope_path))
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="SupervisionOrderEvent")

@@ -6,7 +6,6 @@ import secrets
 from decimal import Decimal
 
 import filetype
-import pghistory
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,13 +19,28 @@ from django.utils import timezone
 from anshan_projects import parsing
 from anshan_projects.figures import hundredths
 from anshan_projects.periods import month_start
+from anshan_projects.writes import audit as _audit
+from anshan_projects.writes import megabytes, read_limited
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import Problem, ProcedureItem, ProgressEntry
 from investment.procedure_selectors import open_deficiencies
 from investment.procedure_services import procedure_deficiency_escalate
 from notifications.choices import Kind
 from notifications.services import notify
-from projects.access import Action, can, has_role, may_address, responsible_region_allowed, user_roles
+from projects.access import (  # noqa: F401 - re-exported
+    ISSUER_ROLES,
+    Action,
+    can,
+    can_issue,
+    can_reply,
+    can_review,
+    has_role,
+    may_address,
+    responsible_region_allowed,
+    tier_users_q,
+    unit_users_q,
+    user_roles,
+)
 from projects.choices import Role, Stage, Tier
 from projects.models import Project, RoleAssignment
 from projects.services import project_lock
@@ -46,7 +60,6 @@ from .selectors import CONTACT_REFUSED, annotate_lights, period_as_of
 
 logger = logging.getLogger(__name__)
 
-ISSUER_ROLES = (Role.ADMIN, Role.LEADERSHIP, Role.SPECIAL_GROUP, Role.DEPARTMENT)
 ISSUER_TIER = {
     Role.LEADERSHIP: Tier.CITY,
     Role.SPECIAL_GROUP: Tier.SPECIAL,
@@ -63,10 +76,6 @@ ATTACHMENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
 MAX_ATTACHMENTS = 5
-
-
-def _audit(user):
-    return pghistory.context(user=user.pk if user is not None else None)
 
 
 def _today():
@@ -149,48 +158,14 @@ def unit_users(order):
     User = get_user_model()
     if order.unit_kind == UnitKind.ENTERPRISE:
         return [order.unit_contact] if order.unit_contact_id else []
-    if order.unit_kind == UnitKind.REGION:
-        q = Q(roles__role__in=[Role.COUNTY_STAFF, Role.COUNTY_REVIEWER], roles__region=order.unit_region_id)
-    else:
-        q = Q(roles__role=Role.DEPARTMENT, roles__department=order.unit_department_id)
+    q = unit_users_q(unit_kind=order.unit_kind, region_id=order.unit_region_id, department_id=order.unit_department_id)
     return list(User.objects.filter(q, is_active=True).distinct())
 
 
 def tier_users(project, tier):
     """The people of a dispatch tier for a project (the ones an escalation reaches)."""
     User = get_user_model()
-    if tier == Tier.COUNTY:
-        q = Q(roles__role__in=[Role.COUNTY_STAFF, Role.COUNTY_REVIEWER], roles__region=project.region_id)
-    elif tier == Tier.DEPARTMENT:
-        q = Q(roles__role=Role.DEPARTMENT, roles__department=project.department_id)
-    elif tier == Tier.SPECIAL:
-        q = Q(roles__role=Role.SPECIAL_GROUP, roles__category=project.category_id)
-    else:
-        q = Q(roles__role=Role.LEADERSHIP)
-    return list(User.objects.filter(q, is_active=True).distinct())
-
-
-def can_reply(user, order):
-    if has_role(user, Role.ADMIN):
-        return True
-    if order.unit_kind == UnitKind.ENTERPRISE:
-        return order.unit_contact_id == user.pk
-    for r in user_roles(user):
-        region_match = r.role in (Role.COUNTY_STAFF, Role.COUNTY_REVIEWER) and r.region_id == order.unit_region_id
-        department_match = r.role == Role.DEPARTMENT and r.department_id == order.unit_department_id
-        if (order.unit_kind == UnitKind.REGION and region_match) or (
-            order.unit_kind == UnitKind.DEPARTMENT and department_match
-        ):
-            return True
-    return False
-
-
-def can_review(user, order):
-    return order.issued_by_id == user.pk or has_role(user, Role.ADMIN)
-
-
-def can_issue(user):
-    return has_role(user, *ISSUER_ROLES)
+    return list(User.objects.filter(tier_users_q(project, tier), is_active=True).distinct())
 
 
 def _link(order):
@@ -310,16 +285,8 @@ def order_issue(
 
 def _read_attachment(upload, index):
     field = "attachments"
-    max_bytes = settings.UPLOAD_MAX_BYTES
-    size = getattr(upload, "size", None)
-    if size is not None and size > max_bytes:
-        raise ValidationError({field: f"附件 {index}({upload.name})过大,上限为 {max_bytes // (1024 * 1024)} MB。"})
-    upload.seek(0)
-    data = upload.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ValidationError({field: f"附件 {index}({upload.name})过大,上限为 {max_bytes // (1024 * 1024)} MB。"})
-    if not data:
-        raise ValidationError({field: f"附件 {index}({upload.name})为空。"})
+    too_big = f"附件 {index}({upload.name})过大,上限为 {megabytes(settings.UPLOAD_MAX_BYTES)} MB。"
+    data = read_limited(upload, field, too_big=too_big, empty=f"附件 {index}({upload.name})为空。")
     kind = filetype.guess(data[:8192])
     if kind is None or kind.mime not in ATTACHMENT_TYPES:
         raise ValidationError(

@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from anshan_projects import parsing
 from anshan_projects.api import Conflict, created
+from anshan_projects.writes import region_named
 from projects.access import Action, can
 from projects.selectors import departments_all, project_get, regions_visible
 
@@ -369,11 +370,7 @@ class FundingViewSet(_ScopedCrud):
 
 
 def _region(user, value):
-    value = (value or "").strip()
-    for region in regions_visible(user=user):
-        if value in (region.key, region.division_code, str(region.pk)):
-            return region
-    return None
+    return region_named(regions_visible(user=user), value)
 
 
 class ProgressTemplateView(APIView):

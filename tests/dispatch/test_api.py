@@ -140,3 +140,16 @@ def test_a_group_edit_by_an_administrator_moves_its_schedule(groups, admin_user,
     group.refresh_from_db()
     assert group.periodic_task.crontab.hour == "9"
     assert client_for(county_user).patch(f"/api/v1/dispatch-groups/{group.pk}/", {"run_hour": 7}).status_code == 404
+
+
+def test_who_may_ask_for_a_report_is_the_services_rule(rounds, manager, county_user):
+    from django.core.exceptions import PermissionDenied
+
+    # a county user sees the county group's round, but may not ask for its reports: the service refuses
+    with pytest.raises(PermissionDenied):
+        services.report_request(user=county_user, round=rounds["tiedong"], enqueue=False)
+    assert not Report.objects.filter(round=rounds["tiedong"]).exists()
+    # the group's report manager may; the API answers the refusal with the words of a missing round (404)
+    assert len(services.report_request(user=manager, round=rounds["city"], enqueue=False)) == 2
+    response = client_for(county_user).post("/api/v1/reports/", {"round": rounds["tiedong"].pk}, format="json")
+    assert response.status_code == 404

@@ -59,23 +59,3 @@ def test_year_fraction_elapsed():
 
     assert periods.year_fraction_elapsed(datetime.date(2026, 12, 31)) == Decimal("1.0000")
     assert periods.year_fraction_elapsed(datetime.date(2026, 7, 2)) == Decimal("0.5014")
-
-
-def test_pool_summary_counts_and_sums_each_stage_in_scope_in_one_query(
-    county_user, haicheng, django_assert_num_queries
-):
-    from decimal import Decimal
-
-    from projects.choices import Stage
-    from projects.selectors import pool_summary
-    from tests.factories import ProjectFactory
-
-    ProjectFactory(stage=Stage.SIGNED, total_investment=Decimal("100.50"), annual_plan=0)
-    ProjectFactory(stage=Stage.SIGNED, total_investment=Decimal("200"), annual_plan=0)
-    ProjectFactory(stage=Stage.SIGNED, region=haicheng, total_investment=Decimal("999"), annual_plan=0)
-    pool_summary(user=county_user)  # roles loaded
-    with django_assert_num_queries(1):
-        summary = pool_summary(user=county_user)
-    assert summary[Stage.SIGNED] == {"count": 2, "total": Decimal("300.50")}
-    assert summary[Stage.CONSTRUCTION] == {"count": 0, "total": Decimal("0.00")}
-    assert set(summary) == set(Stage.values)
