@@ -46,6 +46,9 @@ PLAN = [
 
 
 def seed(builder):
+    from .services import kinds_load_defaults
+
+    kinds_load_defaults()
     rng = random.Random(f"assistance-{builder.today.isoformat()}")
     today = builder.today
     kinds = {k.key: k for k in ServiceKind.objects.all()}

@@ -116,9 +116,16 @@ def figure_rows(tasks, *, by, today=None):
     days to done, overdue open (``insights.definitions.service_task_counts``); and the total row."""
     today = today or timezone.localdate()
     key, label = GROUPS[by]
-    grouped = definitions.service_task_counts(tasks.annotate(group_label=label), today=today, by=(key, "group_label"))
-    rows = [_finish(row, name=row["group_label"] or "未指定", key=row[key]) for row in grouped.order_by("group_label")]
-    total = definitions.service_task_counts(tasks, today=today)
+    grouped = list(
+        definitions.service_task_counts(
+            tasks.annotate(group_label=label), today=today, by=(key, "group_label")
+        ).order_by("group_label")
+    )
+    rows = [_finish(row, name=row["group_label"] or "未指定", key=row[key]) for row in grouped]
+    # Every task falls in exactly one group (a missing steward is a group too): the total is the exact
+    # integer sum of the groups, without a second query.
+    measures = ("requested", "done", "on_time", "working_days", "overdue")
+    total = {m: sum(row[m] for row in grouped) for m in measures}
     return rows, _finish(total, name="合计", key=None)
 
 

@@ -39,6 +39,32 @@ TRANSITIONS = {
 }
 
 
+# The kinds the article names (帮办代办: 企业注册、施工图审图、规划用地两证) and the usual others; the data
+# migration loads them, an administrator edits them; this reloads missing ones (demo, tests after a flush).
+DEFAULT_KINDS = [
+    ("registration", "企业注册", False),
+    ("drawing_review", "施工图审图", False),
+    ("planning_permits", "规划用地两证", False),
+    ("utilities", "水电气暖接入", False),
+    ("recruiting", "招工", False),
+    ("financing", "融资对接", False),
+    ("other", "其他", True),
+]
+
+
+def kinds_load_defaults():
+    """Create the default kinds that are missing (an administrator's edits to existing rows are kept)."""
+    from .models import ServiceKind
+
+    created = 0
+    for order, (key, name, needs_text) in enumerate(DEFAULT_KINDS, 1):
+        _, new = ServiceKind.objects.get_or_create(
+            key=key, defaults={"name": name, "needs_text": needs_text, "sort_order": order * 10}
+        )
+        created += new
+    return created
+
+
 def _today():
     return timezone.localdate()
 

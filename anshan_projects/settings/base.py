@@ -344,6 +344,9 @@ SPECTACULAR_SETTINGS = {
         "SupervisionUnitKindEnum": "supervision.choices.UnitKind",
         "OrderStatusEnum": "supervision.choices.OrderStatus",
         "OrderActionEnum": "supervision.choices.OrderAction",
+        "ServiceTaskStatusEnum": "assistance.choices.TaskStatus",
+        "ServiceContactKindEnum": "assistance.choices.ContactKind",
+        "ServiceTaskActionEnum": "assistance.choices.TaskAction",
     },
     "TAGS": [
         {"name": "auth", "description": "令牌 Token: POST username/password, then `Authorization: Token <token>`"},

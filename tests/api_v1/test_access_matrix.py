@@ -102,7 +102,9 @@ def _records(key, project, users):
         file=ContentFile(b"%PDF-1.4 " + marks["files"].encode(), name=f"matrix-{key}.pdf"),
     )  # fmt: skip
     from assistance.models import ServiceKind, ServiceTask
+    from assistance.services import kinds_load_defaults
 
+    kinds_load_defaults()
     service = ServiceTask.objects.create(
         project=project, kind=ServiceKind.objects.get(key="drawing_review"), request_text=marks["services"],
         owner_unit=Department.objects.get(key="zjj"), requested_on=period, deadline_days=5,

@@ -17,8 +17,10 @@ def on(monkeypatch, day):
     monkeypatch.setattr(services, "_today", lambda: day)
 
 
-@pytest.fixture
-def kinds():
+@pytest.fixture(autouse=True)
+def kinds(reference_data):
+    # A transactional test elsewhere may have flushed the data migration's rows.
+    services.kinds_load_defaults()
     return {k.key: k for k in ServiceKind.objects.all()}
 
 
