@@ -44,7 +44,7 @@ run: migrate
 	@echo ""
 	@echo "  鞍山市重点项目调度平台  http://localhost:$(PORT)/   (admin: http://localhost:$(PORT)/admin/)"
 	@echo "  demo logins (password: $(DEMO_PASSWORD)):"
-	@echo "    admin  leader  tiedong  haicheng  tiedong_reviewer  fgw  manager"
+	@echo "    admin  leader  tiedong  haicheng  tiedong_reviewer  fgw  manager  steward  city_leader"
 	@echo "  Ctrl-C stops the web server, the Celery worker and beat."
 	@echo ""
 	DJANGO_SETTINGS_MODULE=$(DEV_SETTINGS) $(VENV)/bin/honcho start -f Procfile

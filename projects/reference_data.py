@@ -138,3 +138,12 @@ NAMES_EN = {
 }
 
 THRESHOLDS = [("city", Decimal("5000")), ("county", Decimal("500"))]
+
+# 分级分类包保: the default assignment rules (projects.AssignmentRule), loaded while none exist.
+# (name, field, minimum total investment in 万元 or None, key level or "", max projects a person, active)
+ASSIGNMENT_RULES = [
+    ("市级领导包保10亿元以上项目", "city_leader", "100000.00", "", 12, True),
+    ("市级领导包保市项目工作领导小组调度的项目", "city_leader", None, "city", 60, False),
+    ("县区领导包保本县区重点项目", "county_leader", None, "county", 80, True),
+    ("项目管家服务每个重点项目", "steward", None, "county", 80, True),
+]

@@ -329,6 +329,17 @@ def reference_data_load():
     for level, minimum in reference_data.THRESHOLDS:
         _, new = KeyProjectThreshold.objects.get_or_create(level=level, defaults={"min_total_investment": minimum})
         created += new
+    from .models import AssignmentRule
+
+    if not AssignmentRule.objects.exists():  # an administrator's rules, once there are any, stay theirs
+        for order, (name, field, minimum, key_level, max_projects, active) in enumerate(
+            reference_data.ASSIGNMENT_RULES
+        ):
+            AssignmentRule.objects.create(
+                name=name, field=field, min_total_investment=minimum, key_level=key_level,
+                max_projects=max_projects, active=active, sort_order=order,
+            )  # fmt: skip
+            created += 1
     return created
 
 
