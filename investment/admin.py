@@ -83,7 +83,8 @@ class ProblemAdmin(ReadOnlyAdmin):
 
 @admin.register(SitePhoto)
 class SitePhotoAdmin(ReadOnlyAdmin):
-    list_display = ("caption", "project", "kind", "taken_on", "uploaded_by")
+    list_display = ("caption", "project", "kind", "taken_on", "uploaded_by", "week", "distance_m", "far_from_site")
+    list_filter = ("week", "far_from_site")
     list_select_related = ("project", "uploaded_by")
 
 

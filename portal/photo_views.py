@@ -55,7 +55,7 @@ def photo_week(request):
             "week": week,
             "week_end": week + datetime.timedelta(days=6),
             "previous": week - datetime.timedelta(days=7),
-            "next": week + datetime.timedelta(days=7) if week < week_of(timezone.localdate())[0] else None,
+            "following": week + datetime.timedelta(days=7) if week < week_of(timezone.localdate())[0] else None,
             "region": region,
             "overview": overview,
             "page": page,

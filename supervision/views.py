@@ -255,8 +255,9 @@ def photo_comment_order(request, pk):
         order = services.order_from_photo_comment(user=request.user, comment=comment, deadline=deadline, **kwargs)
     except ValidationError as exc:
         messages.error(request, ";".join(exc.messages))
-    except PermissionDenied:
-        raise Http404(_("批示不存在。")) from None
+    except PermissionDenied as exc:
+        # The comment is in the user's scope (else 404 above): say why no order was issued.
+        messages.error(request, str(exc))
     else:
         messages.success(request, _("已下达督办单 %(number)s。") % {"number": order.number})
     return redirect(back)

@@ -140,6 +140,14 @@ class SitePhotoSerializer(serializers.ModelSerializer):
             "file_url",
             "thumbnail_url",
             "comments",
+            # 形象调度: the week it counts for, where it was taken and what was flagged.
+            "week",
+            "latitude",
+            "longitude",
+            "distance_m",
+            "far_from_site",
+            "original_type",
+            "warning",
         ]
         read_only_fields = fields
 

@@ -425,3 +425,31 @@ def test_the_photo_pages_are_complete_in_english(county_user, leader, project):
             main = response.content.decode().split("<main", 1)[-1].split("</main>", 1)[0]
             left = chinese_left(main, _user_text())
             assert left == [], (url, left)
+
+
+def test_gallery_by_dispatch_group_and_the_week_page_query_count(
+    county_user, leader, project, django_assert_max_num_queries
+):
+    from dispatch.models import DispatchGroup
+
+    small = ProjectFactory(stage="construction", total_investment=Decimal("6000"))
+    for p in (project, small):
+        upload(county_user, p, ("1.jpg", photo_bytes()))
+    group = DispatchGroup.objects.create(
+        key="big", name="大项目组", tier="city", cadence="monthly", min_total_investment=Decimal("15000")
+    )
+    client = Client()
+    client.force_login(leader)
+    page = client.get(f"/dashboard/photos/?group={group.pk}").content.decode()
+    assert project.name in page and small.name not in page
+    this = week(timezone.localdate())[0]
+    page = client.get(f"/dashboard/photos/?week={this:%Y-%m-%d}").content.decode()
+    assert project.name in page and small.name in page
+    last = this - datetime.timedelta(days=7)
+    assert project.name not in client.get(f"/dashboard/photos/?week={last:%Y-%m-%d}").content.decode()
+    with django_assert_max_num_queries(20) as few:
+        client.get("/dashboard/photos/week/")
+    for _ in range(10):
+        ProjectFactory(stage="construction", region=region("haicheng"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/dashboard/photos/week/").status_code == 200

@@ -65,7 +65,7 @@ def test_home_is_the_county_to_do(client, county_user, haicheng, django_assert_m
     client.get("/")  # the session is now in the cache
     # user, roles, due, drafts, returned, problems, the unread badge: the rows read only the columns
     # the page shows, and nothing more loads per row
-    with django_assert_max_num_queries(8):  # + the status counts (one query)
+    with django_assert_max_num_queries(10):  # + the status counts (one query), + the site photos (rule, list)
         response = client.get("/")
     assert response.status_code == 200
     body = response.content.decode()
@@ -87,7 +87,7 @@ def test_reviewer_sees_entries_to_verify(client, county_reviewer, django_assert_
     _entry(project, filing.month, "100", status=EntryStatus.SUBMITTED, year=filing.year)
     client.force_login(county_reviewer)
     client.get("/")
-    with django_assert_max_num_queries(10):  # + the status counts, + the county's unreported projects, + notices
+    with django_assert_max_num_queries(12):  # + the status counts, + unreported projects, + notices, + site photos (2)
         response = client.get("/")
     assert [e.project.name for e in response.context["todo"]["to_verify"]["rows"]] == ["待审核项目"]
     assert "待审核项目" in response.content.decode()

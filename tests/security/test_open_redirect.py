@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from anshan_projects.redirects import next_url
-from investment.models import ProgressEntry
+from investment.models import PhotoComment, ProgressEntry, SitePhoto
 from notifications import services as notification_services
 from notifications.models import Notification
 from tests.factories import ProjectFactory
@@ -72,7 +72,12 @@ def objects(county_user, tiedong):
     project = ProjectFactory(region=tiedong, stage="construction", start_type="new", total_investment=Decimal("9000"))
     entry = ProgressEntry.objects.create(project=project, period=date(2026, 10, 1), amount_completed=Decimal("1"))
     notification_services.notify(recipients=[county_user], kind="other", event_key="redirect:1", title="提醒")
-    return {"int": [project.pk, entry.pk, Notification.objects.get(recipient=county_user).pk], "str": ["submit"]}
+    # A site photo and a comment on it (the gallery's comment and conversion views follow next).
+    photo = SitePhoto.objects.create(project=project, file="x.jpg", content_type="image/jpeg", size=1, caption="照片",
+                                     taken_on=date(2026, 10, 1))  # fmt: skip
+    comment = PhotoComment.objects.create(photo=photo, author=county_user, text="批示")
+    ids = [project.pk, entry.pk, Notification.objects.get(recipient=county_user).pk, photo.pk, comment.pk]
+    return {"int": ids, "str": ["submit"]}
 
 
 def fillings(route, objects):
