@@ -86,3 +86,7 @@ class OutreachKind(models.TextChoices):
     DOOR_KNOCKING = "door_knocking", _("敲门招商")
     PROMOTION = "promotion", _("推介会")
     ONLINE = "online", _("网上见、线上谈、云上签")
+
+
+# The guaranteed attraction budget of city and counties (万元) when an administrator has set no FundRule.
+DEFAULT_FUND_FLOOR = 10000  # 1 亿元
