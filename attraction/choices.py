@@ -109,3 +109,7 @@ DEFAULT_ASSESSMENT_WEIGHTS = {
     AssessmentMeasure.CAPITAL_RATE: ("40", "1"),
 }
 DEFAULT_ASSESSMENT_GRADES = [("一档", "90"), ("二档", "75"), ("三档", "0")]
+
+
+# The guaranteed attraction budget of city and counties (万元) when an administrator has set no FundRule.
+DEFAULT_FUND_FLOOR = 10000  # 1 亿元

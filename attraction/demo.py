@@ -490,14 +490,13 @@ def seed_organisation(builder):
         investor = Investor.objects.create(name=name, kind=kind, home=home)
         phase_one = None
         if phase_two is not None:
-            phase_one = Project.objects.create(
-                name=phase_two.name.replace("二期", "一期"), investor=name, region=phase_two.region,
-                sector=phase_two.sector, category=phase_two.category, department=phase_two.department,
-                total_investment=(phase_two.total_investment * Decimal("0.6")).quantize(CENT),
-                stage=Stage.OPERATING, actual_start=datetime.date(year - 4, 4, 1),
-                actual_completion=datetime.date(year - 2, 9, 30), description="一期已投产",
-            )  # fmt: skip
-            owned.append(phase_one)
+            # Phase 1: the largest project in operation in the same county (the demo has no named phase 1).
+            phase_one = (Project.objects.filter(region=phase_two.region, stage__in=[Stage.OPERATING, Stage.COMPLETED])
+                         .exclude(pk=phase_two.pk).order_by("-total_investment", "id").first())  # fmt: skip
+            if phase_one is None:
+                phase_two = None
+            else:
+                owned.append(phase_one)
         investor.projects.set(owned)
         region = owned[0].region if owned else None
         visit = None

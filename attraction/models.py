@@ -609,7 +609,7 @@ class ProjectPhase(models.Model):
 
     project = models.OneToOneField(Project, models.CASCADE, verbose_name="二期项目", primary_key=True,
                                    related_name="phase_link")  # fmt: skip
-    phase_one = models.ForeignKey(Project, models.PROTECT, verbose_name="一期项目", related_name="later_phases")
+    phase_one = models.ForeignKey(Project, models.CASCADE, verbose_name="一期项目", related_name="later_phases")
     investor = models.ForeignKey(Investor, models.PROTECT, verbose_name="投资方", null=True, blank=True,
                                  related_name="phases")  # fmt: skip
     visit = models.ForeignKey(InvestorVisit, models.SET_NULL, verbose_name="来源回访", null=True, blank=True,

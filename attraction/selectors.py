@@ -29,7 +29,7 @@ from projects.access import (  # noqa: F401 - re-exported
 from projects.choices import Role, Stage
 from projects.models import Project, Region, StageChange
 
-from .choices import DEFAULT_CADENCE_DAYS, CadenceLevel, OrgLevel, OutreachKind, SpendingStatus
+from .choices import DEFAULT_CADENCE_DAYS, DEFAULT_FUND_FLOOR, CadenceLevel, OrgLevel, OutreachKind, SpendingStatus
 from .models import (
     AnnualTarget,
     AttractionRecord,
@@ -659,6 +659,7 @@ def fund_summary(*, user, year):
     total = sum((b.amount for b in budgets), ZERO)
     spent = sum((b.spent for b in budgets), ZERO)
     rule = fund_rule()
+    floor = rule.min_total_budget if rule else Decimal(DEFAULT_FUND_FLOOR).quantize(Decimal("0.01"))
     sees_all = region_ids(user) is None
     return {
         "year": year,
@@ -666,8 +667,8 @@ def fund_summary(*, user, year):
         "total": total,
         "spent": spent,
         "share": definitions.spent_share(spent, total),
-        "floor": rule.min_total_budget if rule else None,
-        "floor_met": definitions.floor_met(total, rule.min_total_budget if rule else None) if sees_all else None,
+        "floor": floor,
+        "floor_met": definitions.floor_met(total, floor) if sees_all else None,
     }
 
 

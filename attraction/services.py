@@ -415,10 +415,14 @@ def _require_region(user, action, region_id):
         raise PermissionDenied("无权操作。")
 
 
-def _clean_save(obj, user=None):
+def _clean_save(obj, user=None, field="name"):
+    """full_clean, then save in a savepoint: a concurrent duplicate of a unique key is a 400 on ``field``."""
     obj.full_clean()
-    with _audit(user):
-        obj.save()
+    try:
+        with _audit(user), transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise ValidationError({field: "已存在(可能由他人同时提交),请刷新后重试。"}) from None
     return obj
 
 
@@ -495,7 +499,7 @@ def budget_set(*, user, year, region=None, amount):
     budget = FundBudget.objects.select_for_update(of=("self",)).filter(year=year, region=region).order_by().first()
     budget = budget or FundBudget(year=year, region=region)
     budget.amount = amount
-    return _clean_save(budget, user)
+    return _clean_save(budget, user, field="year")
 
 
 @transaction.atomic
@@ -515,11 +519,7 @@ def spending_submit(*, user, budget, spent_on, amount, purpose, description, eve
                             description=(description or "").strip(), event=event, submitted_by=user)  # fmt: skip
     if spending.amount <= 0:
         raise ValidationError({"amount": "金额须大于零。"})
-    try:
-        with transaction.atomic():
-            _clean_save(spending, user)
-    except IntegrityError:
-        raise ValidationError({"event": "该活动已有支出记录(一次活动一条支出)。"}) from None
+    _clean_save(spending, user, field="event")
     for upload in attachments:
         spending_attach(user=user, spending=spending, upload=upload)
     return spending
@@ -626,7 +626,7 @@ def phase_link(*, user, project, phase_one, investor=None, visit=None):
         raise ValidationError({"visit": "回访记录不是该投资方的。"})
     link = ProjectPhase.objects.select_for_update().filter(project=project).first() or ProjectPhase(project=project)
     link.phase_one, link.investor, link.visit = phase_one, investor, visit
-    return _clean_save(link, user)
+    return _clean_save(link, user, field="project")
 
 
 # --- the monthly circulation and follow-up reminders (helper "chains") ------------------------------
