@@ -939,10 +939,12 @@ def overdue_follow_up_list(*, user, today=None):
     return rows
 
 
-def overdue_follow_up_count(*, today=None):
-    """How many (project, level) follow-ups are overdue city-wide (the bulletin and the circulation)."""
+def overdue_follow_up_count(*, user=CITY_WIDE, today=None):
+    """How many (project, level) follow-ups are overdue in the user's scope (city-wide for the bulletin and
+    the circulation). One query."""
     today = today or timezone.localdate()
-    return definitions.overdue_follow_ups(FollowUp.objects.all(), days=cadence_days(), today=today).count()
+    rows = FollowUp.objects.filter(scope_q(user, "project__"))
+    return definitions.overdue_follow_ups(rows, days=cadence_days(), today=today).count()
 
 
 def follow_up_owers(*, rows):

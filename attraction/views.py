@@ -381,7 +381,7 @@ def assessment(request):
         "indicator_rows": [{"label": labels.get(m, m), "weight": w, "cap": c} for m, w, c in result["indicators"]],
         "categories": selectors.category_year_on_year(user=request.user, day=today),
         "origin": origin,
-        "overdue_count": len(selectors.overdue_follow_up_list(user=request.user, today=today)),
+        "overdue_count": selectors.overdue_follow_up_count(user=request.user, today=today),
         "circulations": selectors.circulation_list(user=request.user)[:12],
         "is_admin": selectors.is_admin(request.user),
     })  # fmt: skip

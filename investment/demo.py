@@ -286,38 +286,38 @@ INDUSTRIAL_GROWTH = Decimal("1.766")
 
 
 def _industrial_growth(cursor, today):
-    """Scale last year's counted (verified) entries of the 工业“四改”类 projects, January to the
-    reporting month, so that this year's counted completion is exactly 76.6% above them."""
+    """Scale the counted (verified) entries of the 工业“四改”类 projects, January to the reporting month,
+    of last year or of this year (always down, so that no project goes over its total) until this
+    year's counted completion is exactly 76.6% above last year's same months."""
     from anshan_projects.periods import reporting_month
 
     month = reporting_month(today)
     last_month = month.replace(year=month.year - 1)
-    entries, projects, categories = (ProgressEntry._meta.db_table, Project._meta.db_table,
-                                     "projects_category")  # fmt: skip
-    where = (f"FROM {entries} e JOIN {projects} p ON p.id = e.project_id JOIN {categories} c ON c.id = p.category_id"
+    entries, projects = ProgressEntry._meta.db_table, Project._meta.db_table
+    where = (f"FROM {entries} e JOIN {projects} p ON p.id = e.project_id JOIN projects_category c ON c.id = p.category_id"
              " WHERE c.key = 'industrial' AND e.status = %s AND e.period BETWEEN %s AND %s")  # fmt: skip
     verified = str(EntryStatus.VERIFIED)
-    cursor.execute(f"SELECT COALESCE(SUM(e.amount_completed), 0) {where}", [verified, month.replace(month=1), month])
-    (this_year,) = cursor.fetchone()
-    cursor.execute(
-        f"SELECT COALESCE(SUM(e.amount_completed), 0) {where}", [verified, last_month.replace(month=1), last_month]
-    )
-    (last_year,) = cursor.fetchone()
+    this_params = [verified, month.replace(month=1), month]
+    last_params = [verified, last_month.replace(month=1), last_month]
+
+    def total(params):
+        cursor.execute(f"SELECT COALESCE(SUM(e.amount_completed), 0) {where}", params)
+        return cursor.fetchone()[0]
+
+    this_year, last_year = total(this_params), total(last_params)
     if not this_year or not last_year:
         return
-    target = (this_year / INDUSTRIAL_GROWTH).quantize(CENT)
-    factor = target / last_year
-    ids = f"SELECT e.id {where}"
-    params = [verified, last_month.replace(month=1), last_month]
-    cursor.execute(f"UPDATE {entries} SET amount_completed = ROUND(amount_completed * %s, 2) WHERE id IN ({ids})",
-                   [factor, *params])  # fmt: skip
+    if last_year * INDUSTRIAL_GROWTH <= this_year:
+        params, current, target = this_params, this_year, (last_year * INDUSTRIAL_GROWTH).quantize(CENT)
+    else:
+        params, current, target = last_params, last_year, (this_year / INDUSTRIAL_GROWTH).quantize(CENT)
+    cursor.execute(f"UPDATE {entries} SET amount_completed = ROUND(amount_completed * %s, 2) WHERE id IN "
+                   f"(SELECT e.id {where})", [target / current, *params])  # fmt: skip
     # The rounding rest goes to the largest entry, so that the sum is exactly the target.
-    cursor.execute(f"SELECT COALESCE(SUM(e.amount_completed), 0) {where}", params)
-    (scaled,) = cursor.fetchone()
     cursor.execute(
         f"UPDATE {entries} SET amount_completed = amount_completed + %s WHERE id = ("
         f"SELECT e.id {where} ORDER BY e.amount_completed DESC, e.id LIMIT 1)",
-        [target - scaled, *params],
+        [target - total(params), *params],
     )
 
 

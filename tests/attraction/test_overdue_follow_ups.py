@@ -65,6 +65,7 @@ def test_the_overdue_list_matches_independent_sql(follow_ups, leader, county_use
                                     (p2.pk, "department", ago(8))])  # fmt: skip
     assert rows[0]["level"] == "main_leader" and rows[0]["days_overdue"] == 10  # most overdue first
     assert as_rows(selectors.overdue_follow_up_list(user=county_user, today=TODAY)) == sql_overdue(tiedong.pk)
+    assert selectors.overdue_follow_up_count(user=county_user, today=TODAY) == len(sql_overdue(tiedong.pk)) == 2
     # The administrator lengthens the county interval: the 3-day-old follow-up is no longer overdue.
     CadenceRule.objects.update_or_create(level="county", defaults={"interval_days": 5})
     assert as_rows(selectors.overdue_follow_up_list(user=leader, today=TODAY)) == sql_overdue()

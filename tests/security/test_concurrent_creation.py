@@ -179,6 +179,12 @@ REASONS = {
     "investment.CountedYear": "written only by the rollup trigger, under the progress entry's row lock",
     "investment.ProgressAmendment": "amendment_propose locks the entry row before looking for a pending proposal",
     "projects.PortfolioVisit": "portfolio_visit_mark: bulk_create with update_conflicts (an upsert)",
+    "attraction.ChainTarget": "administrators in the admin site (the demo: bulk_create with ignore_conflicts)",
+    "attraction.AssessmentIndicator": "administrators in the admin site (the demo: get_or_create)",
+    "attraction.AssessmentGrade": "administrators in the admin site (the demo: get_or_create)",
+    "attraction.Circulation": "circulation_deliver: get_or_create on the month (retries the get), then the row locked",
+    "investment.PhysicalIndicator": "administrators in the admin site (the demo writes them once)",
+    "investment.IndicatorMonth": "administrators in the admin site, inline on the indicator (the demo writes them once)",
 }
 APPS = {"accounts", "projects", "investment", "attraction", "supervision", "dispatch", "notifications", "insights"}
 
