@@ -117,10 +117,12 @@ def main(argv=None):
                                seconds=args.load_seconds)  # fmt: skip
         ok = load["errors"] == 0 and load["p95"] is not None and load["p95"] < 0.3
         results.append(Row(
-            f"{args.users} users x {args.load_seconds} s: dashboard + list + project page (gunicorn, loopback)",
+            f"{args.users} users x {args.load_seconds} s: dashboard + list + project page + search (gunicorn, loopback)",
             context.size, Stats(load["median"], load["p95"], load["requests"]), {}, "p95 <300 ms, no errors",
             "met" if ok else f"MISSED: p95 {load['p95'] * 1000:.0f} ms, {load['errors']} errors",
-            note=f"{load['requests']} requests, {load['rps']:.1f}/s, {load['errors']} errors", extra=load,
+            note=f"{load['requests']} requests, {load['rps']:.1f}/s, {load['errors']} errors; CPU s "
+                 + ", ".join(f"{k} {v}" for k, v in load["cpu_seconds"].items())
+                 + "; load average " + " ".join(f"{x:.1f}" for x in load["load_average"]), extra=load,
         ))  # fmt: skip
 
     previous = _previous(args.scale)

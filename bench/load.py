@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -71,7 +72,13 @@ def run(*, database_url, users, concurrency=50, seconds=60, think=(0.5, 1.5), wo
         visible = [ids for _, ids in users]
         sessions = [(cookie, visible[i % len(visible)]) for i, cookie in enumerate(cookies)]
         _drive(port, sessions[: workers * threads], 3, (0, 0.05))  # warm-up: imports, connections; not counted
-        return _drive(port, sessions, seconds, think) | {
+        before = _cpu(server.pid)
+        result = _drive(port, sessions, seconds, think)
+        after = _cpu(server.pid)
+        cpu = {part: round(after[part] - before[part], 1) for part in after}
+        return result | {
+            "cpu_seconds": cpu,  # who used the two cores during the run (CPU seconds)
+            "load_average": os.getloadavg(),
             "users": concurrency,
             "seconds": seconds,
             "think_time": f"{think[0]}-{think[1]} s",
@@ -85,11 +92,39 @@ def run(*, database_url, users, concurrency=50, seconds=60, think=(0.5, 1.5), wo
             server.kill()
 
 
+def _cpu(server_pid):
+    """CPU seconds so far of gunicorn (master and workers), of this PostgreSQL (postmaster and backends,
+    from var/pgdata/postmaster.pid; other servers on the machine are not counted) and of this process
+    (the load generator)."""
+    import psutil
+
+    def tree(pid):
+        try:
+            root = psutil.Process(pid)
+            processes = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0.0
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    pid_file = ROOT / "var" / "pgdata" / "postmaster.pid"
+    postgres = tree(int(pid_file.read_text().split()[0])) if pid_file.exists() else 0.0
+    own = psutil.Process().cpu_times()
+    return {"gunicorn": tree(server_pid), "postgres": postgres, "load_generator": own.user + own.system}
+
+
 def _drive(port, sessions, seconds, think):
     latencies, errors, lock = [], [], threading.Lock()
     by_page = {}  # page kind -> latencies, to see which page holds the p95
     stop_at = time.monotonic() + seconds
-    pages = ["/", "/projects/?page={page}", "/projects/{pk}/"]
+    pages = ["/", "/projects/?page={page}", "/projects/{pk}/", "/projects/?search={word}"]
+    words = [urllib.parse.quote(w) for w in ("钢铁", "菱镁", "镁制品", "恒通", "产业园")]
 
     def user(cookie, project_ids, seed):
         rng = random.Random(seed)
@@ -97,7 +132,7 @@ def _drive(port, sessions, seconds, think):
         time.sleep(rng.uniform(0, think[1]))  # users do not all arrive in the same millisecond
         while time.monotonic() < stop_at:
             kind = rng.choice(pages)
-            path = kind.format(page=rng.randint(1, 20), pk=rng.choice(project_ids))
+            path = kind.format(page=rng.randint(1, 20), pk=rng.choice(project_ids), word=rng.choice(words))
             started = time.perf_counter()
             try:
                 try:

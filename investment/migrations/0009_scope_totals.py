@@ -28,25 +28,6 @@ CREATE FUNCTION investment_scope_threshold() RETURNS numeric LANGUAGE sql STABLE
     SELECT coalesce((SELECT min_total_investment FROM projects_keyprojectthreshold WHERE level = 'city'), 5000)
 $$;
 
-CREATE FUNCTION investment_scope_add_project(p_region bigint, p_sector bigint, p_category bigint,
-    p_department bigint, p_stage text, p_key boolean, p_projects int, p_total numeric, p_plan numeric)
-RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO investment_scopetotal AS t (scope, scope_key, dimension, value, projects, total_investment, annual_plan)
-    SELECT c.scope, c.scope_key, c.dimension, c.value, p_projects, coalesce(p_total, 0), coalesce(p_plan, 0)
-    FROM investment_scope_cells(p_region, p_sector, p_category, p_department, p_stage, p_key) c
-    ON CONFLICT (scope, scope_key, dimension, value) DO UPDATE
-    SET projects = t.projects + EXCLUDED.projects, total_investment = t.total_investment + EXCLUDED.total_investment,
-        annual_plan = t.annual_plan + EXCLUDED.annual_plan;
-    IF p_projects < 0 THEN
-        DELETE FROM investment_scopetotal t
-        USING investment_scope_cells(p_region, p_sector, p_category, p_department, p_stage, p_key) c
-        WHERE t.scope = c.scope AND t.scope_key = c.scope_key AND t.dimension = c.dimension AND t.value = c.value
-          AND t.projects = 0;
-    END IF;
-END;
-$$;
-
 CREATE FUNCTION investment_scope_add_month(p_region bigint, p_sector bigint, p_category bigint,
     p_department bigint, p_stage text, p_key boolean, p_period date, p_months int, p_amount numeric)
 RETURNS void LANGUAGE plpgsql AS $$
@@ -65,47 +46,95 @@ BEGIN
 END;
 $$;
 
+-- Projects are followed per statement (transition tables): the statement's rows are added up per cell
+-- first, so a bulk insert or update of thousands of projects changes each cell once (a row trigger would
+-- update the same few rows thousands of times in one transaction, each time through a longer chain).
+-- deltas: one row per project side (+1 for its new cell, -1 for its old one), then added up per cell.
+CREATE FUNCTION investment_scope_apply(p_threshold numeric) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO investment_scopetotal AS t (scope, scope_key, dimension, value, projects, total_investment, annual_plan)
+    SELECT c.scope, c.scope_key, c.dimension, c.value, sum(d.n), sum(d.total), sum(d.plan)
+    FROM pg_temp.scope_project_delta d
+    CROSS JOIN LATERAL investment_scope_cells(d.region_id, d.sector_id, d.category_id, d.department_id, d.stage,
+                                              d.total_investment >= p_threshold) c
+    GROUP BY 1, 2, 3, 4
+    ON CONFLICT (scope, scope_key, dimension, value) DO UPDATE
+    SET projects = t.projects + EXCLUDED.projects, total_investment = t.total_investment + EXCLUDED.total_investment,
+        annual_plan = t.annual_plan + EXCLUDED.annual_plan;
+    INSERT INTO investment_scopemonth AS m (scope, scope_key, dimension, value, period, months, amount)
+    SELECT c.scope, c.scope_key, c.dimension, c.value, cm.period, sum(d.n), sum(d.n * cm.amount)
+    FROM pg_temp.scope_project_delta d
+    JOIN investment_countedmonth cm ON cm.project_id = d.id AND cm.valid_to IS NULL
+    CROSS JOIN LATERAL investment_scope_cells(d.region_id, d.sector_id, d.category_id, d.department_id, d.stage,
+                                              d.total_investment >= p_threshold) c
+    WHERE d.moved
+    GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (scope, scope_key, dimension, value, period) DO UPDATE
+    SET months = m.months + EXCLUDED.months, amount = m.amount + EXCLUDED.amount;
+    DELETE FROM investment_scopetotal WHERE projects = 0;
+    DELETE FROM investment_scopemonth WHERE months = 0;
+    DROP TABLE pg_temp.scope_project_delta;
+END;
+$$;
+
 CREATE FUNCTION investment_scope_project_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     threshold numeric := investment_scope_threshold();
-    old_key boolean; new_key boolean; moved boolean := true; m record;
 BEGIN
-    IF TG_OP <> 'INSERT' THEN old_key := OLD.total_investment >= threshold; END IF;
-    IF TG_OP <> 'DELETE' THEN new_key := NEW.total_investment >= threshold; END IF;
     IF TG_OP = 'UPDATE' THEN
-        moved := OLD.region_id IS DISTINCT FROM NEW.region_id OR OLD.sector_id IS DISTINCT FROM NEW.sector_id
-              OR OLD.category_id IS DISTINCT FROM NEW.category_id OR OLD.department_id IS DISTINCT FROM NEW.department_id
-              OR OLD.stage IS DISTINCT FROM NEW.stage OR old_key IS DISTINCT FROM new_key;
-        IF NOT moved AND OLD.total_investment IS NOT DISTINCT FROM NEW.total_investment
-           AND OLD.annual_plan IS NOT DISTINCT FROM NEW.annual_plan THEN
+        -- only the rows whose cells or figures changed; "moved": its counted months move too
+        CREATE TEMP TABLE scope_changed ON COMMIT DROP AS
+        SELECT o.id, o.region_id AS o_region, o.sector_id AS o_sector, o.category_id AS o_category,
+               o.department_id AS o_department, o.stage AS o_stage, o.total_investment AS o_total,
+               o.annual_plan AS o_plan, n.region_id, n.sector_id, n.category_id, n.department_id, n.stage,
+               n.total_investment, n.annual_plan,
+               (o.region_id IS DISTINCT FROM n.region_id OR o.sector_id IS DISTINCT FROM n.sector_id
+                OR o.category_id IS DISTINCT FROM n.category_id OR o.department_id IS DISTINCT FROM n.department_id
+                OR o.stage IS DISTINCT FROM n.stage
+                OR (o.total_investment >= threshold) IS DISTINCT FROM (n.total_investment >= threshold)) AS moved
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE o.region_id IS DISTINCT FROM n.region_id OR o.sector_id IS DISTINCT FROM n.sector_id
+           OR o.category_id IS DISTINCT FROM n.category_id OR o.department_id IS DISTINCT FROM n.department_id
+           OR o.stage IS DISTINCT FROM n.stage OR o.total_investment IS DISTINCT FROM n.total_investment
+           OR o.annual_plan IS DISTINCT FROM n.annual_plan;
+        IF NOT EXISTS (SELECT 1 FROM pg_temp.scope_changed) THEN
+            DROP TABLE pg_temp.scope_changed;
             RETURN NULL;
         END IF;
-    END IF;
-    PERFORM pg_advisory_xact_lock(LOCK_ID);
-    IF TG_OP <> 'DELETE' THEN
-        PERFORM investment_scope_add_project(NEW.region_id, NEW.sector_id, NEW.category_id, NEW.department_id,
-                                             NEW.stage, new_key, 1, NEW.total_investment, NEW.annual_plan);
-    END IF;
-    IF TG_OP <> 'INSERT' THEN
-        IF moved THEN  -- its counted months move with it (none left when Django deleted them first)
-            FOR m IN SELECT period, amount FROM investment_countedmonth WHERE project_id = OLD.id AND valid_to IS NULL LOOP
-                IF TG_OP = 'UPDATE' THEN
-                    PERFORM investment_scope_add_month(NEW.region_id, NEW.sector_id, NEW.category_id,
-                                                       NEW.department_id, NEW.stage, new_key, m.period, 1, m.amount);
-                END IF;
-                PERFORM investment_scope_add_month(OLD.region_id, OLD.sector_id, OLD.category_id, OLD.department_id,
-                                                   OLD.stage, old_key, m.period, -1, -m.amount);
-            END LOOP;
+        PERFORM pg_advisory_xact_lock(LOCK_ID);
+        CREATE TEMP TABLE scope_project_delta ON COMMIT DROP AS
+        SELECT id, region_id, sector_id, category_id, department_id, stage, total_investment,
+               1 AS n, coalesce(total_investment, 0) AS total, coalesce(annual_plan, 0) AS plan, moved
+        FROM pg_temp.scope_changed
+        UNION ALL
+        SELECT id, o_region, o_sector, o_category, o_department, o_stage, o_total,
+               -1, -coalesce(o_total, 0), -coalesce(o_plan, 0), moved
+        FROM pg_temp.scope_changed;
+        DROP TABLE pg_temp.scope_changed;
+    ELSE
+        PERFORM pg_advisory_xact_lock(LOCK_ID);
+        IF TG_OP = 'INSERT' THEN  -- a new project has no counted months yet
+            CREATE TEMP TABLE scope_project_delta ON COMMIT DROP AS
+            SELECT id, region_id, sector_id, category_id, department_id, stage, total_investment,
+                   1 AS n, coalesce(total_investment, 0) AS total, coalesce(annual_plan, 0) AS plan, false AS moved
+            FROM new_rows;
+        ELSE  -- its months leave with it (none left when Django deleted them first)
+            CREATE TEMP TABLE scope_project_delta ON COMMIT DROP AS
+            SELECT id, region_id, sector_id, category_id, department_id, stage, total_investment,
+                   -1 AS n, -coalesce(total_investment, 0) AS total, -coalesce(annual_plan, 0) AS plan, true AS moved
+            FROM old_rows;
         END IF;
-        PERFORM investment_scope_add_project(OLD.region_id, OLD.sector_id, OLD.category_id, OLD.department_id,
-                                             OLD.stage, old_key, -1, -OLD.total_investment, -OLD.annual_plan);
     END IF;
+    PERFORM investment_scope_apply(threshold);
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER investment_scope_project_sync
-AFTER INSERT OR UPDATE OF region_id, sector_id, category_id, department_id, stage, total_investment, annual_plan
-OR DELETE ON projects_project FOR EACH ROW EXECUTE FUNCTION investment_scope_project_sync();
+CREATE TRIGGER investment_scope_project_insert AFTER INSERT ON projects_project
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION investment_scope_project_sync();
+CREATE TRIGGER investment_scope_project_update AFTER UPDATE ON projects_project
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION investment_scope_project_sync();
+CREATE TRIGGER investment_scope_project_delete AFTER DELETE ON projects_project
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION investment_scope_project_sync();
 
 -- A current counted month (valid_to NULL) counts in its project's cells; closing it takes it out.
 CREATE FUNCTION investment_scope_month_sync() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -203,11 +232,12 @@ FOR EACH STATEMENT EXECUTE FUNCTION investment_scope_threshold_sync();
 DROP_SQL = """
 DROP TRIGGER IF EXISTS investment_scope_threshold_sync ON projects_keyprojectthreshold;
 DROP TRIGGER IF EXISTS investment_scope_month_sync ON investment_countedmonth;
-DROP TRIGGER IF EXISTS investment_scope_project_sync ON projects_project;
+DROP TRIGGER IF EXISTS investment_scope_project_insert ON projects_project;
+DROP TRIGGER IF EXISTS investment_scope_project_update ON projects_project;
+DROP TRIGGER IF EXISTS investment_scope_project_delete ON projects_project;
 DROP FUNCTION IF EXISTS investment_scope_threshold_sync(), investment_scope_rebuild(boolean),
-    investment_scope_month_sync(), investment_scope_project_sync(),
+    investment_scope_month_sync(), investment_scope_project_sync(), investment_scope_apply(numeric),
     investment_scope_add_month(bigint, bigint, bigint, bigint, text, boolean, date, int, numeric),
-    investment_scope_add_project(bigint, bigint, bigint, bigint, text, boolean, int, numeric, numeric),
     investment_scope_threshold(), investment_scope_cells(bigint, bigint, bigint, bigint, text, boolean);
 """
 
