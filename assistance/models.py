@@ -75,7 +75,7 @@ class ServiceTaskQuerySet(RestrictedQuerySet):
     obj_field=pghistory.ObjForeignKey(related_name="audit_events"),
 )
 class ServiceTask(models.Model):
-    project = models.ForeignKey(Project, models.PROTECT, verbose_name="项目", related_name="service_tasks")
+    project = models.ForeignKey(Project, models.CASCADE, verbose_name="项目", related_name="service_tasks")
     kind = models.ForeignKey(ServiceKind, models.PROTECT, verbose_name="服务事项类型", related_name="tasks")
     kind_text = models.CharField("具体事项", max_length=100, blank=True)
     request_text = models.TextField("企业诉求")

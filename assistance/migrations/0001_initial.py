@@ -113,7 +113,7 @@ class Migration(migrations.Migration):
                 ('owner_person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='service_tasks_owned', to=settings.AUTH_USER_MODEL, verbose_name='责任人')),
                 ('owner_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='service_tasks', to='projects.department', verbose_name='责任单位')),
                 ('problem', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='service_tasks', to='investment.problem', verbose_name='转为协调问题')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='service_tasks', to='projects.project', verbose_name='项目')),
+                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='service_tasks', to='projects.project', verbose_name='项目')),
             ],
             options={
                 'verbose_name': '帮办代办事项',
