@@ -68,7 +68,7 @@ def test_home_page_shows_nothing_of_another_county(
         )
     client.force_login(county_user)
     client.get("/")
-    with django_assert_max_num_queries(8):  # + the status counts (one query)
+    with django_assert_max_num_queries(9):  # + the status counts (one query), + the warning notices to do
         response = client.get("/")
     todo = response.context["todo"]
     due = [p.pk for p in todo["due"]["rows"]]

@@ -172,6 +172,8 @@ REASONS = {
     "investment.CountedMonth": "written only by the rollup trigger, under the progress entry's row lock",
     "investment.CountedYear": "written only by the rollup trigger, under the progress entry's row lock",
     "investment.ProgressAmendment": "amendment_propose locks the entry row before looking for a pending proposal",
+    "dispatch.EvaluationHonour": "written only by evaluation_run inside the transaction that creates its evaluation "
+    "(unique per quarter, tested): a second run finds the evaluation and writes nothing",
 }
 APPS = {"accounts", "projects", "investment", "attraction", "supervision", "dispatch", "notifications", "insights"}
 
