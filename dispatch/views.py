@@ -207,7 +207,7 @@ def evaluation_list(request):
             else:
                 messages.success(request, f"{evaluation}考评{'已生成' if made else '已存在'}。")
                 return redirect(f"{request.path}?id={evaluation.pk}")
-    evaluations = selectors.evaluation_list(user=request.user)
+    evaluations = selectors.evaluation_list(user=request.user).prefetch_related(None)  # the links only
     chosen = parsing.optional_object_id(request.GET.get("id"), field="id")
     evaluation = selectors.evaluation_get(user=request.user, pk=chosen) if chosen else evaluations.first()
     regions = departments = notices = ()

@@ -117,7 +117,7 @@ def test_the_dashboard_prints_on_a4_landscape_with_its_charts(browser, live_serv
     page.goto(f"{live_server.url}/dashboard/?as_of={as_of:%Y-%m-%d}")
     charts = page.locator(".chart[data-chart]")
     assert charts.count() >= 4
-    page.wait_for_function("[...document.querySelectorAll('.chart[data-chart]')]"
+    page.wait_for_function("() => [...document.querySelectorAll('.chart[data-chart]')]"
                            ".every(el => el.dataset.printReady === 'true')", timeout=20000)  # fmt: skip
     # Print media: the navigation and the date form are hidden; every chart is visible, sized, and
     # fits the printed width (A4 landscape, 10 mm margins: 277 mm ≈ 1047 CSS px).

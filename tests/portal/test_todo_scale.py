@@ -68,7 +68,9 @@ def test_home_page_shows_nothing_of_another_county(
         )
     client.force_login(county_user)
     client.get("/")
-    with django_assert_max_num_queries(10):  # + the status counts (one query), + the site photos (rule, list)
+    with django_assert_max_num_queries(
+        11
+    ):  # + the status counts (one query), + the site photos (rule, list), + the warning notices to do
         response = client.get("/")
     todo = response.context["todo"]
     due = [p.pk for p in todo["due"]["rows"]]

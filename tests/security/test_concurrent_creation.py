@@ -185,6 +185,8 @@ REASONS = {
     "attraction.Circulation": "circulation_deliver: get_or_create on the month (retries the get), then the row locked",
     "investment.PhysicalIndicator": "administrators in the admin site (the demo writes them once)",
     "investment.IndicatorMonth": "administrators in the admin site, inline on the indicator (the demo writes them once)",
+    "dispatch.EvaluationHonour": "written only by evaluation_run inside the transaction that creates its evaluation "
+    "(unique per quarter, tested): a second run finds the evaluation and writes nothing",
 }
 APPS = {"accounts", "projects", "investment", "attraction", "supervision", "dispatch", "notifications", "insights"}
 
