@@ -172,6 +172,8 @@ REASONS = {
     "investment.CountedMonth": "written only by the rollup trigger, under the progress entry's row lock",
     "investment.CountedYear": "written only by the rollup trigger, under the progress entry's row lock",
     "investment.ProgressAmendment": "amendment_propose locks the entry row before looking for a pending proposal",
+    "investment.ScopeTotal": "written only by the per-scope triggers, under one transaction advisory lock",
+    "investment.ScopeMonth": "written only by the per-scope triggers, under one transaction advisory lock",
 }
 APPS = {"accounts", "projects", "investment", "attraction", "supervision", "dispatch", "notifications", "insights"}
 
