@@ -28,24 +28,6 @@ CREATE FUNCTION investment_scope_threshold() RETURNS numeric LANGUAGE sql STABLE
     SELECT coalesce((SELECT min_total_investment FROM projects_keyprojectthreshold WHERE level = 'city'), 5000)
 $$;
 
-CREATE FUNCTION investment_scope_add_month(p_region bigint, p_sector bigint, p_category bigint,
-    p_department bigint, p_stage text, p_key boolean, p_period date, p_months int, p_amount numeric)
-RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO investment_scopemonth AS m (scope, scope_key, dimension, value, period, months, amount)
-    SELECT c.scope, c.scope_key, c.dimension, c.value, p_period, p_months, p_amount
-    FROM investment_scope_cells(p_region, p_sector, p_category, p_department, p_stage, p_key) c
-    ON CONFLICT (scope, scope_key, dimension, value, period) DO UPDATE
-    SET months = m.months + EXCLUDED.months, amount = m.amount + EXCLUDED.amount;
-    IF p_months < 0 THEN
-        DELETE FROM investment_scopemonth m
-        USING investment_scope_cells(p_region, p_sector, p_category, p_department, p_stage, p_key) c
-        WHERE m.scope = c.scope AND m.scope_key = c.scope_key AND m.dimension = c.dimension AND m.value = c.value
-          AND m.period = p_period AND m.months = 0;
-    END IF;
-END;
-$$;
-
 -- Projects are followed per statement (transition tables): the statement's rows are added up per cell
 -- first, so a bulk insert or update of thousands of projects changes each cell once (a row trigger would
 -- update the same few rows thousands of times in one transaction, each time through a longer chain).
@@ -136,38 +118,49 @@ REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECU
 CREATE TRIGGER investment_scope_project_delete AFTER DELETE ON projects_project
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION investment_scope_project_sync();
 
--- A current counted month (valid_to NULL) counts in its project's cells; closing it takes it out.
+-- A current counted month (valid_to NULL) counts in its project's cells; closing it takes it out. Per
+-- statement too (a bulk verification or amendment of thousands of entries changes each cell once); a
+-- month whose project is already gone was taken out with it.
 CREATE FUNCTION investment_scope_month_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    p record; threshold numeric;
-    old_current boolean := TG_OP <> 'INSERT' AND OLD.valid_to IS NULL;
-    new_current boolean := TG_OP <> 'DELETE' AND NEW.valid_to IS NULL;
+    threshold numeric := investment_scope_threshold();
 BEGIN
-    IF (old_current AND new_current AND OLD.project_id = NEW.project_id AND OLD.period = NEW.period
-        AND OLD.amount = NEW.amount) OR (NOT old_current AND NOT new_current) THEN
-        RETURN NULL;
+    IF TG_OP = 'INSERT' THEN
+        CREATE TEMP TABLE scope_month_delta ON COMMIT DROP AS
+        SELECT project_id, period, 1 AS n, amount FROM new_rows WHERE valid_to IS NULL;
+    ELSIF TG_OP = 'DELETE' THEN
+        CREATE TEMP TABLE scope_month_delta ON COMMIT DROP AS
+        SELECT project_id, period, -1 AS n, -amount AS amount FROM old_rows WHERE valid_to IS NULL;
+    ELSE
+        CREATE TEMP TABLE scope_month_delta ON COMMIT DROP AS
+        SELECT project_id, period, -1 AS n, -amount AS amount FROM old_rows WHERE valid_to IS NULL
+        UNION ALL
+        SELECT project_id, period, 1, amount FROM new_rows WHERE valid_to IS NULL;
     END IF;
-    threshold := investment_scope_threshold();
-    PERFORM pg_advisory_xact_lock(LOCK_ID);
-    IF new_current THEN
-        SELECT * INTO p FROM projects_project WHERE id = NEW.project_id;
-        IF FOUND THEN
-            PERFORM investment_scope_add_month(p.region_id, p.sector_id, p.category_id, p.department_id, p.stage,
-                                               p.total_investment >= threshold, NEW.period, 1, NEW.amount);
-        END IF;
+    IF EXISTS (SELECT 1 FROM pg_temp.scope_month_delta) THEN
+        PERFORM pg_advisory_xact_lock(LOCK_ID);
+        INSERT INTO investment_scopemonth AS m (scope, scope_key, dimension, value, period, months, amount)
+        SELECT c.scope, c.scope_key, c.dimension, c.value, d.period, sum(d.n), sum(d.amount)
+        FROM pg_temp.scope_month_delta d
+        JOIN projects_project p ON p.id = d.project_id
+        CROSS JOIN LATERAL investment_scope_cells(p.region_id, p.sector_id, p.category_id, p.department_id, p.stage,
+                                                  p.total_investment >= threshold) c
+        GROUP BY 1, 2, 3, 4, 5
+        HAVING sum(d.n) <> 0 OR sum(d.amount) <> 0
+        ON CONFLICT (scope, scope_key, dimension, value, period) DO UPDATE
+        SET months = m.months + EXCLUDED.months, amount = m.amount + EXCLUDED.amount;
+        DELETE FROM investment_scopemonth WHERE months = 0;
     END IF;
-    IF old_current THEN  -- a project already deleted took its months out of its cells
-        SELECT * INTO p FROM projects_project WHERE id = OLD.project_id;
-        IF FOUND THEN
-            PERFORM investment_scope_add_month(p.region_id, p.sector_id, p.category_id, p.department_id, p.stage,
-                                               p.total_investment >= threshold, OLD.period, -1, -OLD.amount);
-        END IF;
-    END IF;
+    DROP TABLE pg_temp.scope_month_delta;
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER investment_scope_month_sync
-AFTER INSERT OR UPDATE OR DELETE ON investment_countedmonth FOR EACH ROW EXECUTE FUNCTION investment_scope_month_sync();
+CREATE TRIGGER investment_scope_month_insert AFTER INSERT ON investment_countedmonth
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION investment_scope_month_sync();
+CREATE TRIGGER investment_scope_month_update AFTER UPDATE ON investment_countedmonth
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION investment_scope_month_sync();
+CREATE TRIGGER investment_scope_month_delete AFTER DELETE ON investment_countedmonth
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION investment_scope_month_sync();
 
 -- Everything from the projects and the current counted months (after a load without triggers: the
 -- seed), or only the key-flag cells (the threshold changed). Grouped once to the finest cells, then per
@@ -231,13 +224,14 @@ FOR EACH STATEMENT EXECUTE FUNCTION investment_scope_threshold_sync();
 """.replace("LOCK_ID", str(LOCK))
 DROP_SQL = """
 DROP TRIGGER IF EXISTS investment_scope_threshold_sync ON projects_keyprojectthreshold;
-DROP TRIGGER IF EXISTS investment_scope_month_sync ON investment_countedmonth;
+DROP TRIGGER IF EXISTS investment_scope_month_insert ON investment_countedmonth;
+DROP TRIGGER IF EXISTS investment_scope_month_update ON investment_countedmonth;
+DROP TRIGGER IF EXISTS investment_scope_month_delete ON investment_countedmonth;
 DROP TRIGGER IF EXISTS investment_scope_project_insert ON projects_project;
 DROP TRIGGER IF EXISTS investment_scope_project_update ON projects_project;
 DROP TRIGGER IF EXISTS investment_scope_project_delete ON projects_project;
 DROP FUNCTION IF EXISTS investment_scope_threshold_sync(), investment_scope_rebuild(boolean),
     investment_scope_month_sync(), investment_scope_project_sync(), investment_scope_apply(numeric),
-    investment_scope_add_month(bigint, bigint, bigint, bigint, text, boolean, date, int, numeric),
     investment_scope_threshold(), investment_scope_cells(bigint, bigint, bigint, bigint, text, boolean);
 """
 

@@ -187,6 +187,8 @@ REASONS = {
     "investment.IndicatorMonth": "administrators in the admin site, inline on the indicator (the demo writes them once)",
     "dispatch.EvaluationHonour": "written only by evaluation_run inside the transaction that creates its evaluation "
     "(unique per quarter, tested): a second run finds the evaluation and writes nothing",
+    "investment.ScopeTotal": "written only by the per-scope triggers, under one transaction advisory lock",
+    "investment.ScopeMonth": "written only by the per-scope triggers, under one transaction advisory lock",
 }
 APPS = {"accounts", "projects", "investment", "attraction", "supervision", "dispatch", "notifications", "insights"}
 
