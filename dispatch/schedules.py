@@ -58,7 +58,9 @@ def period_for(cadence, run_day):
     if cadence == Cadence.SEMIMONTHLY:
         if run_day.day >= 16:
             return Period(run_day.replace(day=1), run_day.replace(day=15))
-        return Period(yesterday.replace(day=16), yesterday)
+        # Any day from the 1st to the 15th reviews the second half of the previous month.
+        last_month_end = run_day.replace(day=1) - ONE_DAY
+        return Period(last_month_end.replace(day=16), last_month_end)
     if cadence == Cadence.WEEKLY:
         return Period(run_day - datetime.timedelta(days=7), yesterday)
     if cadence == Cadence.DEKAD:

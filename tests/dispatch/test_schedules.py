@@ -173,3 +173,19 @@ def test_schedules_read_as_words(groups, client, leader):
     client.force_login(leader)
     body = client.get("/dispatch/").content.decode()
     assert "每月1日 06:00" in body and "(m/h/dM/MY/d)" not in body and "Asia/Shanghai" not in body
+
+
+@pytest.mark.parametrize(
+    ("run_day", "start", "end"),
+    [
+        (datetime.date(2026, 3, 1), datetime.date(2026, 2, 16), datetime.date(2026, 2, 28)),
+        (datetime.date(2026, 3, 9), datetime.date(2026, 2, 16), datetime.date(2026, 2, 28)),
+        (datetime.date(2026, 3, 15), datetime.date(2026, 2, 16), datetime.date(2026, 2, 28)),
+        (datetime.date(2026, 3, 16), datetime.date(2026, 3, 1), datetime.date(2026, 3, 15)),
+        (datetime.date(2026, 3, 31), datetime.date(2026, 3, 1), datetime.date(2026, 3, 15)),
+    ],
+)
+def test_half_month_period_of_any_day_is_the_last_half_that_ended(run_day, start, end):
+    period = period_for(Cadence.SEMIMONTHLY, run_day)
+    assert (period.start, period.end) == (start, end)
+    assert period.start <= period.end < run_day
