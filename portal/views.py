@@ -442,14 +442,15 @@ def my_projects(request):
     projects = list(page.object_list)
     ids = [p.pk for p in projects]
     counts = selectors.portfolio_counts(user=request.user, project_ids=ids, since=since)
-    # Merge point: the open service-task count (assistance.selectors.open_task_counts(user, ids)) joins
-    # each project's dict here, e.g. counts[pk]["open_tasks"] = tasks.get(pk, 0).
+    open_tasks = assistance_selectors.open_task_counts(request.user, ids)  # 帮办代办 still open, per project
     role_labels = {"steward": gettext("项目管家"), "city_leader": gettext("市级包保领导"),
                    "county_leader": gettext("县级包保领导")}  # fmt: skip
     rows = []
     for project in projects:
         roles = [label for field, label in role_labels.items() if getattr(project, f"{field}_id") == request.user.pk]
-        rows.append({"project": project, "roles": roles, **counts[project.pk]})
+        rows.append(
+            {"project": project, "roles": roles, "open_tasks": open_tasks.get(project.pk, 0), **counts[project.pk]}
+        )
     return render(
         request,
         "portal/my_projects.html",
