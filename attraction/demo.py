@@ -658,18 +658,19 @@ def _intake_to_start(builder):
         description="精密轴承及滚动体智能生产线,年产高端轴承300万套。",
     )  # fmt: skip
     # The registration happened before the events (a demo back-dates it; a real one is dated the day it is made).
-    project.stage_changes.filter(from_stage="").update(changed_on=today - datetime.timedelta(days=90))
+    project.stage_changes.filter(from_stage="").update(changed_on=today - datetime.timedelta(days=130))
     signing = SigningEvent.objects.create(
-        name="秋季重点项目集中签约仪式", kind=SigningEventKind.CEREMONY, held_on=today - datetime.timedelta(days=45),
+        name="秋季重点项目集中签约仪式", kind=SigningEventKind.CEREMONY, held_on=today - datetime.timedelta(days=100),
         place="鞍山市政务服务中心", organiser="鞍山市人民政府",
     )  # fmt: skip
     services.signing_line_add(user=clerk, event=signing, project=project, amount=Decimal("120000.00"), move_stage=True)
     start = StartEvent.objects.create(
-        name="秋季重点项目集中开工", held_on=today - datetime.timedelta(days=10), place="铁东区主会场",
+        name="秋季重点项目集中开工", held_on=today - datetime.timedelta(days=70), place="铁东区主会场",
         organiser="鞍山市人民政府",
     )  # fmt: skip
     services.start_line_add(user=clerk, event=start, project=project, amount=Decimal("120000.00"),
                             start_type=StartType.NEW, move_stage=True)  # fmt: skip
+    _started_progress(project, start.held_on, today)
     # The people the rules name (a city leader for 10 亿元 and more, a county leader, a steward).
     people = {}
     for field, role in PEOPLE_ROLES.items():
@@ -682,3 +683,25 @@ def _intake_to_start(builder):
         if chosen is not None:
             people[f"{field}_id"] = chosen.user_id
     Project.objects.filter(pk=project.pk).update(**people)
+
+
+def _started_progress(project, started, today):
+    """Monthly entries since the start, as every project under construction in the demo has: verified
+    before the filing month, the filing month's submitted."""
+    from django.utils import timezone
+
+    from anshan_projects.periods import add_months, month_start, previous_month
+    from investment.choices import EntryStatus
+    from investment.models import ProgressEntry
+
+    filing = previous_month(today)
+    period, now = month_start(started), timezone.now()
+    while period <= filing:
+        verified = period < filing
+        ProgressEntry.objects.create(
+            project=project, period=period, amount_completed=Decimal("4000.00"),
+            image_progress="厂房基础施工" if verified else "主体结构施工",
+            status=EntryStatus.VERIFIED if verified else EntryStatus.SUBMITTED,
+            submitted_at=now, verified_at=now if verified else None,
+        )  # fmt: skip
+        period = add_months(period, 1)
