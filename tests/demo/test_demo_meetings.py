@@ -20,7 +20,13 @@ def test_the_demo_shows_the_competition_loop_and_every_tier():
             """SELECT DISTINCT g.cadence FROM dispatch_dispatchround r JOIN dispatch_dispatchgroup g ON g.id = r.group_id
                JOIN dispatch_report p ON p.round_id = r.id AND p.status = 'done'"""
         )
-        assert {row[0] for row in cursor.fetchall()} == {"monthly", "semimonthly", "weekly", "daily"}
+        assert {row[0] for row in cursor.fetchall()} == {
+            "monthly",
+            "semimonthly",
+            "weekly",
+            "daily",
+            "dekad",
+        }  # dekad: the renovation programme
     year, quarter = previous_quarter(timezone.localdate())
     entries = EvaluationEntry.objects.filter(evaluation__year=year, evaluation__quarter=quarter)
     assert entries.filter(unit_kind="region").count() == 10
