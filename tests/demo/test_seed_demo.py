@@ -4,6 +4,7 @@ from django.db.models import Count, Sum
 from django.test import override_settings
 
 from accounts.models import User
+from attraction.demo import INTAKE_NAME
 from projects.choices import Stage
 from projects.models import Project, RoleAssignment, StageChange
 
@@ -37,7 +38,9 @@ def test_article_projects_with_their_figures():
 @pytest.mark.slow
 def test_ten_thousand_projects_with_consistent_history():
     call_command("seed_demo", projects=10000, no_accounts=True, no_progress_bar=True)
-    assert Project.objects.count() == 10000
+    # The 10,000 generated, and attraction's one project registered the web way (from intake to start).
+    assert Project.objects.exclude(name=INTAKE_NAME).count() == 10000
+    assert Project.objects.filter(name=INTAKE_NAME).count() == 1
     stages = dict(Project.objects.values_list("stage").annotate(n=Count("id")))
     # The pools keep the article's proportions (499 / 491 / 344 / 225 per 3,000).
     assert abs(stages[Stage.PLANNING] - 1663) <= 1
@@ -50,9 +53,11 @@ def test_ten_thousand_projects_with_consistent_history():
            WHERE last.to_stage <> p.stage"""
     )
     assert list(mismatched) == []
-    assert StageChange.objects.filter(from_stage="").count() == 10000
+    assert StageChange.objects.filter(from_stage="").count() == 10001
     assert Project.objects.filter(annual_plan__gt=models_total()).count() == 0
-    assert Project.pgh_event_model.objects.count() == 0  # seeded rows are not user edits
+    # Seeded rows are not user edits (the intake project is: made through the services, it has history).
+    assert Project.pgh_event_model.objects.exclude(name=INTAKE_NAME).count() == 0
+    assert Project.pgh_event_model.objects.filter(name=INTAKE_NAME).exists()
 
 
 def models_total():
@@ -96,5 +101,7 @@ def test_demo_accounts_only_with_the_demo_setting():
 
 def test_if_empty_leaves_existing_data_alone():
     call_command("seed_demo", projects=20, no_accounts=True, no_progress_bar=True)
+    seeded = Project.objects.count()  # the 20 generated, with the article's named and intake projects
+    assert seeded >= 20
     call_command("seed_demo", projects=40, if_empty=True, no_accounts=True, no_progress_bar=True)
-    assert Project.objects.count() == 20
+    assert Project.objects.count() == seeded
