@@ -41,15 +41,29 @@ def standby(django_db_setup, django_db_blocker):
     if RUN_AS:
         shutil.chown(base, RUN_AS["user"], RUN_AS["user"])
     data = base / "data"
-    _run(postgres_bin("pg_basebackup"), "-h", host, "-p", port, "-U", "postgres", "-D", data, "-X", "stream", "-R",
-         "-c", "fast")  # fmt: skip
-    options = f"-c port={port} -c unix_socket_directories={base} -c listen_addresses='' -c shared_buffers=32MB"
-    start = (postgres_bin("pg_ctl"), "-D", data, "-l", base / "log", "-w", "-t", WAIT, "-o", options, "start")
-    _run(*start)
-    yield {"host": str(base), "port": port, "start": start, "data": data}
-    subprocess.run([str(postgres_bin("pg_ctl")), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                   capture_output=True, timeout=60, **RUN_AS)  # fmt: skip
-    shutil.rmtree(base, ignore_errors=True)
+    # A standby opens for reads only once it has a full snapshot of the primary's transactions: while
+    # another test's transaction on the same server has more subtransactions than a snapshot holds (a
+    # demo seed, run by the other xdist worker), it waits for that transaction to end. Start from a moment
+    # without one (it takes seconds; the wait is bounded by the test timeout).
+    with django_db_blocker.unblock():
+        while _sql("default", OVERFLOWED_SQL)[0]:
+            time.sleep(0.5)
+    try:
+        _run(postgres_bin("pg_basebackup"), "-h", host, "-p", port, "-U", "postgres", "-D", data, "-X", "stream",
+             "-R", "-c", "fast")  # fmt: skip
+        options = f"-c port={port} -c unix_socket_directories={base} -c listen_addresses='' -c shared_buffers=32MB"
+        start = (postgres_bin("pg_ctl"), "-D", data, "-l", base / "log", "-w", "-t", WAIT, "-o", options, "start")
+        _run(*start)
+        yield {"host": str(base), "port": port, "start": start, "data": data}
+    finally:  # a standby that failed to start is stopped too, and its copy of the cluster removed
+        subprocess.run([str(postgres_bin("pg_ctl")), "-D", str(data), "-m", "immediate", "-w", "stop"],
+                       capture_output=True, timeout=60, **RUN_AS)  # fmt: skip
+        shutil.rmtree(base, ignore_errors=True)
+
+
+OVERFLOWED_SQL = """SELECT count(*) FROM pg_stat_get_backend_idset() AS b(id)
+                    CROSS JOIN LATERAL pg_stat_get_backend_subxact(b.id) AS s
+                    WHERE s.subxact_overflowed"""
 
 
 @pytest.fixture(scope="module", autouse=True)
