@@ -140,6 +140,28 @@ def test_totals_follow_project_edits_stage_changes_and_deletes(county_user, coun
     assert stored() == independent() == (set(), set())
 
 
+def test_thousands_of_statements_in_one_transaction_stay_within_the_lock_table(projects):
+    """A bulk update of entries writes the counted months one statement per entry (a row trigger), and
+    each fires the per-statement scope trigger: that trigger must not take a new lock each time (the
+    temporary tables of 0009 did, and a few thousand statements ran out of shared memory)."""
+    first = projects[0]
+    months = [datetime.date(2000 + i // 12, i % 12 + 1, 1) for i in range(300)]
+    ProgressEntry.objects.bulk_create(
+        ProgressEntry(project=first, period=m, amount_completed=Decimal("1"), status="verified") for m in months
+    )
+    locks = []
+    with connection.cursor() as cursor:
+        for step in range(1, 11):  # 3,000 counted-month statements, all in the test's one transaction
+            cursor.execute("UPDATE investment_progressentry SET amount_completed = %s WHERE project_id = %s",
+                           [Decimal(step), first.pk])  # fmt: skip
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()")
+            locks.append(cursor.fetchone()[0])
+    # The same tables' locks once every table was touched (the first round), whatever the number of
+    # statements after it.
+    assert locks[-1] == locks[1]
+    check()
+
+
 def test_key_flag_follows_the_threshold(county_user, county_reviewer, projects):
     _verified(county_user, county_reviewer, projects[1], JAN, "20")
     check()
