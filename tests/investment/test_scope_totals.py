@@ -156,9 +156,10 @@ def test_thousands_of_statements_in_one_transaction_stay_within_the_lock_table(p
                            [Decimal(step), first.pk])  # fmt: skip
             cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()")
             locks.append(cursor.fetchone()[0])
-    # The same tables' locks once every table was touched (the first round), whatever the number of
-    # statements after it.
-    assert locks[-1] == locks[1]
+    # Once every table was touched (the first round) the locks stay those of the same tables and their
+    # indexes (a few more as an update first goes through another index), whatever the number of
+    # statements after it: 2,700 more statements add at most a handful (the temporary tables: +26,400).
+    assert locks[-1] - locks[1] < 20
     check()
 
 
