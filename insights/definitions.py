@@ -8,7 +8,7 @@ read their figures here; none computes a rate, a plan or a lag of its own.
 
 The pure parts live below the apps: periods in ``anshan_projects.periods``, rounding, rates, the
 percent format and the problem-age buckets in ``anshan_projects.figures``. The text of every measure is
-``DEFINITIONS`` at the end of this module: the 统计口径说明 page, the 统计口径 sheet of every xlsx report
+``DEFINITIONS``, one list in this module: the 统计口径说明 page, the 统计口径 sheet of every xlsx report
 and the tooltips on the pages are generated from it.
 
 Layers: this module reads projects and investment only, so every app above it (attraction,
@@ -973,6 +973,54 @@ DEFINITIONS = [
             "或某人在规则覆盖的项目中包保的项目数超过规则的上限。"
         ),
     ),
+    Definition(
+        "sector_rollup",
+        _("产业链/集群/特色产业汇总"),
+        _(
+            "项目所属产业为该产业链(集群、特色产业)本身,或所属产业归属该产业链(集群)的项目:"
+            "项目数、计划总投资之和、线索数;特色产业只计所属产业为该特色产业的项目。归属关系由管理员在“产业”中维护。"
+        ),
+    ),
+    Definition("leads", _("招商线索"), _("处在谋划、洽谈两个项目库(尚未签约)的项目。")),
+    Definition(
+        "category_yoy",
+        _("分类别投资同比"),
+        _("各项目类别(社会投资类、城建类、工业“四改”类等)计入统计的本年累计完成投资与上年同期比较,规则同“同比增长”。"),
+    ),
+    Definition(
+        "capital_origin",
+        _("实际到位内资/外资"),
+        _("实际到位资金中按月登记的“其中外资”为外资,其余为内资;同比为本年1月至统计月份与上年同期比较。"),
+    ),
+    Definition(
+        "assessment_score",
+        _("招商考核得分"),
+        _(
+            "各考核指标(签约额、落地项目、到位资金的年度目标完成率)按管理员设置的封顶值截取后乘以权重,"
+            "求和后除以权重之和再乘以100,保留2位小数(四舍五入);无目标的指标按0计。"
+        ),
+    ),
+    Definition(
+        "assessment_grade",
+        _("招商考核档次"),
+        _("得分达到某档次最低得分的最高档次(如一档、二档、三档);档次及分数线由管理员设置。"),
+    ),
+    Definition(
+        "overdue_follow_ups",
+        _("逾期未调度"),
+        _(
+            "处在谋划、洽谈、签约、落地阶段的项目,某一“四调法”层级最近一次调度距今超过该层级的间隔天数"
+            "(管理员设置,默认主要领导30天、分管领导15天、主管部门7天、县区1天)的项目与层级。"
+        ),
+    ),
+    Definition(
+        "physical_indicators",
+        _("实物量指标"),
+        _(
+            "项目登记的实物工作量(如改造小区个数、楼栋数、惠及户数、管网公里数),按指标名称和单位汇总:计划总量、"
+            "截至统计月份的累计计划量与累计完成量;完成率 = 累计完成量 ÷ 计划总量,序时完成率 = 累计完成量 ÷ 累计计划量。"
+        ),
+    ),
 ]
 DEFINITIONS_BY_KEY = {d.key: d for d in DEFINITIONS}
 
@@ -1160,55 +1208,6 @@ def overdue_follow_ups(follow_ups, *, days, today):
     )
 
 
-DEFINITIONS.extend(
-    [
-        Definition(
-            "sector_rollup",
-            _("产业链/集群/特色产业汇总"),
-            _(
-                "项目所属产业为该产业链(集群、特色产业)本身,或所属产业归属该产业链(集群)的项目:"
-                "项目数、计划总投资之和、线索数;特色产业只计所属产业为该特色产业的项目。归属关系由管理员在“产业”中维护。"
-            ),
-        ),
-        Definition("leads", _("招商线索"), _("处在谋划、洽谈两个项目库(尚未签约)的项目。")),
-        Definition(
-            "category_yoy",
-            _("分类别投资同比"),
-            _(
-                "各项目类别(社会投资类、城建类、工业“四改”类等)计入统计的本年累计完成投资与上年同期比较,规则同“同比增长”。"
-            ),
-        ),
-        Definition(
-            "capital_origin",
-            _("实际到位内资/外资"),
-            _("实际到位资金中按月登记的“其中外资”为外资,其余为内资;同比为本年1月至统计月份与上年同期比较。"),
-        ),
-        Definition(
-            "assessment_score",
-            _("招商考核得分"),
-            _(
-                "各考核指标(签约额、落地项目、到位资金的年度目标完成率)按管理员设置的封顶值截取后乘以权重,"
-                "求和后除以权重之和再乘以100,保留2位小数(四舍五入);无目标的指标按0计。"
-            ),
-        ),
-        Definition(
-            "assessment_grade",
-            _("招商考核档次"),
-            _("得分达到某档次最低得分的最高档次(如一档、二档、三档);档次及分数线由管理员设置。"),
-        ),
-        Definition(
-            "overdue_follow_ups",
-            _("逾期未调度"),
-            _(
-                "处在谋划、洽谈、签约、落地阶段的项目,某一“四调法”层级最近一次调度距今超过该层级的间隔天数"
-                "(管理员设置,默认主要领导30天、分管领导15天、主管部门7天、县区1天)的项目与层级。"
-            ),
-        ),
-    ]
-)
-DEFINITIONS_BY_KEY.update({d.key: d for d in DEFINITIONS})
-
-
 # --- physical indicators (helper "chains") ---------------------------------------------------------
 def indicator_rows(projects, *, month):
     """Physical indicators of a scoped project queryset, added up per (name, unit): planned total, plan and
@@ -1242,16 +1241,3 @@ def indicator_rows(projects, *, month):
         group["plan_rate"] = ratio(group["completed_to_date"], group["planned_to_date"])
         rows.append(group)
     return rows
-
-
-DEFINITIONS.append(
-    Definition(
-        "physical_indicators",
-        _("实物量指标"),
-        _(
-            "项目登记的实物工作量(如改造小区个数、楼栋数、惠及户数、管网公里数),按指标名称和单位汇总:计划总量、"
-            "截至统计月份的累计计划量与累计完成量;完成率 = 累计完成量 ÷ 计划总量,序时完成率 = 累计完成量 ÷ 累计计划量。"
-        ),
-    )
-)
-DEFINITIONS_BY_KEY["physical_indicators"] = DEFINITIONS[-1]
