@@ -1,4 +1,4 @@
-"""Demo service tasks (帮办代办), registered with demo.extensions from AssistanceConfig.ready.
+"""Demo service tasks (帮办代办), run by seed_demo (``seed``).
 
 About 60 tasks on key projects under construction or landing, in every state: requested, accepted,
 in progress (some overdue, one escalated), done on time and late (confirmed by the enterprise,

@@ -612,9 +612,6 @@ def _circulation(builder):
     circulation_deliver(month=previous_month(builder.today), today=builder.today)
 
 
-seed_attraction = seed  # the former name (other branches may still register it; seed_demo runs it once)
-
-
 INTAKE_NAME = "铁东区精密轴承智能制造项目"
 
 

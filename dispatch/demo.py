@@ -178,6 +178,3 @@ def _renovation_group(builder, managers):
     # The xlsx only (its 实物量指标 sheet): the PDF is asked for in the report centre, keeping seed_demo fast.
     for report in services.report_request(round=round, formats=(ReportFormat.XLSX,), enqueue=False):
         services.report_build(report_id=report.pk)
-
-
-seed_dispatch = seed  # the former name (other branches may still register it; seed_demo runs it once)

@@ -383,6 +383,3 @@ def seed_renovation(builder):
                                            completed=(planned * share).quantize(CENT)))  # fmt: skip
     IndicatorMonth.objects.bulk_create(rows)
     return len(rows)
-
-
-seed_progress = seed  # the former name (other branches may still register it; seed_demo runs it once)

@@ -1,4 +1,4 @@
-"""Demo data of the weekly site photos (形象调度), called from investment.demo.seed_progress.
+"""Demo data of the weekly site photos (形象调度), called from investment.demo.seed.
 
 The cadence row covers the largest projects under construction (10 亿元 and more in the demo, so
 that the city's few dozen such projects post every week); each posts its photos for this week and

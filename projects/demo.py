@@ -1,4 +1,4 @@
-"""Demo data for 分级分类包保 (registered with demo.extensions): the people named on the seeded projects
+"""Demo data for 分级分类包保 (seed_demo runs ``seed``): the people named on the seeded projects
 follow the administrator's assignment rules (AssignmentRule), with a few breaks left to show on the
 rule-break page: key projects without a steward, 10 亿元 projects without a city leader, and one city
 leader holding more projects than the rule allows. The demo logins ``steward`` and ``city_leader`` (when

@@ -3,7 +3,6 @@
 import ast
 import pathlib
 
-from demo import extensions
 from demo.discovery import seed_functions
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -20,21 +19,7 @@ def test_each_apps_seed_is_found_in_installed_apps_order():
     ]
     assert [name for name in found if name in order] == order
     assert len(found) == len(set(found))
-
-
-def test_a_function_still_registered_the_old_way_runs_once_in_its_apps_place(monkeypatch):
-    from attraction import demo as attraction_demo
-    from investment import demo as investment_demo
-
-    def late(builder):
-        return None
-
-    late.__module__ = "attraction.demo_extra"
-    # the old registration of a seed that discovery also finds, and a new one of another function
-    monkeypatch.setattr(extensions, "REGISTERED", [investment_demo.seed_progress, late])
-    seeds = seed_functions()
-    assert seeds.count(investment_demo.seed) == 1
-    assert seeds.index(late) == seeds.index(attraction_demo.seed) + 1
+    assert all(name.endswith(".demo.seed") for name in found)
 
 
 def test_no_app_imports_demo():
