@@ -6,6 +6,7 @@ from rest_framework import serializers
 from investment.choices import ProblemKind
 from projects.selectors import departments_all
 
+from .. import selectors
 from ..choices import ContactKind, TaskStatus
 from ..models import ServiceAttachment, ServiceContact, ServiceKind, ServiceTask, ServiceTaskEvent
 
@@ -81,7 +82,7 @@ class TaskDetailSerializer(TaskSerializer):
 
 class TaskRequestSerializer(serializers.Serializer):
     project = serializers.IntegerField(min_value=1)
-    kind = serializers.PrimaryKeyRelatedField(queryset=ServiceKind.objects.filter(active=True))
+    kind = serializers.PrimaryKeyRelatedField(queryset=selectors.kinds())
     kind_text = serializers.CharField(required=False, allow_blank=True, max_length=100)
     request_text = serializers.CharField()
     enterprise_contact = serializers.CharField(required=False, allow_blank=True, max_length=100)

@@ -1,4 +1,3 @@
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -9,7 +8,7 @@ from rest_framework.response import Response
 from anshan_projects import parsing
 from anshan_projects.api import StrictPagination
 from projects.access import can_handle_service
-from projects.selectors import project_get
+from projects.selectors import people_all, project_get
 
 from .. import selectors, services
 from ..choices import TaskStatus
@@ -108,7 +107,7 @@ class ServiceTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         person_id = data.pop("owner_person", None)
         person = None
         if person_id:
-            person = get_user_model().objects.filter(pk=person_id, is_active=True).first()
+            person = people_all().filter(pk=person_id).first()
             if person is None:
                 raise ValidationError({"owner_person": ["责任人不存在。"]})
         task = services.task_request(user=request.user, project=project, owner_person=person, **data)

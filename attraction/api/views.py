@@ -334,14 +334,12 @@ class TaskForceViewSet(_OrgViewSet):
         return super().create(request, *args, **kwargs)
 
     def perform(self, data):
-        from django.contrib.auth import get_user_model
+        from projects.selectors import people_all, sectors_all
 
-        from projects.models import Sector
-
-        members = list(get_user_model().objects.filter(pk__in=data["members"], is_active=True))
+        members = list(people_all().filter(pk__in=data["members"]))
         if len(members) != len(set(data["members"])):
             raise DjangoValidationError({"members": "用户不存在。"})
-        sectors = list(Sector.objects.filter(pk__in=data["sectors"]))
+        sectors = list(sectors_all().filter(pk__in=data["sectors"]))
         if len(sectors) != len(set(data["sectors"])):
             raise DjangoValidationError({"sectors": "产业不存在。"})
         return services.task_force_create(
@@ -379,9 +377,9 @@ class ZoneViewSet(_OrgViewSet):
         return super().create(request, *args, **kwargs)
 
     def perform(self, data):
-        from projects.models import Sector
+        from projects.selectors import sectors_all
 
-        sectors = list(Sector.objects.filter(pk__in=data["sectors"]))
+        sectors = list(sectors_all().filter(pk__in=data["sectors"]))
         if len(sectors) != len(set(data["sectors"])):
             raise DjangoValidationError({"sectors": "产业不存在。"})
         region = _region_ref_by_id(self.request, data["region"])
