@@ -6,8 +6,8 @@ Views, the API, tasks and commands call these; tasks only fetch ids and call a s
 import datetime
 import logging
 import os
+import shutil
 import socket
-import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -351,13 +351,24 @@ def _long_statements(using="default"):
             cursor.execute("SELECT set_config('statement_timeout', %s, false)", [previous])
 
 
-def _sweep_abandoned(tmp_dir):
-    """Remove what killed builds left in the report temp dir (their file and XlsxWriter's row
-    files): untouched for longer than a claim stays valid, so no live build owns them."""
+def _sweep_abandoned(tmp_dir, report_id):
+    """Remove what killed builds left in the report temp dir (each build writes its file and
+    XlsxWriter's row files into a directory of its own, ``<report id>-<claim>``): every earlier
+    build of this report (this claim replaced theirs, so none of them is alive), and any other
+    directory untouched for longer than a claim stays valid."""
     cutoff = time.time() - stale_after().total_seconds()
+
+    def touched(path):  # a live build writes its files, not always the directory
+        paths = [path, *path.iterdir()] if path.is_dir() else [path]
+        return max(p.stat().st_mtime for p in paths)
+
     for path in tmp_dir.iterdir():
         try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
+            if not (path.name.startswith(f"{report_id}-") or touched(path) < cutoff):
+                continue
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
                 path.unlink()
         except FileNotFoundError:
             pass  # another worker swept it first
@@ -389,14 +400,14 @@ def report_build(*, report_id):
             raise ClaimLost(f"report {report_id} was taken over")
 
     started = time.monotonic()
-    tmp_dir = Path(settings.MEDIA_ROOT) / "reports" / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    _sweep_abandoned(tmp_dir)
-    handle, tmp_name = tempfile.mkstemp(dir=tmp_dir, suffix=f".{report.format}.part")
-    tmp_path = Path(tmp_name)
+    tmp_root = Path(settings.MEDIA_ROOT) / "reports" / "tmp"
+    tmp_root.mkdir(parents=True, exist_ok=True)
+    _sweep_abandoned(tmp_root, report_id)
+    build_dir = tmp_root / f"{report_id}-{token.rsplit(':', 1)[-1]}"
+    build_dir.mkdir()
+    tmp_path = build_dir / f"report.{report.format}.part"
     stored = None
     try:
-        os.close(handle)
         with (
             replica.replica_reads_if_current(lambda: _data_version(report) == report.data_version) as alias,
             _long_statements(alias),
@@ -448,7 +459,7 @@ def report_build(*, report_id):
         mine.update(status=ReportStatus.QUEUED, claim_token="", progress=0)
         raise
     finally:
-        tmp_path.unlink(missing_ok=True)
+        shutil.rmtree(build_dir, ignore_errors=True)
         if stored:
             default_storage.delete(stored)
 
