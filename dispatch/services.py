@@ -353,7 +353,7 @@ def _long_statements(using="default"):
 
 def _sweep_abandoned(tmp_dir, report_id):
     """Remove what killed builds left in the report temp dir (each build writes its file and
-    XlsxWriter's row files into a directory of its own, ``<report id>-<claim>``): every earlier
+    XlsxWriter's row files into a directory of its own, ``build-<report id>-<claim>``): every earlier
     build of this report (this claim replaced theirs, so none of them is alive), and any other
     directory untouched for longer than a claim stays valid."""
     cutoff = time.time() - stale_after().total_seconds()
@@ -364,7 +364,7 @@ def _sweep_abandoned(tmp_dir, report_id):
 
     for path in tmp_dir.iterdir():
         try:
-            if not (path.name.startswith(f"{report_id}-") or touched(path) < cutoff):
+            if not (path.name.startswith(f"build-{report_id}-") or touched(path) < cutoff):
                 continue
             if path.is_dir():
                 shutil.rmtree(path)
@@ -403,7 +403,7 @@ def report_build(*, report_id):
     tmp_root = Path(settings.MEDIA_ROOT) / "reports" / "tmp"
     tmp_root.mkdir(parents=True, exist_ok=True)
     _sweep_abandoned(tmp_root, report_id)
-    build_dir = tmp_root / f"{report_id}-{token.rsplit(':', 1)[-1]}"
+    build_dir = tmp_root / f"build-{report_id}-{token.rsplit(':', 1)[-1]}"
     build_dir.mkdir()
     tmp_path = build_dir / f"report.{report.format}.part"
     stored = None

@@ -107,7 +107,9 @@ class ServiceTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         person_id = data.pop("owner_person", None)
         person = None
         if person_id:
-            person = people_all().filter(pk=person_id).first()
+            # Only among the people a task may be given to (the form's list): anybody else, another
+            # county's staff included, reads as a made-up id (no existence oracle).
+            person = people_all().filter(services.owner_candidates_q(project), pk=person_id).distinct().first()
             if person is None:
                 raise ValidationError({"owner_person": ["责任人不存在。"]})
         task = services.task_request(user=request.user, project=project, owner_person=person, **data)

@@ -10,14 +10,14 @@ from dispatch import services
 def test_the_sweep_takes_earlier_builds_of_the_report_and_stale_ones_only(tmp_path, settings):
     settings.DISPATCH_REPORT_STALE_SECONDS = 600
     old = time.time() - 3600
-    earlier = tmp_path / "7-dead0001"  # a killed build of the same report, written to a moment ago
+    earlier = tmp_path / "build-7-dead0001"  # a killed build of the same report, written to a moment ago
     (earlier / "report.xlsx.part").parent.mkdir()
     (earlier / "report.xlsx.part").write_bytes(b"half")
-    live = tmp_path / "8-live0001"  # another report's build: its directory is old, its file fresh
+    live = tmp_path / "build-8-live0001"  # another report's build: its directory is old, its file fresh
     live.mkdir()
     (live / "report.xlsx.part").write_bytes(b"growing")
     os.utime(live, (old, old))
-    stale = tmp_path / "9-gone0001"  # another report's build, untouched for an hour
+    stale = tmp_path / "build-9-gone0001"  # another report's build, untouched for an hour
     stale.mkdir()
     (stale / "report.pdf.part").write_bytes(b"old")
     os.utime(stale / "report.pdf.part", (old, old))
@@ -28,5 +28,5 @@ def test_the_sweep_takes_earlier_builds_of_the_report_and_stale_ones_only(tmp_pa
 
     services._sweep_abandoned(tmp_path, 7)
 
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["8-live0001"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build-8-live0001"]
     assert (live / "report.xlsx.part").read_bytes() == b"growing"
