@@ -26,6 +26,8 @@ def main(argv=None):
     parser.add_argument("--only", help="comma-separated row function names (see bench/rows.py)")
     parser.add_argument("--no-load", action="store_true", help="skip the 50-user load row")
     args = parser.parse_args(argv)
+    # Before anything imports anshan_projects: its Celery module defaults to the production profile.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anshan_projects.settings.local")
 
     from . import dataset
 
@@ -36,7 +38,6 @@ def main(argv=None):
     # Web requests get 30 s; the report tasks 15 min (dispatch.services). The rows here call the
     # report builders directly, and at national scale the seed's steps run longer than 30 s too.
     os.environ.setdefault("DB_STATEMENT_TIMEOUT_MS", str(15 * 60 * 1000))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anshan_projects.settings.local")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 
