@@ -479,7 +479,9 @@ def annotate_time_saved(queryset):
 def time_saved_totals(queryset):
     """Days saved and items done in parallel of a scoped project queryset, summed per county and for the
     whole scope (projects whose days saved cannot be computed are not counted)."""
-    qs = annotate_time_saved(queryset).filter(days_saved__isnull=False)
+    # Only projects under the procedure engine have either date (a frozen baseline comes with the
+    # schedule): the inner join starts from the few schedules, not from every project in scope.
+    qs = annotate_time_saved(queryset.filter(procedure_schedule__isnull=False)).filter(days_saved__isnull=False)
     rows = list(
         qs.order_by()
         .values("region_id", "region__name")
