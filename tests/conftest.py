@@ -21,7 +21,12 @@ from tests.factories import user_with_role
 
 
 @pytest.fixture(autouse=True)
-def reference_data(db):
+def reference_data(request):
+    """Every test gets the database with the reference rows, except pure-function tests (marked
+    ``no_db``): they run without one, and fail if they touch it."""
+    if request.node.get_closest_marker("no_db"):
+        return
+    request.getfixturevalue("db")
     reference_data_load()
 
 

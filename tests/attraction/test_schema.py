@@ -1,5 +1,8 @@
+import pytest
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
+
+pytestmark = pytest.mark.no_db
 
 
 def test_attraction_endpoints_are_in_a_valid_schema():

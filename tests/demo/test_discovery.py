@@ -3,7 +3,11 @@
 import ast
 import pathlib
 
+import pytest
+
 from demo.discovery import seed_functions
+
+pytestmark = pytest.mark.no_db
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,11 @@ files are not (each build writes into a directory of its own, named after the re
 import os
 import time
 
+import pytest
+
 from dispatch import services
+
+pytestmark = pytest.mark.no_db
 
 
 def test_the_sweep_takes_earlier_builds_of_the_report_and_stale_ones_only(tmp_path, settings):

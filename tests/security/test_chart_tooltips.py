@@ -11,6 +11,10 @@ with a hand-built tooltip and no escaping fails here. The browser test
 import re
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.no_db
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 SKIP = {".venv", "node_modules", "var", "tests"}
 HELPER = re.compile(r"(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*echarts\.format\.encodeHTML\b")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.no_db
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 # Whatever a developer's or the test run's environment holds that would name or fill the settings.
 STRIPPED = ("DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL")

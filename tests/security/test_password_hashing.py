@@ -1,10 +1,13 @@
 """The password hash's work factor is a setting; hashes made with another count still verify and are
 re-made with the configured one at the next sign-in."""
 
+import pytest
 from django.contrib.auth.hashers import check_password, make_password
 from django.test import override_settings
 
 from anshan_projects.settings import base
+
+pytestmark = pytest.mark.no_db
 
 OURS = ["anshan_projects.hashers.PBKDF2PasswordHasher"]
 

@@ -8,6 +8,9 @@ import tomllib
 from pathlib import Path
 
 import grimp
+import pytest
+
+pytestmark = pytest.mark.no_db
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,7 +1,11 @@
 import subprocess
 from decimal import Decimal
 
+import pytest
+
 from anshan_projects.pdf import Report, fmt_money, fmt_percent
+
+pytestmark = pytest.mark.no_db
 
 
 def test_chinese_report_renders_with_text_table_and_chart(tmp_path):

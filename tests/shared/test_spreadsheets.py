@@ -2,9 +2,12 @@ import datetime
 from decimal import Decimal
 
 import openpyxl
+import pytest
 from python_calamine import CalamineWorkbook
 
 from anshan_projects.spreadsheets import StreamingWorkbook, safe_text
+
+pytestmark = pytest.mark.no_db
 
 
 def test_formula_prefixes_are_neutralised():
