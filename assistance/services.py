@@ -2,18 +2,16 @@
 pghistory row; each service checks the right in ``projects.access``, cleans and saves in one transaction."""
 
 import datetime
-import secrets
 
-import pghistory
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from anshan_projects.writes import audit as _audit
+from anshan_projects.writes import read_attachment, store_attachment
 from investment.choices import ProblemKind
 from investment.models import Problem
 from notifications.choices import Kind
@@ -67,10 +65,6 @@ def kinds_load_defaults():
 
 def _today():
     return timezone.localdate()
-
-
-def _audit(user):
-    return pghistory.context(user=user.pk if user is not None else None)
 
 
 def _link(task):
@@ -339,23 +333,17 @@ def contact_record(*, user, task, kind, contacted_on, participants, settled, att
         errors["attachments"] = f"附件最多 {MAX_ATTACHMENTS} 个。"
     if errors:
         raise ValidationError(errors)
-    checked = [(supervision_services._read_attachment(upload, i), upload) for i, upload in enumerate(attachments, 1)]
+    checked = [(read_attachment(upload, i), upload) for i, upload in enumerate(attachments, 1)]
     contact = ServiceContact(
         task=task, kind=kind, contacted_on=contacted_on, participants=participants, settled=settled, recorded_by=user
     )
     contact.full_clean()
-    types = supervision_services.ATTACHMENT_TYPES
     with _audit(user):
         contact.save()
         for (data, mime), upload in checked:
-            token = secrets.token_hex(16)
-            path = default_storage.save(f"assistance/{token[:2]}/{token}.{types[mime]}", ContentFile(data))
+            path, name = store_attachment("assistance", data, mime, upload)
             ServiceAttachment.objects.create(
-                contact=contact,
-                file=path,
-                original_name=(getattr(upload, "name", "") or f"附件.{types[mime]}")[:200],
-                content_type=mime,
-                size=len(data),
+                contact=contact, file=path, original_name=name, content_type=mime, size=len(data)
             )
         _event(task, TaskAction.CONTACT, user, note=f"{contact.get_kind_display()}:{settled}", from_status=task.status,
                on=contacted_on)  # fmt: skip

@@ -5,12 +5,8 @@ import logging
 import secrets
 from decimal import Decimal
 
-import filetype
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
@@ -20,7 +16,7 @@ from anshan_projects import parsing
 from anshan_projects.figures import hundredths
 from anshan_projects.periods import month_start
 from anshan_projects.writes import audit as _audit
-from anshan_projects.writes import megabytes, read_limited
+from anshan_projects.writes import read_attachment, store_attachment
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import Problem, ProcedureItem, ProgressEntry
 from investment.procedure_selectors import open_deficiencies
@@ -65,15 +61,6 @@ ISSUER_TIER = {
     Role.SPECIAL_GROUP: Tier.SPECIAL,
     Role.DEPARTMENT: Tier.DEPARTMENT,
     Role.ADMIN: Tier.COUNTY,
-}
-# Attachments: what the file's bytes say it is, not its name.
-ATTACHMENT_TYPES = {
-    "application/pdf": "pdf",
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
 MAX_ATTACHMENTS = 5
 
@@ -283,18 +270,6 @@ def order_issue(
     return order
 
 
-def _read_attachment(upload, index):
-    field = "attachments"
-    too_big = f"附件 {index}({upload.name})过大,上限为 {megabytes(settings.UPLOAD_MAX_BYTES)} MB。"
-    data = read_limited(upload, field, too_big=too_big, empty=f"附件 {index}({upload.name})为空。")
-    kind = filetype.guess(data[:8192])
-    if kind is None or kind.mime not in ATTACHMENT_TYPES:
-        raise ValidationError(
-            {field: f"附件 {index}({upload.name})类型不支持:只接受 PDF、JPEG、PNG、WebP、docx、xlsx(按文件内容识别)。"}
-        )
-    return data, kind.mime
-
-
 @transaction.atomic
 def order_reply(*, user, order, text, attachments=()):
     """The unit answers an order (text and attachments). On time when on or before the deadline."""
@@ -309,23 +284,16 @@ def order_reply(*, user, order, text, attachments=()):
     attachments = list(attachments or [])
     if len(attachments) > MAX_ATTACHMENTS:
         raise ValidationError({"attachments": f"附件最多 {MAX_ATTACHMENTS} 个。"})
-    checked = [(_read_attachment(upload, i), upload) for i, upload in enumerate(attachments, 1)]
+    checked = [(read_attachment(upload, i), upload) for i, upload in enumerate(attachments, 1)]
     today = _today()
     on_time = today <= order.deadline
     from_status = order.status
     with _audit(user):
         reply = OrderReply.objects.create(order=order, text=text, author=user, replied_on=today, on_time=on_time)
         for (data, mime), upload in checked:
-            token = secrets.token_hex(16)
-            path = default_storage.save(
-                f"supervision/orders/{token[:2]}/{token}.{ATTACHMENT_TYPES[mime]}", ContentFile(data)
-            )
+            path, name = store_attachment("supervision/orders", data, mime, upload)
             OrderAttachment.objects.create(
-                reply=reply,
-                file=path,
-                original_name=(getattr(upload, "name", "") or f"附件.{ATTACHMENT_TYPES[mime]}")[:200],
-                content_type=mime,
-                size=len(data),
+                reply=reply, file=path, original_name=name, content_type=mime, size=len(data)
             )
         if order.first_replied_on is None:
             order.first_replied_on = today
