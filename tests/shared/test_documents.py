@@ -1,0 +1,231 @@
+"""The one document-run mechanism (anshan_projects.documents) on the real PostgreSQL, with the
+attraction bulletin's runs as the model (dispatch reports use the same functions: tests/dispatch)."""
+
+import datetime
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from anshan_projects import documents
+from attraction.models import BulletinRun
+
+RUNS = documents.Runs(BulletinRun, tmp_dir="tests/documents/tmp", queued="pending")
+MONTH = datetime.date(2026, 10, 1)
+
+
+@pytest.fixture(autouse=True)
+def empty_dirs():
+    """This module's storage folder and temporary directory, empty for each test (MEDIA_ROOT is per process)."""
+    shutil.rmtree(Path(settings.MEDIA_ROOT, "tests", "documents"), ignore_errors=True)
+    yield
+    shutil.rmtree(Path(settings.MEDIA_ROOT, "tests", "documents"), ignore_errors=True)
+
+
+def stored_files():
+    root = Path(settings.MEDIA_ROOT, "tests", "documents", "out")
+    return sorted(p.name for p in root.rglob("*")) if root.exists() else []
+
+
+def temp_files():
+    return sorted(p.name for p in RUNS.tmp_path().iterdir())
+
+
+def write_both(claim, text=b"complete"):
+    xlsx, pdf = claim.temp_path(".xlsx"), claim.temp_path(".pdf")
+    xlsx.write_bytes(text)
+    pdf.write_bytes(text)
+    return documents.Output(
+        files={
+            "xlsx": (xlsx, f"tests/documents/out/{claim.pk}.xlsx"),
+            "pdf": (pdf, f"tests/documents/out/{claim.pk}.pdf"),
+        }
+    )
+
+
+def test_stale_rule_is_one_setting():
+    assert documents.stale_after() == datetime.timedelta(seconds=600)
+    with override_settings(DOCUMENT_RUN_STALE_SECONDS=7):
+        assert documents.stale_after() == datetime.timedelta(seconds=7)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_competitors_one_wins():
+    """Two workers claim the same run at the same moment, each on its own connection: the second's UPDATE
+    waits on the first's row lock (seen in pg_stat_activity, no sleep), then finds the run taken."""
+    run = BulletinRun.objects.create(month=MONTH, data_version="v1")
+    first_claimed, release = threading.Event(), threading.Event()
+    results, errors = {}, []
+
+    def first():
+        try:
+            with transaction.atomic():
+                results["first"] = RUNS.claim(run.pk)
+                first_claimed.set()
+                assert release.wait(30)
+        except Exception as exc:  # reported to the test thread
+            errors.append(exc)
+        finally:
+            first_claimed.set()
+            connection.close()
+
+    def second():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                results["second_pid"] = cursor.fetchone()[0]
+            results["second_ready"].set()
+            results["second"] = RUNS.claim(run.pk)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            results["second_ready"].set()
+            connection.close()
+
+    results["second_ready"] = threading.Event()
+    a = threading.Thread(target=first)
+    a.start()
+    assert first_claimed.wait(30)
+    b = threading.Thread(target=second)
+    b.start()
+    assert results["second_ready"].wait(30)
+    deadline = time.monotonic() + 30
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [results["second_pid"]])
+            row = cursor.fetchone()
+            if row and row[0] == "Lock":
+                break  # the second claim is blocked behind the first one's uncommitted claim
+            assert time.monotonic() < deadline and b.is_alive(), "the second claim never waited on the row"
+            time.sleep(0.01)
+    release.set()
+    a.join(30)
+    b.join(30)
+    assert not errors, errors
+    assert isinstance(results["first"], documents.Claim) and results["second"] is None
+    run.refresh_from_db()
+    assert (run.status, run.attempts, run.claim_token) == ("running", 1, results["first"].token)
+    connections.close_all()
+
+
+@pytest.mark.django_db
+def test_a_stale_run_is_claimed_again_a_live_one_is_not():
+    run = BulletinRun.objects.create(
+        month=MONTH, data_version="v1", status="running", claim_token="dead", attempts=1,
+        heartbeat_at=timezone.now() - datetime.timedelta(seconds=30),
+    )  # fmt: skip
+    assert RUNS.claim(run.pk) is None  # 30 s without a heartbeat is alive under the default 600 s
+    with pytest.raises(documents.RunBusy):
+        RUNS.execute(run.pk, write_both)
+    assert not RUNS.requeue(run.pk)
+    with override_settings(DOCUMENT_RUN_STALE_SECONDS=10):
+        claim = RUNS.claim(run.pk)
+    assert claim is not None
+    run.refresh_from_db()
+    assert (run.status, run.attempts, run.claim_token) == ("running", 2, claim.token)
+    # The presumed-dead worker wakes up: its heartbeat finds the claim gone.
+    with pytest.raises(documents.ClaimLost):
+        documents.Claim(RUNS, run.pk, "dead").beat(50)
+    claim.beat(40)
+    run.refresh_from_db()
+    assert run.progress == 40
+
+
+@pytest.mark.django_db
+def test_a_stale_run_asked_for_again_is_queued():
+    run = BulletinRun.objects.create(
+        month=MONTH, data_version="v1", status="running", claim_token="dead",
+        heartbeat_at=timezone.now() - documents.stale_after() - datetime.timedelta(seconds=1),
+    )  # fmt: skip
+    assert RUNS.requeue(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.claim_token) == ("pending", "")
+
+
+@pytest.mark.django_db
+def test_files_are_stored_only_when_complete_and_the_run_marked_once():
+    run = BulletinRun.objects.create(month=MONTH, data_version="v1")
+    seen_during_build = []
+
+    def build(claim):
+        output = write_both(claim)
+        seen_during_build.append(stored_files())  # built, not yet stored
+        return output
+
+    assert RUNS.execute(run.pk, build) == "done"
+    assert seen_during_build == [[]]
+    run.refresh_from_db()
+    assert (run.status, run.progress, run.attempts, run.error) == ("done", 100, 1, "")
+    assert Path(run.xlsx.path).read_bytes() == b"complete" and Path(run.pdf.path).read_bytes() == b"complete"
+    assert stored_files() == [f"{run.pk}.pdf", f"{run.pk}.xlsx"]
+    assert temp_files() == []
+    # Delivered again: nothing to do, nothing stored.
+    assert RUNS.execute(run.pk, build) == "skipped"
+    assert len(seen_during_build) == 1 and stored_files() == [f"{run.pk}.pdf", f"{run.pk}.xlsx"]
+
+
+@pytest.mark.django_db
+def test_a_failed_build_stores_nothing_and_the_error_is_recorded():
+    run = BulletinRun.objects.create(month=MONTH, data_version="v1")
+
+    def half_then_broken(claim):
+        claim.temp_path(".xlsx").write_bytes(b"PK half")
+        raise ZeroDivisionError("division by zero")
+
+    with pytest.raises(ZeroDivisionError):
+        RUNS.execute(run.pk, half_then_broken)
+    run.refresh_from_db()
+    # The claim is given back for the task's retry; nothing half-written anywhere.
+    assert (run.status, run.claim_token, run.xlsx.name) == ("pending", "", "")
+    assert stored_files() == [] and temp_files() == []
+    # The task gives up: the row says failed, with the error.
+    assert RUNS.mark_failed(run.pk, repr(ZeroDivisionError("division by zero"))) == 1
+    run.refresh_from_db()
+    assert run.status == "failed" and "ZeroDivisionError" in run.error and run.finished_at is not None
+    # Asked for again: queued, error cleared.
+    assert RUNS.requeue(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.error) == ("pending", "")
+
+
+@pytest.mark.django_db
+def test_giving_up_never_fails_a_done_run_or_one_a_live_worker_builds():
+    live = BulletinRun.objects.create(month=MONTH, data_version="v1", status="running", heartbeat_at=timezone.now())
+    done = BulletinRun.objects.create(month=MONTH, data_version="v2", status="done", xlsx="x.xlsx")
+    assert RUNS.mark_failed(live.pk, "RunBusy") == 0
+    assert RUNS.mark_failed(done.pk, "late") == 0
+    assert set(BulletinRun.objects.values_list("status", flat=True)) == {"running", "done"}
+
+
+@pytest.mark.django_db
+def test_a_worker_that_lost_its_claim_deletes_what_it_stored():
+    run = BulletinRun.objects.create(month=MONTH, data_version="v1")
+
+    def taken_over(claim):
+        output = write_both(claim)
+        BulletinRun.objects.filter(pk=run.pk).update(claim_token="someone-else")  # presumed dead meanwhile
+        return output
+
+    assert RUNS.execute(run.pk, taken_over) == "skipped"
+    run.refresh_from_db()
+    assert (run.status, run.claim_token, run.xlsx.name) == ("running", "someone-else", "")
+    assert stored_files() == [] and temp_files() == []
+
+
+@pytest.mark.django_db
+def test_leftovers_of_killed_builds_are_swept_live_ones_kept():
+    old, fresh = RUNS.tmp_path() / "killed.xlsx", RUNS.tmp_path() / "live.xlsx"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    stale = time.time() - documents.stale_after().total_seconds() - 5
+    os.utime(old, (stale, stale))
+    RUNS.sweep()
+    assert temp_files() == ["live.xlsx"]
+    fresh.unlink()
