@@ -56,18 +56,17 @@ def test_stale_rule_is_one_setting():
         assert documents.stale_after() == datetime.timedelta(seconds=7)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_competitors_one_wins():
+def claim_race(runs, pk):
     """Two workers claim the same run at the same moment, each on its own connection: the second's UPDATE
-    waits on the first's row lock (seen in pg_stat_activity, no sleep), then finds the run taken."""
-    run = BulletinRun.objects.create(month=MONTH, data_version="v1")
-    first_claimed, release = threading.Event(), threading.Event()
+    waits on the first's uncommitted claim (its row lock, seen in pg_stat_activity: a marker, no sleep),
+    then the first commits. Returns (first's claim, second's claim). Needs a transactional database."""
+    first_claimed, second_ready, release = threading.Event(), threading.Event(), threading.Event()
     results, errors = {}, []
 
     def first():
         try:
             with transaction.atomic():
-                results["first"] = RUNS.claim(run.pk)
+                results["first"] = runs.claim(pk)
                 first_claimed.set()
                 assert release.wait(30)
         except Exception as exc:  # reported to the test thread
@@ -81,37 +80,45 @@ def test_two_competitors_one_wins():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 results["second_pid"] = cursor.fetchone()[0]
-            results["second_ready"].set()
-            results["second"] = RUNS.claim(run.pk)
+            second_ready.set()
+            results["second"] = runs.claim(pk)
         except Exception as exc:
             errors.append(exc)
         finally:
-            results["second_ready"].set()
+            second_ready.set()
             connection.close()
 
-    results["second_ready"] = threading.Event()
     a = threading.Thread(target=first)
     a.start()
     assert first_claimed.wait(30)
     b = threading.Thread(target=second)
     b.start()
-    assert results["second_ready"].wait(30)
-    deadline = time.monotonic() + 30
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [results["second_pid"]])
-            row = cursor.fetchone()
-            if row and row[0] == "Lock":
-                break  # the second claim is blocked behind the first one's uncommitted claim
-            assert time.monotonic() < deadline and b.is_alive(), "the second claim never waited on the row"
-            time.sleep(0.01)
-    release.set()
-    a.join(30)
-    b.join(30)
+    try:
+        assert second_ready.wait(30) and not errors, errors
+        deadline = time.monotonic() + 30
+        with connection.cursor() as cursor:
+            while True:
+                cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [results["second_pid"]])
+                row = cursor.fetchone()
+                if row and row[0] == "Lock":
+                    break  # the second claim is blocked behind the first one's uncommitted claim
+                assert time.monotonic() < deadline and b.is_alive(), "the second claim never waited on the row"
+                time.sleep(0.01)
+    finally:
+        release.set()
+        a.join(30)
+        b.join(30)
     assert not errors, errors
-    assert isinstance(results["first"], documents.Claim) and results["second"] is None
+    return results["first"], results["second"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_competitors_one_wins():
+    run = BulletinRun.objects.create(month=MONTH, data_version="v1")
+    first, second = claim_race(RUNS, run.pk)
+    assert isinstance(first, documents.Claim) and second is None
     run.refresh_from_db()
-    assert (run.status, run.attempts, run.claim_token) == ("running", 1, results["first"].token)
+    assert (run.status, run.attempts, run.claim_token) == ("running", 1, first.token)
     connections.close_all()
 
 
