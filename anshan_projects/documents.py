@@ -20,8 +20,8 @@ The stale rule is one setting, ``DOCUMENT_RUN_STALE_SECONDS`` (default 600). The
 import datetime
 import logging
 import os
+import shutil
 import socket
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -135,7 +135,7 @@ class Runs:
             return "skipped"
         stored = []  # (storage, name) saved by this attempt, deleted unless the run ends up pointing to them
         try:
-            self.sweep()
+            self.sweep(pk)
             output = build(claim)
             names = {}
             for name, (path, target) in output.files.items():
@@ -169,16 +169,31 @@ class Runs:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def sweep(self):
-        """Remove what killed builds left in the temporary directory: untouched for longer than a claim
-        stays valid, so no live build owns them."""
-        cutoff = time.time() - stale_after().total_seconds()
-        for path in self.tmp_path().iterdir():
-            try:
-                if path.is_file() and path.stat().st_mtime < cutoff:
-                    path.unlink()
-            except FileNotFoundError:
-                pass  # another worker swept it first
+    def sweep(self, pk):
+        """Remove what killed builds left in the temporary directory (see ``sweep``)."""
+        sweep(self.tmp_path(), pk)
+
+
+def sweep(root, pk):
+    """Each build writes its files (and e.g. XlsxWriter's row files) into a directory of its own,
+    ``<pk>-<claim>``: remove every earlier build of run ``pk`` (this claim replaced theirs, so none of
+    them is alive), and anything else untouched for longer than a claim stays valid (the stale rule)."""
+    cutoff = time.time() - stale_after().total_seconds()
+
+    def touched(path):  # a live build writes its files, not always the directory
+        paths = [path, *path.iterdir()] if path.is_dir() else [path]
+        return max(p.stat().st_mtime for p in paths)
+
+    for path in Path(root).iterdir():
+        try:
+            if not (path.name.startswith(f"{pk}-") or touched(path) < cutoff):
+                continue
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except FileNotFoundError:
+            pass  # another worker swept it first
 
 
 class Claim:
@@ -187,7 +202,6 @@ class Claim:
     def __init__(self, runs, pk, token):
         self.runs, self.pk, self.token = runs, pk, token
         self.started = time.monotonic()
-        self._temporary = []
 
     @property
     def mine(self):
@@ -201,12 +215,15 @@ class Claim:
         if not self.mine.update(**values):
             raise ClaimLost(f"{self.runs.model._meta.label} {self.pk} was taken over")
 
-    def temp_path(self, suffix):
-        """A new empty temporary file for the build, removed when the run ends."""
-        handle, name = tempfile.mkstemp(dir=self.runs.tmp_path(), suffix=suffix)
-        os.close(handle)
-        self._temporary.append(Path(name))
-        return Path(name)
+    @property
+    def build_dir(self):
+        """This build's own temporary directory, ``<pk>-<claim>`` (removed when the run ends)."""
+        return self.runs.tmp_path() / f"{self.pk}-{self.token.rsplit(':', 1)[-1]}"
+
+    def temp_path(self, name):
+        """A path for one file of the build, in the build's own directory."""
+        self.build_dir.mkdir(exist_ok=True)
+        return self.build_dir / name
 
     def seconds(self):
         return time.monotonic() - self.started
@@ -222,9 +239,7 @@ class Claim:
         self.mine.update(**self.runs._reset())
 
     def discard(self):
-        for path in self._temporary:
-            path.unlink(missing_ok=True)
-        self._temporary.clear()
+        shutil.rmtree(self.build_dir, ignore_errors=True)
 
 
 # --- the task side ------------------------------------------------------------------------------------

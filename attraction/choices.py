@@ -54,6 +54,11 @@ class OrgLevel(models.TextChoices):
     ZONE = "zone", _("开发区")
 
 
+# A task force is the city's or a county's (a development zone has none): the first two levels. One name,
+# so that the API schema names this choice set (ENUM_NAME_OVERRIDES) apart from OrgLevel.
+TASK_FORCE_LEVELS = OrgLevel.choices[:2]
+
+
 class InvestorKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("企业")
     GROUP = "group", _("集团")

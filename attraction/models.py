@@ -11,6 +11,7 @@ from projects.choices import StartType
 from projects.models import Project, Region, StageChange, money_field
 
 from .choices import (
+    TASK_FORCE_LEVELS,
     AssessmentMeasure,
     BulletinStatus,
     CadenceLevel,
@@ -315,7 +316,7 @@ class TaskForce(models.Model):
     """An attraction task force (招商专班): led by the main party and government leaders of its level."""
 
     name = models.CharField("名称", max_length=100, unique=True)
-    level = models.CharField("层级", max_length=20, choices=OrgLevel.choices[:2])
+    level = models.CharField("层级", max_length=20, choices=TASK_FORCE_LEVELS)
     region = models.ForeignKey(
         Region, models.PROTECT, verbose_name="县区", null=True, blank=True, related_name="task_forces",
         help_text="县区级专班必填;市级专班留空",

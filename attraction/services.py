@@ -357,7 +357,7 @@ def bulletin_build(*, run_id):
     def build(claim):
         figures = selectors.bulletin_figures(month=run.month)
         stem = f"anshan-attraction-bulletin-{run.month:%Y-%m}-{run.data_version[:8]}"
-        xlsx_path, pdf_path = claim.temp_path(".xlsx"), claim.temp_path(".pdf")
+        xlsx_path, pdf_path = claim.temp_path(f"{stem}.xlsx"), claim.temp_path(f"{stem}.pdf")
         bulletin.write_xlsx(figures, xlsx_path)
         claim.beat(50)
         bulletin.write_pdf(figures, pdf_path)

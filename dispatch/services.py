@@ -326,7 +326,7 @@ def report_build(*, report_id):
     report = selectors.report_by_id(report_id)
 
     def build(claim):
-        tmp_path = claim.temp_path(f".{report.format}.part")
+        tmp_path = claim.temp_path(f"report.{report.format}.part")
         with (
             replica.replica_reads_if_current(lambda: _data_version(report) == report.data_version) as alias,
             _long_statements(alias),

@@ -212,7 +212,9 @@ def lagging_projects(
     (instances or ids) and the project's main light ("yellow", "red")."""
     today = today or timezone.localdate()
     period = definitions.reporting_period(today)
-    qs = project_selectors.project_queryset(user=user)
+    # The key level from the thresholds table inside this query: the dashboard's headline has read the
+    # thresholds already, and top_lagging calls this once per batch (a separate read each time otherwise).
+    qs = project_selectors.project_queryset(user=user, thresholds_in_query=True)
     for field, value in (("region", region), ("sector", sector), ("category", category)):
         if value is not None:
             qs = qs.filter(**{field: value})

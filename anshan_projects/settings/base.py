@@ -348,6 +348,10 @@ SPECTACULAR_SETTINGS = {
         "ServiceTaskStatusEnum": "assistance.choices.TaskStatus",
         "ServiceContactKindEnum": "assistance.choices.ContactKind",
         "ServiceTaskActionEnum": "assistance.choices.TaskAction",
+        # "level" names three choice sets: the 四调法 cadence (above), who takes part in outreach
+        # (city/county/zone) and a task force's level (city/county).
+        "OrgLevelEnum": "attraction.choices.OrgLevel",
+        "TaskForceLevelEnum": "attraction.choices.TASK_FORCE_LEVELS",
     },
     "TAGS": [
         {"name": "auth", "description": "令牌 Token: POST username/password, then `Authorization: Token <token>`"},

@@ -234,6 +234,7 @@ class BulletinRequestSerializer(serializers.Serializer):
 from decimal import Decimal  # noqa: E402
 
 from ..choices import (  # noqa: E402  (one block appended for merges)
+    TASK_FORCE_LEVELS,
     InvestorKind,
     OrgLevel,
     OutreachKind,
@@ -279,7 +280,7 @@ class TaskForceSerializer(RegionNameMixin, serializers.ModelSerializer):
 
 class TaskForceInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    level = serializers.ChoiceField(choices=OrgLevel.choices[:2])
+    level = serializers.ChoiceField(choices=TASK_FORCE_LEVELS)
     region = serializers.IntegerField(required=False, allow_null=True, default=None)
     leader = serializers.CharField(max_length=100)
     coordinator = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)

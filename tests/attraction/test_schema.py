@@ -14,3 +14,16 @@ def test_attraction_endpoints_are_in_a_valid_schema():
     assert "202" in paths["/api/v1/bulletins/"]["post"]["responses"]
     money = schema["components"]["schemas"]["Capital"]["properties"]["amount"]
     assert money["type"] == "string" and money["format"] == "decimal"
+
+
+def test_the_level_choice_sets_have_their_own_names():
+    """Three choice sets are called "level": each gets a meaningful component name, none a hashed one."""
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    assert schemas["OrgLevelEnum"]["enum"] == ["city", "county", "zone"]
+    assert schemas["TaskForceLevelEnum"]["enum"] == ["city", "county"]
+    assert schemas["ParticipantInputRequest"]["properties"]["level"] == {"$ref": "#/components/schemas/OrgLevelEnum"}
+    assert schemas["TaskForceInputRequest"]["properties"]["level"] == {
+        "$ref": "#/components/schemas/TaskForceLevelEnum"
+    }
+    assert schemas["FollowUpRequest"]["properties"]["level"] == {"$ref": "#/components/schemas/CadenceLevelEnum"}
+    assert not [name for name in schemas if name.startswith("Level")]

@@ -24,6 +24,13 @@ from tests.factories import ProjectFactory, UserFactory
 BIG = 6 * 1024 * 1024  # above DATA_UPLOAD_MAX_MEMORY_SIZE (5 MB)
 
 
+@pytest.fixture(autouse=True)
+def open_data_policy(reference_data):
+    """The row migration 0003 makes, with its defaults: a transactional test run earlier on the same
+    xdist worker (--dist loadfile) flushes it, and these tests read and edit that row."""
+    OpenDataPolicy.objects.get_or_create(pk=1)
+
+
 # --- /metrics -------------------------------------------------------------------------------------
 def test_metrics_are_closed_without_a_token_or_an_allowed_network(client, settings):
     assert settings.METRICS_TOKEN == "" and settings.METRICS_ALLOWED_NETWORKS == []  # the defaults

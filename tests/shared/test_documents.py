@@ -39,7 +39,7 @@ def temp_files():
 
 
 def write_both(claim, text=b"complete"):
-    xlsx, pdf = claim.temp_path(".xlsx"), claim.temp_path(".pdf")
+    xlsx, pdf = claim.temp_path("out.xlsx"), claim.temp_path("out.pdf")
     xlsx.write_bytes(text)
     pdf.write_bytes(text)
     return documents.Output(
@@ -183,7 +183,7 @@ def test_a_failed_build_stores_nothing_and_the_error_is_recorded():
     run = BulletinRun.objects.create(month=MONTH, data_version="v1")
 
     def half_then_broken(claim):
-        claim.temp_path(".xlsx").write_bytes(b"PK half")
+        claim.temp_path("out.xlsx").write_bytes(b"PK half")
         raise ZeroDivisionError("division by zero")
 
     with pytest.raises(ZeroDivisionError):
@@ -226,13 +226,20 @@ def test_a_worker_that_lost_its_claim_deletes_what_it_stored():
     assert stored_files() == [] and temp_files() == []
 
 
-@pytest.mark.django_db
-def test_leftovers_of_killed_builds_are_swept_live_ones_kept():
-    old, fresh = RUNS.tmp_path() / "killed.xlsx", RUNS.tmp_path() / "live.xlsx"
-    old.write_bytes(b"half")
-    fresh.write_bytes(b"half")
-    stale = time.time() - documents.stale_after().total_seconds() - 5
-    os.utime(old, (stale, stale))
-    RUNS.sweep()
-    assert temp_files() == ["live.xlsx"]
-    fresh.unlink()
+def test_the_sweep_takes_earlier_builds_of_the_run_and_stale_leftovers_only(tmp_path):
+    old = time.time() - documents.stale_after().total_seconds() - 60
+    earlier = tmp_path / "7-dead0001"  # a killed build of the same run, written to a moment ago
+    earlier.mkdir()
+    (earlier / "out.xlsx").write_bytes(b"half")
+    live = tmp_path / "8-live0001"  # another run's build: its directory is old, its file fresh
+    live.mkdir()
+    (live / "out.xlsx").write_bytes(b"growing")
+    os.utime(live, (old, old))
+    stale = tmp_path / "9-gone0001"  # another run's build, untouched for longer than the stale rule
+    stale.mkdir()
+    (stale / "out.pdf").write_bytes(b"old")
+    os.utime(stale / "out.pdf", (old, old))
+    os.utime(stale, (old, old))
+    documents.sweep(tmp_path, 7)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["8-live0001"]
+    assert (live / "out.xlsx").read_bytes() == b"growing"
