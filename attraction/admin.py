@@ -89,7 +89,8 @@ class AnnualTargetAdmin(admin.ModelAdmin):
 class BulletinRunAdmin(admin.ModelAdmin):
     list_display = ("month", "status", "data_version", "build_seconds", "finished_at")
     list_filter = ("status",)
-    readonly_fields = ("data_version", "status", "xlsx", "pdf", "error", "build_seconds", "started_at", "finished_at")
+    readonly_fields = ("data_version", "status", "xlsx", "pdf", "error", "build_seconds", "started_at", "finished_at",
+                       "progress", "claim_token", "heartbeat_at", "attempts")  # fmt: skip
 
 
 # --- the organisation of attraction: task forces, zones, funds, investors, outreach ------------------

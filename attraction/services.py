@@ -1,21 +1,15 @@
 """Writes for investment attraction. Views, serializers and tasks call these; each checks access
 through projects.access (PermissionDenied becomes 404) and validates before saving."""
 
-import datetime
 import logging
-import tempfile
-import time
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from anshan_projects import parsing, periods
+from anshan_projects import documents, parsing, periods
 from anshan_projects.writes import audit as _audit
 from projects.access import Action, can
 from projects.choices import Stage, StartType
@@ -58,7 +52,8 @@ from .models import (
 
 log = logging.getLogger(__name__)
 # A run left "running" longer than this (a killed worker) may be claimed again.
-STALE_RUN = datetime.timedelta(hours=2)
+# The document-run rule (claim, heartbeat, the one stale rule, temp files then storage): the shared library.
+BULLETIN_RUNS = documents.Runs(BulletinRun, tmp_dir="attraction/tmp", queued=BulletinStatus.PENDING, progress=True)
 
 
 def _require(user, action, project):
@@ -310,10 +305,12 @@ def bulletin_request(*, user, month):
         run, created = BulletinRun.objects.get_or_create(
             month=month, data_version=version, defaults={"requested_by": user}
         )
-        queued = created or run.status == BulletinStatus.FAILED
-        if run.status == BulletinStatus.FAILED:
-            BulletinRun.objects.filter(pk=run.pk).update(status=BulletinStatus.PENDING, error="")
-            run.status = BulletinStatus.PENDING
+        # Failed, or running with a heartbeat older than the stale rule (its worker died): asked for again.
+        queued = created or (
+            run.status in (BulletinStatus.FAILED, BulletinStatus.RUNNING) and BULLETIN_RUNS.requeue(run.pk)
+        )
+        if queued and not created:
+            run.refresh_from_db()
         if queued:
             # By name: services never import tasks (the tasks import services).
             from celery import current_app
@@ -350,56 +347,38 @@ def bulletin_ready_notify(*, run_id):
     )
 
 
-def _claim(run_id):
-    """Conditional update: only one worker moves a run to 'running' (a stale run may be claimed again)."""
-    now = timezone.now()
-    claimable = Q(status=BulletinStatus.PENDING) | Q(status=BulletinStatus.RUNNING, started_at__lt=now - STALE_RUN)
-    return BulletinRun.objects.filter(claimable, pk=run_id).update(status=BulletinStatus.RUNNING, started_at=now)
-
-
 def bulletin_build(*, run_id):
     """Build the run's xlsx and PDF into temporary files, then store both and mark the run done in one
-    transaction, so a half-written file can never be downloaded. Safe to call twice."""
-    if _claim(run_id) != 1:
-        return None
+    conditional update on the claim (the document-run rule: `anshan_projects.documents`), so a
+    half-written file can never be downloaded. Safe to call twice: returns the run it built, or None
+    when there was nothing to do. Raises RunBusy while another live worker builds it."""
     run = BulletinRun.objects.get(pk=run_id)
-    started = time.monotonic()
-    try:
+
+    def build(claim):
         figures = selectors.bulletin_figures(month=run.month)
         stem = f"anshan-attraction-bulletin-{run.month:%Y-%m}-{run.data_version[:8]}"
-        with tempfile.TemporaryDirectory(prefix="bulletin-") as tmp:
-            xlsx_path, pdf_path = Path(tmp) / f"{stem}.xlsx", Path(tmp) / f"{stem}.pdf"
-            bulletin.write_xlsx(figures, xlsx_path)
-            bulletin.write_pdf(figures, pdf_path)
-            with transaction.atomic():
-                run = BulletinRun.objects.select_for_update().get(pk=run_id)
-                if run.status != BulletinStatus.RUNNING:
-                    return run
-                saved = []
-                try:
-                    with xlsx_path.open("rb") as xf, pdf_path.open("rb") as pf:
-                        run.xlsx.save(xlsx_path.name, File(xf), save=False)
-                        saved.append(run.xlsx)
-                        run.pdf.save(pdf_path.name, File(pf), save=False)
-                        saved.append(run.pdf)
-                    run.status = BulletinStatus.DONE
-                    run.finished_at = timezone.now()
-                    run.build_seconds = Decimal(f"{time.monotonic() - started:.2f}")
-                    run.error = ""
-                    run.save()
-                    # The mayor's office hears of it once the run says done (after commit).
-                    transaction.on_commit(lambda: _bulletin_ready_enqueue(run_id))
-                except Exception:
-                    for stored in saved:
-                        stored.storage.delete(stored.name)
-                    raise
-        return run
-    except Exception as error:
-        log.exception("bulletin %s failed", run_id)
-        BulletinRun.objects.filter(pk=run_id).update(
-            status=BulletinStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished_at=timezone.now()
+        xlsx_path, pdf_path = claim.temp_path(f"{stem}.xlsx"), claim.temp_path(f"{stem}.pdf")
+        bulletin.write_xlsx(figures, xlsx_path)
+        claim.beat(50)
+        bulletin.write_pdf(figures, pdf_path)
+        return documents.Output(
+            files={
+                "xlsx": (xlsx_path, f"attraction/bulletins/{stem}.xlsx"),
+                "pdf": (pdf_path, f"attraction/bulletins/{stem}.pdf"),
+            },
+            fields={"build_seconds": Decimal(f"{claim.seconds():.2f}")},
+            # The mayor's office hears of it once the run says done (after commit).
+            on_done=lambda: transaction.on_commit(lambda: _bulletin_ready_enqueue(run_id)),
         )
-        raise
+
+    if BULLETIN_RUNS.execute(run_id, build) != "done":
+        return None
+    return BulletinRun.objects.get(pk=run_id)
+
+
+def bulletin_mark_failed(*, run_id, error):
+    """The task gave up: the run says failed with the error (asking again queues it)."""
+    BULLETIN_RUNS.mark_failed(run_id, error)
 
 
 # --- the organisation of attraction: task forces, zones, funds, investors, outreach ------------------

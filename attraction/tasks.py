@@ -4,22 +4,21 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from anshan_projects import periods
+from anshan_projects import documents, periods
 
 from . import services
 
 
-@shared_task(
-    name="attraction.bulletin_generate",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
-    ignore_result=True,
-)
-def bulletin_generate(run_id):
-    services.bulletin_build(run_id=run_id)
+class BulletinTask(documents.DocumentTask):
+    """The run says failed when the task gives up (the document-run rule)."""
+
+    runs = services.BULLETIN_RUNS
+    pk_arg = "run_id"
+
+
+@shared_task(base=BulletinTask, name="attraction.bulletin_generate", **documents.TASK_OPTIONS)
+def bulletin_generate(self, run_id):
+    documents.run_task(self, services.bulletin_build, run_id=run_id)
 
 
 @shared_task(name="attraction.bulletin_notify_ready", acks_late=True, autoretry_for=(OperationalError,),

@@ -5,25 +5,16 @@ Views, the API, tasks and commands call these; tasks only fetch ids and call a s
 
 import datetime
 import logging
-import os
-import shutil
-import socket
-import time
-import uuid
 from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, connections, transaction
-from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from anshan_projects import periods, replica
+from anshan_projects import documents, periods, replica
 from anshan_projects.figures import percent, points, ratio
 from anshan_projects.writes import audit as _audit
 from anshan_projects.writes import refuse_unknown
@@ -66,11 +57,11 @@ from .models import (
 log = logging.getLogger(__name__)
 
 
-def stale_after():
-    """A running report whose worker has not reported progress for this long is taken to be dead
-    (killed mid-report) and may be claimed again (setting DISPATCH_REPORT_STALE_SECONDS, default 600)."""
-    return datetime.timedelta(seconds=getattr(settings, "DISPATCH_REPORT_STALE_SECONDS", 600))
-
+# The document-run rule (claim, heartbeat, one stale rule, temp file then storage) lives in the shared library.
+REPORT_RUNS = documents.Runs(Report, tmp_dir="reports/tmp")
+stale_after = documents.stale_after
+ReportBusy = documents.RunBusy
+ClaimLost = documents.ClaimLost
 
 FORMATS = (ReportFormat.XLSX, ReportFormat.PDF)
 REPORT_STATEMENT_TIMEOUT = "15min"
@@ -78,14 +69,6 @@ REPORT_STATEMENT_TIMEOUT = "15min"
 
 class QueueUnavailable(RuntimeError):
     """The task queue (Redis) cannot be reached: the request is recorded, the work is not queued."""
-
-
-class ReportBusy(RuntimeError):
-    """Another worker holds a live claim on the report; the task should look again later."""
-
-
-class ClaimLost(RuntimeError):
-    """Another worker took the report over (this one was presumed dead): stop without writing."""
 
 
 def _require_leadership(user):
@@ -270,7 +253,6 @@ def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS, e
             {"evaluation": evaluation},
         )
     to_queue, result = [], []
-    stale = timezone.now() - stale_after()
     with transaction.atomic():
         for fmt in formats:
             try:
@@ -282,12 +264,8 @@ def report_request(*, user=None, round=None, evaluation=None, formats=FORMATS, e
                 report, created = Report.objects.get(data_version=version, format=fmt, **subject), False
             if created or report.status == ReportStatus.QUEUED:
                 to_queue.append(report.pk)
-            elif report.status == ReportStatus.FAILED or (
-                report.status == ReportStatus.RUNNING and report.heartbeat_at and report.heartbeat_at < stale
-            ):
-                Report.objects.filter(pk=report.pk, status=report.status).update(
-                    status=ReportStatus.QUEUED, progress=0, claim_token="", error=""
-                )
+            elif report.status in (ReportStatus.FAILED, ReportStatus.RUNNING) and REPORT_RUNS.requeue(report.pk):
+                # Failed, or running with a heartbeat older than the stale rule: asked for again.
                 report.refresh_from_db()
                 to_queue.append(report.pk)
             result.append(report)
@@ -315,26 +293,6 @@ def report_enqueue(*, report_id):
         raise QueueUnavailable("任务队列暂不可用,报告已登记,请稍后重试。") from exc
 
 
-def _claim(report_id):
-    now = timezone.now()
-    # Who holds the claim (host and process), for operators and for tests that kill it.
-    token = f"{socket.gethostname()[:20]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    claimed = (
-        Report.objects.filter(pk=report_id)
-        .filter(Q(status=ReportStatus.QUEUED) | Q(status=ReportStatus.RUNNING, heartbeat_at__lt=now - stale_after()))
-        .update(
-            status=ReportStatus.RUNNING,
-            claim_token=token,
-            heartbeat_at=now,
-            started_at=now,
-            attempts=F("attempts") + 1,
-            progress=1,
-            error="",
-        )
-    )
-    return token if claimed == 1 else None
-
-
 @contextmanager
 def _long_statements(using="default"):
     """A report over a whole city reads more than a web request may: lift the statement timeout
@@ -351,29 +309,6 @@ def _long_statements(using="default"):
             cursor.execute("SELECT set_config('statement_timeout', %s, false)", [previous])
 
 
-def _sweep_abandoned(tmp_dir, report_id):
-    """Remove what killed builds left in the report temp dir (each build writes its file and
-    XlsxWriter's row files into a directory of its own, ``build-<report id>-<claim>``): every earlier
-    build of this report (this claim replaced theirs, so none of them is alive), and any other
-    directory untouched for longer than a claim stays valid."""
-    cutoff = time.time() - stale_after().total_seconds()
-
-    def touched(path):  # a live build writes its files, not always the directory
-        paths = [path, *path.iterdir()] if path.is_dir() else [path]
-        return max(p.stat().st_mtime for p in paths)
-
-    for path in tmp_dir.iterdir():
-        try:
-            if not (path.name.startswith(f"build-{report_id}-") or touched(path) < cutoff):
-                continue
-            if path.is_dir():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
-        except FileNotFoundError:
-            pass  # another worker swept it first
-
-
 def _data_version(report):
     if report.kind == ReportKind.ROUND:
         return selectors.round_data_version(report.round)
@@ -381,33 +316,17 @@ def _data_version(report):
 
 
 def report_build(*, report_id):
-    """Build one report under a claim (Healthchecks style). Returns "done" or "skipped".
+    """Build one report under a claim (the document-run rule: `anshan_projects.documents`). Returns
+    "done" or "skipped".
 
     Raises ReportBusy when another live worker holds it. The file is written to a temporary path,
     saved to storage, and the row marked done in one conditional update: a user never sees a
     half-written file, and two workers never both finish the same report.
     """
-    token = _claim(report_id)
     report = selectors.report_by_id(report_id)
-    if token is None:
-        if report.status == ReportStatus.RUNNING:
-            raise ReportBusy(f"report {report_id} is being built by another worker")
-        return "skipped"
-    mine = Report.objects.filter(pk=report_id, claim_token=token, status=ReportStatus.RUNNING)
 
-    def on_progress(percent):
-        if not mine.update(progress=min(int(percent), 99), heartbeat_at=timezone.now()):
-            raise ClaimLost(f"report {report_id} was taken over")
-
-    started = time.monotonic()
-    tmp_root = Path(settings.MEDIA_ROOT) / "reports" / "tmp"
-    tmp_root.mkdir(parents=True, exist_ok=True)
-    _sweep_abandoned(tmp_root, report_id)
-    build_dir = tmp_root / f"build-{report_id}-{token.rsplit(':', 1)[-1]}"
-    build_dir.mkdir()
-    tmp_path = build_dir / f"report.{report.format}.part"
-    stored = None
-    try:
+    def build(claim):
+        tmp_path = claim.temp_path(f"report.{report.format}.part")
         with (
             replica.replica_reads_if_current(lambda: _data_version(report) == report.data_version) as alias,
             _long_statements(alias),
@@ -417,51 +336,34 @@ def report_build(*, report_id):
                 # A frozen round's report shows the figures as they were known when it was issued.
                 frozen = round.group.freezes_data and round.issued_at is not None
                 summary = reports.build_round_report(
-                    round, report.format, str(tmp_path), on_progress=on_progress,
+                    round, report.format, str(tmp_path), on_progress=claim.beat,
                     known_at=round.issued_at if frozen else None,
                 )  # fmt: skip
             else:
                 summary = reports.build_evaluation_report(
-                    report.evaluation, report.format, str(tmp_path), on_progress=on_progress
+                    report.evaluation, report.format, str(tmp_path), on_progress=claim.beat
                 )
-        size = tmp_path.stat().st_size
-        with tmp_path.open("rb") as data:
-            stored = default_storage.save(
-                f"reports/{timezone.localdate():%Y/%m}/{report_id}-{token.rsplit(':', 1)[-1]}.{report.format}",
-                File(data),
-            )
-        with transaction.atomic():
-            finished = mine.update(
-                status=ReportStatus.DONE,
-                file=stored,
-                summary=summary or {},
-                size=size,
-                progress=100,
-                finished_at=timezone.now(),
-                duration_ms=int((time.monotonic() - started) * 1000),
-            )
-            if finished and report.kind == ReportKind.ROUND and summary:
+
+        def on_done():
+            if report.kind == ReportKind.ROUND and summary:
                 DispatchRound.objects.filter(pk=report.round_id).update(
                     summary=summary, project_count=summary["project_count"]
                 )
-            if finished:
-                # The managers hear of it only once the row says done (after commit).
-                transaction.on_commit(lambda: report_ready_enqueue(report_id=report_id))
-        if not finished:
-            raise ClaimLost(f"report {report_id} was taken over")
-        stored = None
-        return "done"
-    except ClaimLost:
-        log.warning("report %s: claim lost, result discarded", report_id)
-        return "skipped"
-    except Exception:
-        # Give the claim back so that a retry (or another worker) can build it.
-        mine.update(status=ReportStatus.QUEUED, claim_token="", progress=0)
-        raise
-    finally:
-        shutil.rmtree(build_dir, ignore_errors=True)
-        if stored:
-            default_storage.delete(stored)
+            # The managers hear of it only once the row says done (after commit).
+            transaction.on_commit(lambda: report_ready_enqueue(report_id=report_id))
+
+        target = f"reports/{timezone.localdate():%Y/%m}/{report_id}-{claim.token.rsplit(':', 1)[-1]}.{report.format}"
+        return documents.Output(
+            files={"file": (tmp_path, target)},
+            fields={
+                "summary": summary or {},
+                "size": tmp_path.stat().st_size,
+                "duration_ms": int(claim.seconds() * 1000),
+            },
+            on_done=on_done,
+        )
+
+    return REPORT_RUNS.execute(report_id, build)
 
 
 def report_ready_enqueue(*, report_id):
@@ -498,10 +400,7 @@ def report_ready_notify(*, report_id):
 def report_mark_failed(*, report_id, error):
     """The task gave up: the row says so (a user can ask again). A row another live worker is
     building is left alone."""
-    live = Q(status=ReportStatus.RUNNING, heartbeat_at__gte=timezone.now() - stale_after())
-    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.DONE).exclude(live).update(
-        status=ReportStatus.FAILED, error=str(error)[:2000], claim_token=""
-    )
+    REPORT_RUNS.mark_failed(report_id, error)
 
 
 # --- problems and escalation --------------------------------------------------------------------

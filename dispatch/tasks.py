@@ -1,45 +1,26 @@
 """Celery tasks of the dispatch app: fetch by id, call a service. Safe to run twice (keyed)."""
 
-import redis
-from celery import Task, shared_task
+from celery import shared_task
 from celery.signals import worker_ready
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
+
+from anshan_projects import documents
 
 from . import services
 
-# Only outside, passing failures are retried; a bug fails the report at once (visible to the user).
-TRANSIENT = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError, ConnectionError, TimeoutError)
+TRANSIENT = documents.TRANSIENT
 
 
-class ReportTask(Task):
-    """Saleor style: the status row the user sees is updated when the task gives up."""
+class ReportTask(documents.DocumentTask):
+    """The report row says failed when the task gives up (the document-run rule)."""
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
-        report_id = kwargs.get("report_id", args[0] if args else None)
-        if report_id is not None and not isinstance(exc, services.ReportBusy):
-            services.report_mark_failed(report_id=report_id, error=repr(exc))
+    runs = services.REPORT_RUNS
+    pk_arg = "report_id"
 
 
-@shared_task(
-    bind=True,
-    base=ReportTask,
-    name="dispatch.build_report",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=2,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    ignore_result=True,
-)
+@shared_task(base=ReportTask, name="dispatch.build_report", **documents.TASK_OPTIONS)
 def build_report(self, report_id):
-    try:
-        return services.report_build(report_id=report_id)
-    except services.ReportBusy as exc:
-        # Another worker is building it (or was, and died): look again once its claim may be stale.
-        raise self.retry(exc=exc, countdown=services.stale_after().total_seconds() + 5, max_retries=3) from exc
+    return documents.run_task(self, services.report_build, report_id=report_id)
 
 
 @shared_task(name="dispatch.notify_report_ready", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True,

@@ -263,8 +263,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
-# A report whose worker sent no progress for this long is presumed dead and built again elsewhere.
-DISPATCH_REPORT_STALE_SECONDS = env.int("DISPATCH_REPORT_STALE_SECONDS", default=600)
+# A generated document (dispatch report, attraction bulletin) whose worker renewed no heartbeat for this
+# long is presumed dead and built again elsewhere: the one stale rule of anshan_projects.documents.
+DOCUMENT_RUN_STALE_SECONDS = env.int("DOCUMENT_RUN_STALE_SECONDS", default=600)
 # Where users reach the site: links in e-mails and robot messages are made absolute with it.
 SITE_URL = env("SITE_URL", default="")
 # Networks group-robot posts may reach although they are not public (CIDRs, e.g. "10.8.0.0/24" for a

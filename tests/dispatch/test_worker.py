@@ -177,3 +177,17 @@ def test_giving_up_never_fails_a_report_another_worker_is_building(city_round):
     services.report_mark_failed(report_id=report.pk, error="OperationalError('gone')")
     report.refresh_from_db()
     assert report.status == "failed" and "gone" in report.error
+
+
+def test_two_workers_racing_for_a_stale_report_one_takes_it(transactional_db, city_round):
+    """Both see the dead worker's stale claim; the conditional update lets one of them take it."""
+    from tests.shared.test_documents import claim_race
+
+    report = Report.objects.create(
+        kind="round", round=city_round, data_version="v", format="xlsx", status="running", claim_token="dead-worker",
+        attempts=1, heartbeat_at=timezone.now() - services.stale_after() - datetime.timedelta(seconds=1),
+    )  # fmt: skip
+    first, second = claim_race(services.REPORT_RUNS, report.pk)
+    assert first is not None and second is None
+    report.refresh_from_db()
+    assert (report.status, report.attempts, report.claim_token) == ("running", 2, first.token)

@@ -39,7 +39,7 @@ def worker_process(transactional_db, tmp_path):
         os.environ,
         DJANGO_SETTINGS_MODULE="anshan_projects.settings.test",
         DATABASE_URL=database_url(),
-        DISPATCH_REPORT_STALE_SECONDS="2",
+        DOCUMENT_RUN_STALE_SECONDS="2",
         TMPDIR=str(tmp_path),  # the worker's MEDIA_ROOT is made under it
     )
     process = subprocess.Popen(

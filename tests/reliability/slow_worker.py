@@ -2,7 +2,7 @@
 reported) and waits to be killed; later builds run normally. Test-only, started by
 tests/reliability/test_worker_killed.py as ``python -m tests.reliability.slow_worker worker ...``.
 
-A dead worker's claim is taken over once it is older than DISPATCH_REPORT_STALE_SECONDS (10 minutes
+A dead worker's claim is taken over once it is older than DOCUMENT_RUN_STALE_SECONDS (10 minutes
 in production); worker_settings makes it TEST_STALE_AFTER seconds so that the test runs in seconds.
 """
 

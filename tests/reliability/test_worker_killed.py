@@ -62,7 +62,9 @@ def start_worker(broker, marker, log):
 
 
 def report_files(report_id):
-    return sorted(Path(settings.MEDIA_ROOT, "reports").rglob(f"{report_id}-*"))
+    """The report's files in storage; the builds' own temporary directories (reports/tmp/build-<id>-<claim>) are not."""
+    tmp = Path(settings.MEDIA_ROOT, "reports", "tmp")
+    return sorted(p for p in Path(settings.MEDIA_ROOT, "reports").rglob(f"{report_id}-*") if tmp not in p.parents)
 
 
 def test_a_worker_killed_mid_report_leaves_nothing_downloadable_and_the_report_is_built_once(
@@ -104,6 +106,8 @@ def test_a_worker_killed_mid_report_leaves_nothing_downloadable_and_the_report_i
     report.refresh_from_db()
     assert report.attempts == 2 and report.progress == 100
     assert len(report_files(report.pk)) == 1  # built exactly once
+    # The killed build's own temporary directory was swept by the next claim.
+    assert list(Path(settings.MEDIA_ROOT, "reports", "tmp").glob(f"build-{report.pk}-*")) == []
     response = client.get(download)
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)

@@ -15,5 +15,5 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 
-# A dead worker's claim on a report is taken over after this many seconds (600 in production).
-DISPATCH_REPORT_STALE_SECONDS = int(os.environ.get("TEST_STALE_AFTER", "2"))
+# A dead worker's claim on a document run is taken over after this many seconds (600 in production).
+DOCUMENT_RUN_STALE_SECONDS = int(os.environ.get("TEST_STALE_AFTER", "2"))
