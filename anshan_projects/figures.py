@@ -40,6 +40,13 @@ def hundredths(value):
     return Decimal(value).quantize(PERCENT_PLACES, rounding=ROUND_HALF_UP)
 
 
+def tenths(value):
+    """An average (days, for instance) to 1 place, half up; None stays None."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 def percent(value):
     """The one display of a rate: '3.13%' (2 places), '—' when there is none."""
     if value is None or value == "":

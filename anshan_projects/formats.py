@@ -1,12 +1,10 @@
 """Display formats shared by templates (portal's filters) and views that pre-format rows."""
 
-from decimal import Decimal
-
-CENTS = Decimal("0.01")
+from .figures import hundredths
 
 
 def wan(value):
-    """万元 with thousands separators and two places, or a dash."""
+    """万元 with thousands separators and two places (the one rounding rule: half up), or a dash."""
     if value in (None, ""):
         return "—"
-    return f"{Decimal(value).quantize(CENTS):,}"
+    return f"{hundredths(value):,}"

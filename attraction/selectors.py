@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from anshan_projects.figures import growth, ratio
+from anshan_projects.figures import growth, ratio, tenths
 from anshan_projects.periods import month_start, next_month, same_month_last_year
 from anshan_projects.writes import region_named
 from insights import definitions
@@ -160,7 +160,7 @@ def pool_durations(*, user, start, end, region=None, as_of=None):
 
 
 def _days(value):
-    return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"))
+    return tenths(value)
 
 
 def pool_flows(*, user, month, region=None):

@@ -14,7 +14,7 @@ from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
 from anshan_projects import pdf
-from anshan_projects.figures import PROBLEM_AGE_BUCKETS, age_bucket, hundredths, ratio, yi
+from anshan_projects.figures import PROBLEM_AGE_BUCKETS, age_bucket, hundredths, ratio, tenths, yi
 from anshan_projects.periods import month_end, reporting_month, year_fraction_elapsed
 from anshan_projects.spreadsheets import StreamingWorkbook
 from assistance import selectors as assistance_selectors
@@ -394,7 +394,7 @@ class RoundFigures:
         for unit, (n, overdue, buckets, oldest, ages) in sorted(
             self.units.items(), key=lambda item: (-item[1][0], item[0])
         ):
-            rows.append([unit, n, overdue, *buckets, oldest, round(ages / n, 1)])
+            rows.append([unit, n, overdue, *buckets, oldest, tenths(Decimal(ages) / n)])
         return rows
 
     def changes(self, sink):
