@@ -2,7 +2,7 @@
 
 from django.urls import include, path, re_path
 
-from .api_views import TokenView, api_not_found
+from common.api_views import TokenView, api_not_found
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

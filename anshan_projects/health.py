@@ -7,7 +7,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
-from . import replica
+from common import replica
+
 from .celery import HEARTBEAT_KEY
 
 HEARTBEAT_MAX_AGE = 180  # seconds; beat sends one a minute

@@ -5,10 +5,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 
+from common.limits import metrics
 from portal import views as portal_views
 
 from .health import healthz
-from .limits import metrics
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -5,7 +5,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
 from django.utils import timezone
 
-from anshan_projects.figures import ratio
+from common.figures import ratio
 from insights import definitions
 from projects.models import Department, Region
 

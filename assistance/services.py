@@ -10,8 +10,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from anshan_projects.writes import audit as _audit
-from anshan_projects.writes import read_attachment, store_attachment
+from common.writes import audit as _audit
+from common.writes import read_attachment, store_attachment
 from investment.choices import ProblemKind
 from investment.models import Problem
 from notifications.choices import Kind

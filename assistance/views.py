@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anshan_projects import parsing
+from common import parsing
 from projects.access import can_handle_service, can_request_service
 from projects.selectors import project_get
 from supervision.services import can_issue

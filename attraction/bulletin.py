@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
-from anshan_projects.pdf import Report, fmt_money, fmt_percent
-from anshan_projects.spreadsheets import StreamingWorkbook
+from common.pdf import Report, fmt_money, fmt_percent
+from common.spreadsheets import StreamingWorkbook
 from insights import definitions
 from projects.choices import Stage
 

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from anshan_projects.bulkcopy import NULL, bulk_load, copy_lines
+from common.bulkcopy import NULL, bulk_load, copy_lines
 from investment.demo import industrial_growth
 from projects.choices import Stage, StartType
 from projects.models import Project, StageChange
@@ -605,7 +605,7 @@ def _assessment(builder):
 
 def _circulation(builder):
     """Last month's circulation, delivered to the leadership accounts (when the demo has accounts)."""
-    from anshan_projects.periods import previous_month
+    from common.periods import previous_month
 
     from .services import circulation_deliver
 
@@ -690,7 +690,7 @@ def _started_progress(project, started, today):
     before the filing month, the filing month's submitted."""
     from django.utils import timezone
 
-    from anshan_projects.periods import add_months, month_start, previous_month
+    from common.periods import add_months, month_start, previous_month
     from investment.choices import EntryStatus
     from investment.models import ProgressEntry
 

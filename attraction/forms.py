@@ -19,7 +19,7 @@ class MonthField(forms.CharField):
     def clean(self, value):
         from django.core.exceptions import ValidationError
 
-        from anshan_projects.periods import parse_month
+        from common.periods import parse_month
 
         value = super().clean(value)
         try:

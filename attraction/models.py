@@ -281,7 +281,7 @@ class BulletinRun(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
-    # The document-run fields (anshan_projects.documents): who holds the claim, its heartbeat, attempts.
+    # The document-run fields (common.documents): who holds the claim, its heartbeat, attempts.
     progress = models.PositiveSmallIntegerField("进度(%)", default=0)
     claim_token = models.CharField("领取标记", max_length=40, blank=True)
     heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)

@@ -11,9 +11,9 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from anshan_projects.figures import growth, ratio, tenths
-from anshan_projects.periods import month_start, next_month, same_month_last_year
-from anshan_projects.writes import region_named
+from common.figures import growth, ratio, tenths
+from common.periods import month_start, next_month, same_month_last_year
+from common.writes import region_named
 from insights import definitions
 from projects.access import (  # noqa: F401 - re-exported
     CITY_WIDE,
@@ -62,7 +62,7 @@ scope_q = city_wide_or_project_q
 
 
 # --- periods ------------------------------------------------------------------------------
-# The periods (anshan_projects.periods) and the one rounding rule (anshan_projects.figures): rates
+# The periods (common.periods) and the one rounding rule (common.figures): rates
 # and year-on-year of the bulletin are computed exactly as every other figure (统计口径).
 yoy = growth
 rate = ratio

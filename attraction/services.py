@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from anshan_projects import documents, parsing, periods
-from anshan_projects.writes import audit as _audit
+from common import documents, parsing, periods
+from common.writes import audit as _audit
 from projects.access import Action, can
 from projects.choices import Stage, StartType
 from projects.models import Project, Region
@@ -349,7 +349,7 @@ def bulletin_ready_notify(*, run_id):
 
 def bulletin_build(*, run_id):
     """Build the run's xlsx and PDF into temporary files, then store both and mark the run done in one
-    conditional update on the claim (the document-run rule: `anshan_projects.documents`), so a
+    conditional update on the claim (the document-run rule: `common.documents`), so a
     half-written file can never be downloaded. Safe to call twice: returns the run it built, or None
     when there was nothing to do. Raises RunBusy while another live worker builds it."""
     run = BulletinRun.objects.get(pk=run_id)
@@ -613,7 +613,7 @@ def circulation_text(*, month, today=None):
     """Title and body of the month's circulation (通报): signing, landing, capital in place (domestic and
     foreign apart, with YoY), the three best and last counties on capital completion, and the overdue
     follow-ups. Figures from the selectors (insights.definitions)."""
-    from anshan_projects.figures import percent, yi
+    from common.figures import percent, yi
 
     figures = selectors.region_figures(user=selectors.CITY_WIDE, month=month)
     total = figures["total"]

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from anshan_projects import documents, periods
+from common import documents, periods
 
 from . import services
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anshan_projects import parsing, periods
+from common import parsing, periods
 from projects.access import Action, can, may_act_in_region
 
 from . import forms, selectors, services

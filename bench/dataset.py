@@ -14,7 +14,7 @@ def database_url(scale):
     """The URL of anshan_bench_<scale> next to the configured database, created if missing."""
     base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if not base:
-        from anshan_projects.embedded import postgres_url
+        from common.embedded import postgres_url
 
         base = postgres_url()
     parts = urlsplit(base)
@@ -132,7 +132,7 @@ if __name__ == "__main__":
     # python -m bench.dataset 5000 50000 200000 [--keep]: does seed_demo grow linearly, in bounded memory?
     import sys
 
-    from anshan_projects import parsing
+    from common import parsing
 
     seed_growth([parsing.integer(a, field="projects", min_value=1) for a in sys.argv[1:] if a != "--keep"],
                 keep="--keep" in sys.argv)  # fmt: skip

@@ -308,7 +308,7 @@ def _export_queryset(ctx):
 
 
 def _export_ours(ctx):
-    from anshan_projects.spreadsheets import StreamingWorkbook
+    from common.spreadsheets import StreamingWorkbook
 
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as target:
         with StreamingWorkbook(target.name) as book:
@@ -365,7 +365,7 @@ def project_export(ctx):
 
 
 def _city_round(ctx):
-    from anshan_projects.periods import previous_month
+    from common.periods import previous_month
     from dispatch import schedules, services
     from dispatch.models import DispatchGroup, DispatchRound
 
@@ -534,7 +534,7 @@ def _computed_target(ctx):
 
 
 def _dashboard_params(ctx):
-    from anshan_projects.periods import year_fraction_elapsed
+    from common.periods import year_fraction_elapsed
 
     year = ctx.year
     month = ctx.today.replace(day=1)
@@ -615,7 +615,7 @@ def tier1_figures(ctx):
     from django.db.models import DecimalField, Q, Sum, Value
     from django.db.models.functions import Coalesce
 
-    from anshan_projects.periods import previous_month
+    from common.periods import previous_month
     from dispatch import reports, selectors
 
     round = _city_round(ctx)

@@ -18,8 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 # The COPY helpers live in the shared library (every app's demo module uses them, none imports demo).
-from anshan_projects.bulkcopy import NULL, bulk_load, check_foreign_keys, copy_lines  # noqa: F401
-from anshan_projects.bulkcopy import copy_text as _text
+from common.bulkcopy import NULL, bulk_load, check_foreign_keys, copy_lines  # noqa: F401
+from common.bulkcopy import copy_text as _text
 from projects.choices import Role, Stage, StartType
 from projects.models import Category, Department, Project, Region, RoleAssignment, Sector, StageChange
 

@@ -1,6 +1,6 @@
 """Which demo seeds run, in which order: each installed app's ``<app>.demo`` module with a
 ``seed(builder)`` function, in INSTALLED_APPS order. No app imports demo; the builder passed in
-carries the shared state (rng, today, people), and the COPY helpers are in anshan_projects.bulkcopy.
+carries the shared state (rng, today, people), and the COPY helpers are in common.bulkcopy.
 """
 
 import importlib

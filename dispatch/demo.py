@@ -15,7 +15,7 @@ from django.db.models import F, Sum
 from django.db.models.functions import Round
 from django.utils import timezone
 
-from anshan_projects import periods
+from common import periods
 from insights import definitions
 from projects.choices import Role
 from projects.models import Project

@@ -13,8 +13,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from anshan_projects.figures import yi
-from anshan_projects.pdf import fmt_money, fmt_percent
+from common.figures import yi
+from common.pdf import fmt_money, fmt_percent
 
 ISSUING_OFFICE = "鞍山市重点项目调度工作领导小组办公室"
 TITLE_FONT, TITLE_FALLBACK = "方正小标宋简体", "SimSun"

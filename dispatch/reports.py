@@ -1,7 +1,7 @@
 """Builds the dispatch reports: one streaming pass over the in-scope projects, in constant memory.
 
 The xlsx holds every row (StreamingWorkbook, written row by row as the database cursor yields
-them); the PDF holds the summary, rankings, a chart and capped top lists (anshan_projects.pdf).
+them); the PDF holds the summary, rankings, a chart and capped top lists (common.pdf).
 Both come from the same pass (``RoundFigures``), so the two formats always agree.
 """
 
@@ -13,11 +13,11 @@ from decimal import Decimal
 from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
-from anshan_projects import pdf
-from anshan_projects.figures import PROBLEM_AGE_BUCKETS, age_bucket, hundredths, ratio, tenths, yi
-from anshan_projects.periods import month_end, reporting_month, year_fraction_elapsed
-from anshan_projects.spreadsheets import StreamingWorkbook
 from assistance import selectors as assistance_selectors
+from common import pdf
+from common.figures import PROBLEM_AGE_BUCKETS, age_bucket, hundredths, ratio, tenths, yi
+from common.periods import month_end, reporting_month, year_fraction_elapsed
+from common.spreadsheets import StreamingWorkbook
 from insights import definitions
 from investment.selectors import amendments_approved_since
 from projects.choices import Stage, StartType, Tier

@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from anshan_projects import parsing
-from anshan_projects.periods import DEKAD_STARTS, previous_dekad, previous_month
+from common import parsing
+from common.periods import DEKAD_STARTS, previous_dekad, previous_month
 
 from .choices import Cadence
 

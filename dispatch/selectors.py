@@ -10,8 +10,8 @@ from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetc
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from anshan_projects.periods import month_end, reporting_month
 from assistance.models import ServiceTask
+from common.periods import month_end, reporting_month
 from insights import definitions
 from investment.choices import ProblemStatus, ProcedureStatus
 from investment.models import Problem, ProcedureItem, ProgressEntry

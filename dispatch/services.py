@@ -14,10 +14,10 @@ from django.db import IntegrityError, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from anshan_projects import documents, periods, replica
-from anshan_projects.figures import percent, points, ratio
-from anshan_projects.writes import audit as _audit
-from anshan_projects.writes import refuse_unknown
+from common import documents, periods, replica
+from common.figures import percent, points, ratio
+from common.writes import audit as _audit
+from common.writes import refuse_unknown
 from insights import definitions
 from investment.choices import ProblemStatus
 from investment.models import Problem
@@ -316,7 +316,7 @@ def _data_version(report):
 
 
 def report_build(*, report_id):
-    """Build one report under a claim (the document-run rule: `anshan_projects.documents`). Returns
+    """Build one report under a claim (the document-run rule: `common.documents`). Returns
     "done" or "skipped".
 
     Raises ReportBusy when another live worker holds it. The file is written to a temporary path,

@@ -4,7 +4,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.utils import timezone
 
-from anshan_projects import documents
+from common import documents
 
 from . import services
 

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from anshan_projects import parsing
+from common import parsing
 
 from . import selectors, services
 from .api.views import report_file_response

@@ -6,8 +6,8 @@ a user's access scope): the scope is the caller's queryset, the measure is the s
 Dashboard, stats API, dispatch reports and evaluation, bulletin, lights and map, lists and exports all
 read their figures here; none computes a rate, a plan or a lag of its own.
 
-The pure parts live below the apps: periods in ``anshan_projects.periods``, rounding, rates, the
-percent format and the problem-age buckets in ``anshan_projects.figures``. The text of every measure is
+The pure parts live below the apps: periods in ``common.periods``, rounding, rates, the
+percent format and the problem-age buckets in ``common.figures``. The text of every measure is
 ``DEFINITIONS``, one list in this module: the 统计口径说明 page, the 统计口径 sheet of every xlsx report
 and the tooltips on the pages are generated from it.
 
@@ -15,7 +15,7 @@ Layers: this module reads projects and investment only, so every app above it (a
 supervision, dispatch, portal) may import it. Two measures use data of higher apps, which pass it in:
 time progress from a project's monthly plan (``supervision.selectors.annotate_lights`` passes its
 MonthlyPlan subquery to ``annotate_progress``), and capital in place (``capital_months``, over the
-scoped rows ``attraction.selectors.capital_monthly`` passes; rates by ``anshan_projects.figures``).
+scoped rows ``attraction.selectors.capital_monthly`` passes; rates by ``common.figures``).
 """
 
 import datetime
@@ -45,8 +45,8 @@ from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from anshan_projects.figures import PROBLEM_AGE_BUCKETS, hundredths, ratio
-from anshan_projects.periods import month_end, next_month, previous_month, reporting_month, year_fraction_elapsed
+from common.figures import PROBLEM_AGE_BUCKETS, hundredths, ratio
+from common.periods import month_end, next_month, previous_month, reporting_month, year_fraction_elapsed
 from investment import selectors as investment_selectors
 from investment.choices import EntryStatus
 from investment.models import Problem, ProcedurePlan, ProgressEntry, SitePhoto
@@ -268,7 +268,7 @@ def fold(rows, field, extra=()):
 def year_on_year(queryset, *, day, known_at=None):
     """Counted completion January through the reporting month, the same months last year, and the
     year-on-year growth (ratio): {"ytd", "last_ytd", "yoy"}."""
-    from anshan_projects.figures import growth
+    from common.figures import growth
 
     period = reporting_period(day)
     last_start = period.year_start.replace(year=period.year - 1)
@@ -311,7 +311,7 @@ def scope_figures(scope, *, day, dimensions):
 
 def scope_year_on_year(scope, *, day):
     """``year_on_year`` of a scope from the per-scope totals (one query): {"ytd", "last_ytd", "yoy"}."""
-    from anshan_projects.figures import growth
+    from common.figures import growth
 
     period = reporting_period(day)
     sums = {"ytd": ZERO, "last_ytd": ZERO}
@@ -400,7 +400,7 @@ def capital_months(rows, *, year, current):
     year, with the year-on-year growth, month by month and cumulated (one query). ``rows``: the caller's
     scoped queryset of attraction's monthly capital rows (``month``, ``amount`` in 万元), which this
     module cannot import; months after ``current`` (a month start) are still to come: no figures."""
-    from anshan_projects.figures import growth
+    from common.figures import growth
 
     rows = rows.filter(month__gte=datetime.date(year - 1, 1, 1), month__lt=datetime.date(year + 1, 1, 1))
     sums = {row["month"]: row["total"] for row in rows.order_by().values("month").annotate(total=Sum("amount"))}
@@ -1125,7 +1125,7 @@ def sector_rollup(queryset, *, kind):
 def category_year_on_year(queryset, *, day):
     """Counted completion January through the reporting month per project category, the same months
     last year and the growth: {category_id: {"ytd", "last_ytd", "yoy"}}. Two queries."""
-    from anshan_projects.figures import growth
+    from common.figures import growth
 
     period = reporting_period(day)
     projects = queryset.order_by().values("pk")
@@ -1159,8 +1159,8 @@ def capital_by_origin(capital_rows, *, first, last):
 def capital_origin_year_on_year(capital_rows, *, month):
     """Domestic and foreign capital January through ``month`` (a month start), the same months last
     year and their growth: {"domestic": {"ytd", "last_ytd", "yoy"}, "foreign": {...}, "total": {...}}."""
-    from anshan_projects.figures import growth
-    from anshan_projects.periods import same_month_last_year
+    from common.figures import growth
+    from common.periods import same_month_last_year
 
     now = capital_by_origin(capital_rows, first=datetime.date(month.year, 1, 1), last=month)
     last_month = same_month_last_year(month)
@@ -1175,7 +1175,7 @@ def assessment_score(rates, indicators):
     """The assessment score (0-100) of one county or zone: each indicator's completion rate (None counts
     as 0) capped at the indicator's ``cap``, weighted, divided by the sum of the weights, × 100, to 2
     places half up. ``rates``: {measure: ratio}; ``indicators``: [(measure, weight, cap)]."""
-    from anshan_projects.figures import hundredths
+    from common.figures import hundredths
 
     weights = sum((Decimal(w) for _, w, _ in indicators), Decimal("0"))
     if not weights:

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import DecimalField
 from django.utils import timezone
 
-from anshan_projects.figures import ratio
+from common.figures import ratio
 from investment.models import ScopeMonth, ScopeTotal
 from projects.access import Action, project_q, rollup_scope
 from projects.choices import Stage

@@ -15,9 +15,9 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from anshan_projects.bulkcopy import NULL, bulk_load, copy_lines
-from anshan_projects.bulkcopy import copy_text as _text
-from anshan_projects.periods import add_months, months_between
+from common.bulkcopy import NULL, bulk_load, copy_lines
+from common.bulkcopy import copy_text as _text
+from common.periods import add_months, months_between
 from projects.choices import Stage
 from projects.models import Project
 
@@ -296,7 +296,7 @@ def industrial_growth(today):
 
 
 def _scale_industrial(cursor, today):
-    from anshan_projects.periods import reporting_month
+    from common.periods import reporting_month
 
     month = reporting_month(today)
     last_month = month.replace(year=month.year - 1)
@@ -364,7 +364,7 @@ def renovation_projects():
 
 def seed_renovation(builder):
     """Physical indicators with a monthly plan and progress, January to the reporting month."""
-    from anshan_projects.periods import reporting_month
+    from common.periods import reporting_month
 
     from .models import IndicatorMonth, PhysicalIndicator
 

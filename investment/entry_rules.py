@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from anshan_projects.formats import wan
+from common.formats import wan
 
 from .choices import EntryStatus
 from .models import EntryLimits, PeriodFreeze

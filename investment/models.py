@@ -401,7 +401,7 @@ class SitePhoto(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, verbose_name="上传人", null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
-    # 形象调度: the week (its Monday, anshan_projects.periods.week) the upload counts for.
+    # 形象调度: the week (its Monday, common.periods.week) the upload counts for.
     week = models.DateField("调度周(周一)", null=True, blank=True, db_index=True)
     latitude = models.DecimalField("拍摄纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("拍摄经度", max_digits=9, decimal_places=6, null=True, blank=True)

@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from anshan_projects.periods import week
+from common.periods import week
 from projects.models import Project
 
 from .choices import MediaKind, ProblemKind

@@ -12,7 +12,7 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from anshan_projects.figures import ratio
+from common.figures import ratio
 from projects.access import Action, department_ids, has_role, project_public_q
 from projects.choices import Role
 from projects.models import Department, Project

@@ -27,8 +27,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from anshan_projects.figures import ratio
-from anshan_projects.periods import add_months, month_start, next_month, previous_month
+from common.figures import ratio
+from common.periods import add_months, month_start, next_month, previous_month
 from projects.access import Action, can, region_ids
 from projects.choices import Role
 from projects.models import Project, Region

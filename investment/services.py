@@ -11,9 +11,9 @@ from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from anshan_projects import parsing
-from anshan_projects.writes import audit as _audit
-from anshan_projects.writes import refuse_unknown as _refuse_unknown
+from common import parsing
+from common.writes import audit as _audit
+from common.writes import refuse_unknown as _refuse_unknown
 from projects.access import Action, can, responsible_region_allowed
 from projects.models import Project
 from projects.services import project_lock
@@ -646,7 +646,7 @@ def _delete_files(*paths):
 def _photo_facts(*, project, data, content_type, image, today=None):
     """What the pipeline reads from a checked file: the stored bytes (HEIC decoded and stored as JPEG),
     the EXIF position and its distance from the project, and the week the upload counts for."""
-    from anshan_projects.periods import week
+    from common.periods import week
 
     from .uploads import exif_position, jpeg_bytes
 
@@ -779,7 +779,7 @@ def photo_comment_mark_order(*, comment, number):
 def photo_reminders_send(*, today=None):
     """Remind each county whose owing projects have not posted this week's photos (inbox), once per
     county, user and day (event key): running it again that day sends nothing more. Returns new notices."""
-    from anshan_projects.periods import week
+    from common.periods import week
     from notifications.choices import Kind
     from notifications.services import notify
 

@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from anshan_projects.writes import read_limited  # noqa: F401 - the upload size limit, written once
+from common.writes import read_limited  # noqa: F401 - the upload size limit, written once
 
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 HEIF_TYPES = {"image/heic", "image/heif"}

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from anshan_projects import parsing
-from anshan_projects.redirects import next_url
-from anshan_projects.writes import region_named
+from common import parsing
+from common.redirects import next_url
+from common.writes import region_named
 from projects.access import Action, can
 from projects.selectors import project_get
 

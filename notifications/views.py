@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from anshan_projects.redirects import next_url
+from common.redirects import next_url
 
 from . import selectors, services
 

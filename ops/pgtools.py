@@ -16,7 +16,7 @@ def pg_binary(name):
     older servers too), else the system's."""
     if os.environ.get("PG_BIN_DIR"):
         return str(Path(os.environ["PG_BIN_DIR"]) / name)
-    from anshan_projects.embedded import postgres_bin
+    from common.embedded import postgres_bin
 
     shipped = postgres_bin(name)
     if shipped.exists():

@@ -6,8 +6,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
-from anshan_projects import parsing
-from anshan_projects.periods import week as week_of
+from common import parsing
+from common.periods import week as week_of
 from dispatch import selectors as dispatch_selectors
 from investment.choices import ProblemKind
 from projects import selectors as project_selectors

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from anshan_projects import figures
-from anshan_projects.figures import ratio
-from anshan_projects.periods import month_end
 from attraction import selectors as attraction_selectors
+from common import figures
+from common.figures import ratio
+from common.periods import month_end
 from insights import definitions
 from investment import selectors as investment_selectors
 from investment.choices import EntryStatus, ProblemStatus
@@ -562,8 +562,8 @@ def dashboard_figures(*, user, today=None, known_at=None):
 
 # --- weekly site photos (形象调度) ------------------------------------------------------------------
 def photo_weeks(today=None, count=12):
-    """The Mondays of the last ``count`` weeks, this week first (anshan_projects.periods.week)."""
-    from anshan_projects.periods import week
+    """The Mondays of the last ``count`` weeks, this week first (common.periods.week)."""
+    from common.periods import week
 
     today = today or timezone.localdate()
     return [week(today - datetime.timedelta(days=7 * back))[0] for back in range(count)]

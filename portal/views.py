@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
-from anshan_projects import parsing
-from anshan_projects.replica import replica_view
-from anshan_projects.spreadsheets import StreamingWorkbook
 from assistance import selectors as assistance_selectors
+from common import parsing
+from common.replica import replica_view
+from common.spreadsheets import StreamingWorkbook
 from dispatch import selectors as dispatch_selectors
 from insights import definitions
 from insights import selectors as insights_selectors
@@ -83,7 +83,7 @@ def home(request):
 
 def _photo_todo(user):
     """The to-do's 形象调度 panel: this week's projects of the county still owing site photos."""
-    from anshan_projects.periods import week
+    from common.periods import week
     from investment import selectors as investment_selectors
 
     start = week(timezone.localdate())[0]

@@ -3,7 +3,7 @@ API's /projects/export/, the progress export's kind=projects) writes these colum
 
 import tempfile
 
-from anshan_projects.spreadsheets import StreamingWorkbook
+from common.spreadsheets import StreamingWorkbook
 
 from .choices import KeyLevel
 from .selectors import annotate_year_progress

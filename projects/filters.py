@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from anshan_projects import parsing
+from common import parsing
 
 from .choices import KeyLevel, Stage
 from .models import Category, Department, Project, Region, Sector

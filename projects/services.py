@@ -4,8 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from anshan_projects.writes import audit as _audit_context
-from anshan_projects.writes import refuse_unknown
+from common.writes import audit as _audit_context
+from common.writes import refuse_unknown
 
 from . import reference_data
 from .access import PEOPLE_FIELDS, Action, can, first_stages, may_assign, may_register

@@ -14,10 +14,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anshan_projects import parsing
-from anshan_projects.counting import counter
-from anshan_projects.formats import wan
-from anshan_projects.replica import replica_view
+from common import parsing
+from common.counting import counter
+from common.formats import wan
+from common.replica import replica_view
 
 from . import selectors, services
 from .access import Action, can

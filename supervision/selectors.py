@@ -49,9 +49,9 @@ from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from anshan_projects import parsing, periods
-from anshan_projects.figures import points, ratio
-from anshan_projects.periods import add_months, month_start, reporting_month
+from common import parsing, periods
+from common.figures import points, ratio
+from common.periods import add_months, month_start, reporting_month
 from insights import definitions
 from investment.choices import ProblemStatus
 from investment.models import Problem, ProgressEntry
@@ -88,7 +88,7 @@ class DaysBetween(Func):
 
 
 def current_period(today=None) -> datetime.date:
-    """The month the lights and the map show by default: the reporting month (anshan_projects.periods),
+    """The month the lights and the map show by default: the reporting month (common.periods),
     the same month every other figure of that day covers."""
     return reporting_month(today or timezone.localdate())
 
@@ -388,7 +388,7 @@ def order_stats(*, user=None, orders=None, projects=None, start=None, end=None, 
     )
     unit_rows = []
     for row in units:
-        # In percentage points, by the one rounding rule (anshan_projects.figures).
+        # In percentage points, by the one rounding rule (common.figures).
         rate = points(ratio(row["on_time"], row["due"]))
         unit_rows.append({**row, "unit_kind_display": UnitKind(row["unit_kind"]).label, "on_time_rate": rate})
     totals["on_time_rate"] = points(ratio(totals["answered_on_time"], totals["due"]))

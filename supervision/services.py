@@ -12,11 +12,11 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from anshan_projects import parsing
-from anshan_projects.figures import hundredths
-from anshan_projects.periods import month_start
-from anshan_projects.writes import audit as _audit
-from anshan_projects.writes import read_attachment, store_attachment
+from common import parsing
+from common.figures import hundredths
+from common.periods import month_start
+from common.writes import audit as _audit
+from common.writes import read_attachment, store_attachment
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import Problem, ProcedureItem, ProgressEntry
 from investment.procedure_selectors import open_deficiencies

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from anshan_projects.periods import add_months, month_start
+from common.periods import add_months, month_start
 
 from . import services
 from .selectors import current_period

@@ -224,8 +224,8 @@ def attachment_download(request, pk):
 @require_POST
 def photo_comment_order(request, pk):
     """One step from the gallery: the comment becomes an order to the project's county or a department."""
-    from anshan_projects import parsing
-    from anshan_projects.redirects import next_url
+    from common import parsing
+    from common.redirects import next_url
     from investment import selectors as investment_selectors
     from projects.selectors import departments_all
 

@@ -53,7 +53,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files with DEBUG off too (make run, production): before everything that touches the session.
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "anshan_projects.limits.BodySizeLimitMiddleware",
+    "common.limits.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,11 +61,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "anshan_projects.parsing.ParseErrorMiddleware",
+    "common.parsing.ParseErrorMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
-    "anshan_projects.replica.ReplicaMiddleware",
+    "common.replica.ReplicaMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -92,10 +92,10 @@ TEMPLATES = [
 ]
 
 # --- Servers -----------------------------------------------------------------
-# No DATABASE_URL / REDIS_URL: the project's own embedded servers (anshan_projects.embedded).
+# No DATABASE_URL / REDIS_URL: the project's own embedded servers (common.embedded).
 DATABASE_URL = env("DATABASE_URL", default=None)
 if not DATABASE_URL:
-    from anshan_projects.embedded import postgres_url
+    from common.embedded import postgres_url
 
     DATABASE_URL = postgres_url()
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
@@ -110,7 +110,7 @@ DATABASES["default"]["OPTIONS"].update(
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 # Reconnect after a PostgreSQL restart instead of failing on a stale connection.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# An optional streaming replica for dashboards, lists, exports and report builds (anshan_projects.replica).
+# An optional streaming replica for dashboards, lists, exports and report builds (common.replica).
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default=None)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
@@ -118,18 +118,18 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-DATABASE_ROUTERS = ["anshan_projects.replica.ReplicaRouter"]
+DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
 # After a change, the same browser/client reads from the primary for this long (the replica's lag).
 REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
 # After the replica failed, reads go to the primary for this long before it is tried again.
 REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=30)
 # The project list page and API count matching rows exactly up to this many (a count that stops there),
-# and show the planner's estimate above it ("约 1,000,000 个项目"): anshan_projects.counting.
+# and show the planner's estimate above it ("约 1,000,000 个项目"): common.counting.
 LIST_EXACT_COUNT_UP_TO = env.int("LIST_EXACT_COUNT_UP_TO", default=10_000)
 
 REDIS_URL = env("REDIS_URL", default=None)
 if not REDIS_URL:
-    from anshan_projects.embedded import redis_url
+    from common.embedded import redis_url
 
     REDIS_URL = redis_url()
 
@@ -172,7 +172,7 @@ CACHES = {
 }
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # Sessions live in PostgreSQL (pages keep working while Redis is down), read through the cache.
-SESSION_ENGINE = "anshan_projects.sessions"
+SESSION_ENGINE = "common.sessions"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -264,7 +264,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 # A generated document (dispatch report, attraction bulletin) whose worker renewed no heartbeat for this
-# long is presumed dead and built again elsewhere: the one stale rule of anshan_projects.documents.
+# long is presumed dead and built again elsewhere: the one stale rule of common.documents.
 DOCUMENT_RUN_STALE_SECONDS = env.int("DOCUMENT_RUN_STALE_SECONDS", default=600)
 # Where users reach the site: links in e-mails and robot messages are made absolute with it.
 SITE_URL = env("SITE_URL", default="")
@@ -277,21 +277,21 @@ DISPATCH_ESCALATION_INTERVAL_DAYS = env.int("DISPATCH_ESCALATION_INTERVAL_DAYS",
 # --- API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "anshan_projects.authentication.TokenAuthentication",
+        "common.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "anshan_projects.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "common.api.Pagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "anshan_projects.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "anshan_projects.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     # `?format=` belongs to the views (reports/{id}/download/?format=xlsx|pdf), not to DRF's
     # renderer override, which answered 404 for any format without a renderer of that name.
     "URL_FORMAT_OVERRIDE": None,
     # Rate limits per client address (anonymous) and per user; over them, 429 with Retry-After.
-    "DEFAULT_THROTTLE_CLASSES": ["anshan_projects.limits.AnonThrottle", "anshan_projects.limits.UserThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["common.limits.AnonThrottle", "common.limits.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/min"),
         "user": env("API_THROTTLE_USER", default="1200/min"),

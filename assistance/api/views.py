@@ -5,8 +5,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from anshan_projects import parsing
-from anshan_projects.api import StrictPagination
+from common import parsing
+from common.api import StrictPagination
 from projects.access import can_handle_service
 from projects.selectors import people_all, project_get
 

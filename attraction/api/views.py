@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from anshan_projects import parsing, periods
+from common import parsing, periods
 from projects.access import Action
 
 from .. import selectors, services

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from anshan_projects import periods
+from common import periods
 from projects.choices import Stage
 
 register = template.Library()
@@ -72,7 +72,7 @@ def org_definition(key):
 
 @register.filter
 def share(value):
-    """A ratio through the one percent display (anshan_projects.figures.percent), "—" without one."""
-    from anshan_projects import figures
+    """A ratio through the one percent display (common.figures.percent), "—" without one."""
+    from common import figures
 
     return "—" if value is None else figures.percent(value)

@@ -1,4 +1,4 @@
-from anshan_projects.api import ApiRouter
+from common.api import ApiRouter
 
 from . import views
 

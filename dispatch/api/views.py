@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
-from anshan_projects.api import ServiceUnavailable, created
+from common.api import ServiceUnavailable, created
 
 from .. import selectors, services
 from ..choices import ReportFormat, ReportStatus

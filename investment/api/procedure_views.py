@@ -10,7 +10,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from anshan_projects.api import created
+from common.api import created
 from projects.access import Action
 from projects.selectors import project_get
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from anshan_projects.api import SimpleApiRouter
+from common.api import SimpleApiRouter
 
 from . import procedure_views, views
 

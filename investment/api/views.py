@@ -23,9 +23,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from anshan_projects import parsing
-from anshan_projects.api import Conflict, created
-from anshan_projects.writes import region_named
+from common import parsing
+from common.api import Conflict, created
+from common.writes import region_named
 from projects.access import Action, can
 from projects.selectors import departments_all, project_get, regions_visible
 

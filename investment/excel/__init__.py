@@ -2,7 +2,7 @@
 (importer: validate, preview, then write all or nothing) and the xlsx exports (exports).
 
 Imports parse with python-calamine (fast, Rust); writes go through
-anshan_projects.spreadsheets.StreamingWorkbook (formula-safe text).
+common.spreadsheets.StreamingWorkbook (formula-safe text).
 """
 
 from .columns import *  # noqa: F403 - the column names are part of this package's interface

@@ -1,7 +1,7 @@
 """The progress export, and the project export of the progress pages (the one project export,
 projects.exports, over the project filterset)."""
 
-from anshan_projects.spreadsheets import StreamingWorkbook
+from common.spreadsheets import StreamingWorkbook
 from projects.access import Action
 from projects.exports import write_projects
 from projects.filters import ProjectFilterSet

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 from python_calamine import CalamineWorkbook
 
-from anshan_projects import parsing
+from common import parsing
 from projects.access import Action, project_q
 from projects.models import Project
 

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 
-from anshan_projects.spreadsheets import StreamingWorkbook, safe_text
+from common.spreadsheets import StreamingWorkbook, safe_text
 from projects.access import Action
 
 from ..selectors import may_enter_region, month_sheet, month_start

@@ -4,7 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from anshan_projects.api import StrictPagination
+from common.api import StrictPagination
 
 from .. import selectors, services
 from .serializers import MarkedSerializer, NotificationSerializer

@@ -6,7 +6,7 @@ from django import template
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 
-from anshan_projects import figures, formats
+from common import figures, formats
 from insights.definitions import DEFINITIONS_BY_KEY
 from projects.access import has_role
 
@@ -81,7 +81,7 @@ def definition(key, scope=None):
     return {"definition": DEFINITIONS_BY_KEY[key], "scope": scope}
 
 
-# A rate (a ratio) as the one percent display of every surface (anshan_projects.figures.percent).
+# A rate (a ratio) as the one percent display of every surface (common.figures.percent).
 register.filter("percent", figures.percent)
 
 

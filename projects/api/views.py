@@ -17,9 +17,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from anshan_projects import parsing
-from anshan_projects.api import EstimatedCountPagination, XlsxRenderer, xlsx_response
-from anshan_projects.counting import counter
+from common import parsing
+from common.api import EstimatedCountPagination, XlsxRenderer, xlsx_response
+from common.counting import counter
 
 from .. import opendata, selectors
 from ..access import Action, can, may_register_somewhere

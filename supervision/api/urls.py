@@ -1,6 +1,6 @@
 from django.urls import path
 
-from anshan_projects.api import ApiRouter
+from common.api import ApiRouter
 
 from .views import LightViewSet, MapView, MonthlyPlanView, OrderViewSet
 

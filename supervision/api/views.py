@@ -9,8 +9,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from anshan_projects import parsing
-from anshan_projects.api import StrictPagination
+from common import parsing
+from common.api import StrictPagination
 from projects.access import Action
 from projects.filters import ProjectFilterSet
 from projects.selectors import project_get, project_queryset

@@ -1,5 +1,5 @@
 """The bulletin's runs on a real Celery worker over the real Redis, under the one document-run rule
-(anshan_projects.documents): delivered twice, built once; a dead worker's run taken over; a failure
+(common.documents): delivered twice, built once; a dead worker's run taken over; a failure
 recorded with its error and nothing stored. Markers, never sleeps: `wait_until_worker_idle`."""
 
 import datetime
@@ -10,10 +10,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from anshan_projects import documents
 from attraction import bulletin, services
 from attraction.models import BulletinRun
 from attraction.tasks import bulletin_generate
+from common import documents
 from tests.conftest import wait_until_worker_idle
 from tests.factories import ProjectFactory
 

@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from anshan_projects.periods import previous_month, reporting_month
 from attraction import selectors
 from attraction.models import AssessmentIndicator, ChainTarget, Circulation
+from common.periods import previous_month, reporting_month
 from dispatch.models import DispatchGroup, Report
 
 

@@ -4,11 +4,11 @@ import time
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-from anshan_projects.periodic import ensure
 from attraction import periodic
 from attraction.choices import BulletinStatus
 from attraction.models import BulletinRun
 from attraction.tasks import bulletin_generate, bulletin_monthly
+from common.periodic import ensure
 from tests.conftest import wait_until_worker_idle
 from tests.factories import ProjectFactory
 

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import translation
 
-from anshan_projects import periods
-from anshan_projects.figures import growth, percent, ratio
+from common import periods
+from common.figures import growth, percent, ratio
 from insights import definitions
 from portal import selectors as portal_selectors
 from projects.models import Project, StageChange

@@ -1,8 +1,8 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from anshan_projects.bulkcopy import NULL, bulk_load, copy_lines
-from anshan_projects.bulkcopy import copy_text as _text
+from common.bulkcopy import NULL, bulk_load, copy_lines
+from common.bulkcopy import copy_text as _text
 from projects.models import Project, StageChange
 
 CHANGE_COPY = "COPY projects_stagechange (project_id, from_stage, to_stage, start_type, changed_on, reason, is_backward, created_at) FROM STDIN"

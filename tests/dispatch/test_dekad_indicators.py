@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django_celery_beat.models import CrontabSchedule
 
-from anshan_projects.periods import dekad, previous_dekad
+from common.periods import dekad, previous_dekad
 from dispatch import schedules, selectors, services
 from dispatch.choices import Cadence
 from dispatch.models import DispatchGroup, Report

@@ -75,7 +75,7 @@ def test_ensure_default_schedules_creates_one_crontab_per_group_and_is_idempoten
     assert (daily.day_of_week, daily.day_of_month) == ("*", "*")
     # the app's system tasks are its PERIODIC_TASKS (dispatch/periodic.py), not the groups' sync
     assert PeriodicTask.objects.filter(task="dispatch.escalate_overdue_problems").count() == 0
-    from anshan_projects.periodic import ensure
+    from common.periodic import ensure
     from dispatch.periodic import PERIODIC_TASKS
 
     assert ensure(PERIODIC_TASKS) == len(PERIODIC_TASKS)

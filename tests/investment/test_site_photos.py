@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
-from anshan_projects.periods import week
+from common.periods import week
 from insights import definitions
 from investment import services
 from investment.models import PhotoComment, Problem, SitePhoto, WeeklyPhotoRule

@@ -172,7 +172,7 @@ def test_the_robot_url_is_never_shown(admin_client):
 
 
 def test_schedules_are_created_once():
-    from anshan_projects.periodic import ensure
+    from common.periodic import ensure
     from notifications.periodic import PERIODIC_TASKS
 
     assert ensure(PERIODIC_TASKS) == 1

@@ -18,8 +18,8 @@ from django.db import connections
 from django.test import Client
 from rest_framework.test import APIClient
 
-from anshan_projects import replica
-from anshan_projects.embedded import postgres_bin
+from common import replica
+from common.embedded import postgres_bin
 from projects.models import Project
 from tests.factories import ProjectFactory
 

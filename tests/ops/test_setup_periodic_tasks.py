@@ -21,7 +21,7 @@ def test_command_registers_every_apps_schedules_once():
 def test_every_installed_apps_periodic_module_is_found_in_installed_apps_order():
     """The expectation is read from INSTALLED_APPS and the files on disk, not listed by hand: an app that
     gains a periodic.py (investment, assistance) is expected without editing this test."""
-    from anshan_projects.periodic import discover
+    from common.periodic import discover
 
     expected = [app for app in settings.INSTALLED_APPS if (Path(settings.BASE_DIR) / app / "periodic.py").is_file()]
     labels = [label for label, _ in discover()]

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from anshan_projects.periods import year_fraction_elapsed
+from common.periods import year_fraction_elapsed
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import Problem, ProgressEntry
 from projects.choices import Stage, StartType

@@ -87,7 +87,7 @@ def test_at_or_below_the_threshold_the_page_counts_exactly(client, leader, proje
 
 
 def test_a_large_estimate_is_rounded_and_grouped(client, leader, projects, settings):
-    from anshan_projects.counting import _rounded
+    from common.counting import _rounded
 
     assert _rounded(1_234_567) == 1_230_000
     assert _rounded(999) == 999

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.http import Http404
 
-from anshan_projects import periods
+from common import periods
 from projects import selectors
 from projects.choices import KeyLevel
 from projects.models import KeyProjectThreshold

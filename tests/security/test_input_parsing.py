@@ -1,4 +1,4 @@
-"""Outside text is parsed by one set of parsers (anshan_projects.parsing): odd digits, far dates and
+"""Outside text is parsed by one set of parsers (common.parsing): odd digits, far dates and
 NUL bytes are refused with a 400 naming the field, never a 500 and never silently reinterpreted.
 
 The guard at the end reads every view, API, filter, form and import module and fails on a new
@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from anshan_projects import parsing
+from common import parsing
 from investment.excel import TEMPLATE_HEADERS, progress_import
 from investment.models import ProgressEntry
 from tests.api_v1.conftest import client_for
@@ -179,7 +179,7 @@ def test_no_view_api_filter_form_or_import_parses_outside_text_by_itself():
             for number, line in enumerate(path.read_text().splitlines(), 1):
                 if FORBIDDEN.search(line) and "# parsed:" not in line:
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
-    assert offenders == [], "parse outside text with anshan_projects.parsing:\n" + "\n".join(offenders)
+    assert offenders == [], "parse outside text with common.parsing:\n" + "\n".join(offenders)
     assert len([p for pattern in PARSING_SITES for p in ROOT.glob(pattern)]) >= 15  # the guard reads files
 
 

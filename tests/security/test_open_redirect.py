@@ -1,7 +1,7 @@
 """No view follows a ``next`` off the site.
 
 The views that follow a ``next`` are found, not listed: every view of the URLconf whose source reads
-``"next"`` (or calls the one helper, ``anshan_projects.redirects.next_url``), plus Django's own sign-in,
+``"next"`` (or calls the one helper, ``common.redirects.next_url``), plus Django's own sign-in,
 sign-out and language views. Each is posted hostile targets with its path filled from real objects
 the user may act on; every redirect it answers must stay on the site. A static check keeps any
 other ``next`` read from skipping the helper.
@@ -18,7 +18,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from anshan_projects.redirects import next_url
+from common.redirects import next_url
 from investment.models import PhotoComment, ProgressEntry, SitePhoto
 from notifications import services as notification_services
 from notifications.models import Notification

@@ -22,9 +22,9 @@ from django.utils import timezone
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-from anshan_projects import pdf
 from attraction import services as attraction_services
 from attraction.choices import BulletinStatus, SigningEventKind
+from common import pdf
 from dispatch import selectors, services
 from dispatch.models import Report
 from dispatch.schedules import Period
@@ -116,7 +116,7 @@ def test_no_code_builds_a_paragraph_but_the_escaping_helper():
                 if name in MARKUP_FLOWABLES:
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     # The one call is in pdf.text_paragraph, whose argument is escape(...).
-    assert offenders == [f"anshan_projects/pdf.py:{_helper_line()}"], offenders
+    assert offenders == [f"common/pdf.py:{_helper_line()}"], offenders
 
 
 def _helper_line():

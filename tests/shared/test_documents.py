@@ -1,4 +1,4 @@
-"""The one document-run mechanism (anshan_projects.documents) on the real PostgreSQL, with the
+"""The one document-run mechanism (common.documents) on the real PostgreSQL, with the
 attraction bulletin's runs as the model (dispatch reports use the same functions: tests/dispatch)."""
 
 import datetime
@@ -14,8 +14,8 @@ from django.db import connection, connections, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from anshan_projects import documents
 from attraction.models import BulletinRun
+from common import documents
 
 RUNS = documents.Runs(BulletinRun, tmp_dir="tests/documents/tmp", queued="pending")
 MONTH = datetime.date(2026, 10, 1)

@@ -3,7 +3,7 @@ import socket
 from django.conf import settings
 from django.db import connection
 
-from anshan_projects import embedded
+from common import embedded
 
 
 def test_database_is_a_real_postgresql_server():

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from anshan_projects.pdf import Report, fmt_money, fmt_percent
+from common.pdf import Report, fmt_money, fmt_percent
 
 pytestmark = pytest.mark.no_db
 

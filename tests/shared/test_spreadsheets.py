@@ -5,7 +5,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from anshan_projects.spreadsheets import StreamingWorkbook, safe_text
+from common.spreadsheets import StreamingWorkbook, safe_text
 
 pytestmark = pytest.mark.no_db
 
@@ -84,7 +84,7 @@ def test_a_sheet_holding_only_its_header_is_valid(tmp_path):
 
 
 def test_rows_beyond_a_sheets_capacity_go_on_to_a_second_sheet(tmp_path, monkeypatch):
-    from anshan_projects import spreadsheets
+    from common import spreadsheets
 
     monkeypatch.setattr(spreadsheets, "MAX_ROWS_PER_SHEET", 3)  # an xlsx sheet holds 1,048,575 data rows
     path = tmp_path / "long.xlsx"

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from anshan_projects.periods import year_fraction_elapsed
+from common.periods import year_fraction_elapsed
 from investment.choices import EntryStatus, ProblemStatus
 from investment.models import Problem
 from projects.choices import Stage

@@ -217,7 +217,7 @@ def test_map_page_and_api(client, county_user, leader, tiedong, django_assert_ma
 
 
 def test_schedules_are_created_once():
-    from anshan_projects.periodic import ensure
+    from common.periodic import ensure
     from supervision.periodic import PERIODIC_TASKS
 
     assert ensure(PERIODIC_TASKS) == 5

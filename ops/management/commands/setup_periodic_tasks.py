@@ -5,7 +5,7 @@ an administrator edited is left as it is."""
 
 from django.core.management.base import BaseCommand
 
-from anshan_projects import periodic
+from common import periodic
 from dispatch import schedules, services
 
 

@@ -1,7 +1,7 @@
 """The one set of parsers for text that arrives from outside (query, path, body, import cells).
 
 Each turns text into a value or raises ``ParseError`` (a Django ``ValidationError`` keyed by the
-field), which the API answers as 400 (``anshan_projects.api.exception_handler``) and pages answer
+field), which the API answers as 400 (``common.api.exception_handler``) and pages answer
 as 400 (``ParseErrorMiddleware``). Why not ``int()``/``str.isdigit()``: ``isdigit()`` accepts ``²``
 and ``①``, which ``int()`` refuses, while ``int()`` accepts fullwidth ``１２`` and Arabic-Indic ``٣``;
 only ASCII digits are numbers here, and every number has a range (a database integer has one too).

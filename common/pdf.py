@@ -75,7 +75,7 @@ def fmt_money(value):
 
 
 def fmt_percent(value):
-    """A rate as the one percent display (anshan_projects.figures.percent)."""
+    """A rate as the one percent display (common.figures.percent)."""
     return percent(value)
 
 

@@ -81,7 +81,7 @@ class SimpleApiRouter(AsciiLookupMixin, SimpleRouter):
 class EstimatedCountPagination(Pagination):
     """Pagination for lists that reach a million rows: ``count`` is exact up to
     settings.LIST_EXACT_COUNT_UP_TO matching rows and the planner's estimate above it, said by
-    ``count_is_estimate`` (anshan_projects.counting). The view sets ``queryset.count`` to a callable
+    ``count_is_estimate`` (common.counting). The view sets ``queryset.count`` to a callable
     returning that count (``counter(filtered)``)."""
 
     def get_paginated_response(self, data):

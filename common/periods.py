@@ -51,7 +51,7 @@ def same_month_last_year(day: datetime.date) -> datetime.date:
 
 def parse_month(value, *, field="month") -> datetime.date:
     """'YYYY-MM' (or a date) -> the month's first day; a 400 naming the field otherwise (the one
-    parser, ``anshan_projects.parsing.month``)."""
+    parser, ``common.parsing.month``)."""
     from . import parsing
 
     return parsing.month(value, field=field)
