@@ -75,7 +75,7 @@ restore: setup
 	$(PY) manage.py restore "$(FILE)"
 
 stop: setup
-	$(PY) -c "from anshan_projects import embedded; embedded.redis_stop(); embedded.postgres_stop()"
+	$(PY) -c "from common import embedded; embedded.redis_stop(); embedded.postgres_stop()"
 
 clean: stop
 	rm -rf var

@@ -46,7 +46,7 @@ def test_embedded_postgres_starts_after_a_crash_left_pgservers_bookkeeping_empty
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"ANSHAN_VAR_DIR": str(tmp_path)}
 
     def run(code):
-        return subprocess.run([sys.executable, "-c", f"from anshan_projects import embedded; {code}"], env=env,
+        return subprocess.run([sys.executable, "-c", f"from common import embedded; {code}"], env=env,
                               cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=180)  # fmt: skip
 
     try:
