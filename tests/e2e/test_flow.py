@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -24,6 +25,7 @@ from dispatch.schedules import Period
 from investment.choices import EntryStatus
 from investment.models import Problem, ProgressEntry
 from investment.selectors import filing_month
+from investment.services import counted_months_sync
 from projects.choices import Role, Stage
 from projects.models import Project
 from tests.dispatch.conftest import celery_worker  # noqa: F401 - a real worker thread for the reports
@@ -101,6 +103,8 @@ def _open_problems(seed=11):
 def city(transactional_db):
     builder = DemoBuilder(seed=3)
     builder.projects(400, builder.leaders())
+    # The builder loads with COPY and the triggers off, as seed_demo does: fill the per-scope totals once.
+    counted_months_sync()
     _verified_progress()
     _open_problems()
     _capital_in_place()
@@ -246,6 +250,12 @@ def test_county_entry_to_leader_dashboard_and_reports(browser, live_server, city
     assert completed_value(leader) == completed_before + Decimal("5000")
     expect(leader.locator(".photos img")).to_have_count(1)
     expect(leader.locator('[data-chart="trend"][data-rendered="true"]')).to_be_visible()
+    # The pool cards, against the projects themselves (independent SQL).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT stage, count(*) FROM projects_project GROUP BY stage")
+        counts = dict(cursor.fetchall())
+    for stage in Stage.pools():
+        expect(leader.locator(f'[data-figure="{stage}"] strong')).to_have_text(str(counts.get(stage, 0)))
     leader.screenshot(path=screenshots / "dashboard.png", full_page=True)
     leader.locator('[data-figure="started"]').click()
     expect(leader.locator('[data-figure="count"]')).to_contain_text(f"共 {started_before + 1} 个项目")
