@@ -120,7 +120,7 @@ def test_no_code_builds_a_paragraph_but_the_escaping_helper():
 
 
 def _helper_line():
-    tree = ast.parse((ROOT / "anshan_projects" / "pdf.py").read_text())
+    tree = ast.parse((ROOT / "common" / "pdf.py").read_text())
     helper = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "text_paragraph")
     call = next(n for n in ast.walk(helper) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "Paragraph")
     assert isinstance(call.args[0], ast.Call) and call.args[0].func.id == "escape"
