@@ -1,3 +1,8 @@
+"""A worker killed in the middle of a report (SIGKILL): nothing half-built is downloadable, the report
+comes back (the broker redelivers it after the visibility timeout), the next worker claims it past the
+stale rule, sweeps the killed build's temporary directory and builds it exactly once. The one test of
+the killed-worker case (the document-run rule: common.documents)."""
+
 import datetime
 import io
 import signal
