@@ -62,6 +62,11 @@ def key_level_q(level, thresholds):
     return Q(total_investment__gte=thresholds[level])
 
 
+def projects_in_scope(*, user, action=Action.VIEW):
+    """The projects the user may see (or act on), nothing joined: for exports and filters that add their own."""
+    return Project.objects.restrict(user, action)
+
+
 def project_queryset(*, user, action=Action.VIEW, thresholds_in_query=False):
     """Projects in the user's scope, joined with what lists show (constant query count).
 

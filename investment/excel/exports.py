@@ -2,10 +2,9 @@
 projects.exports, over the project filterset)."""
 
 from common.spreadsheets import StreamingWorkbook
-from projects.access import Action
 from projects.exports import write_projects
 from projects.filters import ProjectFilterSet
-from projects.models import Project
+from projects.selectors import projects_in_scope
 
 from ..selectors import entries_with_totals
 from .columns import COL_CODE, COL_IMAGE, COL_NAME, COL_NEXT, COL_PERIOD, COL_REGION, COL_STATUS
@@ -56,5 +55,5 @@ def export_progress(*, user, target, region=None, period=None, project=None):
 def export_projects(*, user, target, params):
     """Any filtered project list (the project filterset's parameters), written by the one project
     export (projects.exports: the same columns as the project list page and the API export)."""
-    qs = ProjectFilterSet(params, queryset=Project.objects.restrict(user, Action.VIEW)).qs
+    qs = ProjectFilterSet(params, queryset=projects_in_scope(user=user)).qs
     return write_projects(target, qs)
