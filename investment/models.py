@@ -80,7 +80,9 @@ class ProgressEntry(models.Model):
             models.CheckConstraint(condition=Q(period__day=1), name="progress_period_is_month_start"),
         ]
         indexes = [
-            models.Index(fields=["period", "project"]),
+            # A month's entries with their status in the index alone (the sheet's and the to-do's status
+            # counts: month_status_counts), where the plain (period, project) index visited every row.
+            models.Index(fields=["period", "project"], include=["status"], name="progress_period_project"),
             # The to-do lists (drafts, returned, waiting for verification), newest first: without it
             # each scans every entry of the city (portal.selectors.county_todo; bench "county to-do").
             models.Index(fields=["status", "-period"], name="progress_status_period_idx"),

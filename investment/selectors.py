@@ -13,6 +13,7 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
+    FilteredRelation,
     OuterRef,
     Prefetch,
     Q,
@@ -319,9 +320,10 @@ def month_status_counts(*, user, period, region=None):
     qs = reporting_projects(user=user)
     if region is not None:
         qs = qs.filter(region=region)
-    status = ProgressEntry.objects.filter(project=OuterRef("pk"), period=period).values("status")[:1]
+    # The month's entry joined (at most one per project and month), not looked up once per project.
     rows = (
-        qs.annotate(sheet_status=Coalesce(Subquery(status), Value(UNREPORTED)))
+        qs.alias(month_entry=FilteredRelation("progress_entries", condition=Q(progress_entries__period=period)))
+        .annotate(sheet_status=Coalesce(F("month_entry__status"), Value(UNREPORTED)))
         .values("sheet_status")
         .annotate(n=Count("id"))
         .order_by()
