@@ -471,10 +471,15 @@ def problems_by_age(*, user, min_days=0, max_days=None):
 
 def recent_photos(*, user, limit=8, today=None):
     """The latest site photos in scope (images only) taken by ``today``, newest first."""
+    # Only what the dashboard shows (no comments, no uploader): the list is kept in the dashboard's cache
+    # and unpickled on every request.
     return list(
         investment_selectors.photo_list(user=user)
         .filter(kind="image", taken_on__lte=today or timezone.localdate())
+        .prefetch_related(None)
+        .select_related(None)
         .select_related("project__region")
+        .only("id", "project_id", "caption", "taken_on", "project__id", "project__name", "project__region")
         .order_by("-taken_on", "-id")[:limit]
     )
 
