@@ -20,6 +20,17 @@ from projects.services import reference_data_load
 from tests.factories import user_with_role
 
 
+def pytest_collection_modifyitems(items):
+    """Every test but the pure-function ones (``no_db``) is marked ``django_db``. pytest-django sets up
+    the test database only for the databases that the collected tests declare (a marker, or ``db`` among
+    their fixtures); ``reference_data`` below asks for ``db`` at run time, which it cannot see. Without
+    the marker a run of a few files that never name ``db`` set up no test database, and their tests ran
+    on the development database (in rolled-back transactions, or flushed by a transactional test)."""
+    for item in items:
+        if not item.get_closest_marker("no_db") and not item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.django_db)
+
+
 @pytest.fixture(autouse=True)
 def reference_data(request):
     """Every test gets the database with the reference rows, except pure-function tests (marked
@@ -27,6 +38,10 @@ def reference_data(request):
     if request.node.get_closest_marker("no_db"):
         return
     request.getfixturevalue("db")
+    # Never the development database (see pytest_collection_modifyitems).
+    assert connections["default"].settings_dict["NAME"].startswith("test_"), connections["default"].settings_dict[
+        "NAME"
+    ]
     reference_data_load()
 
 
