@@ -309,6 +309,15 @@ def scope_figures(scope, *, day, dimensions):
     return result
 
 
+def scope_started(scope, *, first, last):
+    """``started_or_resumed_q(first=first, last=last)`` among the key projects of ``scope``, from the
+    per-scope start days (one query): (count, total investment). ``first`` is the first day of
+    ``last``'s year (the start days count a project once per year, on its first day of that year)."""
+    if first != datetime.date(last.year, 1, 1):
+        raise ValueError("scope_started counts from the first day of a year")
+    return investment_selectors.scope_start_totals(scope=scope, first=first, last=last)
+
+
 def scope_year_on_year(scope, *, day):
     """``year_on_year`` of a scope from the per-scope totals (one query): {"ytd", "last_ytd", "yoy"}."""
     from common.figures import growth

@@ -934,6 +934,57 @@ class ScopeTotal(models.Model):
         return f"{self.scope}:{self.scope_key} {self.dimension}={self.value}"
 
 
+class ProjectStart(models.Model):
+    """Each key project's 开复工 days as ``ScopeStart`` counts them (one per year: the first day it started
+    or entered construction that year), with the scope fields they were counted under: what the
+    triggers take out of ScopeStart before counting the project again after a write."""
+
+    project_id = models.BigIntegerField("项目")
+    day = models.DateField("开复工日期")
+    region_id = models.BigIntegerField("区县", null=True)
+    category_id = models.BigIntegerField("类别", null=True)
+    department_id = models.BigIntegerField("部门", null=True)
+    total_investment = models.DecimalField("计划总投资(万元)", max_digits=20, decimal_places=2)
+
+    class Meta:
+        verbose_name = "项目开复工日期"
+        verbose_name_plural = "项目开复工日期"
+        constraints = [models.UniqueConstraint(fields=["project_id", "day"], name="project_start_day")]
+
+    def __str__(self):
+        return f"{self.project_id} {self.day}"
+
+
+class ScopeStart(models.Model):
+    """开复工 per scope and day (insights.definitions.started_or_resumed_q): how many key projects now
+    building, and their total investment, started or entered construction for the first time in a year
+    on ``day``. A project counts once per year, on its first such day of that year; the count for a
+    period from a year's first day to a day of that year is the sum of its days, a few hundred rows
+    whatever the number of projects.
+
+    Kept by row triggers (migration 0014) on projects and stage changes, in the same transaction,
+    whoever writes; rebuilt by ``services.counted_months_sync`` after a load without triggers and when
+    the city threshold changes. Cells that fall to zero stay (they add nothing)."""
+
+    scope = models.CharField("范围", max_length=12)
+    scope_key = models.BigIntegerField("范围编号")
+    day = models.DateField("开复工日期")
+    projects = models.IntegerField("项目数")
+    total_investment = models.DecimalField("计划总投资(万元)", max_digits=20, decimal_places=2)
+
+    class Meta:
+        verbose_name = "范围开复工合计"
+        verbose_name_plural = "范围开复工合计"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "scope_key", "day"], include=["projects", "total_investment"], name="scope_start_cell"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.scope}:{self.scope_key} {self.day}"
+
+
 class ScopeMonth(models.Model):
     """The counted investment of one month (current ``CountedMonth`` rows, ``months`` of them) of the
     projects of one ScopeTotal cell, kept by the same triggers in the same transaction."""

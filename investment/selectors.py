@@ -47,6 +47,7 @@ from .models import (
     ProgressAmendment,
     ProgressEntry,
     ScopeMonth,
+    ScopeStart,
     ScopeTotal,
     SitePhoto,
 )
@@ -109,6 +110,17 @@ def counted_ytd_rows(*, through):
             output_field=MONEY,
         )
     )
+
+
+def scope_start_totals(*, scope, first, last):
+    """开复工 in ``scope`` (a ``projects.access.rollup_scope``) on the days ``first`` through ``last`` of
+    one year, from the per-scope start days (ScopeStart: a project once per year, on its first day):
+    (projects, total investment). One query of at most a few hundred rows per scope id."""
+    kind, keys = scope
+    row = ScopeStart.objects.filter(scope=kind, scope_key__in=keys, day__gte=first, day__lte=last).aggregate(
+        n=Coalesce(Sum("projects"), Value(0)), total=Coalesce(Sum("total_investment"), Value(ZERO), output_field=MONEY)
+    )
+    return row["n"], row["total"]
 
 
 def scope_total_rows(*, scope, dimensions, first=None, last=None):

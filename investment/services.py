@@ -121,7 +121,8 @@ def counted_months_sync():
     """Bring the rollup (CountedMonth, and CountedYear rebuilt from it) in line with the entries after a
     load that ran without triggers (the demo seed disables them for speed). The trigger keeps both in
     line otherwise; idempotent, keeps the history. The per-scope totals (ScopeTotal, ScopeMonth) are
-    rebuilt too, from the projects and the current months. Returns (month rows closed, month rows opened)."""
+    rebuilt too, from the projects and the current months, and so are the start days (ScopeStart).
+    Returns (month rows closed, month rows opened)."""
     with connection.cursor() as cursor:
         cursor.execute(SYNC_CLOSE_SQL)
         closed = cursor.rowcount
@@ -130,6 +131,7 @@ def counted_months_sync():
         cursor.execute("DELETE FROM investment_countedyear")
         cursor.execute(SYNC_YEARS_SQL)
         cursor.execute("SELECT investment_scope_rebuild()")
+        cursor.execute("SELECT investment_scope_start_rebuild()")
         return closed, opened
 
 

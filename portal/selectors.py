@@ -46,10 +46,8 @@ def headline(*, user, today=None, known_at=None):
     )
     scope = rollup_scope(user) if known_at is None else None  # a past as-of date reads the month rows
     if scope is not None:  # the per-scope totals: a few rows instead of every project in scope
-        result = scoped.filter(started).aggregate(
-            started_count=Count("id"),
-            started_total=Coalesce(Sum("total_investment"), Value(ZERO), output_field=MONEY),
-        )
+        started_count, started_total = definitions.scope_started(scope, first=period.year_start, last=today)
+        result = {"started_count": started_count, "started_total": started_total}
         figures = definitions.scope_figures(scope, day=period, dimensions=["total", "stage"])
         total = figures["total"].get("", {})
         result["annual_plan"] = total.get("year_plan", ZERO)
