@@ -26,6 +26,7 @@ The rules (documented in docs/development.md, "Traffic lights"):
 import datetime
 from decimal import Decimal
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import (
     BooleanField,
     Case,
@@ -40,17 +41,18 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.db.models.lookups import GreaterThan
 from django.http import Http404
 from django.utils import timezone
 
 from common import parsing, periods
 from common.figures import points, ratio
+from common.lateral import join_aggregates
 from common.periods import add_months, month_start, reporting_month
 from insights import definitions
 from investment.choices import ProblemStatus
@@ -120,8 +122,18 @@ def annotate_lights(queryset, *, period, as_of=None, rule=None, known_at=None):
     rule = rule or LightRule.current()
     stale_from = add_months(period, -(rule.stale_periods - 1))
 
+    # The project's monthly plan of the year, read once per project (a LATERAL join, common.lateral):
+    # whether it has one, and the cumulative share of the latest planned month up to the period's.
+    # Time progress, which reads both, is referred to many times by the lights below.
     plans = MonthlyPlan.objects.filter(project=OuterRef("pk"), year=period.year)
-    planned = plans.filter(month__lte=period.month).order_by("-month").values("cumulative_percent")[:1]
+    latest = ArrayAgg("cumulative_percent", filter=Q(month__lte=period.month), order_by="-month")
+    queryset, plan = join_aggregates(
+        queryset,
+        plans,
+        "monthly_plan",
+        planned_months=Count("pk"),
+        planned_latest=Func(latest, template="(%(expressions)s)[1]", output_field=PERCENT),
+    )
     recent = ProgressEntry.objects.filter(
         project=OuterRef("pk"), status__in=REPORTED_STATUSES, period__gte=stale_from, period__lte=period
     )
@@ -135,8 +147,8 @@ def annotate_lights(queryset, *, period, as_of=None, rule=None, known_at=None):
 
     qs = queryset.annotate(
         has_recent_entry=Exists(recent),
-        has_monthly_plan=Exists(plans),
-        planned_percent=Subquery(planned, output_field=PERCENT),
+        has_monthly_plan=GreaterThan(plan["planned_months"], 0),
+        planned_percent=plan["planned_latest"],
         problem_overdue=Exists(overdue_problems),
         deficiency_overdue=Exists(overdue_deficiencies),
     )
