@@ -421,6 +421,8 @@ class SitePhoto(models.Model):
             # The weekly gallery and completeness: a week's photos, newest first.
             models.Index(fields=["week", "-created_at", "-id"], name="photo_week_newest"),
             models.Index(fields=["project", "week"], name="photo_project_week"),
+            # The dashboard's latest photos: read newest first and stopped after a few rows.
+            models.Index(fields=["-taken_on", "-id"], condition=Q(kind="image"), name="photo_image_newest"),
         ]
 
     def __str__(self):

@@ -284,7 +284,13 @@ class Project(models.Model):
         ordering = ["-total_investment", "id"]
         indexes = [
             models.Index(fields=["region", "stage"]),
-            models.Index(fields=["stage", "total_investment"]),
+            # 开复工 this year (insights.definitions.started_or_resumed_q): key projects of the building
+            # stages, judged on their start date and id in the index alone (no visit to every row).
+            models.Index(
+                fields=["stage", "total_investment"],
+                include=["actual_start", "id", "region"],
+                name="project_stage_invest",
+            ),
             models.Index(fields=["category", "stage"]),
             models.Index(fields=["department", "stage"]),
             models.Index(fields=["sector", "stage"]),
@@ -374,6 +380,8 @@ class StageChange(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(is_backward=False) | ~Q(reason=""), name="stage_backward_needs_reason"),
         ]
+        # The projects that entered a stage in a period (开复工: entered construction this year).
+        indexes = [models.Index(fields=["to_stage", "changed_on", "project"], name="stage_change_entered")]
 
     def __str__(self):
         return f"{self.project}: {self.from_stage or '—'} → {self.to_stage}"

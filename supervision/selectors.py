@@ -113,18 +113,22 @@ def period_as_of(period: datetime.date, today=None) -> datetime.date:
     return periods.period_as_of(period, today or timezone.localdate())
 
 
-def annotate_lights(queryset, *, period, as_of=None, rule=None, known_at=None):
-    """Annotate a Project queryset with the period's figures, lights and flags (see module doc). The
-    figures (completion, rate, time progress, behind) are ``insights.definitions.annotate_progress``;
-    this adds the project's monthly plan, the light thresholds and the flags."""
+def lagging_margin():
+    """The lagging margin (percentage points behind time progress): the current light rule's yellow
+    threshold, which ``definitions.lagging_q`` takes."""
+    return LightRule.current().yellow_behind
+
+
+def annotate_judged(queryset, *, period, as_of=None, known_at=None):
+    """Annotate a Project queryset with the period's measures as the lights judge them
+    (``insights.definitions.annotate_progress``, time progress from the project's monthly plan where it
+    has one): enough for ``definitions.lagging_q`` and ``annotate_gap``, without the lights' flags (a
+    much smaller query, for the dashboard's lagging walk)."""
     period = month_start(period)
     as_of = as_of or period_as_of(period)
-    rule = rule or LightRule.current()
-    stale_from = add_months(period, -(rule.stale_periods - 1))
-
     # The project's monthly plan of the year, read once per project (a LATERAL join, common.lateral):
     # whether it has one, and the cumulative share of the latest planned month up to the period's.
-    # Time progress, which reads both, is referred to many times by the lights below.
+    # Time progress reads both, and the lights refer to time progress many times.
     plans = MonthlyPlan.objects.filter(project=OuterRef("pk"), year=period.year)
     latest = ArrayAgg("cumulative_percent", filter=Q(month__lte=period.month), order_by="-month")
     queryset, plan = join_aggregates(
@@ -134,6 +138,28 @@ def annotate_lights(queryset, *, period, as_of=None, rule=None, known_at=None):
         planned_months=Count("pk"),
         planned_latest=Func(latest, template="(%(expressions)s)[1]", output_field=PERCENT),
     )
+    qs = queryset.annotate(
+        has_monthly_plan=GreaterThan(plan["planned_months"], 0), planned_percent=plan["planned_latest"]
+    )
+    return definitions.annotate_progress(
+        qs,
+        month=period,
+        as_of=as_of,
+        known_at=known_at,
+        planned_share=ExpressionWrapper(F("planned_percent") / 100, PERCENT),
+        has_plan=Q(has_monthly_plan=True),
+    )
+
+
+def annotate_lights(queryset, *, period, as_of=None, rule=None, known_at=None):
+    """Annotate a Project queryset with the period's figures, lights and flags (see module doc). The
+    figures (completion, rate, time progress, behind) are ``annotate_judged``'s; this adds the light
+    thresholds and the flags."""
+    period = month_start(period)
+    as_of = as_of or period_as_of(period)
+    rule = rule or LightRule.current()
+    stale_from = add_months(period, -(rule.stale_periods - 1))
+
     recent = ProgressEntry.objects.filter(
         project=OuterRef("pk"), status__in=REPORTED_STATUSES, period__gte=stale_from, period__lte=period
     )
@@ -145,21 +171,12 @@ def annotate_lights(queryset, *, period, as_of=None, rule=None, known_at=None):
     measured = definitions.measured_q()
     as_of_value = Cast(Value(as_of), DateField())
 
-    qs = queryset.annotate(
+    qs = annotate_judged(queryset, period=period, as_of=as_of, known_at=known_at).annotate(
         has_recent_entry=Exists(recent),
-        has_monthly_plan=GreaterThan(plan["planned_months"], 0),
-        planned_percent=plan["planned_latest"],
         problem_overdue=Exists(overdue_problems),
         deficiency_overdue=Exists(overdue_deficiencies),
     )
-    qs = definitions.annotate_progress(
-        qs,
-        month=period,
-        as_of=as_of,
-        known_at=known_at,
-        planned_share=ExpressionWrapper(F("planned_percent") / 100, PERCENT),
-        has_plan=Q(has_monthly_plan=True),
-    ).annotate(
+    qs = qs.annotate(
         ytd_completed=F("completed_ytd"),
         since_start_completed=F("since_start"),
         expected_percent=ExpressionWrapper(F("time_progress") * 100, PERCENT),
