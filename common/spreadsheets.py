@@ -16,10 +16,13 @@ import functools
 import math
 import os
 import re
+import threading
+import zipfile
 from decimal import Decimal
 from itertools import count
 
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.utility import xl_col_to_name
 
 from .figures import XLSX_PERCENT_FORMAT
@@ -36,6 +39,33 @@ def safe_text(value):
     return value
 
 
+# Deflate level 1: a report's sheets are repetitive XML, which level 1 compresses about 4x faster than
+# zlib's default (6) for a file about a quarter larger (measured on a report's rows: 18 MB of XML,
+# 184 ms and 2.0 MB against 799 ms and 1.6 MB). At the default level, compressing was the largest
+# single cost of a province report after its query.
+DEFLATE_LEVEL = 1
+_PACKAGING = threading.Lock()
+
+
+class _ZipFile(zipfile.ZipFile):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("compresslevel", DEFLATE_LEVEL)
+        super().__init__(*args, **kwargs)
+
+
+class _Workbook(xlsxwriter.Workbook):
+    """XlsxWriter's workbook, zipped at ``DEFLATE_LEVEL`` (XlsxWriter has no option for it: its
+    packaging opens the module's ``ZipFile``, which is ours while this workbook packages)."""
+
+    def _store_workbook(self):
+        with _PACKAGING:
+            xlsxwriter.workbook.ZipFile = _ZipFile
+            try:
+                super()._store_workbook()
+            finally:
+                xlsxwriter.workbook.ZipFile = zipfile.ZipFile
+
+
 class StreamingWorkbook:
     """Write sheets row by row in constant memory. Numbers stay numbers, text is always text.
 
@@ -49,7 +79,7 @@ class StreamingWorkbook:
         if isinstance(target, (str, os.PathLike)):
             # The row files go beside the target, where whoever owns it can clean up after a crash.
             options["tmpdir"] = os.path.dirname(os.path.abspath(target))
-        self.book = xlsxwriter.Workbook(target, options)
+        self.book = _Workbook(target, options)
         self.header = self.book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "text_wrap": True})
         self.money = self.book.add_format({"num_format": "#,##0.00"})
         self.percent = self.book.add_format({"num_format": XLSX_PERCENT_FORMAT})
