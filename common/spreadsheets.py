@@ -30,6 +30,7 @@ from .figures import XLSX_PERCENT_FORMAT
 # OWASP ASVS 5.0 V1.2.10: cells starting with these could run as formulas in a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
 MAX_ROWS_PER_SHEET = 1_048_575  # 1,048,576 rows less the header
+BATCH = 500  # rows rendered before one write to the row file (a few hundred KB: memory stays flat)
 
 
 def safe_text(value):
@@ -84,11 +85,16 @@ class StreamingWorkbook:
         self.money = self.book.add_format({"num_format": "#,##0.00"})
         self.percent = self.book.add_format({"num_format": XLSX_PERCENT_FORMAT})
         self.date = self.book.add_format({"num_format": "yyyy-mm-dd"})
+        self.sheets = []
 
     def sheet(self, name, headers, *, money_columns=(), percent_columns=(), widths=None):
-        return StreamingSheet(self, name, headers, set(money_columns), set(percent_columns), widths or {})
+        sheet = StreamingSheet(self, name, headers, set(money_columns), set(percent_columns), widths or {})
+        self.sheets.append(sheet)
+        return sheet
 
     def close(self):
+        for sheet in self.sheets:
+            sheet.flush()
         self.book.close()
 
     def __enter__(self):
@@ -115,9 +121,11 @@ class StreamingSheet:
         }
         self.date_style = f' s="{book.date._get_xf_index()}"'
         self.part = 0
+        self.pending = []  # rendered rows not yet in the row file: one write per BATCH rows, not per row
         self._new_worksheet()
 
     def _new_worksheet(self):
+        self.flush()
         self.part += 1
         title = self.base_name if self.part == 1 else f"{self.base_name}{self.part}"
         self.worksheet = self.workbook.book.add_worksheet(title)
@@ -132,12 +140,20 @@ class StreamingSheet:
     def write(self, values):
         if self.row > MAX_ROWS_PER_SHEET:
             self._new_worksheet()  # an xlsx sheet holds at most 1,048,576 rows
-        self.worksheet.row_data_fh.write(self.render(self.row, values))
+        self.pending.append(self.render(self.row, values))
+        if len(self.pending) >= BATCH:
+            self.flush()
         self.worksheet.dim_rowmax = self.worksheet.previous_row = self.row
         if len(values) > self.columns:
             self.columns = len(values)
             self.worksheet.dim_colmax = max(self.worksheet.dim_colmax or 0, len(values) - 1)
         self.row += 1
+
+    def flush(self):
+        """Append the pending rows to the worksheet's row file (before XlsxWriter reads or adds to it)."""
+        if self.pending:
+            self.worksheet.row_data_fh.write("".join(self.pending))
+            self.pending.clear()
 
     def render(self, row, values):
         """One ``<row>`` as XlsxWriter writes it in constant_memory mode: numbers stay numbers,

@@ -10,6 +10,7 @@ import heapq
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
@@ -132,6 +133,18 @@ def lag_reason(lagging, behind, stale):
     return ";".join(reasons)
 
 
+def stream_rows(queryset):
+    """The rows of a ``values_list`` queryset from a server-side cursor, CHUNK at a time, as psycopg
+    returns them (numeric as Decimal, dates, booleans: what the fields hold). Django's iterator would
+    also pass every value of its Decimal expressions through a converter that makes a Decimal of a
+    Decimal, a cost per row and column of the project pass."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK):
+            yield from rows
+
+
 def project_figures(queryset, *, month, as_of, known_at=None):
     """The scope's projects with the measures of ``month`` (insights.definitions through the lights:
     completed_ytd, recent, completion_rate, time_progress, behind, lagging)."""
@@ -196,7 +209,7 @@ class RoundFigures:
         stage_text, start_text = self.stage_text, self.start_text
         # One pass judges each project once: its figures, its lagging and its lights (the lights sheet
         # is in the same order as the project list).
-        for row in self.project_rows().iterator(chunk_size=CHUNK):
+        for row in stream_rows(self.project_rows()):
             (pk, code, name, region, sector, category, department, stage, start_type, total_inv, annual_plan,
              actual_start, actual_completion, ytd, recent, project_rate, progress, behind, late, stale, new_start,
              completion, expected, completion_pct, light, overall, *flags) = row  # fmt: skip
