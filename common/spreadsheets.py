@@ -16,6 +16,7 @@ import functools
 import math
 import os
 import re
+import shutil
 import threading
 import zipfile
 from decimal import Decimal
@@ -23,6 +24,7 @@ from itertools import count
 
 import xlsxwriter
 import xlsxwriter.workbook
+import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
 
 from .figures import XLSX_PERCENT_FORMAT
@@ -54,9 +56,29 @@ class _ZipFile(zipfile.ZipFile):
         super().__init__(*args, **kwargs)
 
 
+class _Worksheet(xlsxwriter.worksheet.Worksheet):
+    def _write_optimized_sheet_data(self):
+        """The row file copied into the sheet's XML as bytes: XlsxWriter copies it as text, decoding
+        and encoding every row again (both files are UTF-8)."""
+        if self.dim_rowmin is None or not self.internal_fh:
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        self.row_data_fh.close()
+        self.fh.flush()  # what the text layer holds goes first
+        with open(self.row_data_filename, "rb") as rows:
+            shutil.copyfileobj(rows, self.fh.buffer, 1 << 20)
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
+
+
 class _Workbook(xlsxwriter.Workbook):
     """XlsxWriter's workbook, zipped at ``DEFLATE_LEVEL`` (XlsxWriter has no option for it: its
     packaging opens the module's ``ZipFile``, which is ours while this workbook packages)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.worksheet_class = _Worksheet
 
     def _store_workbook(self):
         with _PACKAGING:
