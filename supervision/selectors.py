@@ -1,6 +1,7 @@
 """Reads for supervision. Lights are computed here and only here: one SQL query over the period's
-data for all projects in scope (correlated subqueries, no per-project loop), so lists, the
-dashboard, the map and dispatch reports can filter and count by light in the database.
+data for all projects in scope (no per-project loop; each project's counted months and monthly plan
+read once, in LATERAL joins: common.lateral), so lists, the dashboard, the map and dispatch reports
+can filter and count by light in the database.
 
 The rules (documented in docs/development.md, "Traffic lights"):
 - Period: a month (its first day). The light is evaluated "as of" the end of the month, or today
