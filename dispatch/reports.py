@@ -10,6 +10,7 @@ import heapq
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
@@ -132,6 +133,18 @@ def lag_reason(lagging, behind, stale):
     return ";".join(reasons)
 
 
+def stream_rows(queryset):
+    """The rows of a ``values_list`` queryset from a server-side cursor, CHUNK at a time, as psycopg
+    returns them (numeric as Decimal, dates, booleans: what the fields hold). Django's iterator would
+    also pass every value of its Decimal expressions through a converter that makes a Decimal of a
+    Decimal, a cost per row and column of the project pass."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK):
+            yield from rows
+
+
 def project_figures(queryset, *, month, as_of, known_at=None):
     """The scope's projects with the measures of ``month`` (insights.definitions through the lights:
     completed_ytd, recent, completion_rate, time_progress, behind, lagging)."""
@@ -161,6 +174,12 @@ class RoundFigures:
         self.orders = {}
         self.procedure_totals = {}  # county name -> [projects, items, done, parallel, open, overdue, days]
         self.indicators = []  # physical indicators per (name, unit): insights.definitions.indicator_rows
+        # The labels as text in the active language, once: a lazy label costs a translation lookup
+        # each time it is made text, several times per project row (bench/rows.py tier1_report).
+        self.stage_text, self.start_text, self.light_text, self.tier_text = (
+            {key: str(label) for key, label in labels.items()}
+            for labels in (STAGE_LABELS, START_LABELS, LIGHT_LABELS, TIER_LABELS)
+        )
 
     # --- the project pass -----------------------------------------------------------------
     def project_rows(self):
@@ -187,9 +206,10 @@ class RoundFigures:
         total = plan = ytd_sum = start_investment = ZERO
         stages = defaultdict(int)
         lights = self._light_counts()
+        stage_text, start_text = self.stage_text, self.start_text
         # One pass judges each project once: its figures, its lagging and its lights (the lights sheet
         # is in the same order as the project list).
-        for row in self.project_rows().iterator(chunk_size=CHUNK):
+        for row in stream_rows(self.project_rows()):
             (pk, code, name, region, sector, category, department, stage, start_type, total_inv, annual_plan,
              actual_start, actual_completion, ytd, recent, project_rate, progress, behind, late, stale, new_start,
              completion, expected, completion_pct, light, overall, *flags) = row  # fmt: skip
@@ -204,8 +224,8 @@ class RoundFigures:
             self.by_sector[sector or "未分类"].add(total_inv, annual_plan, ytd)
             self.by_category[category].add(total_inv, annual_plan, ytd)
             reason = lag_reason(late, behind, stale)
-            sink.project([pk, code, name, region, sector, category, department, STAGE_LABELS.get(stage, stage),
-                          START_LABELS.get(start_type, ""), total_inv, annual_plan, ytd, project_rate, actual_start,
+            sink.project([pk, code, name, region, sector, category, department, stage_text.get(stage, stage),
+                          start_text.get(start_type, ""), total_inv, annual_plan, ytd, project_rate, actual_start,
                           actual_completion, recent, "是" if reason else "否"])  # fmt: skip
             if reason:
                 lagging += 1
@@ -216,7 +236,7 @@ class RoundFigures:
             if new_start:
                 new_starts += 1
                 start_investment += total_inv
-                start_row = [pk, name, region, category, total_inv, actual_start, START_LABELS.get(start_type, "")]
+                start_row = [pk, name, region, category, total_inv, actual_start, start_text.get(start_type, "")]
                 sink.start(start_row)
                 self.top_starts.add(total_inv, start_row)
             if completion:
@@ -299,8 +319,8 @@ class RoundFigures:
         pct = [hundredths(v) for v in (expected, completion)]
         # "behind" only means something for a measured project (one with a completion rate).
         behind = None if pct[1] is None else hundredths(behind)
-        row = [pk, name, region, department, STAGE_LABELS.get(stage, stage), *pct, behind,
-               str(LIGHT_LABELS[light]), str(LIGHT_LABELS[overall]), *("是" if on else "" for on in flags)]  # fmt: skip
+        row = [pk, name, region, department, self.stage_text.get(stage, stage), *pct, behind,
+               self.light_text[light], self.light_text[overall], *("是" if on else "" for on in flags)]  # fmt: skip
         sink.light(row)
         if overall == Light.RED:
             self.top_red.add((light == Light.RED, behind if behind is not None else Decimal(-1000)), row)
@@ -367,7 +387,8 @@ class RoundFigures:
         )  # fmt: skip
         from investment.choices import ProblemKind, ProblemStatus
 
-        kinds, statuses = dict(ProblemKind.choices), dict(ProblemStatus.choices)
+        kinds, statuses = ({key: str(label) for key, label in choices} for choices in (ProblemKind.choices,
+                                                                                       ProblemStatus.choices))  # fmt: skip
         open_count = overdue_count = 0
         for _, project, region, description, kind, tier, status, created_at, deadline, unit in rows.iterator(
             chunk_size=CHUNK
@@ -377,7 +398,7 @@ class RoundFigures:
             overdue = max((as_of - deadline).days, 0)
             open_count += 1
             overdue_count += overdue > 0
-            row = [unit, project, region, description, kinds.get(kind, kind), TIER_LABELS.get(tier, tier),
+            row = [unit, project, region, description, kinds.get(kind, kind), self.tier_text.get(tier, tier),
                    statuses.get(status, status), raised, deadline, age, overdue]  # fmt: skip
             sink.problem(row)
             self.oldest_problems.add(age, row)
@@ -406,7 +427,8 @@ class RoundFigures:
         )
         for pk, name, from_stage, to_stage, on, reason in rows.iterator(chunk_size=CHUNK):
             self.changes_count += 1
-            sink.change([pk, name, STAGE_LABELS.get(from_stage, "—"), STAGE_LABELS.get(to_stage, to_stage), on, reason])
+            sink.change([pk, name, self.stage_text.get(from_stage, "—"), self.stage_text.get(to_stage, to_stage), on,
+                         reason])  # fmt: skip
         self.solved_since = selectors.problems_solved_between(
             self.group, after=after, through=self.round.period_end
         ).count()

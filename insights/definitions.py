@@ -46,6 +46,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.figures import PROBLEM_AGE_BUCKETS, hundredths, ratio
+from common.lateral import join_aggregates
 from common.periods import month_end, next_month, previous_month, reporting_month, year_fraction_elapsed
 from investment import selectors as investment_selectors
 from investment.choices import EntryStatus
@@ -173,14 +174,26 @@ def annotate_progress(queryset, *, month, as_of=None, known_at=None, planned_sha
             default=Coalesce(F("_counted_year__amount"), Value(ZERO)),
             output_field=MONEY,
         )  # fmt: skip
-    else:
-        ytd = completed(first=year_start, last=month, known_at=known_at)
+    # The project's sums over its counted months through ``month``, computed once per project (a
+    # LATERAL join): the lights refer to ``since_start`` about eight times, and each reference to a
+    # correlated subquery would be evaluated again (common.lateral).
+    months = counted_month_rows(known_at=known_at).filter(project_id=OuterRef("pk"), period__lte=month)
+    queryset, sums = join_aggregates(
+        queryset,
+        months,
+        "counted_sums",
+        since_start=Sum("amount"),
+        recent=Sum("amount", filter=Q(period__gte=previous_month(month))),
+        year_to_date=Sum("amount", filter=Q(period__gte=year_start)),
+    )
+    if known_at is not None:
+        ytd = Coalesce(sums["year_to_date"], Value(ZERO), output_field=MONEY)
     return (
         queryset.annotate(
             year_plan=year_plan(),
             completed_ytd=ytd,
-            since_start=completed(first=None, last=month, known_at=known_at),
-            recent=completed(first=previous_month(month), last=month, known_at=known_at),
+            since_start=Coalesce(sums["since_start"], Value(ZERO), output_field=MONEY),
+            recent=Coalesce(sums["recent"], Value(ZERO), output_field=MONEY),
             time_progress=ExpressionWrapper(progress, output_field=RATIO),
         )
         .annotate(completion_rate=rate_sql("completed_ytd", "annual_plan"))

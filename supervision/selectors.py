@@ -1,6 +1,7 @@
 """Reads for supervision. Lights are computed here and only here: one SQL query over the period's
-data for all projects in scope (correlated subqueries, no per-project loop), so lists, the
-dashboard, the map and dispatch reports can filter and count by light in the database.
+data for all projects in scope (no per-project loop; each project's counted months and monthly plan
+read once, in LATERAL joins: common.lateral), so lists, the dashboard, the map and dispatch reports
+can filter and count by light in the database.
 
 The rules (documented in docs/development.md, "Traffic lights"):
 - Period: a month (its first day). The light is evaluated "as of" the end of the month, or today
@@ -26,6 +27,7 @@ The rules (documented in docs/development.md, "Traffic lights"):
 import datetime
 from decimal import Decimal
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import (
     BooleanField,
     Case,
@@ -40,17 +42,18 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.db.models.lookups import GreaterThan
 from django.http import Http404
 from django.utils import timezone
 
 from common import parsing, periods
 from common.figures import points, ratio
+from common.lateral import join_aggregates
 from common.periods import add_months, month_start, reporting_month
 from insights import definitions
 from investment.choices import ProblemStatus
@@ -124,9 +127,21 @@ def annotate_judged(queryset, *, period, as_of=None, known_at=None):
     much smaller query, for the dashboard's lagging walk)."""
     period = month_start(period)
     as_of = as_of or period_as_of(period)
+    # The project's monthly plan of the year, read once per project (a LATERAL join, common.lateral):
+    # whether it has one, and the cumulative share of the latest planned month up to the period's.
+    # Time progress reads both, and the lights refer to time progress many times.
     plans = MonthlyPlan.objects.filter(project=OuterRef("pk"), year=period.year)
-    planned = plans.filter(month__lte=period.month).order_by("-month").values("cumulative_percent")[:1]
-    qs = queryset.annotate(has_monthly_plan=Exists(plans), planned_percent=Subquery(planned, output_field=PERCENT))
+    latest = ArrayAgg("cumulative_percent", filter=Q(month__lte=period.month), order_by="-month")
+    queryset, plan = join_aggregates(
+        queryset,
+        plans,
+        "monthly_plan",
+        planned_months=Count("pk"),
+        planned_latest=Func(latest, template="(%(expressions)s)[1]", output_field=PERCENT),
+    )
+    qs = queryset.annotate(
+        has_monthly_plan=GreaterThan(plan["planned_months"], 0), planned_percent=plan["planned_latest"]
+    )
     return definitions.annotate_progress(
         qs,
         month=period,

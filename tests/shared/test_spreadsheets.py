@@ -1,4 +1,5 @@
 import datetime
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -102,3 +103,29 @@ def test_rows_beyond_a_sheets_capacity_go_on_to_a_second_sheet(tmp_path, monkeyp
     ]
     assert [[c.value for c in row] for row in wb["项目2"].iter_rows()] == [["序号", "金额"], [4, 400], [5, 500]]
     assert wb["项目2"]["B2"].number_format == "#,##0.00"
+
+
+def test_rows_written_in_batches_to_interleaved_sheets_read_back_in_order(tmp_path):
+    """Rows are rendered and written to the row file a batch at a time: sheets written alternately,
+    more rows than a batch and a partial last batch, read back complete and in order from a deflated
+    package."""
+    from common import spreadsheets
+
+    path = tmp_path / "batches.xlsx"
+    n = spreadsheets.BATCH * 2 + 37
+    with StreamingWorkbook(str(path)) as book:
+        first = book.sheet("甲", ["序号", "名称", "金额"], money_columns={2})
+        second = book.sheet("乙", ["序号", "日期"])
+        for i in range(n):
+            first.write([i, f"项目{i}", Decimal(i) / 4])
+            if i % 3 == 0:
+                second.write([i, datetime.date(2026, 1, 1) + datetime.timedelta(days=i % 365)])
+    book = CalamineWorkbook.from_path(str(path))
+    rows = book.get_sheet_by_name("甲").to_python()
+    assert rows[0] == ["序号", "名称", "金额"] and len(rows) == n + 1
+    assert [(int(r[0]), r[1], r[2]) for r in rows[1:]] == [(i, f"项目{i}", i / 4) for i in range(n)]
+    dates = book.get_sheet_by_name("乙").to_python()[1:]
+    assert [int(r[0]) for r in dates] == list(range(0, n, 3))
+    assert dates[-1][1] == datetime.date(2026, 1, 1) + datetime.timedelta(days=(n - 1) // 3 * 3 % 365)
+    with zipfile.ZipFile(path) as archive:
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
