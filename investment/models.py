@@ -197,7 +197,13 @@ class CountedMonth(models.Model):
                 include=["project", "amount", "valid_from"],
                 name="counted_month_closed_idx",
             ),
-            models.Index(fields=["project", "period"], name="counted_month_project_idx"),
+            # One project's months (the lights' and reports' per-project sums, common.lateral), now or as
+            # of a moment, from the index alone.
+            models.Index(
+                fields=["project", "period"],
+                include=["amount", "valid_from", "valid_to"],
+                name="counted_month_by_project",
+            ),
         ]
 
     def __str__(self):
