@@ -183,24 +183,13 @@ def filter_choices_from(rows):
 
 
 def list_page(*, rows, filtered, number, per_page, with_choices=False):
-    """One page of a project list in one statement (``list_window``). Returns (a Paginator page, the
-    filter choices or None)."""
-    from django.core.paginator import Paginator
-
-    window, choices = list_window(
-        rows=rows, filtered=filtered, number=number, per_page=per_page, with_choices=with_choices
-    )
-    return Paginator(window, per_page).get_page(number), choices
-
-
-def list_window(*, rows, filtered, number, per_page, with_choices=False):
-    """A project list's page read in one statement (common.batch): the page's ``rows`` (a values()
+    """One page of a project list in one statement (common.batch): the page's ``rows`` (a values()
     queryset), the bounded page count of ``filtered`` (as common.counting.fast_count: exact up to
     LIST_EXACT_COUNT_UP_TO, the planner's estimate above it, one more query then) and, for the full page,
-    the filters' reference lists. Returns (the list for a Paginator, Django's or DRF's, whose count and
-    page ``number`` are already read; the filter choices or None)."""
+    the filters' reference lists. Returns (a Paginator page, the filter choices or None)."""
     from django.conf import settings
     from django.core.exceptions import EmptyResultSet
+    from django.core.paginator import Paginator
 
     from common.batch import Raw, fetch_with
     from common.counting import RowCount, _rounded, planner_estimate
@@ -223,7 +212,8 @@ def list_window(*, rows, filtered, number, per_page, with_choices=False):
     count = RowCount(bounded)
     if bounded > limit:
         count = RowCount(_rounded(max(planner_estimate(filtered), limit + 1)), is_estimate=True)
-    return _Window(rows, count, start, found[0], per_page), filter_choices_from(found[2]) if with_choices else None
+    page = Paginator(_Window(rows, count, start, found[0], per_page), per_page).get_page(number)
+    return page, filter_choices_from(found[2]) if with_choices else None
 
 
 class _Window:

@@ -126,15 +126,7 @@ class ProjectViewSet(
         # The page count comes from the filtered projects alone: the joins the row columns need (region,
         # sector, category, department: many-to-one, so they neither add nor drop rows) stay out of it.
         # Exact up to settings.LIST_EXACT_COUNT_UP_TO, then the planner's estimate (count_is_estimate).
-        # The page asked for and that count: one statement (selectors.list_window).
-        page_size = self.paginator.get_page_size(request) if self.paginator is not None else None
-        if page_size:
-            queryset, _choices = selectors.list_window(
-                rows=queryset, filtered=filtered, number=request.query_params.get(self.paginator.page_query_param),
-                per_page=page_size,
-            )  # fmt: skip
-        else:
-            queryset.count = counter(filtered)
+        queryset.count = counter(filtered)
         page = self.paginate_queryset(queryset)
         if page is None:
             return Response(project_rows(queryset))
