@@ -146,12 +146,6 @@ def filter_choices(*, user):
     """The list filters' reference lists in one query (UNION ALL) instead of four: {"region": [...],
     "sector": [...], "category": [...], "department": [...]}, each a list of (id, key, name) in the
     models' own order. Reference lists are public within the system (see ``regions_visible``)."""
-    return filter_choices_from(filter_choices_rows())
-
-
-def filter_choices_rows():
-    """The UNION ALL behind ``filter_choices`` (a queryset, so that a page can read it in the same
-    statement as its rows: common.batch); ``filter_choices_from`` turns its rows into the lists."""
     from django.db.models import F
 
     def part(model, name, key, order_text):
@@ -167,74 +161,16 @@ def filter_choices_rows():
         )
 
     blank = Value("", output_field=CharField())
-    return part(Region, "region", F("key"), blank).union(
+    union = part(Region, "region", F("key"), blank).union(
         part(Sector, "sector", blank, F("kind")),
         part(Category, "category", F("key"), blank),
         part(Department, "department", F("key"), blank),
         all=True,
     )
-
-
-def filter_choices_from(rows):
     result = {"region": [], "sector": [], "category": [], "department": []}
-    for list_name, pk, key, name, _o1, _o2, name_en in sorted(rows, key=lambda r: (r[0], r[4], r[5], r[1])):
+    for list_name, pk, key, name, _o1, _o2, name_en in sorted(union, key=lambda r: (r[0], r[4], r[5], r[1])):
         result[list_name].append((pk, key, localized_name(name, name_en)))
     return result
-
-
-def list_page(*, rows, filtered, number, per_page, with_choices=False):
-    """One page of a project list in one statement (common.batch): the page's ``rows`` (a values()
-    queryset), the bounded page count of ``filtered`` (as common.counting.fast_count: exact up to
-    LIST_EXACT_COUNT_UP_TO, the planner's estimate above it, one more query then) and, for the full page,
-    the filters' reference lists. Returns (a Paginator page, the filter choices or None)."""
-    from django.conf import settings
-    from django.core.exceptions import EmptyResultSet
-    from django.core.paginator import Paginator
-
-    from common.batch import Raw, fetch_with
-    from common.counting import RowCount, _rounded, planner_estimate
-
-    try:  # the page the rows are read for; Paginator still decides the page shown (past the end: the last)
-        start = (max(1, int(number or 1)) - 1) * per_page
-    except (TypeError, ValueError):
-        start = 0
-    limit = settings.LIST_EXACT_COUNT_UP_TO
-    items = [rows[start : start + per_page]]
-    try:
-        sql, params = filtered.order_by().values("pk")[: limit + 1].query.sql_with_params()
-        items.append(Raw(f"SELECT count(*) FROM ({sql}) AS bounded", params))
-    except EmptyResultSet:
-        items.append(Raw("SELECT 0"))
-    if with_choices:
-        items.append(filter_choices_rows())
-    found = fetch_with(*items)
-    bounded = found[1]
-    count = RowCount(bounded)
-    if bounded > limit:
-        count = RowCount(_rounded(max(planner_estimate(filtered), limit + 1)), is_estimate=True)
-    page = Paginator(_Window(rows, count, start, found[0], per_page), per_page).get_page(number)
-    return page, filter_choices_from(found[2]) if with_choices else None
-
-
-class _Window:
-    """A list for Django's Paginator whose count and requested page are already read: slicing at that
-    page's start answers the rows read; any other slice (a page number past the end) asks the database."""
-
-    ordered = True
-
-    def __init__(self, queryset, count, start, rows, per_page):
-        self.queryset, self._count, self.start, self.rows, self.per_page = queryset, count, start, rows, per_page
-
-    def count(self):
-        return self._count
-
-    def __len__(self):
-        return self._count
-
-    def __getitem__(self, index):
-        if isinstance(index, slice) and index.start == self.start and index.stop - index.start <= self.per_page:
-            return self.rows[: index.stop - index.start]  # the rows read are the page's (a prefix at its end)
-        return list(self.queryset[index])
 
 
 # This year's figures of a project in the list and its export (completed, rate, time progress, gap)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common import parsing
+from common.counting import counter
 from common.formats import wan
 from common.replica import replica_view
 
@@ -111,7 +112,7 @@ def _list_rows(values):
     return rows
 
 
-def _scope_note(request, selected, choices=None):
+def _scope_note(request, selected):
     """Why a list is empty when the user's scope is what empties it: a county, department or category
     chosen outside the scope is named (it is reference data, not project data); otherwise the scope."""
     scope = selectors.scope_of(user=request.user)
@@ -122,8 +123,8 @@ def _scope_note(request, selected, choices=None):
         ((field, ids),) = scope["keys"].items()
         param, lookup = fields[field]
         if selected.get(param):
-            choices = choices or selectors.filter_choices(user=request.user)
-            for pk, key, name in choices[param]:
+            choices = selectors.filter_choices(user=request.user)[param]
+            for pk, key, name in choices:
                 if str(key if lookup == "key" else pk) == selected[param] and pk not in ids:
                     return _("%(name)s不在您的权限范围(%(scope)s)内,没有可显示的项目。") % {
                         "name": name,
@@ -136,14 +137,11 @@ def _scope_note(request, selected, choices=None):
 @replica_view
 def project_list(request):
     filterset, qs = _filtered(request, thresholds_in_query=True)
-    partial = bool(request.htmx) and request.htmx.target == "results" and not request.htmx.history_restore_request
-    # The page's rows, its count (without the joins the row columns need, as the API list; the planner's
-    # estimate above settings.LIST_EXACT_COUNT_UP_TO, so that the first page never waits for a COUNT(*))
-    # and, for the full page, the filters' lists: one statement.
-    page, choices = selectors.list_page(
-        rows=qs.values(*LIST_ROW_VALUES), filtered=qs, number=request.GET.get("page"), per_page=PAGE_SIZE,
-        with_choices=not partial,
-    )  # fmt: skip
+    rows = qs.values(*LIST_ROW_VALUES)
+    # The page count without the joins the row columns need (as the API list); the planner's estimate
+    # above settings.LIST_EXACT_COUNT_UP_TO, so that the first page never waits for a COUNT(*).
+    rows.count = counter(qs)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _list_rows(page.object_list)
     current = request.GET.get("ordering", "")
     base = _querystring(request, drop=("page", "ordering"))
@@ -155,6 +153,7 @@ def project_list(request):
             "state": "asc" if current == key else "desc" if current == f"-{key}" else "",
         }
     data = filterset.data if filterset.is_bound else {}
+    partial = bool(request.htmx) and request.htmx.target == "results" and not request.htmx.history_restore_request
     selected = {
         "region": data.get("region", ""),
         "sector": data.get("sector", ""),
@@ -170,7 +169,7 @@ def project_list(request):
     }
     context = {
         "page": page,
-        "scope_note": _scope_note(request, selected, choices) if not page.paginator.count else None,
+        "scope_note": _scope_note(request, selected) if not page.paginator.count else None,
         "filterset": filterset,
         "selected": selected,
         "sort_links": sort_links,
@@ -182,6 +181,7 @@ def project_list(request):
 
         context["may_register"] = may_register_somewhere(request.user)
         context["may_assign"] = any(may_assign(request.user, f) for f in ("city_leader", "county_leader", "steward"))
+        choices = selectors.filter_choices(user=request.user)
         context["options"] = {
             "region": [(key, name, key == selected["region"]) for _pk, key, name in choices["region"]],
             **{
