@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from common.batch import ReadChoiceIterator
+
 from .choices import FundingKind, ProblemKind, ProblemStatus, ProcedureStatus
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -127,7 +129,12 @@ class ProcedureTemplateApplyForm(forms.Form):
 
     def __init__(self, *args, templates=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["template"].queryset = templates
+        field = self.fields["template"]
+        field.iterator = ReadChoiceIterator
+        field.queryset = templates
+        if getattr(templates, "_result_cache", None) is not None:
+            # Already read with the rest of the project page (common.batch): the choices ask nothing more.
+            field.read_rows = templates._result_cache
 
 
 class ReasonForm(forms.Form):

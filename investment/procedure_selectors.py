@@ -38,24 +38,34 @@ def procedure_schedule_for(*, user, project):
     return ProcedureSchedule.objects.restrict(user).filter(project=project).select_related("template").first()
 
 
-def procedure_plan_view(*, user, project):
+def procedure_plan_view(*, user, project, with_templates=False):
     """What the project page shows of the engine: the schedule, the chart's rows (current plan, baseline,
-    actual), the versions and the change log, and the time saved (a fixed number of queries)."""
-    project_schedule = procedure_schedule_for(user=user, project=project)
-    if project_schedule is None:
-        return None
-    items = list(
+    actual), the versions and the change log, and the time saved, read in one statement (common.batch).
+    Returns (the view or None without a schedule, the active templates as a read queryset when
+    ``with_templates`` else None)."""
+    from common.batch import as_queryset, fetch_together, set_related
+
+    template_qs = procedure_templates()
+    plans_qs = ProcedurePlan.objects.restrict(user).filter(project=project)
+    schedules, items, plans, baseline_lines, changes, templates = fetch_together(
+        ProcedureSchedule.objects.restrict(user).filter(project=project).select_related("template")[:1],
         ProcedureItem.objects.restrict(user)
         .filter(project=project)
         .exclude(status=ProcedureStatus.NOT_NEEDED)
         .select_related("department")
-        .order_by("parent_id", "planned_start", "sort_order", "id")
+        .order_by("parent_id", "planned_start", "sort_order", "id"),
+        plans_qs.order_by("number"),
+        ProcedurePlanLine.objects.filter(plan__in=plans_qs.filter(is_baseline=True).values("pk")),
+        ProcedureChange.objects.restrict(user).filter(project=project).select_related("created_by"),
+        template_qs if with_templates else template_qs.none(),
     )
-    plans = list(ProcedurePlan.objects.restrict(user).filter(project=project).order_by("number"))
+    templates = as_queryset(template_qs, templates) if with_templates else None
+    if not schedules:
+        return None, templates
+    project_schedule = schedules[0]
+    set_related([project_schedule, *items, *plans, *changes], "project", project)
     baseline = next((p for p in plans if p.is_baseline), None)
-    baseline_lines = {}
-    if baseline:
-        baseline_lines = {line.item_id: line for line in ProcedurePlanLine.objects.filter(plan=baseline)}
+    baseline_lines = {line.item_id: line for line in baseline_lines if baseline and line.plan_id == baseline.pk}
     rows = []
     tops = [i for i in items if i.parent_id is None]
     subs = {}
@@ -87,10 +97,10 @@ def procedure_plan_view(*, user, project):
         "rows": rows,
         "plans": plans,
         "baseline": baseline,
-        "changes": list(ProcedureChange.objects.restrict(user).filter(project=project).select_related("created_by")),
+        "changes": changes,
         "critical": [i.name for i in tops if i.is_critical],
         "open_deficiencies": [i for i in items if i.accepted_with_deficiency and not i.deficiency_made_good_on],
-    }
+    }, templates
 
 
 def _iso(day):

@@ -540,22 +540,33 @@ def project_audit(*, user, project, limit=200):
 AUDIT_CACHE_SECONDS = 300
 
 
-def _audit_version():
-    """The latest event id of every audit table, in one cheap query (each a max over a primary key).
+def _audit_version_sql():
+    """The latest event id of every audit table, as one text (each a max over a primary key).
     pghistory records inserts and updates as new events, so a project's audit list changes only when
     one of these moves."""
     import pghistory.models
     from django.apps import apps
-    from django.db import connection
 
     tables = sorted(
         m._meta.db_table
         for m in apps.get_models()
         if issubclass(m, pghistory.models.Event) and m._meta.managed and not m._meta.proxy
     )
+    return "concat_ws('|', " + ", ".join(f"coalesce((SELECT max(pgh_id) FROM \"{t}\")::text, '')" for t in tables) + ")"
+
+
+def _audit_version():
+    from django.db import connection
+
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(f'(SELECT max(pgh_id) FROM "{table}")' for table in tables))
-        return "|".join(str(value) for value in cursor.fetchone())
+        cursor.execute("SELECT " + _audit_version_sql())
+        return cursor.fetchone()[0]
+
+
+def _audit_key(version):
+    import hashlib
+
+    return hashlib.sha256(version.encode()).hexdigest()[:16]
 
 
 def project_audit_cached(*, user, project, limit=100):
@@ -578,15 +589,48 @@ def project_audit_cached(*, user, project, limit=100):
 
 
 def project_section(*, user, project):
-    """Everything the project page's progress section shows (a fixed number of queries)."""
-    entries = list(entries_with_totals(user=user, project=project))
-    amendments = {}
-    for a in amendments_for(user=user, entries=[e.pk for e in entries]):
-        amendments.setdefault(a.entry_id, []).append(a)
+    """Everything the project page's progress section shows, read in one statement (common.batch): the
+    entries with their running totals, the amendments, procedures, photos and their comments, problems,
+    funding, the frozen months, and the audit list's cache version (two more queries when that list is
+    not cached yet). ``project`` is the page's project (already read through the user's scope)."""
+    from django.core.cache import cache
+
+    from common.batch import Raw, fetch_with, set_prefetched, set_related
+
+    photos = SitePhoto.objects.restrict(user).filter(project=project).select_related("uploaded_by")[:24]
+    (in_scope, entries, amendments, procedures, photos, comments, problems, funding, frozen, version) = fetch_with(
+        Project.objects.restrict(user).filter(pk=project.pk).values_list("pk", flat=True),
+        entries_with_totals(user=user, project=project).select_related(None),
+        ProgressAmendment.objects.restrict(user)
+        .filter(entry__project=project)
+        .select_related("created_by", "decided_by")
+        .order_by("entry_id", "created_at", "id"),
+        procedure_list(user=user, project=project).select_related(None),
+        photos,
+        PhotoComment.objects.filter(photo__in=photos.values("pk")).select_related("author"),
+        problem_list(user=user, project=project)
+        .select_related(None)
+        .select_related("responsible_department", "responsible_region"),
+        funding_list(user=user, project=project).select_related(None),
+        PeriodFreeze.objects.filter(
+            period__in=ProgressEntry.objects.restrict(user).filter(project=project).values("period")
+        ).values_list("period", flat=True),
+        Raw(_audit_version_sql()),
+    )
+    if not in_scope:
+        raise Http404("项目不存在。")
+    for rows in (entries, procedures, photos, problems, funding):
+        set_related(rows, "project", project)
+    by_pk = {e.pk: e for e in entries}
+    per_entry = {}
+    for a in amendments:
+        if a.entry_id in by_pk:
+            a.entry = by_pk[a.entry_id]
+        per_entry.setdefault(a.entry_id, []).append(a)
     for e in entries:
-        e.amendment_list = amendments.get(e.pk, [])
+        e.amendment_list = per_entry.get(e.pk, [])
         e.pending_amendment = next((a for a in e.amendment_list if a.is_pending), None)
-    procedures = list(procedure_list(user=user, project=project))
+    set_prefetched(photos, "comments", comments, "photo_id")
     tops = [i for i in procedures if i.parent_id is None]
     children = {}
     for i in procedures:
@@ -594,20 +638,23 @@ def project_section(*, user, project):
             children.setdefault(i.parent_id, []).append(i)
     for t in tops:
         t.sub_items = children.get(t.pk, [])
-    audit = project_audit_cached(user=user, project=project, limit=100)
-    user_ids = {e.pgh_context.get("user") for e in audit if e.pgh_context and e.pgh_context.get("user")}
-    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+    key = f"investment:audit-named:{project.pk}:100:{_audit_key(version)}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _audit_with_names(project, limit=100)
+        cache.set(key, cached, AUDIT_CACHE_SECONDS)
+    audit, names = cached
     for e in audit:
         e.who = names.get((e.pgh_context or {}).get("user")) or gettext("系统")
         e.what, e.changes = _describe_event(e)
     return {
         "project": project,
         "entries": entries,
-        "photos": list(photo_list(user=user, project=project)[:24]),
-        "problems": list(problem_list(user=user, project=project)),
+        "photos": photos,
+        "problems": problems,
         "procedures": tops,
         "procedure_summary": procedure_summary(items=procedures),
-        "funding": list(funding_list(user=user, project=project)),
+        "funding": funding,
         "audit": audit,
         "amendments": sorted(
             (a for e in entries for a in e.amendment_list), key=lambda a: (a.created_at, a.pk), reverse=True
@@ -615,8 +662,17 @@ def project_section(*, user, project):
         "can_change": _can(user, Action.CHANGE, project),
         "can_verify": _can(user, Action.VERIFY, project),
         "can_comment": _can(user, Action.COMMENT, project) or _can(user, Action.CHANGE, project),
-        "frozen": frozen_periods(periods=[e.period for e in entries]),
+        "frozen": set(frozen),
     }
+
+
+def _audit_with_names(project, *, limit):
+    """(events, {user id: name}) of the project's audit list: what the cache keeps (names included, so
+    that a cached list costs no query for its authors)."""
+    events = list(pghistory.models.Events.objects.references(project).order_by("-pgh_created_at")[:limit])
+    user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}
+    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+    return events, names
 
 
 AUDIT_SKIP = {"updated_at", "version", "created_at"}

@@ -9,4 +9,7 @@ def unread_count(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"unread_notifications": 0}
+    preloaded = getattr(user, "_unread_notifications", None)  # read with the user (projects.backends)
+    if preloaded is not None:
+        return {"unread_notifications": preloaded}
     return {"unread_notifications": SimpleLazyObject(lambda: _unread_count(user=user))}

@@ -15,7 +15,12 @@ def inbox(*, user, unread_only=False):
 def unread_count(*, user):
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return unread_of(user.pk).count()
+
+
+def unread_of(user_id):
+    """The user's unread notifications (the header badge counts them)."""
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
 
 
 def notification_get(*, user, pk):

@@ -171,13 +171,14 @@ class PeopleForm(AccessibleFormMixin, forms.Form):
     """A project's people in charge and its steward: each field only for those who may set it
     (access.may_assign), offered among the holders of its role (and whoever it names today)."""
 
-    def __init__(self, *args, project, user, **kwargs):
+    def __init__(self, *args, project, user, candidates=None, **kwargs):
         super().__init__(*args, **kwargs)
         from .access import PEOPLE_FIELDS, may_assign
         from .choices import PeopleField
 
         allowed = [field for field in PEOPLE_FIELDS if may_assign(user, field, project)]
-        candidates = selectors.people_candidates() if allowed else {}
+        if allowed and candidates is None:  # not read with the page (selectors.project_page)
+            candidates = selectors.people_candidates()
         labels = dict(PeopleField.choices)
         for field in allowed:
             choices = list(candidates[field])

@@ -103,6 +103,28 @@ def stage_history(*, user, project):
     return StageChange.objects.restrict(user).filter(project=project).select_related("changed_by")
 
 
+def project_page(*, user, pk):
+    """The project page's own rows in one statement (common.batch): the project (404 outside scope, as
+    ``project_get``), its stage history and, for a user who may name people somewhere, the people
+    candidates. Returns (project, history, candidates or None)."""
+    from common.batch import fetch_together, set_related
+
+    from .access import PEOPLE_FIELDS, may_assign
+
+    wants_people = any(may_assign(user, field) for field in PEOPLE_FIELDS)
+    projects, history, people = fetch_together(
+        project_queryset(user=user, thresholds_in_query=True)
+        .select_related("city_leader", "county_leader", "steward")
+        .filter(pk=pk),
+        StageChange.objects.restrict(user).filter(project_id=pk).select_related("changed_by"),
+        _people_candidate_rows() if wants_people else _people_candidate_rows().none(),
+    )
+    if not projects:
+        raise Http404("项目不存在。")
+    (project,) = projects
+    return project, set_related(history, "project", project), _candidates_from(people) if wants_people else None
+
+
 def regions_visible(*, user):
     """Reference lists are public within the system; scope applies to the projects in them."""
     return Region.objects.all()
@@ -341,16 +363,25 @@ def people_over_limit():
 
 def people_candidates():
     """{field: [(user id, label)]}: the active users holding the role for each people field (one query)."""
+    return _candidates_from(_people_candidate_rows())
+
+
+def _people_candidate_rows():
     from .access import PEOPLE_ROLES
     from .models import RoleAssignment
 
-    by_role = {role: field for field, role in PEOPLE_ROLES.items()}
-    result = {field: [] for field in PEOPLE_ROLES}
-    rows = (
-        RoleAssignment.objects.filter(role__in=list(by_role), user__is_active=True)
+    return (
+        RoleAssignment.objects.filter(role__in=list(PEOPLE_ROLES.values()), user__is_active=True)
         .select_related("user", "region")
         .order_by("user__username", "id")
     )
+
+
+def _candidates_from(rows):
+    from .access import PEOPLE_ROLES
+
+    by_role = {role: field for field, role in PEOPLE_ROLES.items()}
+    result = {field: [] for field in PEOPLE_ROLES}
     for row in rows:
         label = str(row.user) + (f"({row.region.name})" if row.region_id else "")
         entry = (row.user_id, label)

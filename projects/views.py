@@ -212,15 +212,16 @@ def project_export(request):
     )
 
 
-def _detail_context(request, project, *, stage_form=None, people_form=None):
+def _detail_context(request, project, *, stage_form=None, people_form=None, history=None, candidates=None):
     from .forms import PeopleForm
 
     may_change = can(request.user, Action.CHANGE, project)
-    people_form = people_form or PeopleForm(project=project, user=request.user)
+    people_form = people_form or PeopleForm(project=project, user=request.user, candidates=candidates)
     days_vs_plan = (
         (project.planned_start - project.actual_start).days if project.planned_start and project.actual_start else None
     )
-    history = list(selectors.stage_history(user=request.user, project=project))
+    if history is None:
+        history = list(selectors.stage_history(user=request.user, project=project))
     reached = {c.to_stage for c in history}
     timeline = [
         {
@@ -256,8 +257,12 @@ def _detail_context(request, project, *, stage_form=None, people_form=None):
 
 @login_required
 def project_detail(request, pk):
-    project = selectors.project_get(user=request.user, pk=pk)
-    return render(request, "projects/project_detail.html", _detail_context(request, project))
+    project, history, candidates = selectors.project_page(user=request.user, pk=pk)
+    return render(
+        request,
+        "projects/project_detail.html",
+        _detail_context(request, project, history=history, candidates=candidates),
+    )
 
 
 @login_required

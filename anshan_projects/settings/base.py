@@ -179,6 +179,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Auth ----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # ModelBackend, reading the user with their roles and unread count (one query a request).
+    "projects.backends.UserWithRolesBackend",
+    # Kept so that sessions signed in before through it stay valid (until they sign in again).
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -23,9 +23,9 @@ def procedure_plan(context, project):
     from projects.choices import Role
 
     user = context["request"].user
-    plan = procedure_selectors.procedure_plan_view(user=user, project=project)
     may_change = can(user, Action.CHANGE, project)
-    templates = procedure_selectors.procedure_templates() if plan is None and may_change else None
+    plan, templates = procedure_selectors.procedure_plan_view(user=user, project=project, with_templates=may_change)
+    templates = templates if plan is None else None
     return {
         "project": project,
         "plan": plan,
