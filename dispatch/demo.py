@@ -123,16 +123,21 @@ def seed(builder):
             group.members.add(*users.filter(roles__role=Role.SPECIAL_GROUP, roles__category=group.category_id))
         if group.department_id:
             group.members.add(*users.filter(roles__role=Role.DEPARTMENT, roles__department=group.department_id))
-    _renovation_group(builder, managers)
-    _realistic_rates(builder)
+    with builder.timed("renovation_group"):
+        _renovation_group(builder, managers)
+    with builder.timed("realistic_rates"):
+        _realistic_rates(builder)
     city = DispatchGroup.objects.get(key="city")
     first_of_month = builder.today.replace(day=1)
     latest = None
-    for run_day in (periods.previous_month(first_of_month), first_of_month):
-        latest, _ = services.round_run(group=city, period=schedules.period_for(city.cadence, run_day), queue=False)
-    tiers = _tier_rounds(builder)
+    with builder.timed("city_rounds"):
+        for run_day in (periods.previous_month(first_of_month), first_of_month):
+            latest, _ = services.round_run(group=city, period=schedules.period_for(city.cadence, run_day), queue=False)
+    with builder.timed("tier_rounds"):
+        tiers = _tier_rounds(builder)
     leader = users.filter(roles__role=Role.LEADERSHIP, is_active=True).first()
-    evaluation = _evaluation(builder, leader)
+    with builder.timed("evaluation"):
+        evaluation = _evaluation(builder, leader)
     if Project.objects.count() <= INLINE_REPORT_LIMIT:
         # Build the reports here, so that the report centre has files to download: the city's latest
         # round (xlsx, PDF), one round of each other tier (xlsx) and the quarter's ranking (xlsx, PDF).

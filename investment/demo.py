@@ -181,7 +181,7 @@ def seed(builder, chunk=CHUNK):
             [ProgressEntry._meta.db_table, Problem._meta.db_table, ProcedureItem._meta.db_table,
              FundingSource._meta.db_table],
         )  # fmt: skip
-        with bulk_load(cursor, [ProgressEntry._meta.db_table, Problem._meta.db_table]):
+        with builder.timed("entries"), bulk_load(cursor, [ProgressEntry._meta.db_table, Problem._meta.db_table]):
             last_id = 0
             while True:
                 projects = list(
@@ -196,14 +196,19 @@ def seed(builder, chunk=CHUNK):
                 entry_count += copy_lines(cursor, entry_copy, entry_lines(projects, problems))
                 problem_count += copy_lines(cursor, problem_copy, problems)
         # The rollup's trigger is off during the bulk load (session_replication_role): fill it once.
-        counted_months_sync()
+        with builder.timed("counted_months_sync"):
+            counted_months_sync()
         PeriodFreeze.objects.bulk_create(
             [PeriodFreeze(period=p, reason="演示数据:调度报告已印发") for p in frozen], ignore_conflicts=True
         )
-        procedures = seed_procedures(builder)
-        funding = _funding(rng)
-        photos = seed_photos(builder)
-        seed_renovation(builder)
+        with builder.timed("procedures"):
+            procedures = seed_procedures(builder)
+        with builder.timed("funding"):
+            funding = _funding(rng)
+        with builder.timed("photos"):
+            photos = seed_photos(builder)
+        with builder.timed("renovation"):
+            seed_renovation(builder)
     builder.investment_seconds = time.monotonic() - started
     return {
         "entries": entry_count,
