@@ -11,12 +11,13 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import F, Sum
-from django.db.models.functions import Round
+from django.db.models import Sum
 from django.utils import timezone
 
 from common import periods
+from common.bulkcopy import bulk_load
 from insights import definitions
+from investment.services import scope_totals_rebuild
 from projects.choices import Role
 from projects.models import Project
 
@@ -42,7 +43,8 @@ def _realistic_rates(builder):
     keys = sorted(row["region"] for row in rows if row["region"] is not None and row["completion_rate"])
     behind = set(rng.sample(keys, min(BEHIND, len(keys))))
     factors = {}
-    for row in rows:
+    # In region order: one draw per region, so the GROUP BY's row order must not decide who gets which.
+    for row in sorted(rows, key=lambda row: (row["region"] is None, row["region"] or 0)):
         region, rate = row["region"], row["completion_rate"]
         if region is None or not rate:
             continue
@@ -65,8 +67,18 @@ def _realistic_rates(builder):
             "), true)",
             [names],
         )
-        for region, factor in factors.items():
-            Project.objects.filter(region_id=region).update(annual_plan=Round(F("annual_plan") * factor, 2))
+        if not factors:
+            return
+        # One statement for every county, loaded in bulk (no per-row trigger; the per-scope totals rebuilt
+        # once after): each UPDATE of the projects rewrites their rows and all their indexes.
+        table = Project._meta.db_table
+        with bulk_load(cursor, [table]):
+            cursor.execute(
+                f"UPDATE {table} p SET annual_plan = ROUND(p.annual_plan * f.factor, 2) "
+                "FROM unnest(%s::bigint[], %s::numeric[]) AS f(region_id, factor) WHERE p.region_id = f.region_id",
+                [list(factors), list(factors.values())],
+            )
+        scope_totals_rebuild()
 
 
 def _tier_rounds(builder):
