@@ -119,17 +119,20 @@ def seed_growth(sizes, keep=False):
         # seed_demo --timings: one "  step: 1.23 s" line per step, nested steps indented further.
         steps = [(len(indent) // 2 - 1, name, float(value))
                  for indent, name, value in re.findall(r"^( +)(\S.*): ([0-9.]+) s$", output, re.MULTILINE)]  # fmt: skip
+        cpu = re.search(r"^cpu: seed ([0-9.]+) s, database server ([0-9.]+) s$", output, re.MULTILINE)
         with psycopg.connect(_libpq(url)) as conn, conn.cursor() as cursor:
             counts = table_counts(cursor)
         rows, tables = sum(counts.values()), sum(1 for c in counts.values() if c)
         results.append({"projects": n, "seconds": seconds, "ms_per_project": round(seconds * 1000 / n, 3), "rows": rows,
-                        "tables": tables, "peak_rss_mb": round(usage.ru_maxrss / 1024), "steps": steps})  # fmt: skip
+                        "tables": tables, "peak_rss_mb": round(usage.ru_maxrss / 1024),
+                        "cpu_seed_s": float(cpu.group(1)) if cpu else None,
+                        "cpu_server_s": float(cpu.group(2)) if cpu else None, "steps": steps})  # fmt: skip
         print({k: v for k, v in results[-1].items() if k != "steps"}, flush=True)
         if not keep:
             parts = urlsplit(url)
             with psycopg.connect(_libpq(urlunsplit(parts._replace(path="/postgres"))), autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
-    if len(results) > 1:
+    if results:
         print(steps_table(results), flush=True)
     return results
 

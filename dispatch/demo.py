@@ -38,7 +38,8 @@ def _realistic_rates(builder):
     total, not its year plan, which left every county far behind. Plans only go down (never above a
     project's total)."""
     elapsed = definitions.AsOf(builder.today).elapsed
-    rows = definitions.totals(Project.objects.all(), day=builder.today, group_by=["region"])
+    with builder.timed("totals"):
+        rows = definitions.totals(Project.objects.all(), day=builder.today, group_by=["region"])
     rng = builder.rng
     keys = sorted(row["region"] for row in rows if row["region"] is not None and row["completion_rate"])
     behind = set(rng.sample(keys, min(BEHIND, len(keys))))
@@ -72,13 +73,14 @@ def _realistic_rates(builder):
         # One statement for every county, loaded in bulk (no per-row trigger; the per-scope totals rebuilt
         # once after): each UPDATE of the projects rewrites their rows and all their indexes.
         table = Project._meta.db_table
-        with bulk_load(cursor, [table]):
+        with builder.timed("update"), bulk_load(cursor, [table]):
             cursor.execute(
                 f"UPDATE {table} p SET annual_plan = ROUND(p.annual_plan * f.factor, 2) "
                 "FROM unnest(%s::bigint[], %s::numeric[]) AS f(region_id, factor) WHERE p.region_id = f.region_id",
                 [list(factors), list(factors.values())],
             )
-        scope_totals_rebuild()
+        with builder.timed("scope_totals_rebuild"):
+            scope_totals_rebuild()
 
 
 def _tier_rounds(builder):

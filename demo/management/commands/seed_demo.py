@@ -37,6 +37,9 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             # Bulk loading is not a web request: the request statement timeout does not apply.
             cursor.execute("SET statement_timeout = 0")
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        cpu_started = _cpu_seconds(backend)
         reference_data_load()
         bar = tqdm(total=projects, unit="项目", disable=no_progress_bar or not sys.stderr.isatty(), file=sys.stderr)
         builder = DemoBuilder(seed=seed, progress=bar.update)
@@ -53,6 +56,9 @@ class Command(BaseCommand):
             # One line per step, nested steps indented: "  step: seconds s" (bench.dataset reads them).
             for depth, name, seconds in builder.timings:
                 self.stdout.write(f"{'  ' * (depth + 1)}{name}: {seconds:.2f} s")
+            # CPU seconds tell the work from the waiting on a busy machine (the server's: when it is local).
+            cpu = [now - before for now, before in zip(_cpu_seconds(backend), cpu_started, strict=True)]
+            self.stdout.write(f"cpu: seed {cpu[0]:.1f} s, database server {cpu[1]:.1f} s")
 
     def _seed(self, builder, projects, no_accounts, cursor):
         timed = builder.timed
@@ -74,6 +80,21 @@ class Command(BaseCommand):
                 _analyze(analyzed)
         with timed("indexes"):
             indexes_create(cursor, indexes)
+
+
+def _cpu_seconds(backend):
+    """(this process's CPU seconds, the database backend's when it runs on this machine, else 0)."""
+    import os
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    try:
+        with open(f"/proc/{backend}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        server = 0.0
+    return usage.ru_utime + usage.ru_stime, server
 
 
 def _analyze(analyzed):
