@@ -108,19 +108,15 @@ def seed(builder):
         # The projects were just written with COPY: fresh statistics keep the planner off bad plans.
         cursor.execute(f"ANALYZE {Project._meta.db_table}, {StageChange._meta.db_table}")
     with transaction.atomic():
-        _targets(builder)
-        _records_and_follow_ups(builder)
-        _signing_events(builder)
-        _start_events(builder)
-        _capital(builder)
-        seed_organisation(builder)
-        _foreign_capital(builder)
-        _chain_targets()
-        _assessment(builder)
-        _intake_to_start(builder)
+        for step in (_targets, _records_and_follow_ups, _signing_events, _start_events, _capital, seed_organisation,
+                     _foreign_capital, _chain_targets, _assessment, _intake_to_start):  # fmt: skip
+            with builder.timed(step.__name__.lstrip("_")):
+                step(builder)
         # Last of the steps that write entries: the article's +76.6% holds over every industrial project.
-        industrial_growth(builder.today)
-    _circulation(builder)
+        with builder.timed("industrial_growth"):
+            industrial_growth(builder.today, timed=builder.timed)
+    with builder.timed("circulation"):
+        _circulation(builder)
 
 
 def _targets(builder):
@@ -575,7 +571,7 @@ def _foreign_capital(builder):
             Capital.objects.filter(pk=pk).update(amount=amount + foreign, foreign_amount=foreign)
 
 
-def _chain_targets():
+def _chain_targets(builder):
     from projects.models import Sector
 
     from .models import ChainTarget

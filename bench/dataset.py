@@ -106,7 +106,7 @@ def seed_growth(sizes, keep=False):
         for step in (["migrate", "-v0"], ["load_reference", "-v0"]):
             subprocess.run([*manage, *step], env=env, check=True)  # noqa: S603 (our own manage.py)
         process = subprocess.Popen(  # noqa: S603 (our own manage.py)
-            [*manage, "seed_demo", "--projects", str(n), "--no-accounts", "--no-progress-bar"],
+            [*manage, "seed_demo", "--projects", str(n), "--no-accounts", "--no-progress-bar", "--timings"],
             env=env,
             stdout=subprocess.PIPE,
             text=True,
@@ -116,16 +116,48 @@ def seed_growth(sizes, keep=False):
         if status:
             raise RuntimeError(f"seed_demo --projects {n} failed: {output}")
         seconds = float(re.search(r"in ([0-9.]+) s", output).group(1))
+        # seed_demo --timings: one "  step: 1.23 s" line per step, nested steps indented further.
+        steps = [(len(indent) // 2 - 1, name, float(value))
+                 for indent, name, value in re.findall(r"^( +)(\S.*): ([0-9.]+) s$", output, re.MULTILINE)]  # fmt: skip
+        cpu = re.search(r"^cpu: seed ([0-9.]+) s, database server ([0-9.]+) s$", output, re.MULTILINE)
         with psycopg.connect(_libpq(url)) as conn, conn.cursor() as cursor:
-            rows = sum(table_counts(cursor).values())
+            counts = table_counts(cursor)
+        rows, tables = sum(counts.values()), sum(1 for c in counts.values() if c)
         results.append({"projects": n, "seconds": seconds, "ms_per_project": round(seconds * 1000 / n, 3), "rows": rows,
-                        "peak_rss_mb": round(usage.ru_maxrss / 1024)})  # fmt: skip
-        print(results[-1], flush=True)
+                        "tables": tables, "peak_rss_mb": round(usage.ru_maxrss / 1024),
+                        "cpu_seed_s": float(cpu.group(1)) if cpu else None,
+                        "cpu_server_s": float(cpu.group(2)) if cpu else None, "steps": steps})  # fmt: skip
+        print({k: v for k, v in results[-1].items() if k != "steps"}, flush=True)
         if not keep:
             parts = urlsplit(url)
             with psycopg.connect(_libpq(urlunsplit(parts._replace(path="/postgres"))), autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
+    if results:
+        print(steps_table(results), flush=True)
     return results
+
+
+def steps_table(results):
+    """The seconds of every seed step at each size (Markdown), and how each grows from the first size:
+    a step whose cost grows faster than the projects is the one to look at."""
+    sizes = [r["projects"] for r in results]
+    order, seconds = [], {}
+    for r in results:
+        for depth, name, value in r["steps"]:
+            key = (depth, name)
+            if key not in seconds:
+                order.append(key)
+                seconds[key] = {}
+            # A name repeated at one depth (the analyze after each app) adds up.
+            seconds[key][r["projects"]] = seconds[key].get(r["projects"], 0) + value
+    lines = ["| step | " + " | ".join(f"{n:,} (s)" for n in sizes) + f" | x per x{sizes[-1] / sizes[0]:g} projects |",
+             "|---|" + "---|" * (len(sizes) + 1)]  # fmt: skip
+    for depth, name in order:
+        values = [seconds[(depth, name)].get(n) for n in sizes]
+        growth = f"{values[-1] / values[0]:.1f}" if values[0] and values[-1] is not None and values[0] >= 0.05 else ""
+        cells = " | ".join("" if v is None else f"{v:.2f}" for v in values)
+        lines.append(f"| {'· ' * depth}{name} | {cells} | {growth} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,12 @@ this year worth about 2,000 亿元, and about 500 / 490 / 340 / 225 projects in 
 negotiating / signed / landed pools.
 """
 
+import contextlib
 import datetime
 import itertools
 import random
 import string
+import time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -115,6 +117,9 @@ class DemoBuilder:
         self.today = today or timezone.localdate()
         self.year = self.today.year
         self.progress = progress or (lambda n: None)
+        # [depth, step, seconds] in the order the steps start; seed_demo --timings prints them.
+        self.timings = []
+        self._depth = 0
         self.regions = {r.key: r for r in Region.objects.all()}
         self.sectors = {s.name: s for s in Sector.objects.all()}
         self.departments = {d.key: d for d in Department.objects.all()}
@@ -124,6 +129,20 @@ class DemoBuilder:
 
     # A well-formed demo project code, for the apps' demo modules (which never import demo).
     project_code = staticmethod(project_code)
+
+    @contextlib.contextmanager
+    def timed(self, step):
+        """Time a step of the seed (apps' demo modules time their own parts with it, nested):
+        ``seed_demo --timings`` and ``python -m bench.dataset`` show where a big seed spends its time."""
+        entry = [self._depth, step, None]
+        self.timings.append(entry)
+        self._depth += 1
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            entry[2] = time.monotonic() - started
+            self._depth -= 1
 
     # --- people ---------------------------------------------------------------------
     def leaders(self):

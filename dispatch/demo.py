@@ -11,12 +11,13 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import F, Sum
-from django.db.models.functions import Round
+from django.db.models import Sum
 from django.utils import timezone
 
 from common import periods
+from common.bulkcopy import bulk_load
 from insights import definitions
+from investment.services import scope_totals_rebuild
 from projects.choices import Role
 from projects.models import Project
 
@@ -37,12 +38,14 @@ def _realistic_rates(builder):
     total, not its year plan, which left every county far behind. Plans only go down (never above a
     project's total)."""
     elapsed = definitions.AsOf(builder.today).elapsed
-    rows = definitions.totals(Project.objects.all(), day=builder.today, group_by=["region"])
+    with builder.timed("totals"):
+        rows = definitions.totals(Project.objects.all(), day=builder.today, group_by=["region"])
     rng = builder.rng
     keys = sorted(row["region"] for row in rows if row["region"] is not None and row["completion_rate"])
     behind = set(rng.sample(keys, min(BEHIND, len(keys))))
     factors = {}
-    for row in rows:
+    # In region order: one draw per region, so the GROUP BY's row order must not decide who gets which.
+    for row in sorted(rows, key=lambda row: (row["region"] is None, row["region"] or 0)):
         region, rate = row["region"], row["completion_rate"]
         if region is None or not rate:
             continue
@@ -65,8 +68,19 @@ def _realistic_rates(builder):
             "), true)",
             [names],
         )
-        for region, factor in factors.items():
-            Project.objects.filter(region_id=region).update(annual_plan=Round(F("annual_plan") * factor, 2))
+        if not factors:
+            return
+        # One statement for every county, loaded in bulk (no per-row trigger; the per-scope totals rebuilt
+        # once after): each UPDATE of the projects rewrites their rows and all their indexes.
+        table = Project._meta.db_table
+        with builder.timed("update"), bulk_load(cursor, [table]):
+            cursor.execute(
+                f"UPDATE {table} p SET annual_plan = ROUND(p.annual_plan * f.factor, 2) "
+                "FROM unnest(%s::bigint[], %s::numeric[]) AS f(region_id, factor) WHERE p.region_id = f.region_id",
+                [list(factors), list(factors.values())],
+            )
+        with builder.timed("scope_totals_rebuild"):
+            scope_totals_rebuild()
 
 
 def _tier_rounds(builder):
@@ -123,16 +137,21 @@ def seed(builder):
             group.members.add(*users.filter(roles__role=Role.SPECIAL_GROUP, roles__category=group.category_id))
         if group.department_id:
             group.members.add(*users.filter(roles__role=Role.DEPARTMENT, roles__department=group.department_id))
-    _renovation_group(builder, managers)
-    _realistic_rates(builder)
+    with builder.timed("renovation_group"):
+        _renovation_group(builder, managers)
+    with builder.timed("realistic_rates"):
+        _realistic_rates(builder)
     city = DispatchGroup.objects.get(key="city")
     first_of_month = builder.today.replace(day=1)
     latest = None
-    for run_day in (periods.previous_month(first_of_month), first_of_month):
-        latest, _ = services.round_run(group=city, period=schedules.period_for(city.cadence, run_day), queue=False)
-    tiers = _tier_rounds(builder)
+    with builder.timed("city_rounds"):
+        for run_day in (periods.previous_month(first_of_month), first_of_month):
+            latest, _ = services.round_run(group=city, period=schedules.period_for(city.cadence, run_day), queue=False)
+    with builder.timed("tier_rounds"):
+        tiers = _tier_rounds(builder)
     leader = users.filter(roles__role=Role.LEADERSHIP, is_active=True).first()
-    evaluation = _evaluation(builder, leader)
+    with builder.timed("evaluation"):
+        evaluation = _evaluation(builder, leader)
     if Project.objects.count() <= INLINE_REPORT_LIMIT:
         # Build the reports here, so that the report centre has files to download: the city's latest
         # round (xlsx, PDF), one round of each other tier (xlsx) and the quarter's ranking (xlsx, PDF).

@@ -8,6 +8,7 @@ the West Anshan iron mine's 16 items and 112 sub-items, start 870 days ahead of 
 for 6 projects, revitalised assets 8,011 万元 for 3 projects, 3 PPP projects). Written with COPY.
 """
 
+import contextlib
 import datetime
 import time
 from decimal import ROUND_DOWN, Decimal
@@ -181,7 +182,7 @@ def seed(builder, chunk=CHUNK):
             [ProgressEntry._meta.db_table, Problem._meta.db_table, ProcedureItem._meta.db_table,
              FundingSource._meta.db_table],
         )  # fmt: skip
-        with bulk_load(cursor, [ProgressEntry._meta.db_table, Problem._meta.db_table]):
+        with builder.timed("entries"), bulk_load(cursor, [ProgressEntry._meta.db_table, Problem._meta.db_table]):
             last_id = 0
             while True:
                 projects = list(
@@ -196,14 +197,19 @@ def seed(builder, chunk=CHUNK):
                 entry_count += copy_lines(cursor, entry_copy, entry_lines(projects, problems))
                 problem_count += copy_lines(cursor, problem_copy, problems)
         # The rollup's trigger is off during the bulk load (session_replication_role): fill it once.
-        counted_months_sync()
+        with builder.timed("counted_months_sync"):
+            counted_months_sync()
         PeriodFreeze.objects.bulk_create(
             [PeriodFreeze(period=p, reason="演示数据:调度报告已印发") for p in frozen], ignore_conflicts=True
         )
-        procedures = seed_procedures(builder)
-        funding = _funding(rng)
-        photos = seed_photos(builder)
-        seed_renovation(builder)
+        with builder.timed("procedures"):
+            procedures = seed_procedures(builder)
+        with builder.timed("funding"):
+            funding = _funding(rng)
+        with builder.timed("photos"):
+            photos = seed_photos(builder)
+        with builder.timed("renovation"):
+            seed_renovation(builder)
     builder.investment_seconds = time.monotonic() - started
     return {
         "entries": entry_count,
@@ -284,15 +290,16 @@ def _funding(rng):
 INDUSTRIAL_GROWTH = Decimal("1.766")
 
 
-def industrial_growth(today):
+def industrial_growth(today, timed=lambda step: contextlib.nullcontext()):
     """Scale the counted (verified) entries of the 工业“四改”类 projects, January to the reporting month,
     of last year or of this year (always down, so that no project goes over its total) until this
     year's counted completion is exactly 76.6% above last year's same months. The last demo step
     that writes entries calls it (attraction's project from intake to start reports too), inside the
     seed's transaction; the rollup is rebuilt once after the bulk update."""
-    with connection.cursor() as cursor, bulk_load(cursor, [ProgressEntry._meta.db_table]):
+    with timed("scale"), connection.cursor() as cursor, bulk_load(cursor, [ProgressEntry._meta.db_table]):
         _scale_industrial(cursor, today)
-    counted_months_sync()
+    with timed("counted_months_sync"):
+        counted_months_sync()
 
 
 def _scale_industrial(cursor, today):

@@ -122,17 +122,37 @@ def counted_months_sync():
     load that ran without triggers (the demo seed disables them for speed). The trigger keeps both in
     line otherwise; idempotent, keeps the history. The per-scope totals (ScopeTotal, ScopeMonth) are
     rebuilt too, from the projects and the current months, and so are the start days (ScopeStart).
-    Returns (month rows closed, month rows opened)."""
+    Returns (month rows closed, month rows opened).
+
+    The per-scope triggers stay quiet while the months are written (a superuser's connection, for the
+    seed: session_replication_role), since the rebuild recomputes every cell anyway: at 100,000 projects
+    they would spread each of the million months over its 28 cells first. The keys need no check: every
+    month's project is its entry's."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper, current_setting('session_replication_role') FROM pg_roles "
+                       "WHERE rolname = current_user")  # fmt: skip
+        superuser, role = cursor.fetchone()
+        if superuser:
+            cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(SYNC_CLOSE_SQL)
         closed = cursor.rowcount
         cursor.execute(SYNC_OPEN_SQL)
         opened = cursor.rowcount
         cursor.execute("DELETE FROM investment_countedyear")
         cursor.execute(SYNC_YEARS_SQL)
+        if superuser:
+            cursor.execute("SELECT set_config('session_replication_role', %s, true)", [role])
         cursor.execute("SELECT investment_scope_rebuild()")
         cursor.execute("SELECT investment_scope_start_rebuild()")
         return closed, opened
+
+
+@transaction.atomic
+def scope_totals_rebuild():
+    """Recompute the per-scope totals (ScopeTotal, ScopeMonth) from the projects and the current counted
+    months, after a bulk update of the projects made without triggers (the demo seed)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT investment_scope_rebuild()")
 
 
 # --- monthly entries --------------------------------------------------------------------------
