@@ -189,6 +189,8 @@ REASONS = {
     "(unique per quarter, tested): a second run finds the evaluation and writes nothing",
     "investment.ScopeTotal": "written only by the per-scope triggers, under one transaction advisory lock",
     "investment.ScopeMonth": "written only by the per-scope triggers, under one transaction advisory lock",
+    "investment.ScopeStart": "written only by the start-day triggers, under the same transaction advisory lock",
+    "investment.ProjectStart": "written only by the start-day triggers, under the same transaction advisory lock",
 }
 APPS = {"accounts", "projects", "investment", "attraction", "supervision", "dispatch", "notifications", "insights"}
 
