@@ -23,43 +23,42 @@ CROSS JOIN LATERAL (
 WHERE p.stage IN ('construction', 'completed', 'operating') AND p.total_investment >= investment_scope_threshold()
 GROUP BY p.id, date_part('year', x.day);
 
+-- Add (p_sign 1) or take out (-1) stored start days in their four scopes' cells.
+CREATE FUNCTION investment_scope_start_add(p_days investment_projectstart[], p_sign integer)
+RETURNS void LANGUAGE sql AS $$
+    INSERT INTO investment_scopestart AS t (scope, scope_key, day, projects, total_investment)
+    SELECT s.scope, s.scope_key, d.day, p_sign * count(*), p_sign * sum(d.total_investment)
+    FROM unnest(p_days) d
+    CROSS JOIN LATERAL (VALUES ('all', 0::bigint), ('region', d.region_id), ('category', d.category_id),
+                               ('department', d.department_id)) s(scope, scope_key)
+    WHERE s.scope_key IS NOT NULL
+    GROUP BY 1, 2, 3
+    ON CONFLICT (scope, scope_key, day) DO UPDATE
+    SET projects = t.projects + EXCLUDED.projects, total_investment = t.total_investment + EXCLUDED.total_investment;
+$$;
+
 -- Count again the projects p_ids: out with their stored days (investment_projectstart), in with the
 -- view's. Idempotent: a project recounted twice is still counted once.
 CREATE FUNCTION investment_scope_start_recount(p_ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    days investment_projectstart[];
 BEGIN
     IF p_ids IS NULL OR cardinality(p_ids) = 0 THEN
         RETURN;
     END IF;
     PERFORM pg_advisory_xact_lock(LOCK_ID);
     -- Two statements: the second sees the first's deletions (one statement's parts do not).
-    WITH gone AS (
-        DELETE FROM investment_projectstart WHERE project_id = ANY(p_ids)
-        RETURNING day, region_id, category_id, department_id, total_investment
-    )
-    INSERT INTO investment_scopestart AS t (scope, scope_key, day, projects, total_investment)
-    SELECT s.scope, s.scope_key, d.day, -count(*), -sum(d.total_investment)
-    FROM gone d
-    CROSS JOIN LATERAL (VALUES ('all', 0::bigint), ('region', d.region_id), ('category', d.category_id),
-                               ('department', d.department_id)) s(scope, scope_key)
-    WHERE s.scope_key IS NOT NULL
-    GROUP BY 1, 2, 3
-    ON CONFLICT (scope, scope_key, day) DO UPDATE
-    SET projects = t.projects + EXCLUDED.projects, total_investment = t.total_investment + EXCLUDED.total_investment;
+    WITH gone AS (DELETE FROM investment_projectstart WHERE project_id = ANY(p_ids) RETURNING *)
+    SELECT array_agg(gone::investment_projectstart) INTO days FROM gone;
+    PERFORM investment_scope_start_add(days, -1);
     WITH fresh AS (
         INSERT INTO investment_projectstart (project_id, day, region_id, category_id, department_id, total_investment)
         SELECT id, day, region_id, category_id, department_id, total_investment
         FROM investment_project_start WHERE id = ANY(p_ids)
-        RETURNING day, region_id, category_id, department_id, total_investment
+        RETURNING *
     )
-    INSERT INTO investment_scopestart AS t (scope, scope_key, day, projects, total_investment)
-    SELECT s.scope, s.scope_key, d.day, count(*), sum(d.total_investment)
-    FROM fresh d
-    CROSS JOIN LATERAL (VALUES ('all', 0::bigint), ('region', d.region_id), ('category', d.category_id),
-                               ('department', d.department_id)) s(scope, scope_key)
-    WHERE s.scope_key IS NOT NULL
-    GROUP BY 1, 2, 3
-    ON CONFLICT (scope, scope_key, day) DO UPDATE
-    SET projects = t.projects + EXCLUDED.projects, total_investment = t.total_investment + EXCLUDED.total_investment;
+    SELECT array_agg(fresh::investment_projectstart) INTO days FROM fresh;
+    PERFORM investment_scope_start_add(days, 1);
 END;
 $$;
 
@@ -70,6 +69,8 @@ BEGIN
     DELETE FROM investment_scopestart;
     INSERT INTO investment_projectstart (project_id, day, region_id, category_id, department_id, total_investment)
     SELECT id, day, region_id, category_id, department_id, total_investment FROM investment_project_start;
+    -- A plain insert (the table is empty): the migration's first rebuild runs before Django adds the
+    -- cells' unique constraint, which investment_scope_start_add's ON CONFLICT needs.
     INSERT INTO investment_scopestart (scope, scope_key, day, projects, total_investment)
     SELECT s.scope, s.scope_key, d.day, count(*), sum(d.total_investment)
     FROM investment_projectstart d
@@ -148,7 +149,7 @@ DROP TRIGGER IF EXISTS investment_scope_start_project_update ON projects_project
 DROP TRIGGER IF EXISTS investment_scope_start_project_delete ON projects_project;
 DROP FUNCTION IF EXISTS investment_scope_start_threshold_sync(), investment_scope_start_change_sync(),
     investment_scope_start_project_sync(), investment_scope_start_rebuild(),
-    investment_scope_start_recount(bigint[]);
+    investment_scope_start_recount(bigint[]), investment_scope_start_add(investment_projectstart[], integer);
 DROP VIEW IF EXISTS investment_project_start;
 """
 
